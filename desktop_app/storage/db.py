@@ -1,0 +1,112 @@
+"""Open ``signoff.db``: WAL, explicit transactions, numbered migrations.
+
+sqlite3's own implicit transactions are switched off (``isolation_level=None``)
+so every write says where it begins and ends: ``with transaction(db):``. Each
+migration runs with its record in ``migrations`` inside one transaction, so a
+crash leaves the schema either before or after it, never half-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from desktop_app.core.errors import StorageError
+from desktop_app.storage.migrations import MIGRATIONS
+
+DB_FILENAME = "signoff.db"
+
+
+def utcnow() -> str:
+    """The current time as ISO 8601 UTC with milliseconds, e.g. ``2026-11-24T09:15:02.123Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=15)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=15000")
+        db = sqlite_utils.Database(conn)
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+    except OSError as exc:
+        raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from exc
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    """One write transaction. ``immediate`` takes the write lock up front (no upgrade deadlock)."""
+    conn = db.conn
+    if conn.in_transaction:  # nested: join the outer transaction
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    if "migrations" not in db.table_names():
+        return 0
+    row = db.execute("SELECT max(id) FROM migrations").fetchone()
+    return row[0] or 0
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply every migration newer than the database's; return the ids applied."""
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    current = schema_version(db)
+    if current > len(MIGRATIONS):
+        raise StorageError(
+            f"this database was written by a newer Signoff (schema {current}, this one knows {len(MIGRATIONS)})"
+        )
+    applied = []
+    for number, (name, sql) in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        with transaction(db):
+            # Re-check inside the lock: another process may have migrated meanwhile.
+            if schema_version(db) >= number:
+                continue
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)", (number, name, utcnow())
+            )
+        applied.append(number)
+    return applied
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """Split a migration script into statements (triggers contain ';' inside BEGIN..END)."""
+    buf: list[str] = []
+    for line in sql.splitlines():
+        buf.append(line)
+        candidate = "\n".join(buf).strip()
+        if candidate and sqlite3.complete_statement(candidate):
+            yield candidate
+            buf = []
+    rest = "\n".join(buf).strip()
+    if rest:
+        yield rest

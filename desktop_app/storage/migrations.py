@@ -1,0 +1,153 @@
+"""Numbered schema migrations: append only; never edit one that has shipped."""
+
+from __future__ import annotations
+
+M001_INITIAL = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Every version of every spec, in the order they were seen (a reverted spec gets a new row).
+CREATE TABLE workflow_versions (
+    id INTEGER PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    path TEXT NOT NULL,
+    spec_text TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX workflow_versions_latest ON workflow_versions (workflow, id);
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    version_id INTEGER REFERENCES workflow_versions(id),
+    trigger TEXT NOT NULL DEFAULT 'manual',
+    state TEXT NOT NULL,
+    model TEXT,
+    api_base TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    pid INTEGER,
+    host TEXT,
+    error TEXT,
+    n_inputs INTEGER NOT NULL DEFAULT 0,
+    n_items INTEGER NOT NULL DEFAULT 0,
+    n_skipped INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL
+);
+CREATE INDEX runs_workflow ON runs (workflow, id);
+CREATE INDEX runs_state ON runs (state);
+
+-- The inputs of a run, written before any model call, so a crashed run can be resumed.
+CREATE TABLE run_inputs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    input_key TEXT NOT NULL,
+    input_name TEXT NOT NULL,
+    input_text TEXT NOT NULL,
+    fields_json TEXT,
+    content_hash TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued',  -- queued | done | skipped
+    UNIQUE (run_id, input_key)
+);
+CREATE INDEX run_inputs_open ON run_inputs (run_id, status);
+
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    run_input_id INTEGER UNIQUE REFERENCES run_inputs(id),  -- one item per input, ever
+    status TEXT NOT NULL,
+    input_name TEXT NOT NULL,
+    input_text TEXT NOT NULL,
+    output TEXT NOT NULL,
+    original_output TEXT NOT NULL,
+    reason TEXT,          -- why it was escalated, in plain words
+    reject_reason TEXT,   -- why a person rejected it
+    model TEXT,
+    cost_usd REAL,
+    latency_ms INTEGER,
+    tokens_in INTEGER,
+    tokens_out INTEGER,
+    checks_json TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    decided_at TEXT,
+    decided_by TEXT,
+    diff TEXT
+);
+CREATE INDEX items_status ON items (status, id);
+CREATE INDEX items_workflow_status ON items (workflow, status, id);
+
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    decision TEXT NOT NULL,  -- approve | edit | reject
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT,
+    diff TEXT
+);
+CREATE INDEX decisions_item ON decisions (item_id);
+
+-- Inputs read from a configured source (folder, csv): each processed once, ever.
+CREATE TABLE processed_inputs (
+    workflow TEXT NOT NULL,
+    input_key TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    item_id INTEGER,
+    processed_at TEXT NOT NULL,
+    PRIMARY KEY (workflow, input_key, content_hash)
+);
+
+CREATE TABLE model_calls (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    run_input_id INTEGER,
+    workflow TEXT,
+    model TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT,
+    tokens_in INTEGER,
+    tokens_out INTEGER,
+    cost_usd REAL,
+    latency_ms INTEGER,
+    at TEXT NOT NULL
+);
+CREATE INDEX model_calls_run ON model_calls (run_id);
+CREATE INDEX model_calls_at ON model_calls (at);
+
+-- The activity log: append-only, hash-chained (see storage/eventlog.py).
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    workflow TEXT,
+    run_id INTEGER,
+    item_id INTEGER,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX events_ts ON events (ts);
+CREATE INDEX events_workflow ON events (workflow, seq);
+CREATE INDEX events_item ON events (item_id);
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'the activity log is append-only');
+END;
+
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'the activity log is append-only');
+END;
+"""
+
+# (name, sql) in order; the migration number is the position, starting at 1.
+MIGRATIONS: list[tuple[str, str]] = [
+    ("initial schema", M001_INITIAL),
+]
