@@ -16,6 +16,7 @@ class RunState(str, Enum):
     FINISHED = "finished"  # every input has an item, a skip, or a recorded error
     FAILED = "failed"  # the run could not start or read its inputs
     INTERRUPTED = "interrupted"  # the process died mid-run; found on the next start
+    CANCELLED = "cancelled"  # stopped by a person; inputs not reached stay recorded, unprocessed
 
 
 class ItemState(str, Enum):
@@ -27,10 +28,13 @@ class ItemState(str, Enum):
 
 
 RUN_TRANSITIONS: dict[RunState, frozenset[RunState]] = {
-    RunState.RUNNING: frozenset({RunState.FINISHED, RunState.FAILED, RunState.INTERRUPTED}),
+    RunState.RUNNING: frozenset(
+        {RunState.FINISHED, RunState.FAILED, RunState.INTERRUPTED, RunState.CANCELLED}
+    ),
     RunState.INTERRUPTED: frozenset({RunState.RUNNING, RunState.FAILED}),
     RunState.FINISHED: frozenset(),
     RunState.FAILED: frozenset(),
+    RunState.CANCELLED: frozenset(),
 }
 
 ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
@@ -42,7 +46,7 @@ ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
 }
 
 OPEN_ITEM_STATES = frozenset({ItemState.PENDING, ItemState.ESCALATED})
-FINISHED_RUN_STATES = frozenset({RunState.FINISHED, RunState.FAILED})
+FINISHED_RUN_STATES = frozenset({RunState.FINISHED, RunState.FAILED, RunState.CANCELLED})
 
 
 def check_run_transition(current: RunState | str, new: RunState | str) -> None:

@@ -1,0 +1,476 @@
+"""The ``signoff`` command line, on the same services the window uses.
+
+Commands import what they need when they run: ``inbox``, ``show``, ``approve``,
+``reject``, ``log`` and ``workflows`` never import litellm (3.6 s, 200 MB), so
+they answer at once. Errors are one line on stderr and a non-zero exit; a
+traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from desktop_app.core.errors import KnownError, SpecError
+from desktop_app.core.redact import redact
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
+STATUSES = ("pending", "escalated", "approved", "rejected", "expired", "all")
+
+
+class Context:
+    """Paths and the database, opened on first use."""
+
+    def __init__(self, args: argparse.Namespace):
+        from desktop_app.core.paths import resolve_paths
+
+        self.args = args
+        self.paths = resolve_paths(getattr(args, "data_dir", None), getattr(args, "workflows", None))
+        self._db = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            from desktop_app.core.paths import ensure_data_dir
+            from desktop_app.services.recovery import mark_interrupted
+            from desktop_app.storage.db import connect
+
+            ensure_data_dir(self.paths)
+            self._db = connect(self.paths.db_path)
+            for run_id in mark_interrupted(self._db):
+                err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
+
+
+def err(message: str) -> None:
+    print(redact(message), file=sys.stderr)
+
+
+def out(text: str = "", stream: TextIO | None = None) -> None:
+    print(text, file=stream or sys.stdout)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.paths import ensure_data_dir
+    from desktop_app.core.spec_loader import check_spec, discover
+
+    targets: list[Path] = []
+    if not args.paths:
+        ensure_data_dir(ctx.paths)
+        args.paths = [str(ctx.paths.workflows_dir)]
+    for raw in args.paths:
+        path = Path(raw)
+        if path.is_dir() and (path / "workflow.toml").is_file():
+            targets.append(path / "workflow.toml")
+        elif path.is_dir():
+            found = discover(path)
+            if not found:
+                err(f"{path}: no workflows here (looked for */workflow.toml)")
+                return EXIT_FAIL
+            targets.extend(found)
+        elif path.is_file():
+            targets.append(path)
+        else:
+            err(f"{path}: no such file or folder")
+            return EXIT_FAIL
+    bad = 0
+    for target in targets:
+        spec, problems = check_spec(target)
+        for problem in problems:
+            out(str(problem))
+        if problems:
+            bad += 1
+        elif spec is not None:
+            out(f"{target}: ok ({spec.name}: complete)")
+    if bad:
+        err(f"{bad} of {len(targets)} spec(s) invalid or incomplete")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue
+    from desktop_app.services.inputs import read_inputs
+    from desktop_app.services.recovery import interrupted_runs
+    from desktop_app.services.runner import RunOptions, Runner, source_inputs
+
+    spec = catalogue.find(ctx.paths.workflows_dir, args.name)
+    db = ctx.db
+    from_source = args.input is None and args.text is None
+    if from_source and spec.input.kind == "text":
+        raise KnownError(f"workflow '{spec.name}' takes one input: give --input PATH or --text TEXT")
+    if not spec.complete:
+        from desktop_app.services.runner import IncompleteSpecError
+
+        raise IncompleteSpecError(spec)
+
+    def on_item(item_id: int, status: str) -> None:
+        if not args.json:
+            out(f"item {item_id}: {status}")
+
+    runner = Runner(db, on_item=on_item)
+    options = RunOptions(
+        model=args.model, api_base=args.api_base, concurrency=args.concurrency,
+        trigger="source" if from_source else "manual", from_source=from_source,
+    )
+    summaries = []
+    for run_id in interrupted_runs(db, spec.name):
+        if not args.json:
+            out(f"resuming interrupted run {run_id}")
+        summaries.append(runner.resume(spec, run_id, RunOptions(model=args.model, api_base=args.api_base,
+                                                                concurrency=args.concurrency)))
+    if from_source:
+        inputs = source_inputs(db, spec, ctx.paths.data_dir)
+        if not inputs:
+            if not args.json:
+                out(f"nothing new to process for '{spec.name}'")
+            else:
+                out(json.dumps([_summary_dict(s) for s in summaries]))
+            return EXIT_OK
+    else:
+        inputs = read_inputs(spec, ctx.paths.data_dir,
+                             input_path=Path(args.input) if args.input else None, text=args.text)
+    summaries.append(runner.run(spec, inputs, options))
+    if args.json:
+        out(json.dumps([_summary_dict(s) for s in summaries], indent=2))
+    else:
+        for s in summaries:
+            cost = "unknown" if s.cost_usd is None else f"${s.cost_usd:.4f}"
+            out(f"run {s.run_id} {s.state}: {s.inputs} input(s), {s.pending} pending, {s.escalated} escalated, "
+                f"{s.skipped} skipped, cost {cost}")
+        if any(s.pending or s.escalated for s in summaries):
+            out("review them with `signoff inbox`")
+    return EXIT_OK
+
+
+def _summary_dict(s) -> dict:
+    return {"run_id": s.run_id, "workflow": s.workflow, "state": s.state, "inputs": s.inputs,
+            "items": s.item_ids, "pending": s.pending, "escalated": s.escalated, "skipped": s.skipped,
+            "cost_usd": s.cost_usd, "resumed": s.resumed}
+
+
+def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.storage import store
+
+    if args.status == "all":
+        statuses = STATUSES[:-1]
+    elif args.status:
+        statuses = (args.status,)
+    else:
+        statuses = ("pending", "escalated")
+    db = ctx.db
+    if args.json:
+        items = store.iter_items(db, statuses=statuses, workflow=args.workflow, limit=args.limit or None, full=True)
+        _stream_json_array((store.public_item(i) for i in items), sys.stdout)
+        return EXIT_OK
+    limit = args.limit if args.limit is not None else 50
+    total = store.count_items(db, statuses=statuses, workflow=args.workflow)
+    if not total:
+        what = "awaiting a decision" if not args.status else args.status
+        out(f"no items {what}" + (f" in '{args.workflow}'" if args.workflow else ""))
+        return EXIT_OK
+    out(f"{'ID':>6}  {'STATUS':<9}  {'WORKFLOW':<20}  {'INPUT':<24}  OUTPUT / REASON")
+    for item in store.iter_items(db, statuses=statuses, workflow=args.workflow, limit=limit or None):
+        text = item["reason"] if item["status"] == "escalated" and item["reason"] else item["output"]
+        if item["status"] == "rejected" and item.get("reject_reason"):
+            text = f"rejected: {item['reject_reason']}"
+        line = " ".join((text or "").split())
+        mark = "!" if item["status"] == "escalated" else " "
+        out(f"{item['id']:>6}{mark} {item['status']:<9}  {_cut(item['workflow'], 20):<20}  "
+            f"{_cut(item['input_name'], 24):<24}  {_cut(line, 70)}")
+    if limit and total > limit:
+        out(f"… {total - limit:,} more (showing {limit:,} of {total:,}; use --limit 0 for all)")
+    return EXIT_OK
+
+
+def _cut(text: str, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _stream_json_array(objects, stream: TextIO) -> None:
+    count = 0
+    stream.write("[")
+    for obj in objects:
+        stream.write(",\n" if count else "\n")
+        stream.write(json.dumps(obj, ensure_ascii=False))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+
+
+def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.storage import store
+
+    item = store.get_item(ctx.db, args.id)
+    public = store.public_item(item)
+    if args.json:
+        out(json.dumps(public, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    cost = "unknown" if item["cost_usd"] is None else f"${item['cost_usd']:.6f}"
+    out(f"item {item['id']} — {item['workflow']} — {item['status'].upper()}")
+    out(f"input:    {item['input_name']} (run {item['run_id']}, {item['created_at']})")
+    out(f"model:    {item['model'] or '-'}   cost: {cost}   latency: {item['latency_ms'] or 0} ms   "
+        f"tokens: {item['tokens_in'] or 0} in / {item['tokens_out'] or 0} out")
+    if item["reason"]:
+        out(f"escalated because: {item['reason']}")
+    if item["decided_at"]:
+        out(f"decided:  {item['status']} by {item['decided_by']} at {item['decided_at']}")
+    if item["reject_reason"]:
+        out(f"rejected because: {item['reject_reason']}")
+    if item["checks"]:
+        out("checks:   " + ", ".join(f"{c['name']} {'passed' if c['passed'] else 'FAILED'}" for c in item["checks"]))
+        for c in item["checks"]:
+            if not c["passed"]:
+                out(f"          - {c['message']}")
+    out("\n--- input ---")
+    out(item["input_text"])
+    out("\n--- output ---")
+    out(item["output"])
+    if item["diff"]:
+        out("\n--- edit (diff against the model's output) ---")
+        out(item["diff"].rstrip("\n"))
+    return EXIT_OK
+
+
+def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import decisions
+    from desktop_app.services.inputs import read_text_file
+
+    edited = read_text_file(Path(args.edit_file)) if args.edit_file else None
+    item = decisions.approve(ctx.db, args.id, by=args.by, edited_text=edited)
+    note = " with your edit" if item["diff"] else ""
+    out(f"item {item['id']} approved{note} by {item['decided_by']}")
+    return EXIT_OK
+
+
+def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import decisions
+
+    item = decisions.reject(ctx.db, args.id, reason=args.reason, by=args.by)
+    out(f"item {item['id']} rejected by {item['decided_by']}: {item['reject_reason']}")
+    return EXIT_OK
+
+
+def cmd_log_export(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.storage.export import export
+
+    db = ctx.db
+    if args.out:
+        target = Path(args.out)
+        tmp = target.with_name(target.name + ".part")
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                result = export(db, args.format, fh, since=args.since, until=args.until, workflow=args.workflow)
+            tmp.replace(target)
+        except OSError as exc:
+            raise KnownError(f"cannot write {target}: {exc.strerror}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        err(f"exported {result.count:,} event(s) to {target}")
+    else:
+        export(db, args.format, sys.stdout, since=args.since, until=args.until, workflow=args.workflow)
+    return EXIT_OK
+
+
+def cmd_log_verify(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.storage.eventlog import verify
+    from desktop_app.storage.export import read_anchor
+
+    anchor = read_anchor(Path(args.anchor)) if args.anchor else None
+    result = verify(ctx.db, anchor=anchor)
+    if result.ok:
+        out(result.message)
+        return EXIT_OK
+    err(f"log verify failed: {result.message}")
+    return EXIT_FAIL
+
+
+def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.llm import keys
+
+    if args.key_command == "set":
+        if sys.stdin.isatty():
+            import getpass
+
+            secret = getpass.getpass(f"API key for {args.provider}: ")
+        else:
+            secret = sys.stdin.readline()
+        secret = secret.strip()
+        if not secret:
+            raise KnownError("no key given on standard input")
+        keys.set_key(args.provider, secret)
+        out(f"key for {args.provider} stored in the OS keychain")
+    else:
+        keys.delete_key(args.provider)
+        out(f"key for {args.provider} deleted")
+    return EXIT_OK
+
+
+def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.paths import ensure_data_dir
+    from desktop_app.services import catalogue
+
+    ensure_data_dir(ctx.paths)
+    db = ctx.db
+    entries = catalogue.scan(ctx.paths.workflows_dir)
+    for entry in entries:
+        if entry.spec is not None:
+            catalogue.sync_version(db, entry.spec)
+    rows = [catalogue.overview(db, e) for e in entries]
+    if args.json:
+        out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        out(f"no workflows in {ctx.paths.workflows_dir}")
+        return EXIT_OK
+    out(f"{'NAME':<22} {'COMPLETE':<10} {'ENABLED':<8} {'SCHEDULE':<14} {'PENDING':>7} {'MONTH':>9}  LAST RUN")
+    for r in rows:
+        complete = "yes" if r["complete"] else ("invalid" if not r["valid"] else "no")
+        last = f"{r['last_run']['state']} {r['last_run']['started_at'][:16]}" if r["last_run"] else "never"
+        out(f"{_cut(r['name'], 22):<22} {complete:<10} {'yes' if r['enabled'] else 'no':<8} "
+            f"{_cut(r['schedule'] or 'on demand', 14):<14} {r['pending']:>7} ${r['month_cost_usd']:>8.4f}  {last}")
+        for missing in r["missing"]:
+            out(f"{'':<22} missing: {missing}")
+        for problem in r["problems"]:
+            out(f"{'':<22} {problem}")
+    return EXIT_OK
+
+
+def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.app import run_app
+
+    return run_app(ctx.paths, sys.argv[:1])
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="data folder (default: $SIGNOFF_HOME, else the platform's user data folder)")
+    common.add_argument("--workflows", metavar="DIR", default=argparse.SUPPRESS,
+                        help="workflows folder (default: $SIGNOFF_WORKFLOWS, else DATA/workflows)")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show a traceback on errors")
+
+    parser = argparse.ArgumentParser(
+        prog="signoff", parents=[common],
+        description="Run small AI workflows and approve, edit or reject every output. "
+        "With no command, opens the desktop app.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("check", parents=[common], help="validate workflow specs (file:line: message)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="spec files or folders (default: the workflows folder)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("run", parents=[common], help="run a workflow once; items go to the inbox")
+    p.add_argument("name", metavar="NAME")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--input", metavar="PATH", help="a text file, an .eml, a CSV file (one input per row) or a folder")
+    src.add_argument("--text", metavar="TEXT", help="the input itself")
+    p.add_argument("--model", metavar="MODEL", help="use this model instead of the spec's")
+    p.add_argument("--api-base", metavar="URL", help="an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
+    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="model calls at once (default 4)")
+    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("inbox", parents=[common], help="items awaiting a decision")
+    p.add_argument("--status", choices=STATUSES, help="default: pending and escalated")
+    p.add_argument("--workflow", metavar="NAME")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N items (0 = all; default 50, all with --json)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_inbox)
+
+    p = sub.add_parser("show", parents=[common], help="one item in full")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("approve", parents=[common], help="approve an item (optionally with an edit)")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--edit-file", metavar="FILE", help="the edited output; the original and the diff are kept")
+    p.add_argument("--by", metavar="NAME", help="who decides (default: your user name)")
+    p.set_defaults(func=cmd_approve)
+
+    p = sub.add_parser("reject", parents=[common], help="reject an item, with a reason")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--by", metavar="NAME")
+    p.set_defaults(func=cmd_reject)
+
+    p = sub.add_parser("log", parents=[common], help="the activity log: export or verify")
+    log_sub = p.add_subparsers(dest="log_command", metavar="export|verify", required=True)
+    e = log_sub.add_parser("export", parents=[common], help="write the log as CSV, JSONL or HTML")
+    e.add_argument("--format", choices=("csv", "jsonl", "html"), required=True)
+    e.add_argument("--out", metavar="FILE", help="default: standard output")
+    e.add_argument("--since", metavar="DATE", help="YYYY-MM-DD or an ISO 8601 time (UTC)")
+    e.add_argument("--until", metavar="DATE", help="YYYY-MM-DD or an ISO 8601 time (UTC), exclusive")
+    e.add_argument("--workflow", metavar="NAME")
+    e.set_defaults(func=cmd_log_export)
+    v = log_sub.add_parser("verify", parents=[common], help="recompute the hash chain; exit 1 if altered")
+    v.add_argument("--anchor", metavar="EXPORT", help="also check the log still holds this export's head")
+    v.set_defaults(func=cmd_log_verify)
+
+    p = sub.add_parser("key", parents=[common], help="store or delete a provider's API key in the OS keychain")
+    key_sub = p.add_subparsers(dest="key_command", metavar="set|delete", required=True)
+    for verb, text in (("set", "store a key read from standard input"), ("delete", "delete a stored key")):
+        k = key_sub.add_parser(verb, parents=[common], help=text)
+        k.add_argument("provider", metavar="PROVIDER", help="e.g. openai, anthropic, gemini, mistral")
+        k.set_defaults(func=cmd_key)
+
+    p = sub.add_parser("workflows", parents=[common], help="each workflow: complete?, schedule, pending, cost")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_workflows)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
+    func = getattr(args, "func", cmd_gui)
+    ctx = None
+    try:
+        ctx = Context(args)
+        return func(ctx, args)
+    except SpecError as exc:
+        problems = exc.problems
+        more = f" (and {len(problems) - 1} more: run `signoff check`)" if len(problems) > 1 else ""
+        err(f"signoff: error: {problems[0]}{more}")
+        return EXIT_FAIL
+    except KnownError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        err(f"signoff: error: {exc}")
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        err("signoff: interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: say so plainly, traceback on request
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        err(f"signoff: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+        return EXIT_BUG
+    finally:
+        if ctx is not None:
+            ctx.close()

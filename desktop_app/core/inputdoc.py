@@ -1,0 +1,29 @@
+"""One input to a workflow: a text, an e-mail, or one CSV row."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class InputDoc:
+    """What a prompt template sees as ``input``: ``input.text``, ``input.name``, ``input.fields``.
+
+    ``key`` identifies the input within its source (a file path, ``path#row``),
+    so the same input is recognised again across runs and restarts.
+    """
+
+    key: str
+    name: str
+    text: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)

@@ -1,0 +1,69 @@
+"""Where Signoff keeps its data and finds its workflows.
+
+Data folder: ``--data-dir``, else ``SIGNOFF_HOME``, else the platform's user
+data folder. Workflows folder: ``--workflows``, else ``SIGNOFF_WORKFLOWS``, else
+``<data>/workflows``, seeded from the bundled examples the first time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.core.errors import KnownError
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def bundled_dir(name: str) -> Path:
+    """A folder shipped with Signoff: installed copy first, then the source checkout's."""
+    installed = PACKAGE_DIR / f"bundled_{name}" if name == "workflows" else PACKAGE_DIR / name
+    if installed.is_dir():
+        return installed
+    return PACKAGE_DIR.parent / name
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+    workflows_dir: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "signoff.db"
+
+
+def resolve_paths(data_dir: str | Path | None = None, workflows_dir: str | Path | None = None) -> Paths:
+    if data_dir is None:
+        data_dir = os.environ.get("SIGNOFF_HOME") or None
+    if data_dir is None:
+        from platformdirs import user_data_dir
+
+        data_dir = user_data_dir("Signoff", appauthor=False)
+    data = Path(data_dir).expanduser().resolve()
+    if workflows_dir is None:
+        workflows_dir = os.environ.get("SIGNOFF_WORKFLOWS") or None
+    workflows = Path(workflows_dir).expanduser().resolve() if workflows_dir else data / "workflows"
+    return Paths(data, workflows)
+
+
+def ensure_data_dir(paths: Paths) -> bool:
+    """Create the data folder; seed ``<data>/workflows`` from the bundled examples on first start.
+
+    Returns True when it seeded. A user-chosen workflows folder is never seeded.
+    """
+    try:
+        paths.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KnownError(f"cannot create the data folder {paths.data_dir}: {exc.strerror}") from exc
+    default = paths.data_dir / "workflows"
+    if paths.workflows_dir != default or default.exists():
+        return False
+    source = bundled_dir("workflows")
+    if not source.is_dir():
+        default.mkdir()
+        return False
+    shutil.copytree(source, default, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return True

@@ -1,0 +1,305 @@
+"""Runs, run inputs, items, decisions and spec versions: the rows behind the inbox.
+
+Functions here read and write rows only; they take an open database and, for
+writes, expect to run inside ``transaction(db)`` together with the matching
+activity-log events (services decide *what* happens, this module *how it is stored*).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from desktop_app.core.errors import NotFoundError
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.states import ItemState, RunState, check_run_transition
+from desktop_app.storage.db import utcnow
+
+ITEM_COLUMNS = (
+    "id, workflow, run_id, run_input_id, status, input_name, input_text, output, original_output, "
+    "reason, reject_reason, model, cost_usd, latency_ms, tokens_in, tokens_out, checks_json, "
+    "created_at, decided_at, decided_by, diff"
+)
+SUMMARY_COLUMNS = (
+    "id, workflow, run_id, status, input_name, substr(output, 1, 200), reason, reject_reason, "
+    "model, cost_usd, created_at, decided_at, decided_by"
+)
+
+
+@dataclass(frozen=True)
+class RunInput:
+    id: int
+    run_id: int
+    doc: InputDoc
+    status: str
+
+
+# --- spec versions -------------------------------------------------------------------------
+
+
+def latest_version(db: sqlite_utils.Database, workflow: str) -> tuple[int, str, str] | None:
+    """(id, hash, spec_text) of the newest recorded version of ``workflow``."""
+    row = db.execute(
+        "SELECT id, hash, spec_text FROM workflow_versions WHERE workflow = ? ORDER BY id DESC LIMIT 1",
+        [workflow],
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def insert_version(db: sqlite_utils.Database, workflow: str, hash_: str, path: str, text: str) -> int:
+    cur = db.execute(
+        "INSERT INTO workflow_versions (workflow, hash, path, spec_text, created_at) VALUES (?, ?, ?, ?, ?)",
+        [workflow, hash_, path, text, utcnow()],
+    )
+    return cur.lastrowid
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+def create_run(
+    db: sqlite_utils.Database,
+    *,
+    workflow: str,
+    version_id: int | None,
+    trigger: str,
+    model: str,
+    api_base: str | None,
+    inputs: Sequence[InputDoc],
+) -> tuple[int, list[RunInput]]:
+    """A run in state ``running`` with every input recorded before any model call."""
+    cur = db.execute(
+        "INSERT INTO runs (workflow, version_id, trigger, state, model, api_base, started_at, pid, host, n_inputs)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [workflow, version_id, trigger, RunState.RUNNING.value, model, api_base or None, utcnow(),
+         os.getpid(), socket.gethostname(), len(inputs)],
+    )
+    run_id = cur.lastrowid
+    run_inputs = []
+    seen: set[str] = set()
+    for doc in inputs:
+        key = doc.key
+        if key in seen:  # the same input twice in one run: keep both, distinctly keyed
+            key = f"{key}#{len(seen)}"
+        seen.add(key)
+        c = db.execute(
+            "INSERT INTO run_inputs (run_id, input_key, input_name, input_text, fields_json, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [run_id, key, doc.name, doc.text, json.dumps(doc.fields, ensure_ascii=False) if doc.fields else None,
+             doc.content_hash],
+        )
+        run_inputs.append(RunInput(c.lastrowid, run_id, doc, "queued"))
+    return run_id, run_inputs
+
+
+def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
+    cur = db.execute("SELECT * FROM runs WHERE id = ?", [run_id])
+    row = cur.fetchone()
+    if row is None:
+        raise NotFoundError(f"no run {run_id}")
+    return dict(zip([c[0] for c in cur.description], row))
+
+
+def set_run_state(db: sqlite_utils.Database, run_id: int, new: RunState, *, error: str | None = None) -> None:
+    current = db.execute("SELECT state FROM runs WHERE id = ?", [run_id]).fetchone()
+    if current is None:
+        raise NotFoundError(f"no run {run_id}")
+    check_run_transition(current[0], new)
+    if new is RunState.RUNNING:  # resumed by this process
+        db.execute(
+            "UPDATE runs SET state = ?, pid = ?, host = ?, finished_at = NULL WHERE id = ?",
+            [new.value, os.getpid(), socket.gethostname(), run_id],
+        )
+        return
+    finished = utcnow()
+    db.execute(
+        "UPDATE runs SET state = ?, finished_at = ?, error = coalesce(?, error),"
+        " n_items = (SELECT count(*) FROM items WHERE run_id = runs.id),"
+        " n_skipped = (SELECT count(*) FROM run_inputs WHERE run_id = runs.id AND status = 'skipped'),"
+        " cost_usd = (SELECT sum(cost_usd) FROM model_calls WHERE run_id = runs.id)"
+        " WHERE id = ?",
+        [new.value, finished, error, run_id],
+    )
+
+
+def runs_in_state(db: sqlite_utils.Database, state: RunState, workflow: str | None = None) -> list[dict]:
+    sql = "SELECT id, workflow, pid, host, started_at FROM runs WHERE state = ?"
+    args: list[Any] = [state.value]
+    if workflow:
+        sql += " AND workflow = ?"
+        args.append(workflow)
+    cur = db.execute(sql + " ORDER BY id", args)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def queued_inputs(db: sqlite_utils.Database, run_id: int) -> list[RunInput]:
+    rows = db.execute(
+        "SELECT id, run_id, input_key, input_name, input_text, fields_json FROM run_inputs"
+        " WHERE run_id = ? AND status = 'queued' ORDER BY id",
+        [run_id],
+    ).fetchall()
+    return [
+        RunInput(r[0], r[1], InputDoc(key=r[2], name=r[3], text=r[4], fields=json.loads(r[5]) if r[5] else {}),
+                 "queued")
+        for r in rows
+    ]
+
+
+def set_input_status(db: sqlite_utils.Database, run_input_id: int, status: str) -> None:
+    db.execute("UPDATE run_inputs SET status = ? WHERE id = ?", [status, run_input_id])
+
+
+# --- processed inputs (configured sources: each input once, ever) ---------------------------
+
+
+def is_processed(db: sqlite_utils.Database, workflow: str, doc: InputDoc) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM processed_inputs WHERE workflow = ? AND input_key = ? AND content_hash = ?",
+        [workflow, doc.key, doc.content_hash],
+    ).fetchone()
+    return row is not None
+
+
+def mark_processed(
+    db: sqlite_utils.Database, workflow: str, doc: InputDoc, run_id: int, item_id: int | None
+) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO processed_inputs (workflow, input_key, content_hash, run_id, item_id, processed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [workflow, doc.key, doc.content_hash, run_id, item_id, utcnow()],
+    )
+
+
+# --- model calls -----------------------------------------------------------------------------
+
+
+def record_model_call(db: sqlite_utils.Database, **row: Any) -> None:
+    row.setdefault("at", utcnow())
+    cols = ", ".join(row)
+    db.execute(f"INSERT INTO model_calls ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+
+
+def month_cost(db: sqlite_utils.Database, workflow: str | None = None, *, month_start: str) -> float:
+    sql = "SELECT coalesce(sum(cost_usd), 0) FROM model_calls WHERE at >= ?"
+    args: list[Any] = [month_start]
+    if workflow:
+        sql += " AND workflow = ?"
+        args.append(workflow)
+    return float(db.execute(sql, args).fetchone()[0])
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+def insert_item(db: sqlite_utils.Database, **row: Any) -> int:
+    row.setdefault("created_at", utcnow())
+    row.setdefault("original_output", row.get("output", ""))
+    if isinstance(row.get("status"), ItemState):
+        row["status"] = row["status"].value
+    cols = ", ".join(row)
+    cur = db.execute(f"INSERT INTO items ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    return cur.lastrowid
+
+
+def get_item(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
+    cur = db.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", [item_id])
+    row = cur.fetchone()
+    if row is None:
+        raise NotFoundError(f"no item {item_id}")
+    item = dict(zip([c[0] for c in cur.description], row))
+    item["checks"] = json.loads(item.pop("checks_json") or "[]")
+    return item
+
+
+def update_item(db: sqlite_utils.Database, item_id: int, **changes: Any) -> None:
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    db.execute(f"UPDATE items SET {sets} WHERE id = ?", [*changes.values(), item_id])
+
+
+def insert_decision(db: sqlite_utils.Database, **row: Any) -> int:
+    cols = ", ".join(row)
+    cur = db.execute(f"INSERT INTO decisions ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    return cur.lastrowid
+
+
+def iter_items(
+    db: sqlite_utils.Database,
+    *,
+    statuses: Sequence[str],
+    workflow: str | None = None,
+    limit: int | None = None,
+    full: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Items newest first, escalated ones before the rest, streamed.
+
+    One indexed query per status group (escalated, then the others) instead of
+    one sort over every matching row, so a large inbox answers at once.
+    """
+    columns = ITEM_COLUMNS if full else SUMMARY_COLUMNS
+    groups = [list(statuses)]
+    if ItemState.ESCALATED.value in statuses and len(statuses) > 1:
+        groups = [[ItemState.ESCALATED.value], [s for s in statuses if s != ItemState.ESCALATED.value]]
+    remaining = limit
+    for group in groups:
+        where = [f"status IN ({', '.join('?' * len(group))})"]
+        args: list[Any] = list(group)
+        if workflow:
+            where.append("workflow = ?")
+            args.append(workflow)
+        sql = f"SELECT {columns} FROM items WHERE {' AND '.join(where)} ORDER BY id DESC"
+        if remaining is not None:
+            if remaining <= 0:
+                return
+            sql += f" LIMIT {int(remaining)}"
+        cur = db.execute(sql, args)
+        names = [c[0] if not c[0].startswith("substr") else "output" for c in cur.description]
+        for row in cur:
+            item = dict(zip(names, row))
+            if "checks_json" in item:
+                item["checks"] = json.loads(item.pop("checks_json") or "[]")
+            if remaining is not None:
+                remaining -= 1
+            yield item
+
+
+def count_items(db: sqlite_utils.Database, *, statuses: Sequence[str], workflow: str | None = None) -> int:
+    sql = f"SELECT count(*) FROM items WHERE status IN ({', '.join('?' * len(statuses))})"
+    args: list[Any] = list(statuses)
+    if workflow:
+        sql += " AND workflow = ?"
+        args.append(workflow)
+    return db.execute(sql, args).fetchone()[0]
+
+
+def public_item(item: dict[str, Any]) -> dict[str, Any]:
+    """An item in the shape of PRODUCT.md's ``--json`` contract (plus a few extra fields)."""
+    status = item["status"]
+    reason = item.get("reject_reason") if status == ItemState.REJECTED.value else item.get("reason")
+    out = {
+        "id": item["id"],
+        "workflow": item["workflow"],
+        "run_id": item["run_id"],
+        "status": status,
+        "output": item["output"],
+        "original_output": item.get("original_output", item["output"]),
+        "reason": reason,
+        "model": item.get("model"),
+        "cost_usd": item.get("cost_usd"),
+        "input_name": item["input_name"],
+        "created_at": item["created_at"],
+        "decided_at": item.get("decided_at"),
+        "decided_by": item.get("decided_by"),
+    }
+    if status == ItemState.REJECTED.value and item.get("reason"):
+        out["escalation_reason"] = item["reason"]
+    for extra in ("input_text", "checks", "diff", "latency_ms", "tokens_in", "tokens_out"):
+        if extra in item:
+            out[extra] = item[extra]
+    return out
