@@ -348,10 +348,11 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.app import run_app
-
-    return run_app(ctx.paths, sys.argv[:1])
+def cmd_no_command(ctx: Context, args: argparse.Namespace) -> int:
+    """``signoff`` alone: the desktop window once it is built; until then, the command help."""
+    build_parser().print_help()
+    out("\nThe desktop window is not built yet: every decision can be made with the commands above.")
+    return EXIT_OK
 
 
 # --- parser -------------------------------------------------------------------------------------
@@ -442,7 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = getattr(args, "debug", False)
-    func = getattr(args, "func", cmd_gui)
+    func = getattr(args, "func", cmd_no_command)
     ctx = None
     try:
         ctx = Context(args)

@@ -1,0 +1,265 @@
+"""The activity log: append-only, hash-chained rows of the ``events`` table.
+
+Each event's ``hash`` is SHA-256 over its ``prev_hash`` and a fixed-order,
+compact encoding of its stored columns (``seq, ts, kind, workflow, run_id,
+item_id, detail``), where ``detail`` is the JSON text exactly as stored. No
+re-serialisation happens at hash or verify time (ARCHITECTURE.md, pattern 12),
+so verifying is a stream over the table.
+
+What the chain proves and what it cannot (see docs/activity-log.md):
+
+* Any change to a stored event, a deleted or inserted event in the middle, or
+  two events swapped, breaks the chain at the first altered event.
+* Deleting the newest events leaves a valid shorter chain. To catch that, the
+  head (last seq and hash) is kept in ``meta`` in the same transaction as each
+  append, and every export carries the head, so ``verify --anchor EXPORT``
+  proves the log still contains everything that export saw.
+* Someone who can write the database file can rewrite the whole chain and the
+  ``meta`` head consistently. Only a head kept elsewhere (an export, a printed
+  report) exposes that: the chain makes tampering evident, not impossible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import sqlite_utils
+
+from desktop_app.core.redact import redact
+from desktop_app.storage.db import transaction, utcnow
+
+GENESIS = "0" * 64
+_SEP = "\x1f"
+_NULL = "\x00"
+_HEAD_KEY = "log_head"
+
+
+class Event(NamedTuple):
+    seq: int
+    ts: str
+    kind: str
+    workflow: str | None
+    run_id: int | None
+    item_id: int | None
+    detail: str  # JSON text as stored
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class LogHead:
+    """The newest event: an anchor that a later ``verify`` can check the log against."""
+
+    count: int
+    seq: int
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "seq": self.seq, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    message: str
+
+
+def _digest(prev_hash: str, seq: int, ts: str, kind: str, workflow, run_id, item_id, detail: str) -> str:
+    payload = _SEP.join(
+        (
+            prev_hash,
+            str(seq),
+            ts,
+            kind,
+            _NULL if workflow is None else workflow,
+            _NULL if run_id is None else str(run_id),
+            _NULL if item_id is None else str(item_id),
+            detail,
+        )
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def encode_detail(detail: dict[str, Any] | None) -> str:
+    """Compact JSON of ``detail`` with every registered secret removed."""
+    text = json.dumps(detail or {}, ensure_ascii=False, separators=(",", ":"), default=str)
+    return redact(text)
+
+
+def _last(db: sqlite_utils.Database) -> tuple[int, str]:
+    row = db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _store_head(db: sqlite_utils.Database, seq: int, hash_: str) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [_HEAD_KEY, f"{seq}:{hash_}"],
+    )
+
+
+def append(
+    db: sqlite_utils.Database,
+    kind: str,
+    *,
+    workflow: str | None = None,
+    run_id: int | None = None,
+    item_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    ts: str | None = None,
+) -> int:
+    """Append one event (inside the caller's transaction, or its own); returns its ``seq``."""
+    with transaction(db):
+        last_seq, last_hash = _last(db)
+        seq = last_seq + 1
+        ts = ts or utcnow()
+        text = encode_detail(detail)
+        digest = _digest(last_hash, seq, ts, kind, workflow, run_id, item_id, text)
+        db.execute(
+            "INSERT INTO events (seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [seq, ts, kind, workflow, run_id, item_id, text, last_hash, digest],
+        )
+        _store_head(db, seq, digest)
+    return seq
+
+
+def append_many(
+    db: sqlite_utils.Database,
+    events: Iterable[tuple[str, str | None, int | None, int | None, dict[str, Any] | None, str | None]],
+    *,
+    batch: int = 10_000,
+) -> int:
+    """Append ``(kind, workflow, run_id, item_id, detail, ts)`` tuples in one transaction; returns the count."""
+    count = 0
+    with transaction(db):
+        seq, prev = _last(db)
+        rows: list[tuple] = []
+        insert = (
+            "INSERT INTO events (seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        for kind, workflow, run_id, item_id, detail, ts in events:
+            seq += 1
+            ts = ts or utcnow()
+            text = encode_detail(detail)
+            digest = _digest(prev, seq, ts, kind, workflow, run_id, item_id, text)
+            rows.append((seq, ts, kind, workflow, run_id, item_id, text, prev, digest))
+            prev = digest
+            if len(rows) >= batch:
+                db.conn.executemany(insert, rows)
+                count += len(rows)
+                rows.clear()
+        if rows:
+            db.conn.executemany(insert, rows)
+            count += len(rows)
+        if count:
+            _store_head(db, seq, prev)
+    return count
+
+
+def head(db: sqlite_utils.Database) -> LogHead:
+    seq, hash_ = _last(db)
+    return LogHead(count=seq, seq=seq, hash=hash_)
+
+
+def recorded_head(db: sqlite_utils.Database) -> LogHead | None:
+    """The head as written to ``meta`` by the last append (None for an empty log)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [_HEAD_KEY]).fetchone()
+    if not row:
+        return None
+    seq, _, hash_ = row[0].partition(":")
+    return LogHead(count=int(seq), seq=int(seq), hash=hash_)
+
+
+def iter_events(
+    db: sqlite_utils.Database,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    workflow: str | None = None,
+    kind: str | None = None,
+    item_id: int | None = None,
+) -> Iterator[Event]:
+    """Events in order, streamed from a cursor. ``since``/``until`` are ISO dates or times (UTC)."""
+    where, args = _filters(since=since, until=until, workflow=workflow, kind=kind, item_id=item_id)
+    sql = "SELECT seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    for row in db.execute(sql + " ORDER BY seq", args):
+        yield Event(*row)
+
+
+def _filters(**given: Any) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if given.get("since"):
+        where.append("ts >= ?")
+        args.append(given["since"])
+    if given.get("until"):
+        where.append("ts < ?")
+        args.append(given["until"])
+    for column in ("workflow", "kind", "item_id"):
+        if given.get(column) is not None:
+            where.append(f"{column} = ?")
+            args.append(given[column])
+    return where, args
+
+
+def verify(db: sqlite_utils.Database, *, anchor: LogHead | None = None) -> VerifyResult:
+    """Recompute the chain from the first event; name the first one that is not as written."""
+    expected_seq, last_hash = 1, GENESIS
+    checked = 0
+    anchor_hash_seen: str | None = None
+    cursor = db.conn.execute(
+        "SELECT seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events ORDER BY seq"
+    )
+    for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, stored in cursor:
+        if seq != expected_seq:
+            gap = f"event {expected_seq}" if seq == expected_seq + 1 else f"events {expected_seq}-{seq - 1}"
+            verb = "is" if seq == expected_seq + 1 else "are"
+            return _bad(checked, expected_seq, f"{gap} {verb} missing (deleted from the log)")
+        if _digest(prev_hash, seq, ts, kind, workflow, run_id, item_id, detail) != stored:
+            return _bad(checked, seq, f"event {seq} ({kind}, {ts}) was changed: its hash does not match its contents")
+        if prev_hash != last_hash:
+            previous = seq - 1
+            return _bad(
+                checked, previous,
+                f"event {previous} was changed or replaced: event {seq} no longer links to it",
+            )
+        if anchor is not None and seq == anchor.seq:
+            anchor_hash_seen = stored
+        last_hash = stored
+        expected_seq = seq + 1
+        checked += 1
+    last_seq = expected_seq - 1
+    recorded = recorded_head(db)
+    if recorded is not None and recorded.seq > last_seq:
+        return _bad(
+            checked, last_seq + 1,
+            f"the log ends at event {last_seq} but it had {recorded.seq} events (its newest events were deleted)",
+        )
+    if recorded is not None and recorded.seq == last_seq and recorded.hash != last_hash:
+        return _bad(checked, last_seq, f"event {last_seq} is not the event the log recorded as its newest")
+    if anchor is not None:
+        if anchor.seq > last_seq:
+            return _bad(
+                checked, last_seq + 1,
+                f"the export shows {anchor.seq} events but the log ends at event {last_seq} "
+                "(its newest events were deleted)",
+            )
+        if anchor.seq and anchor_hash_seen != anchor.hash:
+            return _bad(checked, anchor.seq, f"event {anchor.seq} differs from the one the export recorded")
+    if not checked:
+        return VerifyResult(True, 0, None, "the log is empty")
+    return VerifyResult(True, checked, None, f"the log is intact: {checked:,} events, last hash {last_hash[:16]}…")
+
+
+def _bad(checked: int, seq: int, message: str) -> VerifyResult:
+    return VerifyResult(False, checked, seq, message)

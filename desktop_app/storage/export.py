@@ -1,0 +1,198 @@
+"""Export the activity log as CSV, JSONL or a readable HTML page, streamed row by row.
+
+Fields (PRODUCT.md): ``seq, ts, kind, workflow, run_id, item_id, detail,
+prev_hash, hash`` -- ``detail`` is an object in JSONL and its JSON text in CSV.
+
+Every export ends with one extra record of kind ``log.head`` (``seq`` empty):
+the whole log's head when the export was made (count, seq, hash, even when the
+export is filtered). Keep an export somewhere else and ``signoff log verify
+--anchor FILE`` later proves the log still holds everything it held then.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import sqlite_utils
+
+from desktop_app.core.errors import KnownError
+from desktop_app.storage.db import utcnow
+from desktop_app.storage.eventlog import LogHead, _filters, head
+
+FIELDS = ("seq", "ts", "kind", "workflow", "run_id", "item_id", "detail", "prev_hash", "hash")
+HEAD_KIND = "log.head"
+FORMATS = ("csv", "jsonl", "html")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    count: int
+    head: LogHead
+
+
+def _rows(db: sqlite_utils.Database, since, until, workflow) -> Iterator[tuple]:
+    where, args = _filters(since=since, until=until, workflow=workflow)
+    sql = f"SELECT {', '.join(FIELDS)} FROM events"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    # A cursor of its own: rows are written as they are read, memory stays flat.
+    return db.conn.execute(sql + " ORDER BY seq", args)
+
+
+def _head_detail(log_head: LogHead, filters: dict[str, Any]) -> dict[str, Any]:
+    return {**log_head.as_dict(), "exported_at": utcnow(), "filters": {k: v for k, v in filters.items() if v}}
+
+
+def export(
+    db: sqlite_utils.Database,
+    fmt: str,
+    out: TextIO,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    workflow: str | None = None,
+) -> ExportResult:
+    """Write the (filtered) log to ``out`` in ``fmt``; returns how many events and the head."""
+    if fmt not in FORMATS:
+        raise KnownError(f"unknown export format '{fmt}' (use csv, jsonl or html)")
+    log_head = head(db)  # read first: events appended during the export are not claimed by it
+    rows = _rows(db, since, until, workflow)
+    filters = {"since": since, "until": until, "workflow": workflow}
+    writer = {"csv": _write_csv, "jsonl": _write_jsonl, "html": _write_html}[fmt]
+    count = writer(rows, out, _head_detail(log_head, filters), log_head)
+    return ExportResult(count, log_head)
+
+
+def _write_csv(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    count = 0
+    for chunk in iter(lambda: rows.fetchmany(2000), []):
+        writer.writerows(chunk)
+        count += len(chunk)
+    writer.writerow(("", head_detail["exported_at"], HEAD_KIND, "", "", "",
+                     json.dumps(head_detail, separators=(",", ":")), "", log_head.hash))
+    return count
+
+
+def _write_jsonl(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
+    dumps = json.dumps
+    count = 0
+    write = out.write
+    for chunk in iter(lambda: rows.fetchmany(2000), []):
+        lines = []
+        for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash_ in chunk:
+            # detail is stored as JSON text: spliced in, never parsed and re-encoded.
+            lines.append(
+                f'{{"seq":{seq},"ts":"{ts}","kind":{dumps(kind)},"workflow":{dumps(workflow)},'
+                f'"run_id":{"null" if run_id is None else run_id},'
+                f'"item_id":{"null" if item_id is None else item_id},'
+                f'"detail":{detail},"prev_hash":"{prev_hash}","hash":"{hash_}"}}\n'
+            )
+        write("".join(lines))
+        count += len(chunk)
+    record = {"seq": None, "ts": head_detail["exported_at"], "kind": HEAD_KIND, "workflow": None,
+              "run_id": None, "item_id": None, "detail": head_detail, "prev_hash": None, "hash": log_head.hash}
+    write(json.dumps(record, separators=(",", ":")) + "\n")
+    return count
+
+
+_HTML_HEAD = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Signoff activity log</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1d2430}
+h1{font-size:1.4em;margin:0 0 .2em}
+.meta{color:#5b6675;margin-bottom:1em}
+table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #e3e7ee;padding:.35em .5em;text-align:left;vertical-align:top}
+th{background:#f4f6fa;position:sticky;top:0}
+td.k{white-space:nowrap;font-weight:600}
+td.d{font-family:ui-monospace,monospace;font-size:12px;white-space:pre-wrap;word-break:break-word}
+tr.bad td.k{color:#b3261e}
+footer{margin-top:1.5em;color:#5b6675;font-size:12px}
+</style></head><body>
+"""
+
+_NOTEWORTHY = {"item.escalated", "item.rejected", "model.error", "check.failed", "budget.blocked",
+               "action.failed", "run.interrupted"}
+
+
+def _summary(kind: str, detail_text: str, limit: int = 600) -> str:
+    try:
+        detail = json.loads(detail_text)
+    except ValueError:
+        return detail_text[:limit]
+    if not isinstance(detail, dict):
+        return detail_text[:limit]
+    if kind == "model.call":
+        shown = {k: detail.get(k) for k in ("model", "tokens_in", "tokens_out", "cost_usd", "latency_ms")}
+        shown["response"] = (detail.get("response") or "")[:300]
+    elif kind == "item.edited":
+        shown = {"by": detail.get("by"), "diff": detail.get("diff")}
+    else:
+        shown = {k: v for k, v in detail.items() if k not in ("messages",)}
+    text = "\n".join(f"{k}: {v}" for k, v in shown.items())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _write_html(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
+    esc = html.escape
+    out.write(_HTML_HEAD)
+    filters = head_detail["filters"]
+    shown = ", ".join(f"{k} {v}" for k, v in filters.items()) or "all events"
+    out.write(f"<h1>Signoff activity log</h1><div class=meta>Exported {esc(head_detail['exported_at'])}"
+              f" &middot; {esc(shown)}</div>\n<table><thead><tr><th>#</th><th>time (UTC)</th><th>event</th>"
+              "<th>workflow</th><th>run</th><th>item</th><th>detail</th></tr></thead><tbody>\n")
+    count = 0
+    for chunk in iter(lambda: rows.fetchmany(1000), []):
+        parts = []
+        for seq, ts, kind, workflow, run_id, item_id, detail, _prev, _hash in chunk:
+            cls = ' class="bad"' if kind in _NOTEWORTHY else ""
+            parts.append(
+                f"<tr{cls}><td>{seq}</td><td>{esc(ts)}</td><td class=k>{esc(kind)}</td>"
+                f"<td>{esc(workflow or '')}</td><td>{'' if run_id is None else run_id}</td>"
+                f"<td>{'' if item_id is None else item_id}</td><td class=d>{esc(_summary(kind, detail))}</td></tr>\n"
+            )
+        out.write("".join(parts))
+        count += len(chunk)
+    out.write(
+        f"</tbody></table>\n<footer>{count:,} events shown. Log head at export: {log_head.count:,} events, "
+        f"last hash <code data-kind=\"{HEAD_KIND}\" data-seq=\"{log_head.seq}\">{esc(log_head.hash)}</code>. "
+        "Keep this file: <code>signoff log verify --anchor FILE</code> proves the log still holds "
+        "everything it held then.</footer>\n</body></html>\n"
+    )
+    return count
+
+
+def read_anchor(path: Path) -> LogHead:
+    """The log head recorded at the end of an export (CSV, JSONL or HTML)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 65536))
+            tail = fh.read().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise KnownError(f"cannot read {path}: {exc.strerror}") from None
+    for line in reversed(tail.splitlines()):
+        if HEAD_KIND not in line:
+            continue
+        if line.startswith("{"):
+            record = json.loads(line)
+            detail = record["detail"]
+            return LogHead(detail["count"], detail["seq"], detail["hash"])
+        if "data-kind" in line:
+            seq = int(line.split('data-seq="', 1)[1].split('"', 1)[0])
+            hash_ = line.split(f'data-seq="{seq}">', 1)[1].split("<", 1)[0]
+            return LogHead(seq, seq, hash_)
+        fields = next(csv.reader([line]))
+        if len(fields) == len(FIELDS) and fields[2] == HEAD_KIND:
+            detail = json.loads(fields[6])
+            return LogHead(detail["count"], detail["seq"], detail["hash"])
+    raise KnownError(f"{path} has no log head: is it a Signoff log export?")

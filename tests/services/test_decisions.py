@@ -1,0 +1,94 @@
+"""Approve, edit then approve, reject: the item, the decision row and the log agree."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app.core.errors import KnownError, StateError
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.services import decisions
+from desktop_app.storage import store
+from desktop_app.storage.db import connect, transaction
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = connect(tmp_path / "signoff.db")
+    yield database
+    database.conn.close()
+
+
+def make_item(db, output="Dear Anna,\nThank you for your review.\nBest, Café Rosa\n", status="pending"):
+    with transaction(db):
+        run_id, inputs = store.create_run(
+            db, workflow="reply", version_id=None, trigger="manual", model="m", api_base=None,
+            inputs=[InputDoc(key="k1", name="review-1", text="Lovely cake")],
+        )
+        return store.insert_item(
+            db, workflow="reply", run_id=run_id, run_input_id=inputs[0].id, status=status,
+            input_name="review-1", input_text="Lovely cake", output=output, model="m",
+        )
+
+
+def events(db, kind):
+    return [
+        json.loads(d) for (d,) in db.execute("SELECT detail FROM events WHERE kind = ? ORDER BY seq", [kind])
+    ]
+
+
+def test_approve_records_who_and_when(db):
+    item_id = make_item(db)
+    item = decisions.approve(db, item_id, by="maria")
+    assert item["status"] == "approved" and item["decided_by"] == "maria" and item["decided_at"]
+    assert item["diff"] is None and item["output"] == item["original_output"]
+    assert events(db, "item.approved") == [{"by": "maria", "edited": False, "was": "pending"}]
+    assert db.execute("SELECT decision, by FROM decisions").fetchall() == [("approve", "maria")]
+
+
+def test_approving_a_decided_item_is_an_error(db):
+    item_id = make_item(db)
+    decisions.approve(db, item_id, by="maria")
+    with pytest.raises(StateError, match=f"item {item_id} was already approved"):
+        decisions.approve(db, item_id, by="maria")
+    with pytest.raises(StateError, match="cannot be rejected"):
+        decisions.reject(db, item_id, reason="late", by="maria")
+    assert len(events(db, "item.approved")) == 1
+
+
+def test_edit_keeps_original_and_diff(db):
+    item_id = make_item(db)
+    edited = "Dear Anna,\nThank you so much for your kind review!\nBest, Café Rosa\n"
+    item = decisions.approve(db, item_id, by="maria", edited_text=edited)
+    assert item["output"] == edited
+    assert item["original_output"].startswith("Dear Anna,\nThank you for your review.")
+    assert "-Thank you for your review." in item["diff"]
+    assert "+Thank you so much for your kind review!" in item["diff"]
+    edit_event = events(db, "item.edited")[0]
+    assert edit_event["diff"] == item["diff"] and edit_event["by"] == "maria"
+    assert events(db, "item.approved")[0]["edited"] is True
+    assert db.execute("SELECT decision FROM decisions").fetchone() == ("edit",)
+
+
+def test_edit_identical_to_output_is_a_plain_approval(db):
+    item_id = make_item(db, output="Same text here")
+    item = decisions.approve(db, item_id, by="maria", edited_text="Same text here")
+    assert item["diff"] is None
+    assert events(db, "item.edited") == []
+
+
+def test_reject_needs_a_reason(db):
+    item_id = make_item(db, status="escalated")
+    with pytest.raises(KnownError, match="needs a reason"):
+        decisions.reject(db, item_id, reason="   ", by="maria")
+    assert store.get_item(db, item_id)["status"] == "escalated"
+    item = decisions.reject(db, item_id, reason="Too formal for our café", by="maria")
+    assert item["status"] == "rejected" and item["reject_reason"] == "Too formal for our café"
+    assert events(db, "item.rejected") == [{"by": "maria", "reason": "Too formal for our café", "was": "escalated"}]
+    assert store.public_item(item)["reason"] == "Too formal for our café"
+
+
+def test_unknown_item(db):
+    with pytest.raises(KnownError, match="no item 99"):
+        decisions.approve(db, 99, by="maria")
