@@ -1,0 +1,31 @@
+"""Shared fixtures, registered as a pytest plugin by tests/conftest.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.helpers.llm_server import LLMServer, closed_port
+
+
+@pytest.fixture(scope="session")
+def llm_server_session() -> Iterator[LLMServer]:
+    """One OpenAI-compatible server on 127.0.0.1 for the whole test session."""
+    with LLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_server(llm_server_session: LLMServer) -> Iterator[LLMServer]:
+    """The session's server with an empty script, the canned reply as default and an
+    empty request log: what one test scripts does not leak into the next."""
+    llm_server_session.reset()
+    yield llm_server_session
+    llm_server_session.reset()
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """An api base on 127.0.0.1 where nothing listens: connecting is refused."""
+    return f"http://127.0.0.1:{closed_port()}/v1"
