@@ -23,7 +23,16 @@ from desktop_app.core.inputdoc import InputDoc  # noqa: E402
 from desktop_app.storage import eventlog, store  # noqa: E402
 from desktop_app.storage.db import connect, transaction  # noqa: E402
 
-STATUSES = ("approved", "approved", "rejected", "approved", "pending", "escalated", "approved", "approved")
+STATUSES = (
+    "approved",
+    "approved",
+    "rejected",
+    "approved",
+    "pending",
+    "escalated",
+    "approved",
+    "approved",
+)
 
 
 def seed(data_dir: Path, n_items: int) -> None:
@@ -31,20 +40,49 @@ def seed(data_dir: Path, n_items: int) -> None:
     per_run = 1000
     with transaction(db):
         for start in range(0, n_items, per_run):
-            docs = [InputDoc(key=f"k{start + i}", name=f"review-{start + i}", text=f"Review text {start + i}")
-                    for i in range(min(per_run, n_items - start))]
-            run_id, run_inputs = store.create_run(db, workflow="review-reply", version_id=None, trigger="manual",
-                                                  model="openai/gpt-4o-mini", api_base=None, inputs=docs)
+            docs = [
+                InputDoc(
+                    key=f"k{start + i}", name=f"review-{start + i}", text=f"Review text {start + i}"
+                )
+                for i in range(min(per_run, n_items - start))
+            ]
+            run_id, run_inputs = store.create_run(
+                db,
+                workflow="review-reply",
+                version_id=None,
+                trigger="manual",
+                model="openai/gpt-4o-mini",
+                api_base=None,
+                inputs=docs,
+            )
             db.conn.executemany(
                 "INSERT INTO items (workflow, run_id, run_input_id, status, input_name, input_text, output,"
                 " original_output, model, cost_usd, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [("review-reply", run_id, ri.id, STATUSES[ri.id % len(STATUSES)], ri.doc.name, ri.doc.text,
-                  "Thank you for your review!", "Thank you for your review!", "openai/gpt-4o-mini", 0.0001,
-                  "2026-11-24T09:00:00.000Z") for ri in run_inputs],
+                [
+                    (
+                        "review-reply",
+                        run_id,
+                        ri.id,
+                        STATUSES[ri.id % len(STATUSES)],
+                        ri.doc.name,
+                        ri.doc.text,
+                        "Thank you for your review!",
+                        "Thank you for your review!",
+                        "openai/gpt-4o-mini",
+                        0.0001,
+                        "2026-11-24T09:00:00.000Z",
+                    )
+                    for ri in run_inputs
+                ],
             )
             for ri in run_inputs:
-                eventlog.append(db, "item.created", workflow="review-reply", run_id=run_id,
-                                detail={"input": ri.doc.name, "status": "pending"})
+                eventlog.append(
+                    db,
+                    "item.created",
+                    workflow="review-reply",
+                    run_id=run_id,
+                    detail={"input": ri.doc.name, "status": "pending"},
+                )
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
 
@@ -70,7 +108,9 @@ def timed(args: list[str], env: dict, data: Path, rounds: int = 5) -> tuple[floa
         if args[0] in ("approve", "reject"):
             reopen(data, int(args[1]))
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+        )
         elapsed = time.perf_counter() - start
         rc, lit = proc.stdout.split()[-2:] if proc.stdout.strip() else ("?", "?")
         if proc.returncode != 0 or rc != "0":
@@ -88,7 +128,9 @@ def main() -> None:
         data = Path(tmp) / "data"
         t0 = time.perf_counter()
         seed(data, args.items)
-        print(f"seeded {args.items:,} items and {args.items:,} events in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"seeded {args.items:,} items and {args.items:,} events in {time.perf_counter() - t0:.1f} s"
+        )
         env = dict(os.environ, SIGNOFF_HOME=str(data))
         bare = float("inf")
         for _ in range(5):
@@ -98,9 +140,15 @@ def main() -> None:
         print(f"bare python start-up: {bare:.3f} s")
         last = args.items
         commands = [
-            ["workflows"], ["check"], ["inbox"], ["inbox", "--json"], ["inbox", "--status", "all"],
-            ["show", str(last)], ["approve", str(last - 1), "--by", "bench"],
-            ["reject", str(last - 2), "--reason", "bench"], ["log", "verify"],
+            ["workflows"],
+            ["check"],
+            ["inbox"],
+            ["inbox", "--json"],
+            ["inbox", "--status", "all"],
+            ["show", str(last)],
+            ["approve", str(last - 1), "--by", "bench"],
+            ["reject", str(last - 2), "--reason", "bench"],
+            ["log", "verify"],
         ]
         print(f"{'command':<40} {'best of 5':>10}  litellm imported")
         for command in commands:

@@ -24,7 +24,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from desktop_app.core.spec_loader import load_spec  # noqa: E402
 from desktop_app.core.templates import render_messages  # noqa: E402
 from desktop_app.services.inputs import from_text  # noqa: E402
-from desktop_app.services.runner import RunOptions, Runner  # noqa: E402
+from desktop_app.services.runner import Runner, RunOptions  # noqa: E402
 from desktop_app.storage.db import connect  # noqa: E402
 from tests.helpers.llm_server import LLMServer, reply  # noqa: E402
 from tests.helpers.specs import write_spec  # noqa: E402
@@ -35,9 +35,14 @@ def direct(spec, docs, url: str, concurrency: int) -> float:
 
     def one(doc):
         return litellm.completion(
-            model=spec.model.name, messages=render_messages(spec, doc), api_base=url, api_key="local",
-            temperature=spec.model.temperature, max_tokens=spec.model.max_tokens,
-            timeout=spec.model.timeout_s, max_retries=0,
+            model=spec.model.name,
+            messages=render_messages(spec, doc),
+            api_base=url,
+            api_key="local",
+            temperature=spec.model.temperature,
+            max_tokens=spec.model.max_tokens,
+            timeout=spec.model.timeout_s,
+            max_retries=0,
         )
 
     start = time.perf_counter()
@@ -58,13 +63,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=2, help="alternate direct/runner this many times")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternate direct/runner this many times"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, LLMServer() as server:
         server.default = reply("Thank you for your kind review, we hope to see you again soon!")
         spec = load_spec(write_spec(Path(tmp) / "wf", api_base=server.url, retries=0))
         db = connect(Path(tmp) / "signoff.db")
-        docs = [from_text(f"Review number {n}: lovely cake and friendly staff.") for n in range(args.inputs)]
+        docs = [
+            from_text(f"Review number {n}: lovely cake and friendly staff.")
+            for n in range(args.inputs)
+        ]
         import litellm  # noqa: F401  -- imported before timing: both sides pay it once
 
         direct(spec, docs[:20], server.url, args.concurrency)  # warm both paths
@@ -75,8 +85,12 @@ def main() -> None:
             best_runner = min(best_runner, through_runner(spec, docs, db, args.concurrency))
         n = args.inputs
         print(f"inputs: {n}, concurrency: {args.concurrency}, best of {args.rounds}")
-        print(f"litellm direct : {best_direct:7.2f} s  ({best_direct / n * 1000:.2f} ms/call, {n / best_direct:.0f}/s)")
-        print(f"runner         : {best_runner:7.2f} s  ({best_runner / n * 1000:.2f} ms/input, {n / best_runner:.0f}/s)")
+        print(
+            f"litellm direct : {best_direct:7.2f} s  ({best_direct / n * 1000:.2f} ms/call, {n / best_direct:.0f}/s)"
+        )
+        print(
+            f"runner         : {best_runner:7.2f} s  ({best_runner / n * 1000:.2f} ms/input, {n / best_runner:.0f}/s)"
+        )
         print(f"ratio runner/direct: {best_runner / best_direct:.3f}  (goal <= 1.15)")
         db.conn.close()
 

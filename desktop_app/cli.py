@@ -29,7 +29,9 @@ class Context:
         from desktop_app.core.paths import resolve_paths
 
         self.args = args
-        self.paths = resolve_paths(getattr(args, "data_dir", None), getattr(args, "workflows", None))
+        self.paths = resolve_paths(
+            getattr(args, "data_dir", None), getattr(args, "workflows", None)
+        )
         self._db = None
 
     @property
@@ -104,13 +106,15 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import catalogue
     from desktop_app.services.inputs import read_inputs
     from desktop_app.services.recovery import interrupted_runs
-    from desktop_app.services.runner import RunOptions, Runner, source_inputs
+    from desktop_app.services.runner import Runner, RunOptions, source_inputs
 
     spec = catalogue.find(ctx.paths.workflows_dir, args.name)
     db = ctx.db
     from_source = args.input is None and args.text is None
     if from_source and spec.input.kind == "text":
-        raise KnownError(f"workflow '{spec.name}' takes one input: give --input PATH or --text TEXT")
+        raise KnownError(
+            f"workflow '{spec.name}' takes one input: give --input PATH or --text TEXT"
+        )
     if not spec.complete:
         from desktop_app.services.runner import IncompleteSpecError
 
@@ -122,15 +126,23 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
 
     runner = Runner(db, on_item=on_item)
     options = RunOptions(
-        model=args.model, api_base=args.api_base, concurrency=args.concurrency,
-        trigger="source" if from_source else "manual", from_source=from_source,
+        model=args.model,
+        api_base=args.api_base,
+        concurrency=args.concurrency,
+        trigger="source" if from_source else "manual",
+        from_source=from_source,
     )
     summaries = []
     for run_id in interrupted_runs(db, spec.name):
         if not args.json:
             out(f"resuming interrupted run {run_id}")
-        summaries.append(runner.resume(spec, run_id, RunOptions(model=args.model, api_base=args.api_base,
-                                                                concurrency=args.concurrency)))
+        summaries.append(
+            runner.resume(
+                spec,
+                run_id,
+                RunOptions(model=args.model, api_base=args.api_base, concurrency=args.concurrency),
+            )
+        )
     if from_source:
         inputs = source_inputs(db, spec, ctx.paths.data_dir)
         if not inputs:
@@ -140,25 +152,40 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
                 out(json.dumps([_summary_dict(s) for s in summaries]))
             return EXIT_OK
     else:
-        inputs = read_inputs(spec, ctx.paths.data_dir,
-                             input_path=Path(args.input) if args.input else None, text=args.text)
+        inputs = read_inputs(
+            spec,
+            ctx.paths.data_dir,
+            input_path=Path(args.input) if args.input else None,
+            text=args.text,
+        )
     summaries.append(runner.run(spec, inputs, options))
     if args.json:
         out(json.dumps([_summary_dict(s) for s in summaries], indent=2))
     else:
         for s in summaries:
             cost = "unknown" if s.cost_usd is None else f"${s.cost_usd:.4f}"
-            out(f"run {s.run_id} {s.state}: {s.inputs} input(s), {s.pending} pending, {s.escalated} escalated, "
-                f"{s.skipped} skipped, cost {cost}")
+            out(
+                f"run {s.run_id} {s.state}: {s.inputs} input(s), {s.pending} pending, {s.escalated} escalated, "
+                f"{s.skipped} skipped, cost {cost}"
+            )
         if any(s.pending or s.escalated for s in summaries):
             out("review them with `signoff inbox`")
     return EXIT_OK
 
 
 def _summary_dict(s) -> dict:
-    return {"run_id": s.run_id, "workflow": s.workflow, "state": s.state, "inputs": s.inputs,
-            "items": s.item_ids, "pending": s.pending, "escalated": s.escalated, "skipped": s.skipped,
-            "cost_usd": s.cost_usd, "resumed": s.resumed}
+    return {
+        "run_id": s.run_id,
+        "workflow": s.workflow,
+        "state": s.state,
+        "inputs": s.inputs,
+        "items": s.item_ids,
+        "pending": s.pending,
+        "escalated": s.escalated,
+        "skipped": s.skipped,
+        "cost_usd": s.cost_usd,
+        "resumed": s.resumed,
+    }
 
 
 def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
@@ -172,7 +199,9 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         statuses = ("pending", "escalated")
     db = ctx.db
     if args.json:
-        items = store.iter_items(db, statuses=statuses, workflow=args.workflow, limit=args.limit or None, full=True)
+        items = store.iter_items(
+            db, statuses=statuses, workflow=args.workflow, limit=args.limit or None, full=True
+        )
         _stream_json_array((store.public_item(i) for i in items), sys.stdout)
         return EXIT_OK
     limit = args.limit if args.limit is not None else 50
@@ -182,14 +211,20 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         out(f"no items {what}" + (f" in '{args.workflow}'" if args.workflow else ""))
         return EXIT_OK
     out(f"{'ID':>6}  {'STATUS':<9}  {'WORKFLOW':<20}  {'INPUT':<24}  OUTPUT / REASON")
-    for item in store.iter_items(db, statuses=statuses, workflow=args.workflow, limit=limit or None):
-        text = item["reason"] if item["status"] == "escalated" and item["reason"] else item["output"]
+    for item in store.iter_items(
+        db, statuses=statuses, workflow=args.workflow, limit=limit or None
+    ):
+        text = (
+            item["reason"] if item["status"] == "escalated" and item["reason"] else item["output"]
+        )
         if item["status"] == "rejected" and item.get("reject_reason"):
             text = f"rejected: {item['reject_reason']}"
         line = " ".join((text or "").split())
         mark = "!" if item["status"] == "escalated" else " "
-        out(f"{item['id']:>6}{mark} {item['status']:<9}  {_cut(item['workflow'], 20):<20}  "
-            f"{_cut(item['input_name'], 24):<24}  {_cut(line, 70)}")
+        out(
+            f"{item['id']:>6}{mark} {item['status']:<9}  {_cut(item['workflow'], 20):<20}  "
+            f"{_cut(item['input_name'], 24):<24}  {_cut(line, 70)}"
+        )
     if limit and total > limit:
         out(f"… {total - limit:,} more (showing {limit:,} of {total:,}; use --limit 0 for all)")
     return EXIT_OK
@@ -221,8 +256,10 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     cost = "unknown" if item["cost_usd"] is None else f"${item['cost_usd']:.6f}"
     out(f"item {item['id']} — {item['workflow']} — {item['status'].upper()}")
     out(f"input:    {item['input_name']} (run {item['run_id']}, {item['created_at']})")
-    out(f"model:    {item['model'] or '-'}   cost: {cost}   latency: {item['latency_ms'] or 0} ms   "
-        f"tokens: {item['tokens_in'] or 0} in / {item['tokens_out'] or 0} out")
+    out(
+        f"model:    {item['model'] or '-'}   cost: {cost}   latency: {item['latency_ms'] or 0} ms   "
+        f"tokens: {item['tokens_in'] or 0} in / {item['tokens_out'] or 0} out"
+    )
     if item["reason"]:
         out(f"escalated because: {item['reason']}")
     if item["decided_at"]:
@@ -230,7 +267,12 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     if item["reject_reason"]:
         out(f"rejected because: {item['reject_reason']}")
     if item["checks"]:
-        out("checks:   " + ", ".join(f"{c['name']} {'passed' if c['passed'] else 'FAILED'}" for c in item["checks"]))
+        out(
+            "checks:   "
+            + ", ".join(
+                f"{c['name']} {'passed' if c['passed'] else 'FAILED'}" for c in item["checks"]
+            )
+        )
         for c in item["checks"]:
             if not c["passed"]:
                 out(f"          - {c['message']}")
@@ -272,7 +314,9 @@ def cmd_log_export(ctx: Context, args: argparse.Namespace) -> int:
         tmp = target.with_name(target.name + ".part")
         try:
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                result = export(db, args.format, fh, since=args.since, until=args.until, workflow=args.workflow)
+                result = export(
+                    db, args.format, fh, since=args.since, until=args.until, workflow=args.workflow
+                )
             tmp.replace(target)
         except OSError as exc:
             raise KnownError(f"cannot write {target}: {exc.strerror}") from None
@@ -280,7 +324,9 @@ def cmd_log_export(ctx: Context, args: argparse.Namespace) -> int:
             tmp.unlink(missing_ok=True)
         err(f"exported {result.count:,} event(s) to {target}")
     else:
-        export(db, args.format, sys.stdout, since=args.since, until=args.until, workflow=args.workflow)
+        export(
+            db, args.format, sys.stdout, since=args.since, until=args.until, workflow=args.workflow
+        )
     return EXIT_OK
 
 
@@ -335,12 +381,20 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
     if not rows:
         out(f"no workflows in {ctx.paths.workflows_dir}")
         return EXIT_OK
-    out(f"{'NAME':<22} {'COMPLETE':<10} {'ENABLED':<8} {'SCHEDULE':<14} {'PENDING':>7} {'MONTH':>9}  LAST RUN")
+    out(
+        f"{'NAME':<22} {'COMPLETE':<10} {'ENABLED':<8} {'SCHEDULE':<14} {'PENDING':>7} {'MONTH':>9}  LAST RUN"
+    )
     for r in rows:
         complete = "yes" if r["complete"] else ("invalid" if not r["valid"] else "no")
-        last = f"{r['last_run']['state']} {r['last_run']['started_at'][:16]}" if r["last_run"] else "never"
-        out(f"{_cut(r['name'], 22):<22} {complete:<10} {'yes' if r['enabled'] else 'no':<8} "
-            f"{_cut(r['schedule'] or 'on demand', 14):<14} {r['pending']:>7} ${r['month_cost_usd']:>8.4f}  {last}")
+        last = (
+            f"{r['last_run']['state']} {r['last_run']['started_at'][:16]}"
+            if r["last_run"]
+            else "never"
+        )
+        out(
+            f"{_cut(r['name'], 22):<22} {complete:<10} {'yes' if r['enabled'] else 'no':<8} "
+            f"{_cut(r['schedule'] or 'on demand', 14):<14} {r['pending']:>7} ${r['month_cost_usd']:>8.4f}  {last}"
+        )
         for missing in r["missing"]:
             out(f"{'':<22} missing: {missing}")
         for problem in r["problems"]:
@@ -351,7 +405,9 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_no_command(ctx: Context, args: argparse.Namespace) -> int:
     """``signoff`` alone: the desktop window once it is built; until then, the command help."""
     build_parser().print_help()
-    out("\nThe desktop window is not built yet: every decision can be made with the commands above.")
+    out(
+        "\nThe desktop window is not built yet: every decision can be made with the commands above."
+    )
     return EXIT_OK
 
 
@@ -360,39 +416,71 @@ def cmd_no_command(ctx: Context, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help="data folder (default: $SIGNOFF_HOME, else the platform's user data folder)")
-    common.add_argument("--workflows", metavar="DIR", default=argparse.SUPPRESS,
-                        help="workflows folder (default: $SIGNOFF_WORKFLOWS, else DATA/workflows)")
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show a traceback on errors")
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="data folder (default: $SIGNOFF_HOME, else the platform's user data folder)",
+    )
+    common.add_argument(
+        "--workflows",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="workflows folder (default: $SIGNOFF_WORKFLOWS, else DATA/workflows)",
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on errors"
+    )
 
     parser = argparse.ArgumentParser(
-        prog="signoff", parents=[common],
+        prog="signoff",
+        parents=[common],
         description="Run small AI workflows and approve, edit or reject every output. "
         "With no command, opens the desktop app.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("check", parents=[common], help="validate workflow specs (file:line: message)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="spec files or folders (default: the workflows folder)")
+    p = sub.add_parser(
+        "check", parents=[common], help="validate workflow specs (file:line: message)"
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="spec files or folders (default: the workflows folder)",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("run", parents=[common], help="run a workflow once; items go to the inbox")
     p.add_argument("name", metavar="NAME")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--input", metavar="PATH", help="a text file, an .eml, a CSV file (one input per row) or a folder")
+    src.add_argument(
+        "--input",
+        metavar="PATH",
+        help="a text file, an .eml, a CSV file (one input per row) or a folder",
+    )
     src.add_argument("--text", metavar="TEXT", help="the input itself")
     p.add_argument("--model", metavar="MODEL", help="use this model instead of the spec's")
-    p.add_argument("--api-base", metavar="URL", help="an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
-    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="model calls at once (default 4)")
+    p.add_argument(
+        "--api-base",
+        metavar="URL",
+        help="an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1",
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="model calls at once (default 4)"
+    )
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("inbox", parents=[common], help="items awaiting a decision")
     p.add_argument("--status", choices=STATUSES, help="default: pending and escalated")
     p.add_argument("--workflow", metavar="NAME")
-    p.add_argument("--limit", type=int, metavar="N", help="at most N items (0 = all; default 50, all with --json)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="at most N items (0 = all; default 50, all with --json)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_inbox)
 
@@ -401,9 +489,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("approve", parents=[common], help="approve an item (optionally with an edit)")
+    p = sub.add_parser(
+        "approve", parents=[common], help="approve an item (optionally with an edit)"
+    )
     p.add_argument("id", type=int, metavar="ID")
-    p.add_argument("--edit-file", metavar="FILE", help="the edited output; the original and the diff are kept")
+    p.add_argument(
+        "--edit-file", metavar="FILE", help="the edited output; the original and the diff are kept"
+    )
     p.add_argument("--by", metavar="NAME", help="who decides (default: your user name)")
     p.set_defaults(func=cmd_approve)
 
@@ -419,21 +511,36 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("csv", "jsonl", "html"), required=True)
     e.add_argument("--out", metavar="FILE", help="default: standard output")
     e.add_argument("--since", metavar="DATE", help="YYYY-MM-DD or an ISO 8601 time (UTC)")
-    e.add_argument("--until", metavar="DATE", help="YYYY-MM-DD or an ISO 8601 time (UTC), exclusive")
+    e.add_argument(
+        "--until", metavar="DATE", help="YYYY-MM-DD or an ISO 8601 time (UTC), exclusive"
+    )
     e.add_argument("--workflow", metavar="NAME")
     e.set_defaults(func=cmd_log_export)
-    v = log_sub.add_parser("verify", parents=[common], help="recompute the hash chain; exit 1 if altered")
-    v.add_argument("--anchor", metavar="EXPORT", help="also check the log still holds this export's head")
+    v = log_sub.add_parser(
+        "verify", parents=[common], help="recompute the hash chain; exit 1 if altered"
+    )
+    v.add_argument(
+        "--anchor", metavar="EXPORT", help="also check the log still holds this export's head"
+    )
     v.set_defaults(func=cmd_log_verify)
 
-    p = sub.add_parser("key", parents=[common], help="store or delete a provider's API key in the OS keychain")
+    p = sub.add_parser(
+        "key", parents=[common], help="store or delete a provider's API key in the OS keychain"
+    )
     key_sub = p.add_subparsers(dest="key_command", metavar="set|delete", required=True)
-    for verb, text in (("set", "store a key read from standard input"), ("delete", "delete a stored key")):
+    for verb, text in (
+        ("set", "store a key read from standard input"),
+        ("delete", "delete a stored key"),
+    ):
         k = key_sub.add_parser(verb, parents=[common], help=text)
-        k.add_argument("provider", metavar="PROVIDER", help="e.g. openai, anthropic, gemini, mistral")
+        k.add_argument(
+            "provider", metavar="PROVIDER", help="e.g. openai, anthropic, gemini, mistral"
+        )
         k.set_defaults(func=cmd_key)
 
-    p = sub.add_parser("workflows", parents=[common], help="each workflow: complete?, schedule, pending, cost")
+    p = sub.add_parser(
+        "workflows", parents=[common], help="each workflow: complete?, schedule, pending, cost"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_workflows)
     return parser

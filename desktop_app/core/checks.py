@@ -10,7 +10,16 @@ from typing import Any
 
 from desktop_app.core.spec_model import OutputSpec
 
-CHECK_NAMES = ("complete", "json", "schema", "min_chars", "max_chars", "must_contain", "must_not_contain", "pattern")
+CHECK_NAMES = (
+    "complete",
+    "json",
+    "schema",
+    "min_chars",
+    "max_chars",
+    "must_contain",
+    "must_not_contain",
+    "pattern",
+)
 _FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.S)
 
 
@@ -59,18 +68,29 @@ def _schema_problem(error) -> str:
     return f"{where}: {error.message}" if where else error.message
 
 
-def run_checks(output: OutputSpec, text: str, *, finish_reason: str | None = None) -> list[CheckResult]:
+def run_checks(
+    output: OutputSpec, text: str, *, finish_reason: str | None = None
+) -> list[CheckResult]:
     """Every declared check, in a fixed order. ``text`` should already be normalised."""
     results: list[CheckResult] = []
     add = results.append
     cut = finish_reason == "length"
-    add(CheckResult("complete", not cut,
-                    "The answer was cut off at the max_tokens limit." if cut else "The answer is complete."))
+    add(
+        CheckResult(
+            "complete",
+            not cut,
+            "The answer was cut off at the max_tokens limit." if cut else "The answer is complete.",
+        )
+    )
     if output.format == "json":
         try:
             parsed: Any = json.loads(text)
         except ValueError as exc:
-            add(CheckResult("json", False, f"The answer is not valid JSON: {getattr(exc, 'msg', exc)}."))
+            add(
+                CheckResult(
+                    "json", False, f"The answer is not valid JSON: {getattr(exc, 'msg', exc)}."
+                )
+            )
         else:
             add(CheckResult("json", True, "The answer is valid JSON."))
             if output.json_schema is not None:
@@ -79,34 +99,73 @@ def run_checks(output: OutputSpec, text: str, *, finish_reason: str | None = Non
                 if errors:
                     from jsonschema.exceptions import best_match
 
-                    add(CheckResult("schema", False,
-                                    f"The answer does not have the required shape: {_schema_problem(best_match(errors))}."))
+                    add(
+                        CheckResult(
+                            "schema",
+                            False,
+                            f"The answer does not have the required shape: {_schema_problem(best_match(errors))}.",
+                        )
+                    )
                 else:
                     add(CheckResult("schema", True, "The answer has the required shape."))
     length = len(text)
     if output.min_chars is not None:
         ok = length >= output.min_chars
-        add(CheckResult("min_chars", ok, f"The answer is {length:,} characters long; it must be at least "
-                                         f"{output.min_chars:,}." if not ok else "The answer is long enough."))
+        add(
+            CheckResult(
+                "min_chars",
+                ok,
+                f"The answer is {length:,} characters long; it must be at least "
+                f"{output.min_chars:,}."
+                if not ok
+                else "The answer is long enough.",
+            )
+        )
     if output.max_chars is not None:
         ok = length <= output.max_chars
-        add(CheckResult("max_chars", ok, f"The answer is {length:,} characters long; the limit is "
-                                         f"{output.max_chars:,}." if not ok else "The answer is short enough."))
+        add(
+            CheckResult(
+                "max_chars",
+                ok,
+                f"The answer is {length:,} characters long; the limit is {output.max_chars:,}."
+                if not ok
+                else "The answer is short enough.",
+            )
+        )
     lowered = text.casefold()
     if output.must_contain:
         missing = [p for p in output.must_contain if p.casefold() not in lowered]
-        add(CheckResult("must_contain", not missing,
-                        f"The answer must contain {_quote(missing)} but does not." if missing
-                        else "The answer contains every required phrase."))
+        add(
+            CheckResult(
+                "must_contain",
+                not missing,
+                f"The answer must contain {_quote(missing)} but does not."
+                if missing
+                else "The answer contains every required phrase.",
+            )
+        )
     if output.must_not_contain:
         found = [p for p in output.must_not_contain if p.casefold() in lowered]
-        add(CheckResult("must_not_contain", not found,
-                        f"The answer contains {_quote(found)}, which it must not." if found
-                        else "The answer contains no forbidden phrase."))
+        add(
+            CheckResult(
+                "must_not_contain",
+                not found,
+                f"The answer contains {_quote(found)}, which it must not."
+                if found
+                else "The answer contains no forbidden phrase.",
+            )
+        )
     if output.pattern:
         ok = compiled(output.pattern).fullmatch(text) is not None
-        add(CheckResult("pattern", ok, "The answer has the required form." if ok
-                        else "The answer does not have the required form (its pattern does not match)."))
+        add(
+            CheckResult(
+                "pattern",
+                ok,
+                "The answer has the required form."
+                if ok
+                else "The answer does not have the required form (its pattern does not match).",
+            )
+        )
     return results
 
 

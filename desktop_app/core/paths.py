@@ -35,7 +35,9 @@ class Paths:
         return self.data_dir / "signoff.db"
 
 
-def resolve_paths(data_dir: str | Path | None = None, workflows_dir: str | Path | None = None) -> Paths:
+def resolve_paths(
+    data_dir: str | Path | None = None, workflows_dir: str | Path | None = None
+) -> Paths:
     if data_dir is None:
         data_dir = os.environ.get("SIGNOFF_HOME") or None
     if data_dir is None:

@@ -51,21 +51,54 @@ ACTION_VARIABLES = PROMPT_VARIABLES | {"item", "output", "now", "today"}
 # Each key: (type, extra rule). Types: str, int, num, bool, strlist, table.
 TEXT, INT, NUM, STRLIST, TABLE = "text", "int", "num", "strlist", "table"
 SECTIONS: dict[str, dict[str, str]] = {
-    "": {"name": TEXT, "title": TEXT, "purpose": TEXT, "model": TABLE, "input": TABLE, "criteria": TABLE,
-         "prompt": TABLE, "output": TABLE, "failure_modes": "tables", "schedule": TABLE, "review": TABLE,
-         "budget": TABLE, "action": TABLE},
-    "model": {"name": TEXT, "fallbacks": STRLIST, "api_base": TEXT, "temperature": NUM, "max_tokens": INT,
-              "timeout_s": NUM, "retries": INT, "input_cost_per_mtok": NUM, "output_cost_per_mtok": NUM},
+    "": {
+        "name": TEXT,
+        "title": TEXT,
+        "purpose": TEXT,
+        "model": TABLE,
+        "input": TABLE,
+        "criteria": TABLE,
+        "prompt": TABLE,
+        "output": TABLE,
+        "failure_modes": "tables",
+        "schedule": TABLE,
+        "review": TABLE,
+        "budget": TABLE,
+        "action": TABLE,
+    },
+    "model": {
+        "name": TEXT,
+        "fallbacks": STRLIST,
+        "api_base": TEXT,
+        "temperature": NUM,
+        "max_tokens": INT,
+        "timeout_s": NUM,
+        "retries": INT,
+        "input_cost_per_mtok": NUM,
+        "output_cost_per_mtok": NUM,
+    },
     "input": {"kind": TEXT, "description": TEXT, "path": TEXT, "glob": TEXT, "max_chars": INT},
     "criteria": {"rules": STRLIST},
     "prompt": {"system": TEXT, "template": TEXT},
-    "output": {"format": TEXT, "json_schema": TABLE, "schema_file": TEXT, "min_chars": INT, "max_chars": INT,
-               "must_contain": STRLIST, "must_not_contain": STRLIST, "pattern": TEXT},
+    "output": {
+        "format": TEXT,
+        "json_schema": TABLE,
+        "schema_file": TEXT,
+        "min_chars": INT,
+        "max_chars": INT,
+        "must_contain": STRLIST,
+        "must_not_contain": STRLIST,
+        "pattern": TEXT,
+    },
     "failure_modes": {"name": TEXT, "when": TEXT, "pattern": TEXT, "then": TEXT, "check": TEXT},
     "schedule": {"every": TEXT, "cron": TEXT, "catch_up": TEXT},
     "review": {"remind_after": TEXT, "expire_after": TEXT},
     "budget": {"max_cost_per_run": NUM, "max_cost_per_day": NUM, "max_cost_per_month": NUM},
-    "action": {"kind": TEXT, "path": TEXT, "url": TEXT},  # other keys are options of the action kind
+    "action": {
+        "kind": TEXT,
+        "path": TEXT,
+        "url": TEXT,
+    },  # other keys are options of the action kind
 }
 RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
     ("model", "temperature"): (0, 2, "between 0 and 2"),
@@ -81,8 +114,14 @@ RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
     ("budget", "max_cost_per_day"): (0, None, "0 or more"),
     ("budget", "max_cost_per_month"): (0, None, "0 or more"),
 }
-TYPE_WORDS = {TEXT: "text", INT: "a whole number", NUM: "a number", STRLIST: "a list of texts",
-              TABLE: "a table", "tables": "a list of tables ([[failure_modes]])"}
+TYPE_WORDS = {
+    TEXT: "text",
+    INT: "a whole number",
+    NUM: "a number",
+    STRLIST: "a list of texts",
+    TABLE: "a table",
+    "tables": "a list of tables ([[failure_modes]])",
+}
 
 
 def discover(workflows_dir: Path) -> list[Path]:
@@ -131,8 +170,12 @@ class _Loader:
 
     # --- reporting ---
 
-    def problem(self, message: str, *path: Any, incomplete: bool = False, line: int | None = None) -> None:
-        self.problems.append(SpecProblem(self.path, line or line_of(self.lines, *path), message, incomplete))
+    def problem(
+        self, message: str, *path: Any, incomplete: bool = False, line: int | None = None
+    ) -> None:
+        self.problems.append(
+            SpecProblem(self.path, line or line_of(self.lines, *path), message, incomplete)
+        )
 
     # --- entry ---
 
@@ -191,7 +234,9 @@ class _Loader:
             "tables": isinstance(value, list) and all(isinstance(v, dict) for v in value),
         }[kind]
         if not ok:
-            self.problem(f"{label} must be {TYPE_WORDS[kind]}, not {_type_name(value)}", *where, key)
+            self.problem(
+                f"{label} must be {TYPE_WORDS[kind]}, not {_type_name(value)}", *where, key
+            )
             return default
         bounds = RANGES.get((section, key))
         if bounds:
@@ -211,7 +256,9 @@ class _Loader:
         if value not in allowed:
             hint = difflib.get_close_matches(value, allowed, n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            self.problem(f"{label} must be one of {', '.join(allowed)}, not '{value}'{suggestion}", *path)
+            self.problem(
+                f"{label} must be one of {', '.join(allowed)}, not '{value}'{suggestion}", *path
+            )
             return False
         return True
 
@@ -219,7 +266,9 @@ class _Loader:
         try:
             re.compile(pattern)
         except re.error as exc:
-            self.problem(f"{label} is not a valid regular expression: {exc.msg} at position {exc.pos}", *path)
+            self.problem(
+                f"{label} is not a valid regular expression: {exc.msg} at position {exc.pos}", *path
+            )
 
     def _template(self, source: str, label: str, variables: frozenset[str], *path: Any) -> None:
         from jinja2 import TemplateSyntaxError, meta
@@ -240,7 +289,10 @@ class _Loader:
             hint = difflib.get_close_matches(name, sorted(variables), n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             known = ", ".join(sorted(variables))
-            self.problem(f"{label} uses an unknown variable '{name}'{suggestion}; known: {known}", line=key_line)
+            self.problem(
+                f"{label} uses an unknown variable '{name}'{suggestion}; known: {known}",
+                line=key_line,
+            )
 
     def _duration(self, value: str, label: str, *path: Any) -> None:
         try:
@@ -267,25 +319,46 @@ class _Loader:
         input_spec = self._input(self._table(data, "input"))
         criteria_table = self._table(data, "criteria")
         self._unknown_keys(criteria_table, "criteria", ("criteria",))
-        rules = tuple(r.strip() for r in self._get(criteria_table, "criteria", "rules", ("criteria",), []) if r.strip())
+        rules = tuple(
+            r.strip()
+            for r in self._get(criteria_table, "criteria", "rules", ("criteria",), [])
+            if r.strip()
+        )
         prompt = self._prompt(self._table(data, "prompt"))
         output, schema_bytes = self._output(self._table(data, "output"))
         failure_modes = self._failure_modes(self._get(data, "", "failure_modes", (), default=[]))
-        schedule = self._schedule(data["schedule"]) if isinstance(data.get("schedule"), dict) else None
+        schedule = (
+            self._schedule(data["schedule"]) if isinstance(data.get("schedule"), dict) else None
+        )
         review = self._review(data["review"]) if isinstance(data.get("review"), dict) else None
         budget = self._budget(data["budget"]) if isinstance(data.get("budget"), dict) else None
         action = self._action(self._table(data, "action"))
 
         missing = []
         checks = [
-            (purpose, "a purpose (what the workflow does and is not responsible for)", ("purpose",)),
+            (
+                purpose,
+                "a purpose (what the workflow does and is not responsible for)",
+                ("purpose",),
+            ),
             (model.name, "a model ([model] name)", ("model", "name")),
-            (input_spec.description, "a description of the exact inputs ([input] description)",
-             ("input", "description")),
+            (
+                input_spec.description,
+                "a description of the exact inputs ([input] description)",
+                ("input", "description"),
+            ),
             (rules, "decision criteria (at least one [criteria] rule)", ("criteria", "rules")),
             (prompt.template.strip(), "a prompt ([prompt] template)", ("prompt", "template")),
-            (output.check_count(), "an output contract with at least one check ([output])", ("output",)),
-            (failure_modes, "at least one failure mode ([[failure_modes]] with when and then)", ("failure_modes",)),
+            (
+                output.check_count(),
+                "an output contract with at least one check ([output])",
+                ("output",),
+            ),
+            (
+                failure_modes,
+                "at least one failure mode ([[failure_modes]] with when and then)",
+                ("failure_modes",),
+            ),
         ]
         for present, words, where in checks:
             if not present:
@@ -294,9 +367,23 @@ class _Loader:
 
         version = hashlib.sha256(raw + (schema_bytes or b"")).hexdigest()
         return Spec(
-            name=name or folder, path=self.path, title=title, purpose=purpose, model=model, input=input_spec,
-            criteria=rules, prompt=prompt, output=output, failure_modes=failure_modes, schedule=schedule,
-            review=review, budget=budget, action=action, version=version, text=text, missing=tuple(missing),
+            name=name or folder,
+            path=self.path,
+            title=title,
+            purpose=purpose,
+            model=model,
+            input=input_spec,
+            criteria=rules,
+            prompt=prompt,
+            output=output,
+            failure_modes=failure_modes,
+            schedule=schedule,
+            review=review,
+            budget=budget,
+            action=action,
+            version=version,
+            text=text,
+            missing=tuple(missing),
         )
 
     def _model(self, t: dict) -> ModelSpec:
@@ -305,11 +392,20 @@ class _Loader:
         g = lambda key, default: self._get(t, "model", key, w, default)  # noqa: E731
         api_base = g("api_base", "").strip()
         if api_base and not re.match(r"^https?://", api_base):
-            self.problem(f"[model] api_base must start with http:// or https:// (it is '{api_base}')", *w, "api_base")
+            self.problem(
+                f"[model] api_base must start with http:// or https:// (it is '{api_base}')",
+                *w,
+                "api_base",
+            )
         return ModelSpec(
-            name=g("name", "").strip(), fallbacks=tuple(g("fallbacks", [])), api_base=api_base,
-            temperature=g("temperature", 0.2), max_tokens=g("max_tokens", 400), timeout_s=g("timeout_s", 60.0),
-            retries=g("retries", 2), input_cost_per_mtok=g("input_cost_per_mtok", None),
+            name=g("name", "").strip(),
+            fallbacks=tuple(g("fallbacks", [])),
+            api_base=api_base,
+            temperature=g("temperature", 0.2),
+            max_tokens=g("max_tokens", 400),
+            timeout_s=g("timeout_s", 60.0),
+            retries=g("retries", 2),
+            input_cost_per_mtok=g("input_cost_per_mtok", None),
             output_cost_per_mtok=g("output_cost_per_mtok", None),
         )
 
@@ -321,9 +417,14 @@ class _Loader:
         self._choice(kind, INPUT_KINDS, "[input] kind", *w, "kind")
         path = g("path", "")
         if kind in ("folder", "csv") and not path:
-            self.problem(f"[input] kind = \"{kind}\" needs a path (relative to the data folder)", *w)
-        return InputSpec(kind=kind, description=g("description", "").strip(), path=path, glob=g("glob", "*") or "*",
-                         max_chars=g("max_chars", 20000))
+            self.problem(f'[input] kind = "{kind}" needs a path (relative to the data folder)', *w)
+        return InputSpec(
+            kind=kind,
+            description=g("description", "").strip(),
+            path=path,
+            glob=g("glob", "*") or "*",
+            max_chars=g("max_chars", 20000),
+        )
 
     def _prompt(self, t: dict) -> PromptSpec:
         w = ("prompt",)
@@ -352,12 +453,20 @@ class _Loader:
                 schema_bytes = schema_path.read_bytes()
                 schema = json.loads(schema_bytes.decode("utf-8"))
             except OSError:
-                self.problem(f"[output] schema_file '{schema_file}' not found next to the spec", *w, "schema_file")
+                self.problem(
+                    f"[output] schema_file '{schema_file}' not found next to the spec",
+                    *w,
+                    "schema_file",
+                )
             except ValueError as exc:
-                self.problem(f"[output] schema_file '{schema_file}' is not valid JSON: {exc}", *w, "schema_file")
+                self.problem(
+                    f"[output] schema_file '{schema_file}' is not valid JSON: {exc}",
+                    *w,
+                    "schema_file",
+                )
         if schema is not None:
             if fmt != "json":
-                self.problem("[output] a JSON schema needs format = \"json\"", *w, "format")
+                self.problem('[output] a JSON schema needs format = "json"', *w, "format")
             from jsonschema.exceptions import SchemaError
             from jsonschema.validators import validator_for
 
@@ -365,17 +474,30 @@ class _Loader:
                 validator_for(schema).check_schema(schema)
             except SchemaError as exc:
                 where = "/".join(str(p) for p in exc.path)
-                self.problem(f"[output] the JSON schema is not valid: {exc.message}" + (f" (at {where})" if where else ""),
-                             *w, "schema_file" if schema_file else "json_schema")
+                self.problem(
+                    f"[output] the JSON schema is not valid: {exc.message}"
+                    + (f" (at {where})" if where else ""),
+                    *w,
+                    "schema_file" if schema_file else "json_schema",
+                )
         min_chars, max_chars = g("min_chars", None), g("max_chars", None)
         if min_chars is not None and max_chars is not None and min_chars > max_chars:
-            self.problem(f"[output] min_chars ({min_chars}) is more than max_chars ({max_chars})", *w, "min_chars")
+            self.problem(
+                f"[output] min_chars ({min_chars}) is more than max_chars ({max_chars})",
+                *w,
+                "min_chars",
+            )
         pattern = g("pattern", "")
         if pattern:
             self._regex(pattern, "[output] pattern", *w, "pattern")
         return OutputSpec(
-            format=fmt, json_schema=schema, schema_file=schema_file, min_chars=min_chars, max_chars=max_chars,
-            must_contain=tuple(g("must_contain", [])), must_not_contain=tuple(g("must_not_contain", [])),
+            format=fmt,
+            json_schema=schema,
+            schema_file=schema_file,
+            min_chars=min_chars,
+            max_chars=max_chars,
+            must_contain=tuple(g("must_contain", [])),
+            must_not_contain=tuple(g("must_not_contain", [])),
             pattern=pattern,
         ), schema_bytes
 
@@ -384,7 +506,7 @@ class _Loader:
         for index, t in enumerate(tables):
             w = ("failure_modes", index)
             self._unknown_keys(t, "failure_modes", w)
-            g = lambda key, default: self._get(t, "failure_modes", key, w, default)  # noqa: E731
+            g = lambda key, default, t=t, w=w: self._get(t, "failure_modes", key, w, default)  # noqa: E731
             name, when, then = g("name", "").strip(), g("when", ""), g("then", "")
             pattern, check = g("pattern", ""), g("check", "")
             label = f"failure mode '{name}'" if name else f"failure mode {index + 1}"
@@ -394,10 +516,18 @@ class _Loader:
                 self.problem(f"{label} needs when = one of {', '.join(FAILURE_WHENS)}", *w)
             elif self._choice(when, FAILURE_WHENS, f"{label}: when", *w, "when"):
                 if when in ("input_matches", "output_matches") and not pattern:
-                    self.problem(f"{label}: when = \"{when}\" needs a pattern", *w)
-                if then == "retry" and when not in ("output_matches", "check_failed", "model_error"):
-                    self.problem(f"{label}: then = \"retry\" only applies to output_matches, check_failed "
-                                 "and model_error", *w, "then")
+                    self.problem(f'{label}: when = "{when}" needs a pattern', *w)
+                if then == "retry" and when not in (
+                    "output_matches",
+                    "check_failed",
+                    "model_error",
+                ):
+                    self.problem(
+                        f'{label}: then = "retry" only applies to output_matches, check_failed '
+                        "and model_error",
+                        *w,
+                        "then",
+                    )
             if not then:
                 self.problem(f"{label} needs then = one of {', '.join(FAILURE_THENS)}", *w)
             else:
@@ -406,11 +536,21 @@ class _Loader:
                 self._regex(pattern, f"{label}: pattern", *w, "pattern")
             if check:
                 if when != "check_failed":
-                    self.problem(f"{label}: check only applies to when = \"check_failed\"", *w, "check")
+                    self.problem(
+                        f'{label}: check only applies to when = "check_failed"', *w, "check"
+                    )
                 else:
                     self._choice(check, CHECK_NAMES, f"{label}: check", *w, "check")
-            modes.append(FailureMode(name=name, when=when, then=then or "escalate", pattern=pattern, check=check,
-                                     line=line_of(self.lines, *w)))
+            modes.append(
+                FailureMode(
+                    name=name,
+                    when=when,
+                    then=then or "escalate",
+                    pattern=pattern,
+                    check=check,
+                    line=line_of(self.lines, *w),
+                )
+            )
         return tuple(modes)
 
     def _schedule(self, t: dict) -> ScheduleSpec:
@@ -421,7 +561,7 @@ class _Loader:
         if every and cron:
             self.problem("[schedule] give every or cron, not both", *w, "cron")
         elif not every and not cron:
-            self.problem("[schedule] needs every (e.g. \"1h\") or cron (e.g. \"0 8 * * 1-5\")", *w)
+            self.problem('[schedule] needs every (e.g. "1h") or cron (e.g. "0 8 * * 1-5")', *w)
         if every:
             self._duration(every, "[schedule] every", *w, "every")
         if cron:
@@ -435,7 +575,10 @@ class _Loader:
     def _review(self, t: dict) -> ReviewSpec:
         w = ("review",)
         self._unknown_keys(t, "review", w)
-        remind, expire = self._get(t, "review", "remind_after", w, ""), self._get(t, "review", "expire_after", w, "")
+        remind, expire = (
+            self._get(t, "review", "remind_after", w, ""),
+            self._get(t, "review", "expire_after", w, ""),
+        )
         for key, value in (("remind_after", remind), ("expire_after", expire)):
             if value:
                 self._duration(value, f"[review] {key}", *w, key)
@@ -456,9 +599,11 @@ class _Loader:
         self._choice(kind, ACTION_KINDS, "[action] kind", *w, "kind")
         path, url = g("path", ""), g("url", "")
         if kind in ("file", "csv", "email_draft") and not path:
-            self.problem(f"[action] kind = \"{kind}\" needs a path", *w)
+            self.problem(f'[action] kind = "{kind}" needs a path', *w)
         if kind == "webhook" and not re.match(r"^https?://", url):
-            self.problem("[action] kind = \"webhook\" needs a url starting with http:// or https://", *w)
+            self.problem(
+                '[action] kind = "webhook" needs a url starting with http:// or https://', *w
+            )
         if path:
             self._template(path, "[action] path", ACTION_VARIABLES, *w, "path")
         options = {k: v for k, v in t.items() if k not in SECTIONS["action"]}

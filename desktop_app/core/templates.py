@@ -26,7 +26,9 @@ def environment():
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
 
 
 @lru_cache(maxsize=512)
@@ -50,9 +52,13 @@ def render(source: str, variables: dict[str, Any]) -> str:
     try:
         return _compiled(source).render(variables)
     except UndefinedError as exc:
-        raise TemplateRenderError(f"the template uses a value this input does not have ({exc.message})") from None
+        raise TemplateRenderError(
+            f"the template uses a value this input does not have ({exc.message})"
+        ) from None
     except SecurityError as exc:
-        raise TemplateRenderError(f"the template tried something that is not allowed ({exc})") from None
+        raise TemplateRenderError(
+            f"the template tried something that is not allowed ({exc})"
+        ) from None
     except TemplateError as exc:
         raise TemplateRenderError(f"the template failed: {exc}") from None
 

@@ -12,7 +12,9 @@ import re
 Path = tuple  # ("model", "name") or ("failure_modes", 0, "then")
 
 _HEADER = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]\]?")
-_KEY = re.compile(r"""^((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY = re.compile(
+    r"""^((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 
 
 def _split_dotted(key: str) -> list[str]:

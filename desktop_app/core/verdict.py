@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_app.core.checks import CheckResult, failed, matches, normalise_output, run_checks
-from desktop_app.core.spec_model import FailureMode, Spec
 from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.spec_model import FailureMode, Spec
 
 OK, RETRY, ESCALATE, SKIP = "ok", "retry", "escalate", "skip"
 
@@ -74,16 +74,24 @@ def judge_input(spec: Spec, doc: InputDoc) -> Verdict:
         modes = spec.modes("input_invalid")
         mode = modes[0] if modes else None
         then = mode.then if mode and mode.then in (ESCALATE, SKIP) else ESCALATE
-        findings.append(Finding(_with_rule(problem, mode), then, mode.name if mode else None, "input_invalid"))
+        findings.append(
+            Finding(_with_rule(problem, mode), then, mode.name if mode else None, "input_invalid")
+        )
         return Verdict(tuple(findings))
     for mode in spec.modes("input_matches"):
         if mode.pattern and matches(mode.pattern, doc.text):
             then = mode.then if mode.then in (ESCALATE, SKIP) else ESCALATE
-            findings.append(Finding(f"The input matches the rule '{mode.name}'.", then, mode.name, "input_matches"))
+            findings.append(
+                Finding(
+                    f"The input matches the rule '{mode.name}'.", then, mode.name, "input_matches"
+                )
+            )
     return Verdict(tuple(findings))
 
 
-def judge_output(spec: Spec, raw_text: str, *, finish_reason: str | None = None, retried: bool = False) -> Verdict:
+def judge_output(
+    spec: Spec, raw_text: str, *, finish_reason: str | None = None, retried: bool = False
+) -> Verdict:
     """After a model answer: the output contract, ``check_failed`` and ``output_matches``.
 
     ``retried`` is True for the answer to a retry: a rule that says ``retry``
@@ -99,11 +107,19 @@ def judge_output(spec: Spec, raw_text: str, *, finish_reason: str | None = None,
         then = mode.then if mode else ESCALATE
         if then == RETRY and retried:
             then = ESCALATE
-        findings.append(Finding(_with_rule(result.message, mode), then, mode.name if mode else None, "check_failed"))
+        findings.append(
+            Finding(
+                _with_rule(result.message, mode), then, mode.name if mode else None, "check_failed"
+            )
+        )
     for mode in spec.modes("output_matches"):
         if mode.pattern and matches(mode.pattern, text):
             then = ESCALATE if (mode.then == RETRY and retried) else mode.then
-            findings.append(Finding(f"The answer matches the rule '{mode.name}'.", then, mode.name, "output_matches"))
+            findings.append(
+                Finding(
+                    f"The answer matches the rule '{mode.name}'.", then, mode.name, "output_matches"
+                )
+            )
     return Verdict(tuple(findings), tuple(results), text)
 
 

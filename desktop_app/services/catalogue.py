@@ -68,12 +68,16 @@ def sync_version(db: sqlite_utils.Database, spec: Spec) -> int:
         before = latest[2] if latest else ""
         diff = "".join(
             difflib.unified_diff(
-                before.splitlines(keepends=True), spec.text.splitlines(keepends=True),
-                fromfile="previous", tofile="current",
+                before.splitlines(keepends=True),
+                spec.text.splitlines(keepends=True),
+                fromfile="previous",
+                tofile="current",
             )
         )
         eventlog.append(
-            db, "spec.changed", workflow=spec.name,
+            db,
+            "spec.changed",
+            workflow=spec.name,
             detail={
                 "from": latest[1] if latest else None,
                 "to": spec.version,
@@ -101,7 +105,9 @@ def overview(db: sqlite_utils.Database, entry: Entry) -> dict:
     ).fetchone()
     schedule = None
     if spec and spec.schedule:
-        schedule = f"every {spec.schedule.every}" if spec.schedule.every else f"cron {spec.schedule.cron}"
+        schedule = (
+            f"every {spec.schedule.every}" if spec.schedule.every else f"cron {spec.schedule.cron}"
+        )
     return {
         "name": entry.name,
         "title": spec.display_name if spec else entry.name,
@@ -115,7 +121,9 @@ def overview(db: sqlite_utils.Database, entry: Entry) -> dict:
         "schedule": schedule,
         "next_run": None,
         "last_run": (
-            {"id": last[0], "state": last[1], "started_at": last[2], "finished_at": last[3]} if last else None
+            {"id": last[0], "state": last[1], "started_at": last[2], "finished_at": last[3]}
+            if last
+            else None
         ),
         "pending": store.count_items(db, statuses=("pending", "escalated"), workflow=entry.name),
         "month_cost_usd": round(store.month_cost(db, entry.name, month_start=month_start()), 6),

@@ -35,7 +35,11 @@ def unified_diff(before: str, after: str, *, item_id: int) -> str:
 
 
 def approve(
-    db: sqlite_utils.Database, item_id: int, *, by: str | None = None, edited_text: str | None = None
+    db: sqlite_utils.Database,
+    item_id: int,
+    *,
+    by: str | None = None,
+    edited_text: str | None = None,
 ) -> dict:
     """Approve ``item_id``; with ``edited_text`` the edit becomes the output and its diff is kept."""
     by = by or default_decider()
@@ -49,14 +53,28 @@ def approve(
             diff = unified_diff(item["original_output"], edited_text, item_id=item_id)
             changes.update(output=edited_text, diff=diff)
             eventlog.append(
-                db, "item.edited", workflow=item["workflow"], run_id=item["run_id"], item_id=item_id,
-                detail={"by": by, "diff": diff, "chars_before": len(item["original_output"]),
-                        "chars_after": len(edited_text)},
+                db,
+                "item.edited",
+                workflow=item["workflow"],
+                run_id=item["run_id"],
+                item_id=item_id,
+                detail={
+                    "by": by,
+                    "diff": diff,
+                    "chars_before": len(item["original_output"]),
+                    "chars_after": len(edited_text),
+                },
             )
         store.update_item(db, item_id, **changes)
-        store.insert_decision(db, item_id=item_id, decision="edit" if diff else "approve", by=by, at=now, diff=diff)
+        store.insert_decision(
+            db, item_id=item_id, decision="edit" if diff else "approve", by=by, at=now, diff=diff
+        )
         eventlog.append(
-            db, "item.approved", workflow=item["workflow"], run_id=item["run_id"], item_id=item_id,
+            db,
+            "item.approved",
+            workflow=item["workflow"],
+            run_id=item["run_id"],
+            item_id=item_id,
             detail={"by": by, "edited": diff is not None, "was": item["status"]},
         )
     return store.get_item(db, item_id)
@@ -73,11 +91,20 @@ def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | No
         check_item_transition(item_id, item["status"], ItemState.REJECTED)
         now = utcnow()
         store.update_item(
-            db, item_id, status=ItemState.REJECTED.value, decided_at=now, decided_by=by, reject_reason=reason
+            db,
+            item_id,
+            status=ItemState.REJECTED.value,
+            decided_at=now,
+            decided_by=by,
+            reject_reason=reason,
         )
         store.insert_decision(db, item_id=item_id, decision="reject", by=by, at=now, reason=reason)
         eventlog.append(
-            db, "item.rejected", workflow=item["workflow"], run_id=item["run_id"], item_id=item_id,
+            db,
+            "item.rejected",
+            workflow=item["workflow"],
+            run_id=item["run_id"],
+            item_id=item_id,
             detail={"by": by, "reason": reason, "was": item["status"]},
         )
     return store.get_item(db, item_id)

@@ -54,7 +54,9 @@ def process_alive(pid: int, since_iso: str | None = None) -> bool:
     if since_iso:
         started = _process_start(pid)
         if started is not None:
-            run_started = datetime.strptime(since_iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+            run_started = datetime.strptime(since_iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                tzinfo=timezone.utc
+            )
             if started > run_started.timestamp() + 1:  # the pid was reused by a newer process
                 return False
     return True
@@ -77,11 +79,17 @@ def mark_interrupted(db: sqlite_utils.Database) -> list[int]:
             if not still or still[0] != RunState.RUNNING.value:
                 continue
             left = db.execute(
-                "SELECT count(*) FROM run_inputs WHERE run_id = ? AND status = 'queued'", [run["id"]]
+                "SELECT count(*) FROM run_inputs WHERE run_id = ? AND status = 'queued'",
+                [run["id"]],
             ).fetchone()[0]
-            store.set_run_state(db, run["id"], RunState.INTERRUPTED, error="the process running it stopped")
+            store.set_run_state(
+                db, run["id"], RunState.INTERRUPTED, error="the process running it stopped"
+            )
             eventlog.append(
-                db, "run.interrupted", workflow=run["workflow"], run_id=run["id"],
+                db,
+                "run.interrupted",
+                workflow=run["workflow"],
+                run_id=run["id"],
                 detail={"pid": run["pid"], "host": run["host"], "inputs_left": left},
             )
         marked.append(run["id"])

@@ -46,7 +46,9 @@ class IncompleteSpecError(KnownError):
 
     def __init__(self, spec: Spec):
         parts = "; ".join(spec.missing)
-        super().__init__(f"workflow '{spec.name}' is incomplete and cannot run: missing {parts} ({spec.path})")
+        super().__init__(
+            f"workflow '{spec.name}' is incomplete and cannot run: missing {parts} ({spec.path})"
+        )
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class RunOptions:
     api_base: str | None = None  # overrides the spec's api_base (--api-base)
     trigger: str = "manual"  # manual | source | schedule | recovery
     concurrency: int = 4
-    from_source: bool = False  # inputs came from the configured folder/csv: record them as processed
+    from_source: bool = (
+        False  # inputs came from the configured folder/csv: record them as processed
+    )
 
 
 @dataclass
@@ -144,7 +148,9 @@ class Runner:
 
     # --- public -----------------------------------------------------------------------------
 
-    def run(self, spec: Spec, inputs: Sequence[InputDoc], options: RunOptions | None = None) -> RunSummary:
+    def run(
+        self, spec: Spec, inputs: Sequence[InputDoc], options: RunOptions | None = None
+    ) -> RunSummary:
         """One run over ``inputs``; returns when every input has an item, a skip, or was cancelled."""
         options = options or RunOptions()
         if not spec.complete:
@@ -156,14 +162,27 @@ class Runner:
         api_base = options.api_base or spec.model.api_base or None
         with transaction(self.db):
             run_id, run_inputs = store.create_run(
-                self.db, workflow=spec.name, version_id=version_id, trigger=options.trigger,
-                model=model, api_base=api_base, inputs=inputs,
+                self.db,
+                workflow=spec.name,
+                version_id=version_id,
+                trigger=options.trigger,
+                model=model,
+                api_base=api_base,
+                inputs=inputs,
             )
             eventlog.append(
-                self.db, "run.started", workflow=spec.name, run_id=run_id,
-                detail={"trigger": options.trigger, "model": model, "api_base": api_base,
-                        "fallbacks": list(spec.model.fallbacks), "inputs": len(run_inputs),
-                        "spec_version": spec.version},
+                self.db,
+                "run.started",
+                workflow=spec.name,
+                run_id=run_id,
+                detail={
+                    "trigger": options.trigger,
+                    "model": model,
+                    "api_base": api_base,
+                    "fallbacks": list(spec.model.fallbacks),
+                    "inputs": len(run_inputs),
+                    "spec_version": spec.version,
+                },
             )
         summary = RunSummary(run_id, spec.name, inputs=len(run_inputs))
         return self._process(spec, run_id, run_inputs, options, summary)
@@ -179,12 +198,17 @@ class Runner:
             store.set_run_state(self.db, run_id, RunState.RUNNING)
             queued = store.queued_inputs(self.db, run_id)
             eventlog.append(
-                self.db, "run.resumed", workflow=spec.name, run_id=run_id,
+                self.db,
+                "run.resumed",
+                workflow=spec.name,
+                run_id=run_id,
                 detail={"inputs_left": len(queued), "spec_version": spec.version},
             )
         options = RunOptions(
-            model=options.model or run["model"], api_base=options.api_base or run["api_base"],
-            trigger=run["trigger"], concurrency=options.concurrency,
+            model=options.model or run["model"],
+            api_base=options.api_base or run["api_base"],
+            trigger=run["trigger"],
+            concurrency=options.concurrency,
             from_source=options.from_source or run["trigger"] == "source",
         )
         summary = RunSummary(run_id, spec.name, inputs=len(queued), resumed=True)
@@ -269,13 +293,20 @@ class Runner:
             retry = self._call(spec, "retry with feedback", retry_messages, options)
             outcome.calls.append(retry)
             if retry.error is None:
-                verdict = judge_output(spec, retry.result.text, finish_reason=retry.result.finish_reason, retried=True)
+                verdict = judge_output(
+                    spec, retry.result.text, finish_reason=retry.result.finish_reason, retried=True
+                )
                 outcome.failed_checks += [("retry", c) for c in verdict.checks if not c.passed]
             else:
                 kept = [Finding(f.reason, ESCALATE, f.rule, f.when) for f in verdict.findings]
                 verdict = Verdict(tuple(kept), verdict.checks, verdict.output)
                 outcome.findings.append(
-                    Finding(f"Asking the model again failed: {retry.error}", ESCALATE, None, "model_error")
+                    Finding(
+                        f"Asking the model again failed: {retry.error}",
+                        ESCALATE,
+                        None,
+                        "model_error",
+                    )
                 )
         outcome.findings += verdict.findings
         outcome.output = verdict.output
@@ -285,14 +316,18 @@ class Runner:
     def _call(self, spec: Spec, purpose: str, messages: list[dict], options: RunOptions) -> Call:
         call = Call(purpose, messages)
         try:
-            call.result = self.gateway.complete(spec.model, messages, model=options.model, api_base=options.api_base)
+            call.result = self.gateway.complete(
+                spec.model, messages, model=options.model, api_base=options.api_base
+            )
         except ModelCallError as exc:
             call.error = exc
         return call
 
     # --- writing ----------------------------------------------------------------------------
 
-    def _write(self, spec, run_id, run_input, outcome: Outcome, options, summary: RunSummary) -> None:
+    def _write(
+        self, spec, run_id, run_input, outcome: Outcome, options, summary: RunSummary
+    ) -> None:
         """The item (or the skip) with every event it produced, in one transaction."""
         wf = spec.name
         item_id = None
@@ -301,42 +336,78 @@ class Runner:
                 _log_call(self.db, wf, run_id, run_input.id, call)
             for purpose, check in outcome.failed_checks:
                 eventlog.append(
-                    self.db, "check.failed", workflow=wf, run_id=run_id,
-                    detail={"input": run_input.doc.name, "check": check.name, "message": check.message,
-                            "answer": purpose},
+                    self.db,
+                    "check.failed",
+                    workflow=wf,
+                    run_id=run_id,
+                    detail={
+                        "input": run_input.doc.name,
+                        "check": check.name,
+                        "message": check.message,
+                        "answer": purpose,
+                    },
                 )
             if outcome.status is None:
                 store.set_input_status(self.db, run_input.id, "skipped")
                 eventlog.append(
-                    self.db, "input.skipped", workflow=wf, run_id=run_id,
-                    detail={"input": run_input.doc.name, "input_key": run_input.doc.key,
-                            "reason": outcome.reason, "rules": [f.as_dict() for f in outcome.findings]},
+                    self.db,
+                    "input.skipped",
+                    workflow=wf,
+                    run_id=run_id,
+                    detail={
+                        "input": run_input.doc.name,
+                        "input_key": run_input.doc.key,
+                        "reason": outcome.reason,
+                        "rules": [f.as_dict() for f in outcome.findings],
+                    },
                 )
                 summary.skipped += 1
             else:
                 answer = outcome.answered_by
                 item_id = store.insert_item(
-                    self.db, workflow=wf, run_id=run_id, run_input_id=run_input.id,
-                    status=outcome.status, input_name=run_input.doc.name, input_text=run_input.doc.text,
-                    output=outcome.output, reason=outcome.reason,
+                    self.db,
+                    workflow=wf,
+                    run_id=run_id,
+                    run_input_id=run_input.id,
+                    status=outcome.status,
+                    input_name=run_input.doc.name,
+                    input_text=run_input.doc.text,
+                    output=outcome.output,
+                    reason=outcome.reason,
                     model=answer.model if answer else (options.model or spec.model.name),
-                    cost_usd=outcome.cost_usd, latency_ms=sum(a.latency_ms for c in outcome.calls for a in c.attempts),
+                    cost_usd=outcome.cost_usd,
+                    latency_ms=sum(a.latency_ms for c in outcome.calls for a in c.attempts),
                     tokens_in=answer.tokens_in if answer else None,
                     tokens_out=answer.tokens_out if answer else None,
                     checks_json=_checks_json(outcome.checks),
                 )
                 store.set_input_status(self.db, run_input.id, "done")
                 eventlog.append(
-                    self.db, "item.created", workflow=wf, run_id=run_id, item_id=item_id,
-                    detail={"status": outcome.status.value, "input": run_input.doc.name,
-                            "model": answer.model if answer else None, "cost_usd": outcome.cost_usd,
-                            "output_chars": len(outcome.output),
-                            "checks": {c.name: c.passed for c in outcome.checks}},
+                    self.db,
+                    "item.created",
+                    workflow=wf,
+                    run_id=run_id,
+                    item_id=item_id,
+                    detail={
+                        "status": outcome.status.value,
+                        "input": run_input.doc.name,
+                        "model": answer.model if answer else None,
+                        "cost_usd": outcome.cost_usd,
+                        "output_chars": len(outcome.output),
+                        "checks": {c.name: c.passed for c in outcome.checks},
+                    },
                 )
                 if outcome.status is ItemState.ESCALATED:
                     eventlog.append(
-                        self.db, "item.escalated", workflow=wf, run_id=run_id, item_id=item_id,
-                        detail={"reason": outcome.reason, "rules": [f.as_dict() for f in outcome.findings]},
+                        self.db,
+                        "item.escalated",
+                        workflow=wf,
+                        run_id=run_id,
+                        item_id=item_id,
+                        detail={
+                            "reason": outcome.reason,
+                            "rules": [f.as_dict() for f in outcome.findings],
+                        },
                     )
                     summary.escalated += 1
                 else:
@@ -345,7 +416,9 @@ class Runner:
             if options.from_source:
                 store.mark_processed(self.db, wf, run_input.doc, run_id, item_id)
         cost = outcome.cost_usd
-        summary.cost_usd = None if (cost is None or summary.cost_usd is None) else summary.cost_usd + cost
+        summary.cost_usd = (
+            None if (cost is None or summary.cost_usd is None) else summary.cost_usd + cost
+        )
         if item_id is not None and self.on_item:
             self.on_item(item_id, outcome.status.value)
 
@@ -353,11 +426,20 @@ class Runner:
         with transaction(self.db):
             store.set_run_state(self.db, run_id, state, error=error)
             eventlog.append(
-                self.db, "run.finished", workflow=spec.name, run_id=run_id,
-                detail={"state": state.value, "items": len(summary.item_ids), "pending": summary.pending,
-                        "escalated": summary.escalated, "skipped": summary.skipped,
-                        "cost_usd": summary.cost_usd, "duration_ms": round(seconds * 1000),
-                        "error": error},
+                self.db,
+                "run.finished",
+                workflow=spec.name,
+                run_id=run_id,
+                detail={
+                    "state": state.value,
+                    "items": len(summary.item_ids),
+                    "pending": summary.pending,
+                    "escalated": summary.escalated,
+                    "skipped": summary.skipped,
+                    "cost_usd": summary.cost_usd,
+                    "duration_ms": round(seconds * 1000),
+                    "error": error,
+                },
             )
         summary.state = state.value
 
@@ -387,15 +469,19 @@ def _settle(outcome: Outcome) -> Outcome:
         outcome.reason = " ".join(verdict.reasons(SKIP))
     else:
         outcome.status = ItemState.ESCALATED
-        outcome.reason = " ".join(r for f in outcome.findings if f.then != SKIP for r in [f.reason]) or None
+        outcome.reason = (
+            " ".join(r for f in outcome.findings if f.then != SKIP for r in [f.reason]) or None
+        )
     return outcome
 
 
 def _checks_json(checks) -> str:
     import json
 
-    return json.dumps([{"name": c.name, "passed": c.passed, "message": c.message} for c in checks],
-                      ensure_ascii=False)
+    return json.dumps(
+        [{"name": c.name, "passed": c.passed, "message": c.message} for c in checks],
+        ensure_ascii=False,
+    )
 
 
 def _log_call(db, workflow: str, run_id: int, run_input_id: int, call: Call) -> None:
@@ -403,33 +489,70 @@ def _log_call(db, workflow: str, run_id: int, run_input_id: int, call: Call) -> 
     attempts = call.attempts
     for index, attempt in enumerate(attempts):
         store.record_model_call(
-            db, run_id=run_id, run_input_id=run_input_id, workflow=workflow, model=attempt.model,
-            attempt=attempt.attempt, ok=int(attempt.ok), error=attempt.error, tokens_in=attempt.tokens_in,
-            tokens_out=attempt.tokens_out, cost_usd=attempt.cost_usd, latency_ms=attempt.latency_ms,
+            db,
+            run_id=run_id,
+            run_input_id=run_input_id,
+            workflow=workflow,
+            model=attempt.model,
+            attempt=attempt.attempt,
+            ok=int(attempt.ok),
+            error=attempt.error,
+            tokens_in=attempt.tokens_in,
+            tokens_out=attempt.tokens_out,
+            cost_usd=attempt.cost_usd,
+            latency_ms=attempt.latency_ms,
             at=attempt.started_at,
         )
-        base = {"model": attempt.model, "api_base": attempt.api_base or None, "attempt": attempt.attempt,
-                "purpose": call.purpose, "started_at": attempt.started_at, "latency_ms": attempt.latency_ms}
+        base = {
+            "model": attempt.model,
+            "api_base": attempt.api_base or None,
+            "attempt": attempt.attempt,
+            "purpose": call.purpose,
+            "started_at": attempt.started_at,
+            "latency_ms": attempt.latency_ms,
+        }
         last = index == len(attempts) - 1
         if attempt.ok:
             eventlog.append(
-                db, "model.call", workflow=workflow, run_id=run_id,
-                detail={**base, "messages": call.messages, "response": attempt.text,
-                        "finish_reason": attempt.finish_reason, "tokens_in": attempt.tokens_in,
-                        "tokens_out": attempt.tokens_out, "cost_usd": attempt.cost_usd},
+                db,
+                "model.call",
+                workflow=workflow,
+                run_id=run_id,
+                detail={
+                    **base,
+                    "messages": call.messages,
+                    "response": attempt.text,
+                    "finish_reason": attempt.finish_reason,
+                    "tokens_in": attempt.tokens_in,
+                    "tokens_out": attempt.tokens_out,
+                    "cost_usd": attempt.cost_usd,
+                },
             )
             continue
-        detail = {**base, "error": attempt.error, "error_kind": attempt.error_kind, "status": attempt.status,
-                  "final": last}
+        detail = {
+            **base,
+            "error": attempt.error,
+            "error_kind": attempt.error_kind,
+            "status": attempt.status,
+            "final": last,
+        }
         if last:
             detail["messages"] = call.messages
         eventlog.append(db, "model.error", workflow=workflow, run_id=run_id, detail=detail)
         if not last:
             nxt = attempts[index + 1]
             eventlog.append(
-                db, "model.retry", workflow=workflow, run_id=run_id,
-                detail={"model": nxt.model, "attempt": nxt.attempt, "after_error": attempt.error,
-                        "wait_s": attempt.wait_s, "fallback": nxt.model != attempt.model},
+                db,
+                "model.retry",
+                workflow=workflow,
+                run_id=run_id,
+                detail={
+                    "model": nxt.model,
+                    "attempt": nxt.attempt,
+                    "after_error": attempt.error,
+                    "wait_s": attempt.wait_s,
+                    "fallback": nxt.model != attempt.model,
+                },
             )
 
 
@@ -437,4 +560,6 @@ def source_inputs(db: sqlite_utils.Database, spec: Spec, data_dir: Path) -> list
     """New inputs from a folder/csv workflow's configured source (each processed once, ever)."""
     from desktop_app.services.inputs import read_inputs
 
-    return [doc for doc in read_inputs(spec, data_dir) if not store.is_processed(db, spec.name, doc)]
+    return [
+        doc for doc in read_inputs(spec, data_dir) if not store.is_processed(db, spec.name, doc)
+    ]

@@ -47,7 +47,9 @@ def connect(path: Path | str) -> sqlite_utils.Database:
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+def transaction(
+    db: sqlite_utils.Database, *, immediate: bool = True
+) -> Iterator[sqlite3.Connection]:
     """One write transaction. ``immediate`` takes the write lock up front (no upgrade deadlock)."""
     conn = db.conn
     if conn.in_transaction:  # nested: join the outer transaction
@@ -92,7 +94,8 @@ def migrate(db: sqlite_utils.Database) -> list[int]:
             for statement in _statements(sql):
                 conn.execute(statement)
             conn.execute(
-                "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)", (number, name, utcnow())
+                "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                (number, name, utcnow()),
             )
         applied.append(number)
     return applied

@@ -70,7 +70,9 @@ class VerifyResult:
     message: str
 
 
-def _digest(prev_hash: str, seq: int, ts: str, kind: str, workflow, run_id, item_id, detail: str) -> str:
+def _digest(
+    prev_hash: str, seq: int, ts: str, kind: str, workflow, run_id, item_id, detail: str
+) -> str:
     payload = _SEP.join(
         (
             prev_hash,
@@ -132,7 +134,9 @@ def append(
 
 def append_many(
     db: sqlite_utils.Database,
-    events: Iterable[tuple[str, str | None, int | None, int | None, dict[str, Any] | None, str | None]],
+    events: Iterable[
+        tuple[str, str | None, int | None, int | None, dict[str, Any] | None, str | None]
+    ],
     *,
     batch: int = 10_000,
 ) -> int:
@@ -222,15 +226,24 @@ def verify(db: sqlite_utils.Database, *, anchor: LogHead | None = None) -> Verif
     )
     for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, stored in cursor:
         if seq != expected_seq:
-            gap = f"event {expected_seq}" if seq == expected_seq + 1 else f"events {expected_seq}-{seq - 1}"
+            gap = (
+                f"event {expected_seq}"
+                if seq == expected_seq + 1
+                else f"events {expected_seq}-{seq - 1}"
+            )
             verb = "is" if seq == expected_seq + 1 else "are"
             return _bad(checked, expected_seq, f"{gap} {verb} missing (deleted from the log)")
         if _digest(prev_hash, seq, ts, kind, workflow, run_id, item_id, detail) != stored:
-            return _bad(checked, seq, f"event {seq} ({kind}, {ts}) was changed: its hash does not match its contents")
+            return _bad(
+                checked,
+                seq,
+                f"event {seq} ({kind}, {ts}) was changed: its hash does not match its contents",
+            )
         if prev_hash != last_hash:
             previous = seq - 1
             return _bad(
-                checked, previous,
+                checked,
+                previous,
                 f"event {previous} was changed or replaced: event {seq} no longer links to it",
             )
         if anchor is not None and seq == anchor.seq:
@@ -242,23 +255,31 @@ def verify(db: sqlite_utils.Database, *, anchor: LogHead | None = None) -> Verif
     recorded = recorded_head(db)
     if recorded is not None and recorded.seq > last_seq:
         return _bad(
-            checked, last_seq + 1,
+            checked,
+            last_seq + 1,
             f"the log ends at event {last_seq} but it had {recorded.seq} events (its newest events were deleted)",
         )
     if recorded is not None and recorded.seq == last_seq and recorded.hash != last_hash:
-        return _bad(checked, last_seq, f"event {last_seq} is not the event the log recorded as its newest")
+        return _bad(
+            checked, last_seq, f"event {last_seq} is not the event the log recorded as its newest"
+        )
     if anchor is not None:
         if anchor.seq > last_seq:
             return _bad(
-                checked, last_seq + 1,
+                checked,
+                last_seq + 1,
                 f"the export shows {anchor.seq} events but the log ends at event {last_seq} "
                 "(its newest events were deleted)",
             )
         if anchor.seq and anchor_hash_seen != anchor.hash:
-            return _bad(checked, anchor.seq, f"event {anchor.seq} differs from the one the export recorded")
+            return _bad(
+                checked, anchor.seq, f"event {anchor.seq} differs from the one the export recorded"
+            )
     if not checked:
         return VerifyResult(True, 0, None, "the log is empty")
-    return VerifyResult(True, checked, None, f"the log is intact: {checked:,} events, last hash {last_hash[:16]}…")
+    return VerifyResult(
+        True, checked, None, f"the log is intact: {checked:,} events, last hash {last_hash[:16]}…"
+    )
 
 
 def _bad(checked: int, seq: int, message: str) -> VerifyResult:

@@ -46,7 +46,11 @@ def _rows(db: sqlite_utils.Database, since, until, workflow) -> Iterator[tuple]:
 
 
 def _head_detail(log_head: LogHead, filters: dict[str, Any]) -> dict[str, Any]:
-    return {**log_head.as_dict(), "exported_at": utcnow(), "filters": {k: v for k, v in filters.items() if v}}
+    return {
+        **log_head.as_dict(),
+        "exported_at": utcnow(),
+        "filters": {k: v for k, v in filters.items() if v},
+    }
 
 
 def export(
@@ -76,8 +80,19 @@ def _write_csv(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
     for chunk in iter(lambda: rows.fetchmany(2000), []):
         writer.writerows(chunk)
         count += len(chunk)
-    writer.writerow(("", head_detail["exported_at"], HEAD_KIND, "", "", "",
-                     json.dumps(head_detail, separators=(",", ":")), "", log_head.hash))
+    writer.writerow(
+        (
+            "",
+            head_detail["exported_at"],
+            HEAD_KIND,
+            "",
+            "",
+            "",
+            json.dumps(head_detail, separators=(",", ":")),
+            "",
+            log_head.hash,
+        )
+    )
     return count
 
 
@@ -97,8 +112,17 @@ def _write_jsonl(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int
             )
         write("".join(lines))
         count += len(chunk)
-    record = {"seq": None, "ts": head_detail["exported_at"], "kind": HEAD_KIND, "workflow": None,
-              "run_id": None, "item_id": None, "detail": head_detail, "prev_hash": None, "hash": log_head.hash}
+    record = {
+        "seq": None,
+        "ts": head_detail["exported_at"],
+        "kind": HEAD_KIND,
+        "workflow": None,
+        "run_id": None,
+        "item_id": None,
+        "detail": head_detail,
+        "prev_hash": None,
+        "hash": log_head.hash,
+    }
     write(json.dumps(record, separators=(",", ":")) + "\n")
     return count
 
@@ -119,8 +143,15 @@ footer{margin-top:1.5em;color:#5b6675;font-size:12px}
 </style></head><body>
 """
 
-_NOTEWORTHY = {"item.escalated", "item.rejected", "model.error", "check.failed", "budget.blocked",
-               "action.failed", "run.interrupted"}
+_NOTEWORTHY = {
+    "item.escalated",
+    "item.rejected",
+    "model.error",
+    "check.failed",
+    "budget.blocked",
+    "action.failed",
+    "run.interrupted",
+}
 
 
 def _summary(kind: str, detail_text: str, limit: int = 600) -> str:
@@ -131,7 +162,9 @@ def _summary(kind: str, detail_text: str, limit: int = 600) -> str:
     if not isinstance(detail, dict):
         return detail_text[:limit]
     if kind == "model.call":
-        shown = {k: detail.get(k) for k in ("model", "tokens_in", "tokens_out", "cost_usd", "latency_ms")}
+        shown = {
+            k: detail.get(k) for k in ("model", "tokens_in", "tokens_out", "cost_usd", "latency_ms")
+        }
         shown["response"] = (detail.get("response") or "")[:300]
     elif kind == "item.edited":
         shown = {"by": detail.get("by"), "diff": detail.get("diff")}
@@ -146,9 +179,11 @@ def _write_html(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
     out.write(_HTML_HEAD)
     filters = head_detail["filters"]
     shown = ", ".join(f"{k} {v}" for k, v in filters.items()) or "all events"
-    out.write(f"<h1>Signoff activity log</h1><div class=meta>Exported {esc(head_detail['exported_at'])}"
-              f" &middot; {esc(shown)}</div>\n<table><thead><tr><th>#</th><th>time (UTC)</th><th>event</th>"
-              "<th>workflow</th><th>run</th><th>item</th><th>detail</th></tr></thead><tbody>\n")
+    out.write(
+        f"<h1>Signoff activity log</h1><div class=meta>Exported {esc(head_detail['exported_at'])}"
+        f" &middot; {esc(shown)}</div>\n<table><thead><tr><th>#</th><th>time (UTC)</th><th>event</th>"
+        "<th>workflow</th><th>run</th><th>item</th><th>detail</th></tr></thead><tbody>\n"
+    )
     count = 0
     for chunk in iter(lambda: rows.fetchmany(1000), []):
         parts = []
@@ -163,7 +198,7 @@ def _write_html(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
         count += len(chunk)
     out.write(
         f"</tbody></table>\n<footer>{count:,} events shown. Log head at export: {log_head.count:,} events, "
-        f"last hash <code data-kind=\"{HEAD_KIND}\" data-seq=\"{log_head.seq}\">{esc(log_head.hash)}</code>. "
+        f'last hash <code data-kind="{HEAD_KIND}" data-seq="{log_head.seq}">{esc(log_head.hash)}</code>. '
         "Keep this file: <code>signoff log verify --anchor FILE</code> proves the log still holds "
         "everything it held then.</footer>\n</body></html>\n"
     )

@@ -52,7 +52,9 @@ def latest_version(db: sqlite_utils.Database, workflow: str) -> tuple[int, str, 
     return (row[0], row[1], row[2]) if row else None
 
 
-def insert_version(db: sqlite_utils.Database, workflow: str, hash_: str, path: str, text: str) -> int:
+def insert_version(
+    db: sqlite_utils.Database, workflow: str, hash_: str, path: str, text: str
+) -> int:
     cur = db.execute(
         "INSERT INTO workflow_versions (workflow, hash, path, spec_text, created_at) VALUES (?, ?, ?, ?, ?)",
         [workflow, hash_, path, text, utcnow()],
@@ -77,8 +79,18 @@ def create_run(
     cur = db.execute(
         "INSERT INTO runs (workflow, version_id, trigger, state, model, api_base, started_at, pid, host, n_inputs)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [workflow, version_id, trigger, RunState.RUNNING.value, model, api_base or None, utcnow(),
-         os.getpid(), socket.gethostname(), len(inputs)],
+        [
+            workflow,
+            version_id,
+            trigger,
+            RunState.RUNNING.value,
+            model,
+            api_base or None,
+            utcnow(),
+            os.getpid(),
+            socket.gethostname(),
+            len(inputs),
+        ],
     )
     run_id = cur.lastrowid
     run_inputs = []
@@ -91,8 +103,14 @@ def create_run(
         c = db.execute(
             "INSERT INTO run_inputs (run_id, input_key, input_name, input_text, fields_json, content_hash)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [run_id, key, doc.name, doc.text, json.dumps(doc.fields, ensure_ascii=False) if doc.fields else None,
-             doc.content_hash],
+            [
+                run_id,
+                key,
+                doc.name,
+                doc.text,
+                json.dumps(doc.fields, ensure_ascii=False) if doc.fields else None,
+                doc.content_hash,
+            ],
         )
         run_inputs.append(RunInput(c.lastrowid, run_id, doc, "queued"))
     return run_id, run_inputs
@@ -106,7 +124,9 @@ def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
     return dict(zip([c[0] for c in cur.description], row))
 
 
-def set_run_state(db: sqlite_utils.Database, run_id: int, new: RunState, *, error: str | None = None) -> None:
+def set_run_state(
+    db: sqlite_utils.Database, run_id: int, new: RunState, *, error: str | None = None
+) -> None:
     current = db.execute("SELECT state FROM runs WHERE id = ?", [run_id]).fetchone()
     if current is None:
         raise NotFoundError(f"no run {run_id}")
@@ -128,7 +148,9 @@ def set_run_state(db: sqlite_utils.Database, run_id: int, new: RunState, *, erro
     )
 
 
-def runs_in_state(db: sqlite_utils.Database, state: RunState, workflow: str | None = None) -> list[dict]:
+def runs_in_state(
+    db: sqlite_utils.Database, state: RunState, workflow: str | None = None
+) -> list[dict]:
     sql = "SELECT id, workflow, pid, host, started_at FROM runs WHERE state = ?"
     args: list[Any] = [state.value]
     if workflow:
@@ -146,8 +168,12 @@ def queued_inputs(db: sqlite_utils.Database, run_id: int) -> list[RunInput]:
         [run_id],
     ).fetchall()
     return [
-        RunInput(r[0], r[1], InputDoc(key=r[2], name=r[3], text=r[4], fields=json.loads(r[5]) if r[5] else {}),
-                 "queued")
+        RunInput(
+            r[0],
+            r[1],
+            InputDoc(key=r[2], name=r[3], text=r[4], fields=json.loads(r[5]) if r[5] else {}),
+            "queued",
+        )
         for r in rows
     ]
 
@@ -183,10 +209,14 @@ def mark_processed(
 def record_model_call(db: sqlite_utils.Database, **row: Any) -> None:
     row.setdefault("at", utcnow())
     cols = ", ".join(row)
-    db.execute(f"INSERT INTO model_calls ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    db.execute(
+        f"INSERT INTO model_calls ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
 
 
-def month_cost(db: sqlite_utils.Database, workflow: str | None = None, *, month_start: str) -> float:
+def month_cost(
+    db: sqlite_utils.Database, workflow: str | None = None, *, month_start: str
+) -> float:
     sql = "SELECT coalesce(sum(cost_usd), 0) FROM model_calls WHERE at >= ?"
     args: list[Any] = [month_start]
     if workflow:
@@ -204,7 +234,9 @@ def insert_item(db: sqlite_utils.Database, **row: Any) -> int:
     if isinstance(row.get("status"), ItemState):
         row["status"] = row["status"].value
     cols = ", ".join(row)
-    cur = db.execute(f"INSERT INTO items ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    cur = db.execute(
+        f"INSERT INTO items ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
     return cur.lastrowid
 
 
@@ -225,7 +257,9 @@ def update_item(db: sqlite_utils.Database, item_id: int, **changes: Any) -> None
 
 def insert_decision(db: sqlite_utils.Database, **row: Any) -> int:
     cols = ", ".join(row)
-    cur = db.execute(f"INSERT INTO decisions ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    cur = db.execute(
+        f"INSERT INTO decisions ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
     return cur.lastrowid
 
 
@@ -245,7 +279,10 @@ def iter_items(
     columns = ITEM_COLUMNS if full else SUMMARY_COLUMNS
     groups = [list(statuses)]
     if ItemState.ESCALATED.value in statuses and len(statuses) > 1:
-        groups = [[ItemState.ESCALATED.value], [s for s in statuses if s != ItemState.ESCALATED.value]]
+        groups = [
+            [ItemState.ESCALATED.value],
+            [s for s in statuses if s != ItemState.ESCALATED.value],
+        ]
     remaining = limit
     for group in groups:
         where = [f"status IN ({', '.join('?' * len(group))})"]
@@ -269,7 +306,9 @@ def iter_items(
             yield item
 
 
-def count_items(db: sqlite_utils.Database, *, statuses: Sequence[str], workflow: str | None = None) -> int:
+def count_items(
+    db: sqlite_utils.Database, *, statuses: Sequence[str], workflow: str | None = None
+) -> int:
     sql = f"SELECT count(*) FROM items WHERE status IN ({', '.join('?' * len(statuses))})"
     args: list[Any] = list(statuses)
     if workflow:

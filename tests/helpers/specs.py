@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-BASE_SPEC = '''\
+BASE_SPEC = """\
 name = "{name}"
 title = "Test workflow"
 purpose = "Draft a short reply to one message. Not responsible for anything else."
@@ -39,9 +39,9 @@ max_chars = {out_max}
 must_not_contain = ["refund"]
 
 {failure_modes}
-'''
+"""
 
-DEFAULT_FAILURE_MODES = '''\
+DEFAULT_FAILURE_MODES = """\
 [[failure_modes]]
 name = "Mentions a lawyer"
 when = "input_matches"
@@ -52,7 +52,7 @@ then = "escalate"
 name = "Model down"
 when = "model_error"
 then = "escalate"
-'''
+"""
 
 
 def write_spec(
@@ -73,8 +73,15 @@ def write_spec(
     path = folder / "workflow.toml"
     path.write_text(
         BASE_SPEC.format(
-            name=name, api_base=api_base, kind=kind, input_extra=input_extra, max_chars=max_chars,
-            out_max=out_max, retries=retries, timeout_s=timeout_s, failure_modes=failure_modes,
+            name=name,
+            api_base=api_base,
+            kind=kind,
+            input_extra=input_extra,
+            max_chars=max_chars,
+            out_max=out_max,
+            retries=retries,
+            timeout_s=timeout_s,
+            failure_modes=failure_modes,
         ),
         encoding="utf-8",
     )

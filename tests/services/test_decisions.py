@@ -20,21 +20,36 @@ def db(tmp_path):
     database.conn.close()
 
 
-def make_item(db, output="Dear Anna,\nThank you for your review.\nBest, Café Rosa\n", status="pending"):
+def make_item(
+    db, output="Dear Anna,\nThank you for your review.\nBest, Café Rosa\n", status="pending"
+):
     with transaction(db):
         run_id, inputs = store.create_run(
-            db, workflow="reply", version_id=None, trigger="manual", model="m", api_base=None,
+            db,
+            workflow="reply",
+            version_id=None,
+            trigger="manual",
+            model="m",
+            api_base=None,
             inputs=[InputDoc(key="k1", name="review-1", text="Lovely cake")],
         )
         return store.insert_item(
-            db, workflow="reply", run_id=run_id, run_input_id=inputs[0].id, status=status,
-            input_name="review-1", input_text="Lovely cake", output=output, model="m",
+            db,
+            workflow="reply",
+            run_id=run_id,
+            run_input_id=inputs[0].id,
+            status=status,
+            input_name="review-1",
+            input_text="Lovely cake",
+            output=output,
+            model="m",
         )
 
 
 def events(db, kind):
     return [
-        json.loads(d) for (d,) in db.execute("SELECT detail FROM events WHERE kind = ? ORDER BY seq", [kind])
+        json.loads(d)
+        for (d,) in db.execute("SELECT detail FROM events WHERE kind = ? ORDER BY seq", [kind])
     ]
 
 
@@ -85,7 +100,9 @@ def test_reject_needs_a_reason(db):
     assert store.get_item(db, item_id)["status"] == "escalated"
     item = decisions.reject(db, item_id, reason="Too formal for our café", by="maria")
     assert item["status"] == "rejected" and item["reject_reason"] == "Too formal for our café"
-    assert events(db, "item.rejected") == [{"by": "maria", "reason": "Too formal for our café", "was": "escalated"}]
+    assert events(db, "item.rejected") == [
+        {"by": "maria", "reason": "Too formal for our café", "was": "escalated"}
+    ]
     assert store.public_item(item)["reason"] == "Too formal for our café"
 
 

@@ -11,7 +11,7 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.spec_loader import load_spec
 from desktop_app.services.inputs import from_text
 from desktop_app.services.recovery import mark_interrupted
-from desktop_app.services.runner import IncompleteSpecError, RunOptions, Runner
+from desktop_app.services.runner import IncompleteSpecError, Runner, RunOptions
 from desktop_app.storage import store
 from desktop_app.storage.db import connect, transaction
 from desktop_app.storage.eventlog import verify
@@ -36,7 +36,10 @@ def kinds(db, run_id=None):
 
 
 def details(db, kind):
-    return [json.loads(d) for (d,) in db.execute("SELECT detail FROM events WHERE kind = ? ORDER BY seq", [kind])]
+    return [
+        json.loads(d)
+        for (d,) in db.execute("SELECT detail FROM events WHERE kind = ? ORDER BY seq", [kind])
+    ]
 
 
 def spec_for(tmp_path, server, **kw):
@@ -45,7 +48,9 @@ def spec_for(tmp_path, server, **kw):
 
 def test_good_answer_makes_a_pending_item_with_costs(tmp_path, db, llm_server):
     spec = spec_for(tmp_path, llm_server)
-    llm_server.script(reply("Dear Anna, thank you for the kind words!", tokens_in=1000, tokens_out=500))
+    llm_server.script(
+        reply("Dear Anna, thank you for the kind words!", tokens_in=1000, tokens_out=500)
+    )
     summary = Runner(db).run(spec, [from_text("Lovely cake, Anna", name="review-1")])
     assert (summary.state, summary.pending, summary.escalated) == ("finished", 1, 0)
     item = store.get_item(db, summary.item_ids[0])
@@ -54,9 +59,17 @@ def test_good_answer_makes_a_pending_item_with_costs(tmp_path, db, llm_server):
     assert item["cost_usd"] == pytest.approx(1000 * 1.0 / 1e6 + 500 * 2.0 / 1e6)
     assert (item["tokens_in"], item["tokens_out"]) == (1000, 500)
     assert all(c["passed"] for c in item["checks"])
-    assert kinds(db, summary.run_id) == ["run.started", "model.call", "item.created", "run.finished"]
+    assert kinds(db, summary.run_id) == [
+        "run.started",
+        "model.call",
+        "item.created",
+        "run.finished",
+    ]
     call = details(db, "model.call")[0]
-    assert call["messages"][0]["role"] == "system" and "Never promise a refund." in call["messages"][0]["content"]
+    assert (
+        call["messages"][0]["role"] == "system"
+        and "Never promise a refund." in call["messages"][0]["content"]
+    )
     assert "Lovely cake, Anna" in call["messages"][-1]["content"]
     assert call["response"] == item["output"] and call["cost_usd"] == pytest.approx(0.002)
     assert verify(db).ok
@@ -64,12 +77,17 @@ def test_good_answer_makes_a_pending_item_with_costs(tmp_path, db, llm_server):
 
 def test_broken_contract_escalates_with_a_plain_reason(tmp_path, db, llm_server):
     spec = spec_for(tmp_path, llm_server, out_max=40)
-    llm_server.script(reply("We are so sorry. Here is a full refund for your trouble, no questions asked."))
+    llm_server.script(
+        reply("We are so sorry. Here is a full refund for your trouble, no questions asked.")
+    )
     summary = Runner(db).run(spec, [from_text("Cold coffee")])
     item = store.get_item(db, summary.item_ids[0])
     assert item["status"] == "escalated"
     assert "refund" in item["reason"] and "40" in item["reason"]
-    assert {c["name"] for c in item["checks"] if not c["passed"]} == {"max_chars", "must_not_contain"}
+    assert {c["name"] for c in item["checks"] if not c["passed"]} == {
+        "max_chars",
+        "must_not_contain",
+    }
     assert [d["check"] for d in details(db, "check.failed")] == ["max_chars", "must_not_contain"]
     assert details(db, "item.escalated")[0]["reason"] == item["reason"]
 
@@ -148,19 +166,28 @@ def test_incomplete_spec_refuses_to_run(tmp_path, db, llm_server):
 
 def test_many_inputs_concurrently_one_item_each(tmp_path, db, llm_server):
     spec = spec_for(tmp_path, llm_server)
-    llm_server.default = responder(lambda body: "Reply to: " + body["messages"][-1]["content"][-12:])
+    llm_server.default = responder(
+        lambda body: "Reply to: " + body["messages"][-1]["content"][-12:]
+    )
     docs = [from_text(f"Message number {n:03d}") for n in range(30)]
     seen = []
-    summary = Runner(db, on_item=lambda i, s: seen.append(i)).run(spec, docs, RunOptions(concurrency=6))
+    summary = Runner(db, on_item=lambda i, s: seen.append(i)).run(
+        spec, docs, RunOptions(concurrency=6)
+    )
     assert summary.pending == 30 and sorted(seen) == sorted(summary.item_ids)
-    outputs = {store.get_item(db, i)["input_text"]: store.get_item(db, i)["output"] for i in summary.item_ids}
+    outputs = {
+        store.get_item(db, i)["input_text"]: store.get_item(db, i)["output"]
+        for i in summary.item_ids
+    }
     assert all(outputs[f"Message number {n:03d}"].endswith(f"number {n:03d}") for n in range(30))
     assert verify(db).ok
 
 
 def test_override_model_and_api_base(tmp_path, db, llm_server):
     spec = load_spec(write_spec(tmp_path / "wf", api_base="http://127.0.0.1:9/v1"))
-    summary = Runner(db).run(spec, [from_text("Hi")], RunOptions(model="openai/other", api_base=llm_server.url))
+    summary = Runner(db).run(
+        spec, [from_text("Hi")], RunOptions(model="openai/other", api_base=llm_server.url)
+    )
     assert chat_requests(llm_server)[0].body["model"] == "other"
     assert store.get_item(db, summary.item_ids[0])["model"] == "openai/other"
 
@@ -171,12 +198,25 @@ def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_
     docs = [from_text(f"Input {n}") for n in range(4)]
     with transaction(db):  # a run that died after its first two inputs
         run_id, run_inputs = store.create_run(
-            db, workflow=spec.name, version_id=None, trigger="manual", model=spec.model.name,
-            api_base=None, inputs=docs,
+            db,
+            workflow=spec.name,
+            version_id=None,
+            trigger="manual",
+            model=spec.model.name,
+            api_base=None,
+            inputs=docs,
         )
         for ri in run_inputs[:2]:
-            store.insert_item(db, workflow=spec.name, run_id=run_id, run_input_id=ri.id, status="pending",
-                              input_name=ri.doc.name, input_text=ri.doc.text, output="done before the crash")
+            store.insert_item(
+                db,
+                workflow=spec.name,
+                run_id=run_id,
+                run_input_id=ri.id,
+                status="pending",
+                input_name=ri.doc.name,
+                input_text=ri.doc.text,
+                output="done before the crash",
+            )
             store.set_input_status(db, ri.id, "done")
         db.execute("UPDATE runs SET pid = ? WHERE id = ?", [_dead_pid(), run_id])
     assert mark_interrupted(db) == [run_id]
@@ -184,7 +224,9 @@ def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_
     summary = Runner(db).resume(spec, run_id)
     assert summary.resumed and summary.pending == 2
     assert store.get_run(db, run_id)["state"] == "finished"
-    rows = db.execute("SELECT input_text FROM items WHERE run_id = ? ORDER BY input_text", [run_id]).fetchall()
+    rows = db.execute(
+        "SELECT input_text FROM items WHERE run_id = ? ORDER BY input_text", [run_id]
+    ).fetchall()
     assert [r[0] for r in rows] == ["Input 0", "Input 1", "Input 2", "Input 3"]
     assert len(chat_requests(llm_server)) == 1 + 2
     assert "run.interrupted" in kinds(db, run_id) and "run.resumed" in kinds(db, run_id)
@@ -193,8 +235,15 @@ def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_
 
 def test_a_live_run_of_another_process_is_left_alone(tmp_path, db):
     with transaction(db):
-        run_id, _ = store.create_run(db, workflow="w", version_id=None, trigger="manual", model="m",
-                                     api_base=None, inputs=[from_text("x")])
+        run_id, _ = store.create_run(
+            db,
+            workflow="w",
+            version_id=None,
+            trigger="manual",
+            model="m",
+            api_base=None,
+            inputs=[from_text("x")],
+        )
         db.execute("UPDATE runs SET pid = ? WHERE id = ?", [os.getppid(), run_id])
     assert mark_interrupted(db) == []
 

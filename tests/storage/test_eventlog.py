@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sqlite3
 
@@ -25,8 +26,15 @@ def path(tmp_path):
 def db(path):
     database = connect(path)
     for n in range(1, 11):
-        eventlog.append(database, "item.created", workflow="reply" if n % 2 else "digest", run_id=1, item_id=n,
-                        detail={"n": n, "text": f"Grüße {n}"}, ts=f"2026-11-{n:02d}T09:00:00.000Z")
+        eventlog.append(
+            database,
+            "item.created",
+            workflow="reply" if n % 2 else "digest",
+            run_id=1,
+            item_id=n,
+            detail={"n": n, "text": f"Grüße {n}"},
+            ts=f"2026-11-{n:02d}T09:00:00.000Z",
+        )
     yield database
     database.conn.close()
 
@@ -43,7 +51,7 @@ def test_chain_links_and_head(db):
     rows = list(eventlog.iter_events(db))
     assert [r.seq for r in rows] == list(range(1, 11))
     assert rows[0].prev_hash == eventlog.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:]))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert eventlog.head(db) == eventlog.LogHead(10, 10, rows[-1].hash)
     assert eventlog.recorded_head(db) == eventlog.head(db)
     result = eventlog.verify(db)
@@ -81,15 +89,22 @@ def test_secrets_never_stored(db, path):
 
 def test_changed_event_is_named(db, path):
     conn = raw(path)
-    conn.execute("UPDATE events SET detail = '{\"n\":4,\"text\":\"forged\"}' WHERE seq = 4")
+    conn.execute('UPDATE events SET detail = \'{"n":4,"text":"forged"}\' WHERE seq = 4')
     conn.commit()
     result = eventlog.verify(db)
-    assert not result.ok and result.first_bad_seq == 4 and "event 4" in result.message and "changed" in result.message
+    assert (
+        not result.ok
+        and result.first_bad_seq == 4
+        and "event 4" in result.message
+        and "changed" in result.message
+    )
 
 
 def test_changed_and_rehashed_event_is_named(db, path):
     conn = raw(path)
-    row = conn.execute("SELECT seq, ts, kind, workflow, run_id, item_id, prev_hash FROM events WHERE seq = 6").fetchone()
+    row = conn.execute(
+        "SELECT seq, ts, kind, workflow, run_id, item_id, prev_hash FROM events WHERE seq = 6"
+    ).fetchone()
     forged = '{"n":6,"text":"forged"}'
     new_hash = eventlog._digest(row[6], row[0], row[1], row[2], row[3], row[4], row[5], forged)
     conn.execute("UPDATE events SET detail = ?, hash = ? WHERE seq = 6", [forged, new_hash])
@@ -111,7 +126,11 @@ def test_deleted_tail_is_caught_by_the_recorded_head(db, path):
     conn.execute("DELETE FROM events WHERE seq > 7")
     conn.commit()
     result = eventlog.verify(db)
-    assert not result.ok and result.first_bad_seq == 8 and "newest events were deleted" in result.message
+    assert (
+        not result.ok
+        and result.first_bad_seq == 8
+        and "newest events were deleted" in result.message
+    )
 
 
 def test_deleted_tail_and_head_are_caught_by_an_export_anchor(db, path, tmp_path):
@@ -125,13 +144,19 @@ def test_deleted_tail_and_head_are_caught_by_an_export_anchor(db, path, tmp_path
     conn.commit()
     assert eventlog.verify(db).ok  # a consistent, shorter log: only an outside anchor tells
     result = eventlog.verify(db, anchor=read_anchor(out))
-    assert not result.ok and result.first_bad_seq == 8 and "export shows 10 events" in result.message
+    assert (
+        not result.ok and result.first_bad_seq == 8 and "export shows 10 events" in result.message
+    )
 
 
 def test_reordered_events_are_named(db, path):
     conn = raw(path)
-    a = conn.execute("SELECT ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events WHERE seq = 3").fetchone()
-    b = conn.execute("SELECT ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events WHERE seq = 4").fetchone()
+    a = conn.execute(
+        "SELECT ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events WHERE seq = 3"
+    ).fetchone()
+    b = conn.execute(
+        "SELECT ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events WHERE seq = 4"
+    ).fetchone()
     cols = "ts = ?, kind = ?, workflow = ?, run_id = ?, item_id = ?, detail = ?, prev_hash = ?, hash = ?"
     conn.execute(f"UPDATE events SET {cols} WHERE seq = 3", list(b))
     conn.execute(f"UPDATE events SET {cols} WHERE seq = 4", list(a))

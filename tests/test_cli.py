@@ -1,0 +1,253 @@
+"""The command line as a user types it: in-process (fast) and, where it matters, as a real process."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from desktop_app.cli import main
+from tests.conftest import REPO_ROOT
+from tests.helpers.llm_server import reply, status
+from tests.helpers.specs import write_spec
+
+
+@pytest.fixture
+def signoff(capsys):
+    """Run ``signoff ARGS`` in-process; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str, stdin: str | None = None, monkeypatch=None):
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def workflows(tmp_path, monkeypatch, llm_server):
+    folder = tmp_path / "my-workflows"
+    write_spec(folder, "reply", api_base=llm_server.url)
+    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
+    return folder
+
+
+def test_first_start_seeds_bundled_workflows(signoff, _isolated_environment):
+    code, out, err = signoff("workflows", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 6 and all(r["complete"] for r in rows)
+    assert (_isolated_environment / "workflows" / "review-reply" / "workflow.toml").is_file()
+    assert (_isolated_environment / "signoff.db").is_file()
+
+
+def test_check_bundled_workflows_pass(signoff):
+    code, out, err = signoff("check", str(REPO_ROOT / "workflows"))
+    assert code == 0, out + err
+    assert out.count(": ok (") == 6
+
+
+def test_check_reports_file_line_and_exits_1(signoff, tmp_path):
+    path = write_spec(tmp_path / "wf", "broken")
+    text = path.read_text().replace("temperature = 0.0", "temprature = 0.0")
+    path.write_text(text)
+    line = text.splitlines().index("temprature = 0.0") + 1
+    code, out, _ = signoff("check", str(path))
+    assert code == 1
+    assert f"{path}:{line}:" in out and "did you mean 'temperature'" in out
+
+
+def test_run_inbox_show_approve_reject_and_export(signoff, workflows, llm_server, tmp_path):
+    llm_server.script(reply("Dear Anna, thank you!"), reply("Thanks a lot, Ben."))
+    sample = tmp_path / "review.txt"
+    sample.write_text("Lovely cake. Anna", encoding="utf-8")
+    code, out, err = signoff("run", "reply", "--input", str(sample))
+    assert code == 0, err
+    assert "1 pending" in out
+    code, out, err = signoff("run", "reply", "--text", "Great coffee. Ben")
+    assert code == 0, err
+
+    code, out, _ = signoff("inbox", "--json")
+    items = json.loads(out)
+    assert [i["status"] for i in items] == ["pending", "pending"]
+    required = {
+        "id",
+        "workflow",
+        "run_id",
+        "status",
+        "output",
+        "original_output",
+        "reason",
+        "model",
+        "cost_usd",
+        "input_name",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    }
+    assert required <= set(items[0])
+    ben, anna = items  # newest first
+    assert anna["input_name"] == "review" and anna["output"] == "Dear Anna, thank you!"
+
+    edit = tmp_path / "edit.txt"
+    edit.write_text("Dear Anna, thank you so much!", encoding="utf-8")
+    code, out, err = signoff("approve", str(anna["id"]), "--edit-file", str(edit), "--by", "maria")
+    assert code == 0, err and "approved with your edit" in out
+    code, out, err = signoff("reject", str(ben["id"]), "--reason", "Too short", "--by", "maria")
+    assert code == 0, err
+
+    code, out, _ = signoff("show", str(anna["id"]), "--json")
+    shown = json.loads(out)
+    assert shown["output"] == "Dear Anna, thank you so much!"
+    assert shown["original_output"] == "Dear Anna, thank you!"
+    assert shown["decided_by"] == "maria" and "+Dear Anna, thank you so much!" in shown["diff"]
+    code, out, _ = signoff("show", str(ben["id"]))
+    assert "REJECTED" in out and "Too short" in out
+
+    code, out, _ = signoff("inbox")
+    assert "no items awaiting a decision" in out
+    code, out, _ = signoff("inbox", "--status", "all", "--json")
+    assert len(json.loads(out)) == 2
+
+    out_csv = tmp_path / "log.csv"
+    code, _, err = signoff("log", "export", "--format", "csv", "--out", str(out_csv))
+    assert code == 0, err
+    with open(out_csv, encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] != "log.head"]
+    kinds = [r["kind"] for r in rows]
+    for kind in (
+        "spec.changed",
+        "run.started",
+        "model.call",
+        "item.created",
+        "item.edited",
+        "item.approved",
+        "item.rejected",
+        "run.finished",
+    ):
+        assert kind in kinds
+    rejected = next(r for r in rows if r["kind"] == "item.rejected")
+    assert json.loads(rejected["detail"])["reason"] == "Too short"
+    call = next(r for r in rows if r["kind"] == "model.call")
+    assert json.loads(call["detail"])["cost_usd"] > 0
+
+    out_jsonl = tmp_path / "log.jsonl"
+    code, _, err = signoff(
+        "log", "export", "--format", "jsonl", "--out", str(out_jsonl), "--workflow", "reply"
+    )
+    assert code == 0, err
+    lines = [json.loads(line) for line in out_jsonl.read_text(encoding="utf-8").splitlines()]
+    assert any(e["kind"] == "item.edited" and "diff" in e["detail"] for e in lines)
+
+    code, out, _ = signoff("log", "verify")
+    assert code == 0 and "intact" in out
+
+
+def test_deciding_twice_is_one_line_error(signoff, workflows, llm_server):
+    signoff("run", "reply", "--text", "Hello there")
+    code, out, _ = signoff("inbox", "--json")
+    item_id = json.loads(out)[0]["id"]
+    assert signoff("approve", str(item_id))[0] == 0
+    code, out, err = signoff("approve", str(item_id))
+    assert code == 1
+    assert err.strip().count("\n") == 0 and "already approved" in err and "Traceback" not in err
+
+
+def test_log_verify_names_the_first_bad_event(
+    signoff, workflows, llm_server, _isolated_environment
+):
+    signoff("run", "reply", "--text", "Hello there")
+    conn = sqlite3.connect(_isolated_environment / "signoff.db")
+    conn.execute("DROP TRIGGER events_no_update")
+    seq = conn.execute("SELECT seq FROM events WHERE kind = 'model.call'").fetchone()[0]
+    conn.execute(
+        "UPDATE events SET detail = replace(detail, 'Thank', 'Spank') WHERE seq = ?", [seq]
+    )
+    conn.commit()
+    conn.close()
+    code, _out, err = signoff("log", "verify")
+    assert code == 1 and f"event {seq}" in err
+
+
+def test_dead_server_is_an_escalated_item_and_one_line(signoff, workflows, llm_server):
+    llm_server.default = status(500)
+    code, out, err = signoff("run", "reply", "--text", "Hello there")
+    assert code == 0, err
+    assert "1 escalated" in out
+    items = json.loads(signoff("inbox", "--json")[1])
+    assert items[0]["status"] == "escalated" and items[0]["reason"]
+
+
+def test_unknown_workflow_suggests_a_name(signoff, workflows):
+    code, _, err = signoff("run", "replly", "--text", "x")
+    assert code == 1 and "did you mean 'reply'" in err
+
+
+def test_text_workflow_without_input_says_how(signoff, workflows):
+    code, _, err = signoff("run", "reply")
+    assert code == 1 and "--input PATH or --text TEXT" in err
+
+
+def test_key_set_without_keychain_names_the_variable(signoff, monkeypatch):
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("sk-test-1234567890abcdefXYZ\n"))
+    code, out, err = signoff("key", "set", "openai")
+    assert code == 1 and "OPENAI_API_KEY" in err and "sk-test" not in err + out
+
+
+def test_key_set_and_delete_with_a_keychain(signoff, monkeypatch):
+    import keyring
+
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("sk-test-1234567890abcdefXYZ\n"))
+    code, _out, err = signoff("key", "set", "openai")
+    assert code == 0, err
+    assert keyring.get_password("signoff", "openai") == "sk-test-1234567890abcdefXYZ"
+    assert signoff("key", "delete", "openai")[0] == 0
+    assert keyring.get_password("signoff", "openai") is None
+
+
+def run_process(
+    *args: str, env_extra: dict | None = None, home=None
+) -> subprocess.CompletedProcess:
+    import os
+
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+    )
+
+
+def test_errors_have_no_traceback_unless_debug(tmp_path):
+    proc = run_process("show", "12345")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "signoff: error: no item 12345"
+    proc = run_process("show", "12345", "--debug")
+    assert "Traceback" in proc.stderr
+
+
+def test_commands_without_model_calls_never_import_litellm(tmp_path):
+    code = (
+        "import sys\n"
+        "from desktop_app.cli import main\n"
+        "for argv in (['inbox'], ['workflows'], ['check'], ['log', 'verify'], ['inbox', '--json']):\n"
+        "    assert main(argv) == 0, argv\n"
+        "print('LITELLM' if 'litellm' in sys.modules else 'CLEAN')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "CLEAN"

@@ -1,0 +1,41 @@
+"""Project rules that must hold without anyone remembering them: layers and lint."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def _tool(name: str) -> str:
+    found = BIN / name
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+def test_engine_layers_import_no_qt():
+    """import-linter contracts from pyproject.toml: no PySide6 below the GUI, layers point down."""
+    proc = subprocess.run(
+        [_tool("lint-imports"), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Contracts: 2 kept, 0 broken" in proc.stdout
+
+
+def test_ruff_clean():
+    proc = subprocess.run(
+        [_tool("ruff"), "check", "desktop_app", "tests", "benchmarks"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
