@@ -35,6 +35,14 @@ class Context:
         self._db = None
 
     @property
+    def workflows_dir(self) -> Path:
+        """The workflows folder, seeded from the bundled examples on first start."""
+        from desktop_app.core.paths import ensure_data_dir
+
+        ensure_data_dir(self.paths)
+        return self.paths.workflows_dir
+
+    @property
     def db(self):
         if self._db is None:
             from desktop_app.core.paths import ensure_data_dir
@@ -65,13 +73,11 @@ def out(text: str = "", stream: TextIO | None = None) -> None:
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.paths import ensure_data_dir
     from desktop_app.core.spec_loader import check_spec, discover
 
     targets: list[Path] = []
     if not args.paths:
-        ensure_data_dir(ctx.paths)
-        args.paths = [str(ctx.paths.workflows_dir)]
+        args.paths = [str(ctx.workflows_dir)]
     for raw in args.paths:
         path = Path(raw)
         if path.is_dir() and (path / "workflow.toml").is_file():
@@ -108,7 +114,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services.recovery import interrupted_runs
     from desktop_app.services.runner import Runner, RunOptions, source_inputs
 
-    spec = catalogue.find(ctx.paths.workflows_dir, args.name)
+    spec = catalogue.find(ctx.workflows_dir, args.name)
     db = ctx.db
     from_source = args.input is None and args.text is None
     if from_source and spec.input.kind == "text":
@@ -365,12 +371,10 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.paths import ensure_data_dir
     from desktop_app.services import catalogue
 
-    ensure_data_dir(ctx.paths)
     db = ctx.db
-    entries = catalogue.scan(ctx.paths.workflows_dir)
+    entries = catalogue.scan(ctx.workflows_dir)
     for entry in entries:
         if entry.spec is not None:
             catalogue.sync_version(db, entry.spec)
