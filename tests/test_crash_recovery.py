@@ -1,0 +1,99 @@
+"""Kill Signoff in the middle of a run; the next start marks the run and finishes it, no duplicates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from desktop_app.cli import main
+from tests.conftest import REPO_ROOT
+from tests.helpers.llm_server import hang, reply
+from tests.helpers.specs import write_spec
+
+
+def count(db_path, sql):
+    """One value from the database, read-only; 0 while it does not exist yet."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    except sqlite3.OperationalError:
+        return 0
+    try:
+        return conn.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:  # tables not created yet
+        return 0
+    finally:
+        conn.close()
+
+
+def test_killed_run_is_resumed_on_next_start(tmp_path, llm_server, capsys, _isolated_environment):
+    folder = tmp_path / "wf"
+    write_spec(folder, "reply", api_base=llm_server.url, retries=0, timeout_s=30)
+    inputs = tmp_path / "reviews"
+    inputs.mkdir()
+    for n in range(6):
+        (inputs / f"review-{n}.txt").write_text(
+            f"Review number {n}, lovely cake.", encoding="utf-8"
+        )
+    # Two quick answers, then the server stalls: the process is killed while waiting.
+    llm_server.script(reply("Thanks for review A!"), reply("Thanks for review B!"), hang(20))
+    env = dict(os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(_isolated_environment))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "desktop_app",
+            "run",
+            "reply",
+            "--input",
+            str(inputs),
+            "--concurrency",
+            "1",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    db_path = _isolated_environment / "signoff.db"
+    deadline = time.monotonic() + 60
+    while count(db_path, "SELECT count(*) FROM items") < 2 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    while len([r for r in llm_server.requests if r.path.endswith("/chat/completions")]) < 3:
+        time.sleep(0.05)  # the third call is in flight (hanging)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)  # reaps it and closes its pipes
+    assert count(db_path, "SELECT count(*) FROM runs WHERE state = 'running'") == 1
+
+    llm_server.default = reply("Thanks for the review!")
+    llm_server.script()  # nothing queued: every later call answers at once
+    os.environ["SIGNOFF_WORKFLOWS"] = str(folder)
+    try:
+        assert main(["inbox"]) == 0
+        err = capsys.readouterr().err
+        assert "run 1 was interrupted" in err
+        assert count(db_path, "SELECT state FROM runs WHERE id = 1") == "interrupted"
+        assert main(["run", "reply", "--text", "A new review"]) == 0
+        out = capsys.readouterr().out
+        assert "resuming interrupted run 1" in out
+    finally:
+        del os.environ["SIGNOFF_WORKFLOWS"]
+    assert count(db_path, "SELECT state FROM runs WHERE id = 1") == "finished"
+    assert count(db_path, "SELECT count(*) FROM items WHERE run_id = 1") == 6
+    assert count(db_path, "SELECT count(DISTINCT run_input_id) FROM items WHERE run_id = 1") == 6
+    assert (
+        count(db_path, "SELECT count(*) FROM run_inputs WHERE run_id = 1 AND status = 'queued'")
+        == 0
+    )
+    kinds = [
+        k
+        for (k,) in sqlite3.connect(db_path).execute(
+            "SELECT kind FROM events WHERE run_id = 1 ORDER BY seq"
+        )
+    ]
+    assert kinds.index("run.interrupted") < kinds.index("run.resumed") < kinds.index("run.finished")
+    assert main(["log", "verify"]) == 0
