@@ -46,6 +46,11 @@ def approve(
     with transaction(db):
         item = store.get_item(db, item_id)
         check_item_transition(item_id, item["status"], ItemState.APPROVED)
+        if not (edited_text if edited_text is not None else item["output"]).strip():
+            raise KnownError(
+                f"item {item_id} has no output to approve (the model gave none): "
+                "approve it with your own text (--edit-file FILE) or reject it"
+            )
         now = utcnow()
         changes: dict = {"status": ItemState.APPROVED.value, "decided_at": now, "decided_by": by}
         diff = None

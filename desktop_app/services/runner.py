@@ -248,6 +248,11 @@ class Runner:
                     self._write(spec, run_id, run_input, future.result(), options, summary)
                     done += 1
                     self._progress(done, total)
+        except KeyboardInterrupt:
+            # Stopped from outside (Ctrl+C): left resumable, like a crash, so nothing is lost.
+            state, error = RunState.INTERRUPTED, "stopped by the user (Ctrl+C)"
+            self.cancel.set()
+            raise
         except BaseException as exc:
             state, error = RunState.FAILED, f"{type(exc).__name__}: {exc}"
             self.cancel.set()
@@ -423,11 +428,12 @@ class Runner:
             self.on_item(item_id, outcome.status.value)
 
     def _finish(self, spec, run_id, state, error, summary: RunSummary, seconds: float) -> None:
+        kind = "run.interrupted" if state is RunState.INTERRUPTED else "run.finished"
         with transaction(self.db):
             store.set_run_state(self.db, run_id, state, error=error)
             eventlog.append(
                 self.db,
-                "run.finished",
+                kind,
                 workflow=spec.name,
                 run_id=run_id,
                 detail={

@@ -109,3 +109,13 @@ def test_reject_needs_a_reason(db):
 def test_unknown_item(db):
     with pytest.raises(KnownError, match="no item 99"):
         decisions.approve(db, 99, by="maria")
+
+
+def test_an_item_without_output_needs_your_text(db):
+    item_id = make_item(db, output="", status="escalated")
+    with pytest.raises(KnownError, match="no output to approve"):
+        decisions.approve(db, item_id, by="maria")
+    item = decisions.approve(
+        db, item_id, by="maria", edited_text="Thanks for your message, we will call you."
+    )
+    assert item["status"] == "approved" and item["output"].startswith("Thanks")

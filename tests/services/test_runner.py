@@ -261,3 +261,23 @@ def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def test_ctrl_c_leaves_the_run_resumable(tmp_path, db, llm_server):
+    spec = spec_for(tmp_path, llm_server)
+
+    def stop_after_first(item_id, status):
+        raise KeyboardInterrupt
+
+    docs = [from_text(f"Input {n}") for n in range(5)]
+    with pytest.raises(KeyboardInterrupt):
+        Runner(db, on_item=stop_after_first).run(spec, docs, RunOptions(concurrency=1))
+    run_id = db.execute("SELECT id FROM runs").fetchone()[0]
+    assert store.get_run(db, run_id)["state"] == "interrupted"
+    summary = Runner(db).resume(spec, run_id)
+    assert store.get_run(db, run_id)["state"] == "finished"
+    assert db.execute("SELECT count(*), count(DISTINCT run_input_id) FROM items").fetchone() == (
+        5,
+        5,
+    )
+    assert (summary.inputs, summary.pending) == (4, 4)  # the first item was written before Ctrl+C
