@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -33,6 +33,7 @@ class Context:
             getattr(args, "data_dir", None), getattr(args, "workflows", None)
         )
         self._db = None
+        self.open_window: Callable[..., int] | None = None
 
     @property
     def workflows_dir(self) -> Path:
@@ -407,12 +408,11 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_no_command(ctx: Context, args: argparse.Namespace) -> int:
-    """``signoff`` alone: the desktop window once it is built; until then, the command help."""
-    build_parser().print_help()
-    out(
-        "\nThe desktop window is not built yet: every decision can be made with the commands above."
-    )
-    return EXIT_OK
+    """``signoff`` alone: the desktop window (opened by the caller's ``open_window``), else this help."""
+    if ctx.open_window is None:
+        build_parser().print_help()
+        return EXIT_OK
+    return ctx.open_window(ctx.paths, sys.argv[:1])
 
 
 # --- parser -------------------------------------------------------------------------------------
@@ -550,7 +550,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, open_window: Callable[..., int] | None = None
+) -> int:
+    """Run one command. ``open_window(paths, argv)`` opens the desktop app when no command is given;
+    it is passed in so this module (like the engine below it) never imports Qt."""
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = getattr(args, "debug", False)
@@ -558,6 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = None
     try:
         ctx = Context(args)
+        ctx.open_window = open_window
         return func(ctx, args)
     except SpecError as exc:
         problems = exc.problems

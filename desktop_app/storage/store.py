@@ -342,3 +342,61 @@ def public_item(item: dict[str, Any]) -> dict[str, Any]:
         if extra in item:
             out[extra] = item[extra]
     return out
+
+
+# --- paging for views over a large inbox ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """Which items a view shows: statuses, one workflow, and text to find."""
+
+    statuses: tuple[str, ...] = ("pending", "escalated")
+    workflow: str | None = None
+    search: str = ""
+
+    def groups(self) -> list[tuple[str, ...]]:
+        """Escalated items first, then the rest: each group pages by id, newest first."""
+        esc = ItemState.ESCALATED.value
+        if esc in self.statuses and len(self.statuses) > 1:
+            return [(esc,), tuple(s for s in self.statuses if s != esc)]
+        return [self.statuses]
+
+
+def item_ids_page(
+    db: sqlite_utils.Database, query: ItemQuery, group: int, before_id: int | None, limit: int
+) -> list[int]:
+    """Up to ``limit`` ids of ``query``'s group ``group`` older than ``before_id`` (keyset paging)."""
+    statuses = query.groups()[group]
+    where = [f"status IN ({', '.join('?' * len(statuses))})"]
+    args: list[Any] = list(statuses)
+    if query.workflow:
+        where.append("workflow = ?")
+        args.append(query.workflow)
+    if query.search.strip():
+        where.append("(input_name LIKE ? OR output LIKE ? OR input_text LIKE ? OR reason LIKE ?)")
+        args.extend([f"%{query.search.strip()}%"] * 4)
+    if before_id is not None:
+        where.append("id < ?")
+        args.append(before_id)
+    sql = f"SELECT id FROM items WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT {int(limit)}"
+    return [r[0] for r in db.execute(sql, args)]
+
+
+def item_summaries(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The list columns of ``ids`` (one query), keyed by id."""
+    if not ids:
+        return {}
+    cur = db.execute(
+        f"SELECT {SUMMARY_COLUMNS} FROM items WHERE id IN ({', '.join('?' * len(ids))})", list(ids)
+    )
+    names = [c[0] if not c[0].startswith("substr") else "output" for c in cur.description]
+    return {row[0]: dict(zip(names, row)) for row in cur}
+
+
+def workflow_names(db: sqlite_utils.Database) -> list[str]:
+    """Every workflow that has ever run (from the small versions table, not a scan of items)."""
+    return [
+        r[0]
+        for r in db.execute("SELECT DISTINCT workflow FROM workflow_versions ORDER BY workflow")
+    ]

@@ -1,0 +1,465 @@
+"""The inbox: every workflow's items in one list, the selected one in full, decided by key or button.
+
+Keys on the list: ``A`` approve, ``E`` edit, ``R`` reject, ``J``/``K`` (and the
+arrows) next / previous. While editing: ``Ctrl+Enter`` saves the edit and
+approves, ``Esc`` cancels. Decisions are written by the services on the
+writer thread; the list then reloads and the next item is selected.
+Model text is only ever shown as plain text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.gui.inbox_model import InboxModel
+from desktop_app.gui.tasks import DbWorker
+from desktop_app.services import decisions
+from desktop_app.storage import store
+
+STATUS_FILTERS = (
+    ("Awaiting decision", ("pending", "escalated")),
+    ("Escalated", ("escalated",)),
+    ("Pending", ("pending",)),
+    ("Approved", ("approved",)),
+    ("Rejected", ("rejected",)),
+    ("Expired", ("expired",)),
+    ("All", ("pending", "escalated", "approved", "rejected", "expired")),
+)
+
+
+def _plain_label(object_name: str = "", *, wrap: bool = True) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # model text is never interpreted as rich text
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+def _text_box(object_name: str, accessible: str) -> QPlainTextEdit:
+    box = QPlainTextEdit()
+    box.setObjectName(object_name)
+    box.setAccessibleName(accessible)
+    box.setReadOnly(True)
+    box.setTabChangesFocus(True)
+    return box
+
+
+def _decide(
+    db: sqlite_utils.Database, verb: str, ids: list[int], by: str, text: str | None
+) -> list[int]:
+    """On the writer thread: approve or reject every id; returns the ids decided."""
+    done = []
+    for item_id in ids:
+        if verb == "approve":
+            decisions.approve(db, item_id, by=by, edited_text=text)
+        else:
+            decisions.reject(db, item_id, reason=text or "", by=by)
+        done.append(item_id)
+    return done
+
+
+class InboxView(QWidget):
+    """List + detail pane. ``decided`` fires after each decision is stored (for the status bar)."""
+
+    decided = Signal(str, list)  # verb, item ids
+    message = Signal(str)
+
+    def __init__(self, db: sqlite_utils.Database, worker: DbWorker, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._db = db
+        self._worker = worker
+        self._by = decisions.default_decider()
+        self._current: dict[str, Any] | None = None
+        self._mode = "browse"  # browse | edit | reject
+
+        self.model = InboxModel(db, self)
+        self._build()
+        self._connect()
+        self._select_row(0)
+
+    # --- layout ---
+
+    def _build(self) -> None:
+        self.status_filter = QComboBox(objectName="statusFilter")
+        self.status_filter.setAccessibleName("Show items")
+        for label, _ in STATUS_FILTERS:
+            self.status_filter.addItem(label)
+        self.workflow_filter = QComboBox(objectName="workflowFilter")
+        self.workflow_filter.setAccessibleName("Workflow")
+        self._fill_workflows()
+        self.search = QLineEdit(
+            objectName="inboxSearch", placeholderText="Search input, output or reason…"
+        )
+        self.search.setAccessibleName("Search")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=250)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.workflow_filter)
+        filters.addWidget(self.search, 1)
+
+        self.table = QTableView(objectName="inboxView")
+        self.table.setAccessibleName("Inbox")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 28), (1, 140), (2, 150), (4, 120)):
+            self.table.setColumnWidth(column, width)
+        self.empty_label = _plain_label("inboxEmpty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty_label)
+
+        self.title = _plain_label("itemTitle")
+        title_font = QFont(self.title.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.2)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.reason = _plain_label("itemReason")
+        self.reason.setStyleSheet(
+            "QLabel { background: #fdecea; color: #7a1c14; border: 1px solid #f3b7b1; border-radius: 4px; padding: 6px; }"
+        )
+        self.meta = _plain_label("itemMeta")
+        self.meta.setStyleSheet("color: #4a5361;")
+        self.checks = _plain_label("itemChecks")
+        self.input_box = _text_box("itemInput", "Input")
+        self.editor = _text_box("itemEditor", "Output")
+        self.diff_box = _text_box("itemDiff", "Your edit against the model's output")
+        self.diff_box.setFont(QFont("monospace"))
+        self.reject_reason = QLineEdit(
+            objectName="rejectReason", placeholderText="Why reject it? (required)"
+        )
+        self.reject_reason.setAccessibleName("Reason for rejecting")
+        self.error = _plain_label("inboxError")
+        self.error.setStyleSheet("color: #b3261e;")
+
+        self.approve_button = QPushButton("&Approve", objectName="approveButton")
+        self.edit_button = QPushButton("&Edit", objectName="editButton")
+        self.reject_button = QPushButton("&Reject", objectName="rejectButton")
+        self.save_button = QPushButton("Save && approve  (Ctrl+Enter)", objectName="saveEditButton")
+        self.cancel_button = QPushButton("Cancel  (Esc)", objectName="cancelButton")
+        for button, text in (
+            (self.approve_button, "Approve the selected items (A)"),
+            (self.edit_button, "Edit the output, then approve (E)"),
+            (self.reject_button, "Reject the selected items with a reason (R)"),
+        ):
+            button.setAccessibleName(button.text().replace("&", ""))
+            button.setToolTip(text)
+        buttons = QHBoxLayout()
+        for button in (
+            self.approve_button,
+            self.edit_button,
+            self.reject_button,
+            self.save_button,
+            self.cancel_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.input_label = _plain_label(wrap=False)
+        self.input_label.setText("Input")
+        self.output_label = _plain_label(wrap=False)
+        self.output_label.setText("Output")
+        self.diff_label = _plain_label(wrap=False)
+        self.diff_label.setText("Your edit (against the model's output)")
+
+        self.detail = QFrame(objectName="itemDetail")
+        detail_layout = QVBoxLayout(self.detail)
+        for widget in (self.title, self.reason, self.meta, self.checks, self.input_label):
+            detail_layout.addWidget(widget)
+        detail_layout.addWidget(self.input_box, 2)
+        detail_layout.addWidget(self.output_label)
+        detail_layout.addWidget(self.editor, 3)
+        detail_layout.addWidget(self.diff_label)
+        detail_layout.addWidget(self.diff_box, 2)
+        detail_layout.addWidget(self.reject_reason)
+        detail_layout.addWidget(self.error)
+        detail_layout.addLayout(buttons)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self._set_mode("browse")
+
+    def _fill_workflows(self) -> None:
+        current = self.workflow_filter.currentData()
+        self.workflow_filter.blockSignals(True)
+        self.workflow_filter.clear()
+        self.workflow_filter.addItem("All workflows", None)
+        for name in store.workflow_names(self._db):
+            self.workflow_filter.addItem(name, name)
+        index = self.workflow_filter.findData(current)
+        self.workflow_filter.setCurrentIndex(max(0, index))
+        self.workflow_filter.blockSignals(False)
+
+    def _connect(self) -> None:
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _prev: self._show_row(current.row())
+        )
+        self.table.installEventFilter(self)
+        self.status_filter.currentIndexChanged.connect(self._apply_filters)
+        self.workflow_filter.currentIndexChanged.connect(self._apply_filters)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self._search_timer.timeout.connect(self._apply_filters)
+        self.approve_button.clicked.connect(self.approve)
+        self.edit_button.clicked.connect(self.start_edit)
+        self.reject_button.clicked.connect(self.start_reject)
+        self.save_button.clicked.connect(self.save_edit)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.editor.textChanged.connect(self._update_diff)
+        self.reject_reason.returnPressed.connect(self.confirm_reject)
+        for widget in (self.editor, self.reject_reason):
+            for keys in ("Ctrl+Return", "Ctrl+Enter"):
+                shortcut = QShortcut(
+                    QKeySequence(keys), widget, context=Qt.ShortcutContext.WidgetShortcut
+                )
+                shortcut.activated.connect(
+                    self.save_edit if widget is self.editor else self.confirm_reject
+                )
+            QShortcut(
+                QKeySequence("Esc"), widget, context=Qt.ShortcutContext.WidgetShortcut
+            ).activated.connect(self.cancel)
+
+    # --- keys on the list ---
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and self._mode == "browse"
+        ):
+            key = event.key()
+            if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+                return False
+            if key == Qt.Key.Key_A:
+                self.approve()
+                return True
+            if key == Qt.Key.Key_E:
+                self.start_edit()
+                return True
+            if key == Qt.Key.Key_R:
+                self.start_reject()
+                return True
+            if key in (Qt.Key.Key_J, Qt.Key.Key_K):
+                self._select_row(
+                    self.table.currentIndex().row() + (1 if key == Qt.Key.Key_J else -1)
+                )
+                return True
+        return super().eventFilter(watched, event)
+
+    # --- selection and detail ---
+
+    def _select_row(self, row: int) -> None:
+        count = self.model.rowCount()
+        self.empty_label.setVisible(count == 0)
+        if count == 0:
+            self.empty_label.setText(
+                "Nothing awaits a decision."
+                if self.status_filter.currentIndex() == 0
+                else "No items match."
+            )
+            self._show_row(-1)
+            return
+        row = max(0, min(row, count - 1))
+        while row >= self.model.rowCount() - 1 and self.model.canFetchMore():
+            self.model.fetchMore()
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        self._show_row(row)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        ids = [self.model.item_id(r) for r in rows]
+        if not ids and self._current:
+            ids = [self._current["id"]]
+        return [i for i in ids if i is not None]
+
+    def _show_row(self, row: int) -> None:
+        item_id = self.model.item_id(row)
+        self._set_mode("browse")
+        self._current = store.get_item(self._db, item_id) if item_id is not None else None
+        item = self._current
+        self.detail.setEnabled(item is not None)
+        if item is None:
+            for label in (self.title, self.meta, self.checks):
+                label.setText("")
+            self.reason.hide()
+            self.input_box.setPlainText("")
+            self.editor.setPlainText("")
+            return
+        self.title.setText(f"Item {item['id']} · {item['workflow']} · {item['status'].upper()}")
+        reason = item["reject_reason"] if item["status"] == "rejected" else item["reason"]
+        prefix = "Rejected: " if item["status"] == "rejected" else "Needs attention: "
+        self.reason.setText(prefix + reason if reason else "")
+        self.reason.setVisible(bool(reason))
+        cost = "unknown" if item["cost_usd"] is None else f"${item['cost_usd']:.4f}"
+        decided = (
+            f" · {item['status']} by {item['decided_by']} {item['decided_at'][:16]}"
+            if item["decided_at"]
+            else ""
+        )
+        self.meta.setText(
+            f"{item['input_name']} · {item['model'] or 'no model'} · cost {cost} · "
+            f"{item['latency_ms'] or 0} ms · {item['tokens_in'] or 0}/{item['tokens_out'] or 0} tokens{decided}"
+        )
+        self.checks.setText(
+            "   ".join(f"{'✓' if c['passed'] else '✗'} {c['name']}" for c in item["checks"])
+            or "No checks ran."
+        )
+        self.input_box.setPlainText(item["input_text"])
+        self.editor.setPlainText(item["output"])
+        open_item = item["status"] in ("pending", "escalated")
+        for button in (self.approve_button, self.edit_button, self.reject_button):
+            button.setEnabled(open_item)
+
+    def _set_mode(self, mode: str) -> None:
+        self._mode = mode
+        editing, rejecting = mode == "edit", mode == "reject"
+        self.editor.setReadOnly(not editing)
+        for widget in (self.diff_box, self.diff_label, self.save_button, self.cancel_button):
+            widget.setVisible(editing)
+        self.cancel_button.setVisible(editing or rejecting)
+        self.reject_reason.setVisible(rejecting)
+        for widget in (self.approve_button, self.edit_button, self.reject_button):
+            widget.setVisible(mode == "browse")
+        self.table.setEnabled(mode == "browse")
+        if mode == "browse":
+            self.error.setText("")
+
+    # --- decisions ---
+
+    def approve(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self._submit("approve", ids, None)
+
+    def start_edit(self) -> None:
+        if not self._current or self._current["status"] not in ("pending", "escalated"):
+            return
+        self._set_mode("edit")
+        self._update_diff()
+        self.editor.setFocus()
+
+    def _update_diff(self) -> None:
+        if self._mode != "edit" or not self._current:
+            return
+        diff = decisions.unified_diff(
+            self._current["original_output"], self.editor.toPlainText(), item_id=self._current["id"]
+        )
+        self.diff_box.setPlainText(diff or "(no changes yet)")
+
+    def save_edit(self) -> None:
+        if self._mode != "edit" or not self._current:
+            return
+        self._submit("approve", [self._current["id"]], self.editor.toPlainText())
+
+    def start_reject(self) -> None:
+        if not self.selected_ids():
+            return
+        self._set_mode("reject")
+        self.reject_reason.clear()
+        self.reject_reason.setFocus()
+
+    def confirm_reject(self) -> None:
+        if self._mode != "reject":
+            return
+        reason = self.reject_reason.text().strip()
+        if not reason:
+            self.error.setText("A reason is required to reject.")
+            return
+        self._submit("reject", self.selected_ids(), reason)
+
+    def cancel(self) -> None:
+        if self._mode == "browse":
+            return
+        self._show_row(self.table.currentIndex().row())
+        self.table.setFocus()
+
+    def _submit(self, verb: str, ids: list[int], text: str | None) -> None:
+        row = self.table.currentIndex().row()
+        self.error.setText("")
+        self._worker.submit(
+            _decide,
+            verb,
+            ids,
+            self._by,
+            text,
+            on_done=lambda done: self._after_decision(verb, done, row),
+            on_error=lambda exc: self._after_error(exc, row),
+        )
+
+    def _after_decision(self, verb: str, ids: list[int], row: int) -> None:
+        self.reload(select_row=row)
+        noun = "item" if len(ids) == 1 else "items"
+        past = "approved" if verb == "approve" else "rejected"
+        self.message.emit(f"{len(ids)} {noun} {past}: {', '.join(str(i) for i in ids)}")
+        self.decided.emit(verb, ids)
+
+    def _after_error(self, exc: BaseException, row: int) -> None:
+        from desktop_app.core.errors import KnownError
+
+        self.reload(select_row=row)
+        self.error.setText(
+            str(exc) if isinstance(exc, KnownError) else f"Something went wrong: {exc}"
+        )
+
+    def reload(self, *, select_row: int | None = None) -> None:
+        """Re-read the list (after a decision or a run) and select ``select_row`` or the first row."""
+        self._fill_workflows()
+        self.model.refresh()
+        self._set_mode("browse")
+        self._select_row(select_row if select_row is not None else 0)
+        self.table.setFocus()
+
+    def _apply_filters(self) -> None:
+        statuses = STATUS_FILTERS[self.status_filter.currentIndex()][1]
+        query = store.ItemQuery(
+            statuses=statuses,
+            workflow=self.workflow_filter.currentData(),
+            search=self.search.text(),
+        )
+        self.model.set_query(query)
+        self._select_row(0)

@@ -1,0 +1,87 @@
+"""Background work for the window, with results brought back to the UI thread.
+
+Anki's task manager in miniature: one single-thread executor owns the
+database connection that writes (decisions, runs), so writes never overlap
+and never run on the UI thread; each result comes back through a Qt signal,
+which Qt delivers on the UI thread. One mechanism, used everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class _Bridge(QObject):
+    done = Signal(object, object, object)  # callback, result, error
+
+
+class DbWorker:
+    """Runs ``fn(db, *args)`` on the writer thread; ``on_done(result)`` / ``on_error(exc)`` on the UI thread."""
+
+    def __init__(self, db_path: Path):
+        self._db_path = db_path
+        self._local = threading.local()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signoff-db")
+        self._bridge = _Bridge()
+        self._bridge.done.connect(self._deliver)
+        self._pending = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    def _db(self):
+        db = getattr(self._local, "db", None)
+        if db is None:
+            from desktop_app.storage.db import connect
+
+            db = self._local.db = connect(self._db_path)
+        return db
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Future:
+        self._pending += 1
+        future = self._executor.submit(lambda: fn(self._db(), *args))
+        future.add_done_callback(
+            lambda f: self._bridge.done.emit(
+                (on_done, on_error), f.exception() is None and f.result(), f.exception()
+            )
+        )
+        return future
+
+    def _deliver(self, callbacks, result, error) -> None:
+        self._pending -= 1
+        on_done, on_error = callbacks
+        if error is not None:
+            if on_error is not None:
+                on_error(error)
+            else:
+                log.error("background task failed", exc_info=error)
+        elif on_done is not None:
+            on_done(result)
+
+    def close(self) -> None:
+        """Finish queued writes, then close the writer's connection."""
+
+        def close_db() -> None:
+            db = getattr(self._local, "db", None)
+            if db is not None:
+                db.conn.close()
+                self._local.db = None
+
+        self._executor.submit(close_db).result()
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,120 @@
+"""GUI fixtures: a real database with items, the window's writer thread, no dangling threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.states import RunState
+from desktop_app.storage import eventlog, store
+from desktop_app.storage.db import connect, transaction
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads():
+    """Fail a test that leaves a thread of ours running (napari's ``_dangling_qthread_pool`` idea)."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    leftover = [
+        t
+        for t in threading.enumerate()
+        if t.ident not in before and t.is_alive() and t.name.startswith("signoff")
+    ]
+    assert not leftover, f"threads left running: {[t.name for t in leftover]}"
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "signoff.db"
+
+
+def add_items(db, workflow: str, rows: list[tuple[str, str, str, str | None]]) -> list[int]:
+    """Items as a run would make them: (input_name, output, status, reason) each."""
+    with transaction(db):
+        version = store.insert_version(db, workflow, "0" * 64, "workflow.toml", "name = 'x'")
+        docs = [
+            InputDoc(key=f"{workflow}:{name}", name=name, text=f"Input of {name}")
+            for name, *_ in rows
+        ]
+        run_id, run_inputs = store.create_run(
+            db,
+            workflow=workflow,
+            version_id=version,
+            trigger="manual",
+            model="openai/gpt-4o-mini",
+            api_base=None,
+            inputs=docs,
+        )
+        ids = []
+        for ri, (name, output, status, reason) in zip(run_inputs, rows):
+            item_id = store.insert_item(
+                db,
+                workflow=workflow,
+                run_id=run_id,
+                run_input_id=ri.id,
+                status=status,
+                input_name=name,
+                input_text=ri.doc.text,
+                output=output,
+                reason=reason,
+                model="openai/gpt-4o-mini",
+                cost_usd=0.0002,
+                checks_json='[{"name": "max_chars", "passed": true, "message": "ok"}]',
+            )
+            eventlog.append(
+                db, "item.created", workflow=workflow, run_id=run_id, item_id=item_id, detail={}
+            )
+            ids.append(item_id)
+        store.set_run_state(db, run_id, RunState.FINISHED)
+    return ids
+
+
+@pytest.fixture
+def seeded(db_path):
+    db = connect(db_path)
+    add_items(
+        db,
+        "review-reply",
+        [
+            ("anna", "Dear Anna, thank you!", "pending", None),
+            ("tom", "Dear Tom, thanks for the feedback.", "pending", None),
+            (
+                "legal",
+                "We are sorry to hear this.",
+                "escalated",
+                "The input matches the rule 'Customer mentions legal action'.",
+            ),
+        ],
+    )
+    add_items(
+        db,
+        "meeting-actions",
+        [
+            (
+                "staff",
+                '[{"task": "Call the provider", "owner": "Tomasz", "due": null}]',
+                "pending",
+                None,
+            )
+        ],
+    )
+    db.conn.close()
+    return db_path
+
+
+@pytest.fixture
+def window(qtbot, seeded):
+    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.tasks import DbWorker
+
+    db = connect(seeded)
+    worker = DbWorker(seeded)
+    win = MainWindow(db, worker)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    worker.close()
+    db.conn.close()

@@ -1,0 +1,215 @@
+"""The inbox driven as a person does: keys and clicks, then the database is checked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QPushButton
+
+from desktop_app.storage import store
+from desktop_app.storage.db import connect
+from tests.gui.conftest import add_items
+
+
+def item(db_path, item_id):
+    db = connect(db_path)
+    try:
+        return store.get_item(db, item_id)
+    finally:
+        db.conn.close()
+
+
+def settle(qtbot, window):
+    qtbot.waitUntil(lambda: not window.inbox._worker.busy, timeout=5000)
+
+
+def current_id(window):
+    return window.inbox._current["id"] if window.inbox._current else None
+
+
+def select(window, item_id):
+    view = window.inbox
+    view._select_row(view.model.row_of(item_id))
+    view.table.setFocus()
+
+
+def test_model_passes_qt_model_tester(qtmodeltester, window):
+    qtmodeltester.check(window.inbox.model)
+
+
+def test_escalated_first_with_reason_in_plain_words(window):
+    view = window.inbox
+    assert view.model.rowCount() == 4
+    assert view.model.data(view.model.index(0, 0)) == "!"
+    assert current_id(window) == 3 and view.reason.isVisible()
+    assert "Customer mentions legal action" in view.reason.text()
+    assert "1 escalated" in window.counts.text() and "3 pending" in window.counts.text()
+
+
+def test_approve_by_key_selects_the_next_item(qtbot, window, seeded):
+    select(window, 2)
+    qtbot.keyClick(window.inbox.table, Qt.Key.Key_A)
+    settle(qtbot, window)
+    assert item(seeded, 2)["status"] == "approved"
+    assert window.inbox.model.row_of(2) is None
+    assert current_id(window) is not None and current_id(window) != 2
+    assert "2 pending" in window.counts.text()
+
+
+def test_approve_by_button(qtbot, window, seeded):
+    select(window, 1)
+    qtbot.mouseClick(window.findChild(QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert item(seeded, 1)["status"] == "approved"
+
+
+def test_edit_shows_the_diff_then_ctrl_enter_approves(qtbot, window, seeded):
+    select(window, 1)
+    view = window.inbox
+    qtbot.keyClick(view.table, Qt.Key.Key_E)
+    assert not view.editor.isReadOnly() and view.diff_box.isVisible()
+    view.editor.selectAll()
+    qtbot.keyClicks(view.editor, "Dear Anna, thank you so much!")
+    assert "+Dear Anna, thank you so much!" in view.diff_box.toPlainText()
+    assert "-Dear Anna, thank you!" in view.diff_box.toPlainText()
+    qtbot.keyClick(view.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
+    saved = item(seeded, 1)
+    assert saved["status"] == "approved" and saved["output"] == "Dear Anna, thank you so much!"
+    assert (
+        saved["original_output"] == "Dear Anna, thank you!"
+        and "+Dear Anna, thank you so much!" in saved["diff"]
+    )
+
+
+def test_escape_cancels_an_edit(qtbot, window, seeded):
+    select(window, 1)
+    view = window.inbox
+    qtbot.keyClick(view.table, Qt.Key.Key_E)
+    qtbot.keyClicks(view.editor, " extra")
+    qtbot.keyClick(view.editor, Qt.Key.Key_Escape)
+    assert view.editor.isReadOnly() and view.editor.toPlainText() == "Dear Anna, thank you!"
+    assert item(seeded, 1)["status"] == "pending"
+
+
+def test_reject_requires_a_reason(qtbot, window, seeded):
+    select(window, 3)
+    view = window.inbox
+    qtbot.keyClick(view.table, Qt.Key.Key_R)
+    assert view.reject_reason.isVisible()
+    qtbot.keyClick(view.reject_reason, Qt.Key.Key_Return)
+    assert "reason is required" in view.error.text()
+    assert item(seeded, 3)["status"] == "escalated"
+    qtbot.keyClicks(view.reject_reason, "Owner will call the customer")
+    qtbot.keyClick(view.reject_reason, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    rejected = item(seeded, 3)
+    assert (
+        rejected["status"] == "rejected"
+        and rejected["reject_reason"] == "Owner will call the customer"
+    )
+
+
+def test_batch_approve_of_several_selected(qtbot, window, seeded):
+    view = window.inbox
+    selection = view.table.selectionModel()
+    selection.clearSelection()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for item_id in (1, 2, 4):
+        selection.select(view.model.index(view.model.row_of(item_id), 0), flags)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_A)
+    settle(qtbot, window)
+    assert [item(seeded, i)["status"] for i in (1, 2, 3, 4)] == [
+        "approved",
+        "approved",
+        "escalated",
+        "approved",
+    ]
+
+
+def test_j_and_k_move_through_the_list(qtbot, window):
+    view = window.inbox
+    view.table.setFocus()
+    first = current_id(window)
+    qtbot.keyClick(view.table, Qt.Key.Key_J)
+    second = current_id(window)
+    assert second != first
+    qtbot.keyClick(view.table, Qt.Key.Key_K)
+    assert current_id(window) == first
+
+
+def test_filters_by_status_workflow_and_text(qtbot, window, seeded):
+    view = window.inbox
+    view.status_filter.setCurrentIndex(1)  # Escalated
+    assert view.model.rowCount() == 1
+    view.status_filter.setCurrentIndex(6)  # All
+    view.workflow_filter.setCurrentIndex(view.workflow_filter.findData("meeting-actions"))
+    assert view.model.rowCount() == 1 and current_id(window) == 4
+    view.workflow_filter.setCurrentIndex(0)
+    view.search.setText("feedback")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=3000)
+    assert current_id(window) == 2
+
+
+def test_html_in_an_output_is_shown_literally(qtbot, window, seeded):
+    db = connect(seeded)
+    (item_id,) = add_items(
+        db,
+        "review-reply",
+        [("html", "<b>html</b><script>alert(1)</script>", "pending", "<i>x</i>")],
+    )
+    db.conn.close()
+    view = window.inbox
+    view.reload()
+    select(window, item_id)
+    assert view.editor.toPlainText() == "<b>html</b><script>alert(1)</script>"
+    assert (
+        view.model.data(view.model.index(view.model.row_of(item_id), 3))
+        == "<b>html</b><script>alert(1)</script>"
+    )
+    for label in (view.title, view.reason, view.meta, view.checks):
+        assert label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_a_stale_item_gives_a_clear_error_not_a_crash(qtbot, window, seeded):
+    from desktop_app.services import decisions
+
+    select(window, 1)
+    db = connect(seeded)
+    decisions.approve(db, 1, by="someone else")
+    db.conn.close()
+    qtbot.keyClick(window.inbox.table, Qt.Key.Key_A)
+    settle(qtbot, window)
+    assert "already approved" in window.inbox.error.text()
+
+
+def test_a_big_inbox_loads_lazily(qtbot, qtmodeltester, db_path):
+    from desktop_app.gui.inbox_model import PAGE, InboxModel
+
+    db = connect(db_path)
+    add_items(
+        db,
+        "bulk",
+        [
+            (f"n{i}", f"out {i}", "escalated" if i % 10 == 0 else "pending", "r")
+            for i in range(1000)
+        ],
+    )
+    model = InboxModel(db)
+    assert model.rowCount() == PAGE and model.canFetchMore()
+    first_ids = [model.item_id(r) for r in range(PAGE)]
+    assert all(
+        model.data(model.index(r, 0)) == "!" for r in range(100)
+    )  # the 100 escalated come first
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 1000 and len({model.item_id(r) for r in range(1000)}) == 1000
+    assert [model.item_id(r) for r in range(PAGE)] == first_ids
+    qtmodeltester.check(model)
+    db.conn.close()
+
+
+def test_checks_and_meta_are_shown(window):
+    view = window.inbox
+    assert "✓ max_chars" in view.checks.text()
+    assert "openai/gpt-4o-mini" in view.meta.text() and "$0.0002" in view.meta.text()
