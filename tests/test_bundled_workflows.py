@@ -9,35 +9,8 @@ import pytest
 
 from desktop_app.cli import main
 from tests.conftest import REPO_ROOT
+from tests.helpers.canned import answer_for
 from tests.helpers.llm_server import reply, responder
-
-GOOD_ANSWERS = {
-    "Café Rosa": (
-        "Dear Anna, thank you so much for your kind words about our flat white and the cardamom buns. "
-        "We look forward to seeing you and the kids on Saturday!\nThe team at Café Rosa"
-    ),
-    "daily digest": "Customer: Priya Shah\nTopic: Order not delivered\nUrgency: High\nNext step: Ask the courier",
-    "bank-statement rows": '{"account": "6100 Rent", "confidence": 0.93, "reason": "Standing order for rent"}',
-    "product descriptions": (
-        "A handmade stoneware mug from a small studio in Leeds, glazed in a speckled oat colour that "
-        "makes every morning coffee feel a little calmer. Each one is thrown by hand, so no two are alike.\n"
-        "Key facts:\n- Stoneware, speckled oat glaze\n- 350 ml\n- Dishwasher and microwave safe"
-    ),
-    "payment reminders": (
-        "Subject: Invoice INV-2026-0412 - friendly reminder\n\nDear Sarah,\n\nA quick note that invoice "
-        "INV-2026-0412 for 1840.00 GBP was due on 2026-10-31. If it has slipped through, no problem; "
-        "I can resend it. Please reply if anything is wrong with it.\n\nAccounts, Birch & Co Joinery"
-    ),
-    "action items": '```json\n[{"task": "Test the mince-pie brownie", "owner": "Aisha", "due": "Thursday"}]\n```',
-}
-
-
-def answer_for(body: dict) -> str:
-    system = body["messages"][0]["content"]
-    for marker, text in GOOD_ANSWERS.items():
-        if marker in system:
-            return text
-    raise AssertionError(f"no canned answer for this prompt: {system[:80]}")
 
 
 @pytest.fixture

@@ -35,8 +35,11 @@ class MainWindow(QMainWindow):
         pending = store.count_items(self._db, statuses=("pending",))
         escalated = store.count_items(self._db, statuses=("escalated",))
         spend = store.month_cost(self._db, month_start=month_start())
+        money = (
+            f"${spend:,.2f}" if spend >= 1 or spend == 0 else f"${spend:.4f}"
+        )  # cents hide small spend
         self.counts.setText(
-            f"{pending:,} pending · {escalated:,} escalated · ${spend:,.2f} this month"
+            f"{pending:,} pending · {escalated:,} escalated · {money} spent this month"
         )
 
     def _restore(self) -> None:

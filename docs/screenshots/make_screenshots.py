@@ -1,0 +1,67 @@
+"""Make the screenshots in this folder: a demo data folder, the real app under Xvfb, a real capture.
+
+    python docs/screenshots/make_screenshots.py      (needs Debian's xvfb and imagemagick)
+
+The demo items come from running the bundled workflows on their samples against
+the test suite's local OpenAI-compatible server with canned answers: no paid
+model is called, and the costs shown are litellm's prices for the spec's model.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def seed(data: Path) -> None:
+    from desktop_app.cli import main
+    from tests.helpers.canned import answer_for
+    from tests.helpers.llm_server import LLMServer, responder
+
+    os.environ["SIGNOFF_HOME"] = str(data)
+    with LLMServer() as server:
+        server.default = responder(answer_for)
+        for name in ("review-reply", "invoice-reminder", "bank-categorise", "meeting-actions", "product-description"):
+            for sample in sorted((ROOT / "workflows" / name / "samples").iterdir()):
+                assert main(["run", name, "--input", str(sample), "--api-base", server.url]) == 0
+    assert main(["approve", "1", "--by", "rosa"]) == 0
+    assert main(["reject", "2", "--reason", "Too formal for us", "--by", "rosa"]) == 0
+
+
+def capture(data: Path, out: Path) -> None:
+    display = ":97"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+    try:
+        time.sleep(1.0)
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", SIGNOFF_HOME=str(data),
+                   XDG_CONFIG_HOME=str(data / "config"))
+        app = subprocess.Popen([sys.executable, "-m", "desktop_app"], env=env, cwd=ROOT)
+        try:
+            time.sleep(4.0)
+            subprocess.run(["import", "-display", display, "-window", "root", str(out)], check=True)
+        finally:
+            app.terminate()
+            app.wait(timeout=10)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        seed(data)
+        capture(data, HERE / "inbox.png")
+    print(f"wrote {HERE / 'inbox.png'}")
+
+
+if __name__ == "__main__":
+    main()
