@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
+from desktop_app.core.errors import KnownError
 from desktop_app.core.paths import Paths, bundled_dir, ensure_data_dir
 
 
+def _check_screen() -> None:
+    """On Linux without a display Qt aborts the process; say it in one line instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise KnownError(
+            "no screen to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "every decision can also be made on the command line: signoff --help"
+        )
+
+
 def run_app(paths: Paths, argv: Sequence[str]) -> int:
+    _check_screen()
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -28,7 +42,9 @@ def run_app(paths: Paths, argv: Sequence[str]) -> int:
     db = connect(paths.db_path)  # the UI thread's reader; writes go through the worker
     mark_interrupted(db)
     worker = DbWorker(paths.db_path)
-    window = MainWindow(db, worker, icon=icon)
+    window = MainWindow(
+        db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
+    )
     window.show()
     try:
         return app.exec()

@@ -374,12 +374,7 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import catalogue
 
-    db = ctx.db
-    entries = catalogue.scan(ctx.workflows_dir)
-    for entry in entries:
-        if entry.spec is not None:
-            catalogue.sync_version(db, entry.spec)
-    rows = [catalogue.overview(db, e) for e in entries]
+    rows = catalogue.overview_all(ctx.db, ctx.workflows_dir)
     if args.json:
         out(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK

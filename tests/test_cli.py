@@ -251,3 +251,24 @@ def test_commands_without_model_calls_never_import_litellm(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "CLEAN"
+
+
+def test_no_command_without_a_screen_says_so(tmp_path):
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop_app"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("signoff: error: no screen to open the window on")
+    assert "Traceback" not in proc.stderr

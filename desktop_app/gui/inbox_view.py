@@ -429,6 +429,7 @@ class InboxView(QWidget):
             text,
             on_done=lambda done: self._after_decision(verb, done, row),
             on_error=lambda exc: self._after_error(exc, row),
+            context=self,
         )
 
     def _after_decision(self, verb: str, ids: list[int], row: int) -> None:
@@ -453,6 +454,16 @@ class InboxView(QWidget):
         self._set_mode("browse")
         self._select_row(select_row if select_row is not None else 0)
         self.table.setFocus()
+
+    def reload_keeping_selection(self) -> None:
+        """New items arrived: reload, keeping the item in view selected unless a decision is under way."""
+        if self._mode != "browse":
+            return  # never pull the item out from under an edit; the next reload shows the new ones
+        current = self._current["id"] if self._current else None
+        self._fill_workflows()
+        self.model.refresh()
+        row = self.model.row_of(current) if current is not None else None
+        self._select_row(row if row is not None else 0)
 
     def _apply_filters(self) -> None:
         statuses = STATUS_FILTERS[self.status_filter.currentIndex()][1]

@@ -1,20 +1,34 @@
-"""The main window: the inbox, a status bar with counts and this month's spend, remembered geometry."""
+"""The main window: Inbox and Workflows tabs, a status bar with counts and this month's spend.
+
+Window geometry and the last view are restored on the next start (QSettings).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlite_utils
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker
+from desktop_app.gui.workflows_view import WorkflowsView
 from desktop_app.services.catalogue import month_start
 from desktop_app.storage import store
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: sqlite_utils.Database, worker: DbWorker, *, icon: QIcon | None = None):
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        worker: DbWorker,
+        *,
+        db_path: Path,
+        workflows_dir: Path,
+        icon: QIcon | None = None,
+    ):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Signoff")
@@ -22,14 +36,26 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(icon)
         self._db = db
         self.inbox = InboxView(db, worker, self)
-        self.setCentralWidget(self.inbox)
+        self.workflows = WorkflowsView(db_path, workflows_dir, worker, self)
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.addTab(self.inbox, "Inbox")
+        self.tabs.addTab(self.workflows, "Workflows")
+        self.setCentralWidget(self.tabs)
         self.counts = QLabel(objectName="statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
+        # Items streaming in from a run refresh the inbox at most a few times a second.
+        self._inbox_timer = QTimer(self, singleShot=True, interval=400)
+        self._inbox_timer.timeout.connect(self._refresh_inbox)
+        self.workflows.items_made.connect(self._inbox_timer.start)
         self.inbox.decided.connect(lambda *_: self.update_counts())
-        self.inbox.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        for view in (self.inbox, self.workflows):
+            view.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.update_counts()
         self._restore()
-        self.inbox.table.setFocus()
+
+    def _refresh_inbox(self) -> None:
+        self.inbox.reload_keeping_selection()
+        self.update_counts()
 
     def update_counts(self) -> None:
         pending = store.count_items(self._db, statuses=("pending",))
@@ -49,7 +75,15 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
+        tab = settings.value("window/tab", 0)
+        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
+        (self.inbox.table if self.tabs.currentIndex() == 0 else self.workflows.table).setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        QSettings().setValue("window/geometry", self.saveGeometry())
+        if self.workflows.job.running:
+            self.workflows.job.cancel()
+            self.workflows.job.wait(30)
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/tab", self.tabs.currentIndex())
         super().closeEvent(event)

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class DbWorker:
         self._bridge = _Bridge()
         self._bridge.done.connect(self._deliver)
         self._pending = 0
+        self._closed = False
 
     @property
     def busy(self) -> bool:
@@ -53,19 +55,25 @@ class DbWorker:
         *args: Any,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-    ) -> Future:
+        context: QObject | None = None,
+    ) -> Future | None:
+        """``context``: the widget the callbacks belong to; once it is deleted they are not called."""
+        if self._closed:  # the window is going away: nothing is started, nothing is delivered
+            return None
         self._pending += 1
         future = self._executor.submit(lambda: fn(self._db(), *args))
         future.add_done_callback(
             lambda f: self._bridge.done.emit(
-                (on_done, on_error), f.exception() is None and f.result(), f.exception()
+                (on_done, on_error, context), f.exception() is None and f.result(), f.exception()
             )
         )
         return future
 
     def _deliver(self, callbacks, result, error) -> None:
         self._pending -= 1
-        on_done, on_error = callbacks
+        on_done, on_error, context = callbacks
+        if self._closed or (context is not None and not shiboken6.isValid(context)):
+            return
         if error is not None:
             if on_error is not None:
                 on_error(error)
@@ -75,7 +83,10 @@ class DbWorker:
             on_done(result)
 
     def close(self) -> None:
-        """Finish queued writes, then close the writer's connection."""
+        """Finish queued writes, then close the writer's connection; later results are dropped."""
+        if self._closed:
+            return
+        self._closed = True
 
         def close_db() -> None:
             db = getattr(self._local, "db", None)

@@ -128,3 +128,12 @@ def overview(db: sqlite_utils.Database, entry: Entry) -> dict:
         "pending": store.count_items(db, statuses=("pending", "escalated"), workflow=entry.name),
         "month_cost_usd": round(store.month_cost(db, entry.name, month_start=month_start()), 6),
     }
+
+
+def overview_all(db: sqlite_utils.Database, workflows_dir: Path) -> list[dict]:
+    """Every workflow's overview, recording new spec versions on the way (``signoff workflows``)."""
+    entries = scan(workflows_dir)
+    for entry in entries:
+        if entry.spec is not None:
+            sync_version(db, entry.spec)
+    return [overview(db, e) for e in entries]

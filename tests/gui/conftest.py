@@ -105,16 +105,32 @@ def seeded(db_path):
 
 
 @pytest.fixture
-def window(qtbot, seeded):
+def workflows_dir(tmp_path):
+    import shutil
+
+    from tests.conftest import REPO_ROOT
+
+    target = tmp_path / "workflows"
+    shutil.copytree(REPO_ROOT / "workflows", target)
+    return target
+
+
+@pytest.fixture
+def window(qtbot, seeded, workflows_dir):
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.tasks import DbWorker
 
     db = connect(seeded)
     worker = DbWorker(seeded)
-    win = MainWindow(db, worker)
+    win = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.workflows.model.rowCount() > 0, timeout=10000)
     yield win
+    win.workflows.job.cancel()
+    win.workflows.job.wait(30)
+    qtbot.wait(50)  # deliver what the run thread signalled last (it may start one more reload)
+    qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
     worker.close()
     db.conn.close()

@@ -217,7 +217,9 @@ def test_checks_and_meta_are_shown(window):
 
 def test_status_bar_shows_small_spend_precisely(window, seeded):
     db = connect(seeded)
-    store.record_model_call(db, run_id=1, workflow="review-reply", model="m", attempt=1, ok=1, cost_usd=0.0031)
+    store.record_model_call(
+        db, run_id=1, workflow="review-reply", model="m", attempt=1, ok=1, cost_usd=0.0031
+    )
     db.conn.close()
     window.update_counts()
     assert window.counts.text() == "3 pending · 1 escalated · $0.0031 spent this month"

@@ -1,0 +1,342 @@
+"""The workflows: completeness, model, last run, pending, month's cost; Run now with progress.
+
+The list is read on the writer thread (scanning specs loads Jinja2 and
+jsonschema, and records new spec versions) and reloaded when a spec file
+changes on disk. A run happens on its own thread (``RunJob``); items reach the
+inbox as they are made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.gui.run_job import RunJob
+from desktop_app.gui.tasks import DbWorker
+
+COLUMNS = ("Workflow", "Complete", "Model", "Schedule", "Last run", "Pending", "This month")
+SOURCES = ("Its samples", "A file or folder…", "Text I paste")
+
+
+def _plain(object_name: str) -> QLabel:
+    label = QLabel(objectName=object_name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _load(db, workflows_dir: Path) -> tuple[list[dict], dict]:
+    """On the writer thread: every workflow's overview and its loaded spec (None when invalid)."""
+    from desktop_app.services import catalogue
+
+    entries = catalogue.scan(workflows_dir)
+    for entry in entries:
+        if entry.spec is not None:
+            catalogue.sync_version(db, entry.spec)
+    return [catalogue.overview(db, e) for e in entries], {e.name: e.spec for e in entries}
+
+
+class WorkflowsView(QWidget):
+    items_made = Signal()  # new items exist: the inbox should reload
+    message = Signal(str)
+
+    def __init__(
+        self, db_path: Path, workflows_dir: Path, worker: DbWorker, parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self._db_path = db_path
+        self._workflows_dir = workflows_dir
+        self._worker = worker
+        self._rows: list[dict] = []
+        self._specs: dict = {}
+        self._chosen_path: Path | None = None
+        self.job = RunJob(db_path, self)
+        self._build()
+        self._connect()
+        self.reload()
+
+    def _build(self) -> None:
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(list(COLUMNS))
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(objectName="workflowsView")
+        self.table.setAccessibleName("Workflows")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+
+        self.title = _plain("workflowTitle")
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.title.setFont(font)
+        self.purpose = _plain("workflowPurpose")
+        self.problems = _plain("workflowProblems")
+        self.problems.setStyleSheet("color: #b3261e;")
+        self.open_button = QPushButton("Open the spec", objectName="openSpecButton")
+
+        self.source = QComboBox(objectName="runSource")
+        self.source.addItems(list(SOURCES))
+        self.source.setAccessibleName("Run on")
+        self.choose_button = QPushButton("Choose…", objectName="chooseInputButton")
+        self.chosen = _plain("chosenInput")
+        self.pasted = QPlainTextEdit(objectName="pastedInput")
+        self.pasted.setAccessibleName("Text to run on")
+        self.pasted.setPlaceholderText("Paste one input here (a review, an e-mail, meeting notes…)")
+        self.model_edit = QLineEdit(objectName="runModel")
+        self.model_edit.setAccessibleName("Model for this run")
+        self.api_base_edit = QLineEdit(objectName="runApiBase")
+        self.api_base_edit.setAccessibleName("API base for this run")
+        self.api_base_edit.setPlaceholderText(
+            "the provider's own (or e.g. http://127.0.0.1:11434/v1 for Ollama)"
+        )
+        self.run_button = QPushButton("Run now", objectName="runNowButton")
+        self.run_button.setAccessibleName("Run now")
+        self.cancel_button = QPushButton("Cancel", objectName="cancelRunButton")
+        self.progress = QProgressBar(objectName="runProgress")
+        self.run_status = _plain("runStatus")
+
+        form = QFormLayout()
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source, 1)
+        source_row.addWidget(self.choose_button)
+        form.addRow("Run on", source_row)
+        form.addRow("", self.chosen)
+        form.addRow("", self.pasted)
+        form.addRow("Model", self.model_edit)
+        form.addRow("API base", self.api_base_edit)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_button)
+        run_row.addWidget(self.cancel_button)
+        run_row.addWidget(self.progress, 1)
+
+        panel = QWidget()
+        panel_layout = QVBoxLayout(panel)
+        for widget in (self.title, self.purpose, self.problems):
+            panel_layout.addWidget(widget)
+        panel_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        panel_layout.addLayout(form)
+        panel_layout.addLayout(run_row)
+        panel_layout.addWidget(self.run_status)
+        panel_layout.addStretch(1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        QVBoxLayout(self).addWidget(splitter)
+        self.watcher = QFileSystemWatcher(self)
+        self._reload_timer = QTimer(self, singleShot=True, interval=300)
+        self._show_source()
+        self._set_running(False)
+
+    def _connect(self) -> None:
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        self.watcher.directoryChanged.connect(lambda _path: self._reload_timer.start())
+        self.watcher.fileChanged.connect(lambda _path: self._reload_timer.start())
+        self._reload_timer.timeout.connect(self.reload)
+        self.source.currentIndexChanged.connect(self._show_source)
+        self.choose_button.clicked.connect(self._choose)
+        self.open_button.clicked.connect(self._open_spec)
+        self.run_button.clicked.connect(self.run_now)
+        self.cancel_button.clicked.connect(self.job.cancel)
+        self.job.progress.connect(self._on_progress)
+        self.job.item_made.connect(lambda *_: self.items_made.emit())
+        self.job.finished.connect(self._on_finished)
+        self.job.failed.connect(self._on_failed)
+
+    # --- the list ---
+
+    def reload(self) -> None:
+        self._worker.submit(
+            _load,
+            self._workflows_dir,
+            on_done=self._show_rows,
+            on_error=lambda exc: self.run_status.setText(f"Cannot read the workflows: {exc}"),
+            context=self,
+        )
+
+    def _show_rows(self, loaded) -> None:
+        rows, specs = loaded
+        selected = self.selected_name()
+        self._rows, self._specs = rows, specs
+        self.model.setRowCount(0)
+        for row in rows:
+            complete = (
+                "yes" if row["complete"] else ("invalid" if not row["valid"] else "missing parts")
+            )
+            last = row["last_run"]
+            cells = (
+                row["name"],
+                complete,
+                row["model"] or "",
+                row["schedule"] or "on demand",
+                f"{last['state']} {last['started_at'][:16].replace('T', ' ')}" if last else "never",
+                str(row["pending"]),
+                f"${row['month_cost_usd']:.4f}",
+            )
+            items = [QStandardItem(text) for text in cells]
+            if not row["complete"]:
+                items[1].setForeground(Qt.GlobalColor.darkRed)
+            self.model.appendRow(items)
+        files = [str(self._workflows_dir)] + [r["path"] for r in rows]
+        if self._workflows_dir.is_dir():
+            old = self.watcher.files() + self.watcher.directories()
+            if old:
+                self.watcher.removePaths(old)
+            self.watcher.addPaths([f for f in files if Path(f).exists()])
+        names = [r["name"] for r in rows]
+        self._select(names.index(selected) if selected in names else 0)
+
+    def _select(self, row: int) -> None:
+        if self.proxy.rowCount() == 0:
+            self._show_selected()
+            return
+        self.table.selectRow(max(0, min(row, self.proxy.rowCount() - 1)))
+        self._show_selected()
+
+    def selected_name(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.proxy.index(index.row(), 0).data()
+
+    def select_workflow(self, name: str) -> None:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data() == name:
+                self._select(row)
+                return
+
+    def _show_selected(self) -> None:
+        name = self.selected_name()
+        row = next((r for r in self._rows if r["name"] == name), None)
+        spec = self._specs.get(name) if name else None
+        if row is None:
+            self.title.setText("No workflows yet")
+            self.purpose.setText(f"Add a folder with a workflow.toml to {self._workflows_dir}")
+            self.problems.setText("")
+            self.run_button.setEnabled(False)
+            return
+        self.title.setText(row["title"])
+        self.purpose.setText(spec.purpose if spec else "")
+        lines = [f"Missing: {m}" for m in row["missing"]] + row["problems"]
+        self.problems.setText("\n".join(lines))
+        self.model_edit.setPlaceholderText(spec.model.name if spec else "")
+        self.run_button.setEnabled(bool(spec and spec.complete) and not self.job.running)
+
+    def _open_spec(self) -> None:
+        row = next((r for r in self._rows if r["name"] == self.selected_name()), None)
+        if row:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(row["path"]))
+
+    # --- running ---
+
+    def _show_source(self) -> None:
+        index = self.source.currentIndex()
+        self.choose_button.setVisible(index == 1)
+        self.chosen.setVisible(index == 1)
+        self.pasted.setVisible(index == 2)
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Run on which input?", str(Path.home()))
+        if path:
+            self.set_chosen_path(Path(path))
+
+    def set_chosen_path(self, path: Path) -> None:
+        self._chosen_path = path
+        self.chosen.setText(str(path))
+
+    def run_now(self) -> None:
+        from desktop_app.services import inputs
+
+        spec = self._specs.get(self.selected_name() or "")
+        if spec is None or self.job.running:
+            return
+        try:
+            source = self.source.currentIndex()
+            if source == 0:
+                docs = list(inputs.from_path(spec.samples_dir, "*"))
+            elif source == 1:
+                if self._chosen_path is None:
+                    self.run_status.setText("Choose a file or folder first.")
+                    return
+                docs = list(inputs.from_path(self._chosen_path, spec.input.glob or "*"))
+            else:
+                text = self.pasted.toPlainText()
+                if not text.strip():
+                    self.run_status.setText("Paste the text to run on first.")
+                    return
+                docs = [inputs.from_text(text)]
+        except inputs.InputError as exc:
+            self.run_status.setText(str(exc))
+            return
+        if not docs:
+            self.run_status.setText("There is nothing to run on there.")
+            return
+        self.progress.setRange(0, len(docs))
+        self.progress.setValue(0)
+        self.run_status.setText(f"Running {spec.name} on {len(docs)} input(s)…")
+        self._set_running(True)
+        self.job.start(
+            spec,
+            docs,
+            model=self.model_edit.text().strip(),
+            api_base=self.api_base_edit.text().strip(),
+        )
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(
+            not running and bool(self._specs.get(self.selected_name() or ""))
+        )
+        self.cancel_button.setVisible(running)
+        self.progress.setVisible(running)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_finished(self, summary) -> None:
+        self.job.wait()
+        self._set_running(False)
+        cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.4f}"
+        text = (
+            f"Run {summary.run_id} {summary.state}: {summary.pending} pending, {summary.escalated} escalated, "
+            f"{summary.skipped} skipped · cost {cost}"
+        )
+        self.run_status.setText(text)
+        self.message.emit(text)
+        self.items_made.emit()
+        self.reload()
+
+    def _on_failed(self, message: str) -> None:
+        self.job.wait()
+        self._set_running(False)
+        self.run_status.setText(f"The run could not start: {message}")
+        self.reload()

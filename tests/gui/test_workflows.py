@@ -1,0 +1,120 @@
+"""The Workflows view: completeness, spec reload on change, Run now with progress and cancel."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from desktop_app.storage import store
+from desktop_app.storage.db import connect
+from tests.helpers.canned import answer_for
+from tests.helpers.llm_server import responder
+
+
+def items_of(db_path, workflow):
+    db = connect(db_path)
+    try:
+        return list(
+            store.iter_items(db, statuses=("pending", "escalated"), workflow=workflow, full=True)
+        )
+    finally:
+        db.conn.close()
+
+
+def test_lists_the_bundled_workflows_as_complete(window):
+    view = window.workflows
+    names = [view.proxy.index(r, 0).data() for r in range(view.proxy.rowCount())]
+    assert names == sorted(names) and len(names) == 6 and "review-reply" in names
+    assert all(view.proxy.index(r, 1).data() == "yes" for r in range(6))
+    view.select_workflow("review-reply")
+    assert view.title.text() == "Reply to a customer review" and view.run_button.isEnabled()
+
+
+def test_a_broken_spec_shows_its_line_after_it_changes_on_disk(qtbot, window, workflows_dir):
+    view = window.workflows
+    view.select_workflow("review-reply")
+    path = workflows_dir / "review-reply" / "workflow.toml"
+    text = path.read_text(encoding="utf-8").replace("temperature = 0.3", "temprature = 0.3")
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("temprature = 0.3") + 1
+    qtbot.waitUntil(lambda: f"workflow.toml:{line}:" in view.problems.text(), timeout=10000)
+    assert "did you mean 'temperature'" in view.problems.text()
+    assert not view.run_button.isEnabled()
+    row = next(
+        r for r in range(view.proxy.rowCount()) if view.proxy.index(r, 0).data() == "review-reply"
+    )
+    assert view.proxy.index(row, 1).data() == "invalid"
+
+
+def test_run_now_on_the_samples_fills_the_inbox(qtbot, window, seeded, llm_server):
+    llm_server.default = responder(answer_for)
+    view = window.workflows
+    window.tabs.setCurrentWidget(view)
+    view.select_workflow("meeting-actions")
+    view.api_base_edit.setText(llm_server.url)
+    before = window.inbox.model.rowCount()
+    with qtbot.waitSignal(view.job.finished, timeout=60000):
+        qtbot.mouseClick(window.findChild(QPushButton, "runNowButton"), Qt.MouseButton.LeftButton)
+    made = items_of(seeded, "meeting-actions")
+    assert len(made) == 1 + 3  # the seeded one and the three samples
+    assert "Run 3 finished: 3 pending" in view.run_status.text()
+    qtbot.waitUntil(lambda: window.inbox.model.rowCount() == before + 3, timeout=5000)
+    assert view.progress.isHidden() and view.run_button.isEnabled()
+
+
+def test_run_on_pasted_text(qtbot, window, seeded, llm_server):
+    llm_server.default = responder(answer_for)
+    view = window.workflows
+    view.select_workflow("review-reply")
+    view.api_base_edit.setText(llm_server.url)
+    view.source.setCurrentIndex(2)
+    view.pasted.setPlainText("Tom — lovely scones, slow coffee.")
+    with qtbot.waitSignal(view.job.finished, timeout=60000):
+        view.run_button.click()
+    (made,) = [i for i in items_of(seeded, "review-reply") if i["input_text"].startswith("Tom —")]
+    assert made["status"] == "pending" and "Café Rosa" in made["output"]
+
+
+def test_cancel_stops_a_run_and_keeps_what_was_made(
+    qtbot, window, seeded, llm_server, workflows_dir
+):
+    def slow(body):
+        time.sleep(0.3)
+        return answer_for(body)
+
+    llm_server.default = responder(slow)
+    folder = workflows_dir.parent / "many-notes"
+    folder.mkdir()
+    for n in range(24):
+        (folder / f"notes-{n:02d}.txt").write_text(
+            f"Mia will send order {n} by Monday.", encoding="utf-8"
+        )
+    view = window.workflows
+    window.tabs.setCurrentWidget(view)
+    view.select_workflow("meeting-actions")
+    view.api_base_edit.setText(llm_server.url)
+    view.source.setCurrentIndex(1)
+    view.set_chosen_path(folder)
+    view.run_button.click()
+    qtbot.waitUntil(lambda: view.progress.value() >= 1, timeout=30000)
+    assert view.cancel_button.isVisible()
+    with qtbot.waitSignal(view.job.finished, timeout=60000) as finished:
+        view.cancel_button.click()
+    summary = finished.args[0]
+    assert summary.state == "cancelled" and 1 <= len(summary.item_ids) < 24
+    assert len(items_of(seeded, "meeting-actions")) == 1 + len(summary.item_ids)
+
+
+def test_a_run_that_cannot_reach_the_model_reports_plainly(qtbot, window, seeded, refused_url):
+    view = window.workflows
+    view.select_workflow("review-reply")
+    view.api_base_edit.setText(refused_url)
+    view.source.setCurrentIndex(2)
+    view.pasted.setPlainText("Nice cake")
+    with qtbot.waitSignal(view.job.finished, timeout=60000):
+        view.run_button.click()
+    assert "1 escalated" in view.run_status.text()
+    (made,) = [i for i in items_of(seeded, "review-reply") if i["input_text"] == "Nice cake"]
+    assert made["status"] == "escalated" and made["reason"]
