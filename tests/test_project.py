@@ -32,7 +32,7 @@ def test_engine_layers_import_no_qt():
 
 def test_ruff_clean():
     proc = subprocess.run(
-        [_tool("ruff"), "check", "desktop_app", "tests", "benchmarks"],
+        [_tool("ruff"), "check", "desktop_app", "tests", "benchmarks", "docs"],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,
