@@ -45,6 +45,11 @@ def _plain(object_name: str) -> QLabel:
     return label
 
 
+def _reflow(text: str) -> str:
+    """A spec's multi-line text as paragraphs: its hard line breaks would fight the label's wrapping."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
+
+
 def _load(db, workflows_dir: Path) -> tuple[list[dict], dict]:
     """On the writer thread: every workflow's overview and its loaded spec (None when invalid)."""
     from desktop_app.services import catalogue
@@ -151,6 +156,7 @@ class WorkflowsView(QWidget):
         splitter.addWidget(panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([720, 460])
         QVBoxLayout(self).addWidget(splitter)
         self.watcher = QFileSystemWatcher(self)
         self._reload_timer = QTimer(self, singleShot=True, interval=300)
@@ -198,7 +204,9 @@ class WorkflowsView(QWidget):
                 complete,
                 row["model"] or "",
                 row["schedule"] or "on demand",
-                f"{last['state']} {last['started_at'][:16].replace('T', ' ')}" if last else "never",
+                f"{last['state']} {last['started_at'][5:16].replace('T', ' ')}"
+                if last
+                else "never",
                 str(row["pending"]),
                 f"${row['month_cost_usd']:.4f}",
             )
@@ -245,7 +253,7 @@ class WorkflowsView(QWidget):
             self.run_button.setEnabled(False)
             return
         self.title.setText(row["title"])
-        self.purpose.setText(spec.purpose if spec else "")
+        self.purpose.setText(_reflow(spec.purpose) if spec else "")
         lines = [f"Missing: {m}" for m in row["missing"]] + row["problems"]
         self.problems.setText("\n".join(lines))
         self.model_edit.setPlaceholderText(spec.model.name if spec else "")

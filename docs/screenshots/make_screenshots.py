@@ -36,7 +36,11 @@ def seed(data: Path) -> None:
     assert main(["reject", "2", "--reason", "Too formal for us", "--by", "rosa"]) == 0
 
 
-def capture(data: Path, out: Path) -> None:
+def capture(data: Path, out: Path, *, tab: int = 0) -> None:
+    """Start the app on a virtual screen showing ``tab`` (the last view is restored), grab the screen."""
+    settings = data / "config" / "Signoff" / "Signoff.conf"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(f"[window]\ntab={tab}\n", encoding="utf-8")
     display = ":97"
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
     try:
@@ -59,8 +63,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         seed(data)
-        capture(data, HERE / "inbox.png")
-    print(f"wrote {HERE / 'inbox.png'}")
+        capture(data, HERE / "inbox.png", tab=0)
+        capture(data, HERE / "workflows.png", tab=1)
+    print(f"wrote {HERE / 'inbox.png'} and {HERE / 'workflows.png'}")
 
 
 if __name__ == "__main__":
