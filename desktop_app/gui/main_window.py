@@ -1,4 +1,4 @@
-"""The main window: Inbox and Workflows tabs, a status bar with counts and this month's spend.
+"""The main window: Inbox, Workflows and Activity tabs, a status bar with counts and this month's spend.
 
 Window geometry and the last view are restored on the next start (QSettings).
 """
@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
+from desktop_app.gui.activity_view import ActivityView
 from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.workflows_view import WorkflowsView
@@ -37,9 +38,11 @@ class MainWindow(QMainWindow):
         self._db = db
         self.inbox = InboxView(db, worker, self)
         self.workflows = WorkflowsView(db_path, workflows_dir, worker, self)
+        self.activity = ActivityView(db, db_path, self)
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.inbox, "Inbox")
         self.tabs.addTab(self.workflows, "Workflows")
+        self.tabs.addTab(self.activity, "Activity")
         self.setCentralWidget(self.tabs)
         self.counts = QLabel(objectName="statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
@@ -48,10 +51,18 @@ class MainWindow(QMainWindow):
         self._inbox_timer.timeout.connect(self._refresh_inbox)
         self.workflows.items_made.connect(self._inbox_timer.start)
         self.inbox.decided.connect(lambda *_: self.update_counts())
-        for view in (self.inbox, self.workflows):
+        # The log reloads (one page) whenever it is shown, and when new events arrive while it is.
+        self.inbox.decided.connect(lambda *_: self._refresh_activity_if_shown())
+        self.workflows.items_made.connect(self._refresh_activity_if_shown)
+        self.tabs.currentChanged.connect(lambda _index: self._refresh_activity_if_shown())
+        for view in (self.inbox, self.workflows, self.activity):
             view.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.update_counts()
         self._restore()
+
+    def _refresh_activity_if_shown(self) -> None:
+        if self.tabs.currentWidget() is self.activity and not self.activity.job.running:
+            self.activity.reload()
 
     def _refresh_inbox(self) -> None:
         self.inbox.reload_keeping_selection()
@@ -77,12 +88,13 @@ class MainWindow(QMainWindow):
             self.resize(1200, 760)
         tab = settings.value("window/tab", 0)
         self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
-        (self.inbox.table if self.tabs.currentIndex() == 0 else self.workflows.table).setFocus()
+        self.tabs.currentWidget().table.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.workflows.job.running:
             self.workflows.job.cancel()
             self.workflows.job.wait(30)
+        self.activity.job.wait(60)  # an export under way finishes rather than leaving a .part file
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/tab", self.tabs.currentIndex())

@@ -96,3 +96,51 @@ class DbWorker:
 
         self._executor.submit(close_db).result()
         self._executor.shutdown(wait=True)
+
+
+class ThreadJob(QObject):
+    """A long read (verify, export) on a thread of its own with its own connection.
+
+    Kept off the writer thread so decisions stay instant while a big export runs.
+    ``fn(db, report)`` may call ``report(n)`` for progress.
+    """
+
+    progress = Signal(int)
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, db_path: Path, parent: QObject | None = None):
+        super().__init__(parent)
+        self._db_path = db_path
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._thread = threading.Thread(
+            target=self._run, args=(fn, args), name="signoff-job", daemon=True
+        )
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        from desktop_app.core.errors import KnownError
+        from desktop_app.storage.db import connect
+
+        db = connect(self._db_path)
+        try:
+            result = fn(db, self.progress.emit, *args)
+        except KnownError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug: one clear line, and the log keeps the traceback
+            log.error("background job failed", exc_info=exc)
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.done.emit(result)
+        finally:
+            db.conn.close()

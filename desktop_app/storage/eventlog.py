@@ -284,3 +284,57 @@ def verify(db: sqlite_utils.Database, *, anchor: LogHead | None = None) -> Verif
 
 def _bad(checked: int, seq: int, message: str) -> VerifyResult:
     return VerifyResult(False, checked, seq, message)
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """Which events a view shows; dates are ISO dates or times (UTC), ``until`` exclusive."""
+
+    workflow: str | None = None
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+    text: str = ""
+
+
+def event_seqs_page(
+    db: sqlite_utils.Database, query: EventQuery, before_seq: int | None, limit: int
+) -> list[int]:
+    """Up to ``limit`` event numbers matching ``query``, newest first, older than ``before_seq``."""
+    where, args = _filters(
+        since=query.since, until=query.until, workflow=query.workflow, kind=query.kind
+    )
+    if query.text.strip():
+        where.append("detail LIKE ?")
+        args.append(f"%{query.text.strip()}%")
+    if before_seq is not None:
+        where.append("seq < ?")
+        args.append(before_seq)
+    sql = "SELECT seq FROM events" + (" WHERE " + " AND ".join(where) if where else "")
+    return [r[0] for r in db.execute(f"{sql} ORDER BY seq DESC LIMIT {int(limit)}", args)]
+
+
+def events_by_seq(db: sqlite_utils.Database, seqs: list[int]) -> dict[int, Event]:
+    if not seqs:
+        return {}
+    cur = db.execute(
+        "SELECT seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events"
+        f" WHERE seq IN ({', '.join('?' * len(seqs))})",
+        seqs,
+    )
+    return {row[0]: Event(*row) for row in cur}
+
+
+def kinds(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT kind FROM events ORDER BY kind")]
+
+
+def count_events(db: sqlite_utils.Database, query: EventQuery) -> int:
+    where, args = _filters(
+        since=query.since, until=query.until, workflow=query.workflow, kind=query.kind
+    )
+    if query.text.strip():
+        where.append("detail LIKE ?")
+        args.append(f"%{query.text.strip()}%")
+    sql = "SELECT count(*) FROM events" + (" WHERE " + " AND ".join(where) if where else "")
+    return db.execute(sql, args).fetchone()[0]

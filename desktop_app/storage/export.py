@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -61,16 +61,34 @@ def export(
     since: str | None = None,
     until: str | None = None,
     workflow: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
-    """Write the (filtered) log to ``out`` in ``fmt``; returns how many events and the head."""
+    """Write the (filtered) log to ``out`` in ``fmt``; returns how many events and the head.
+
+    ``progress(count)`` is called after each chunk of rows (for a progress bar).
+    """
     if fmt not in FORMATS:
         raise KnownError(f"unknown export format '{fmt}' (use csv, jsonl or html)")
     log_head = head(db)  # read first: events appended during the export are not claimed by it
     rows = _rows(db, since, until, workflow)
     filters = {"since": since, "until": until, "workflow": workflow}
     writer = {"csv": _write_csv, "jsonl": _write_jsonl, "html": _write_html}[fmt]
-    count = writer(rows, out, _head_detail(log_head, filters), log_head)
+    count = writer(_reporting(rows, progress), out, _head_detail(log_head, filters), log_head)
     return ExportResult(count, log_head)
+
+
+class _reporting:
+    """A cursor whose ``fetchmany`` also reports how many rows have been handed out so far."""
+
+    def __init__(self, cursor, progress: Callable[[int], None] | None):
+        self._cursor, self._progress, self._count = cursor, progress, 0
+
+    def fetchmany(self, size: int) -> list:
+        chunk = self._cursor.fetchmany(size)
+        self._count += len(chunk)
+        if self._progress is not None and chunk:
+            self._progress(self._count)
+        return chunk
 
 
 def _write_csv(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:

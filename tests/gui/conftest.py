@@ -115,6 +115,15 @@ def workflows_dir(tmp_path):
     return target
 
 
+@pytest.fixture(autouse=True)
+def _own_settings(tmp_path):
+    """Qt resolves its settings folder once per process: point it at this test's folder."""
+    from PySide6.QtCore import QSettings
+
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+
+
 @pytest.fixture
 def window(qtbot, seeded, workflows_dir):
     from desktop_app.gui.main_window import MainWindow
@@ -130,6 +139,7 @@ def window(qtbot, seeded, workflows_dir):
     yield win
     win.workflows.job.cancel()
     win.workflows.job.wait(30)
+    win.activity.job.wait(30)
     qtbot.wait(50)  # deliver what the run thread signalled last (it may start one more reload)
     qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
     worker.close()

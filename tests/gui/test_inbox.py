@@ -184,7 +184,8 @@ def test_a_stale_item_gives_a_clear_error_not_a_crash(qtbot, window, seeded):
 
 
 def test_a_big_inbox_loads_lazily(qtbot, qtmodeltester, db_path):
-    from desktop_app.gui.inbox_model import PAGE, InboxModel
+    from desktop_app.gui.inbox_model import InboxModel
+    from desktop_app.gui.lazy_model import PAGE
 
     db = connect(db_path)
     add_items(

@@ -1,0 +1,95 @@
+"""The activity log as a lazy Qt model, newest event first."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+
+from desktop_app.gui.lazy_model import LazyTableModel
+from desktop_app.storage import eventlog
+
+NOTEWORTHY = {
+    "item.escalated",
+    "item.rejected",
+    "model.error",
+    "check.failed",
+    "run.interrupted",
+    "budget.blocked",
+    "action.failed",
+}
+ATTENTION = QBrush(QColor("#b3261e"))
+
+
+def summary(kind: str, detail_text: str) -> str:
+    """One line about an event for the list; the detail pane shows everything."""
+    try:
+        detail = json.loads(detail_text)
+    except ValueError:
+        return detail_text[:200]
+    if not isinstance(detail, dict):
+        return detail_text[:200]
+    if kind == "model.call":
+        cost = detail.get("cost_usd")
+        return (
+            f"{detail.get('model')} · {detail.get('tokens_in')}/{detail.get('tokens_out')} tokens · "
+            f"{'cost unknown' if cost is None else f'${cost:.6f}'} · {detail.get('latency_ms')} ms"
+        )
+    for key in ("reason", "error", "message", "by"):
+        if detail.get(key):
+            text = str(detail[key])
+            if key == "by" and kind.startswith("item."):
+                text = f"by {text}"
+            return " ".join(text.split())[:200]
+    keys = ", ".join(
+        f"{k}: {v}" for k, v in list(detail.items())[:4] if not isinstance(v, (dict, list))
+    )
+    return keys[:200]
+
+
+class ActivityModel(LazyTableModel):
+    COLUMNS = ("#", "Time (UTC)", "Event", "Workflow", "Run", "Item", "Summary")
+
+    def __init__(self, db: sqlite_utils.Database, parent=None):
+        super().__init__(parent)
+        self._db = db
+        self._query = eventlog.EventQuery()
+        self._load_first_page()
+
+    def set_query(self, query: eventlog.EventQuery) -> None:
+        self._query = query
+        self.refresh()
+
+    def _reset_paging(self) -> None:
+        self._last = None
+
+    def _page(self, limit: int) -> list[int]:
+        seqs = eventlog.event_seqs_page(self._db, self._query, self._last, limit)
+        if seqs:
+            self._last = seqs[-1]
+        return seqs
+
+    def _fetch_rows(self, keys: list[int]) -> dict[int, Any]:
+        return eventlog.events_by_seq(self._db, keys)
+
+    def _cell(self, event: eventlog.Event, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            values = (
+                str(event.seq),
+                event.ts[:19].replace("T", " "),
+                event.kind,
+                event.workflow or "",
+                "" if event.run_id is None else str(event.run_id),
+                "" if event.item_id is None else str(event.item_id),
+                summary(event.kind, event.detail),
+            )
+            return values[column]
+        if role == Qt.ItemDataRole.ForegroundRole and event.kind in NOTEWORTHY:
+            return ATTENTION
+        return None
+
+    def event(self, row: int) -> eventlog.Event | None:
+        return self.row_data(row) if 0 <= row < self.rowCount() else None

@@ -1,0 +1,113 @@
+"""A table model over a large table: keys paged in as the view scrolls, rows loaded in chunks.
+
+Anki's browser keeps a list of ids and a row cache; qutebrowser's history
+completion pages with ``canFetchMore``/``fetchMore``. Subclasses say how to
+page keys (keyset: "older than the last one seen") and how to load rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+PAGE = 200
+CHUNK = 100
+CACHE_LIMIT = 20 * CHUNK
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class LazyTableModel(QAbstractTableModel):
+    COLUMNS: tuple[str, ...] = ()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._keys: list[int] = []
+        self._rows: dict[int, Any] = {}
+        self._exhausted = False
+
+    # --- for subclasses ---
+
+    def _reset_paging(self) -> None:
+        """Forget where paging stopped (the next ``_page`` starts from the newest)."""
+
+    def _page(self, limit: int) -> list[int]:
+        """The next ``limit`` keys after the ones already handed out; fewer means the end."""
+        raise NotImplementedError
+
+    def _fetch_rows(self, keys: list[int]) -> dict[int, Any]:
+        raise NotImplementedError
+
+    def _cell(self, row: Any, column: int, role: int) -> Any:
+        raise NotImplementedError
+
+    # --- paging ---
+
+    def refresh(self) -> None:
+        """Reload from the first page (after the data or the filters changed)."""
+        self.beginResetModel()
+        self._load_first_page()
+        self.endResetModel()
+
+    def _load_first_page(self) -> None:
+        self._keys, self._rows, self._exhausted = [], {}, False
+        self._reset_paging()
+        self._keys.extend(self._take(PAGE))
+
+    def _take(self, limit: int) -> list[int]:
+        keys = self._page(limit)
+        if len(keys) < limit:
+            self._exhausted = True
+        return keys
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._keys)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        more = self._take(PAGE)
+        if not more:
+            return
+        start = len(self._keys)
+        self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+        self._keys.extend(more)
+        self.endInsertRows()
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._keys)):
+            return None
+        row = self.row_data(index.row())
+        return None if row is None else self._cell(row, index.column(), role)
+
+    def row_data(self, row: int) -> Any:
+        key = self._keys[row]
+        if key not in self._rows:
+            start = (row // CHUNK) * CHUNK
+            if len(self._rows) > CACHE_LIMIT:
+                self._rows.clear()
+            self._rows.update(self._fetch_rows(self._keys[start : start + CHUNK]))
+        return self._rows.get(key)
+
+    def key(self, row: int) -> int | None:
+        return self._keys[row] if 0 <= row < len(self._keys) else None
+
+    def row_of(self, key: int) -> int | None:
+        try:
+            return self._keys.index(key)
+        except ValueError:
+            return None
