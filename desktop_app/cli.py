@@ -110,7 +110,7 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.services import catalogue
+    from desktop_app.services import catalogue, settings
     from desktop_app.services.inputs import read_inputs
     from desktop_app.services.recovery import interrupted_runs
     from desktop_app.services.runner import Runner, RunOptions, source_inputs
@@ -132,6 +132,9 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
             out(f"item {item_id}: {status}")
 
     runner = Runner(db, on_item=on_item)
+    # The settings' model and server apply unless the command names its own.
+    chosen = settings.load(ctx.paths.data_dir)
+    args.model, args.api_base = chosen.run_model(args.model), chosen.run_api_base(args.api_base)
     options = RunOptions(
         model=args.model,
         api_base=args.api_base,
@@ -402,6 +405,21 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import settings
+
+    current = settings.load(ctx.paths.data_dir)
+    if args.model is not None or args.api_base is not None:
+        current = settings.Settings(
+            model=current.model if args.model is None else args.model.strip(),
+            api_base=current.api_base if args.api_base is None else args.api_base.strip(),
+        )
+        settings.save(ctx.paths.data_dir, current)
+    out(f"model:    {current.model or '(each workflow its own)'}")
+    out(f"api base: {current.api_base or '(the provider default)'}")
+    return EXIT_OK
+
+
 def cmd_no_command(ctx: Context, args: argparse.Namespace) -> int:
     """``signoff`` alone: the desktop window (opened by the caller's ``open_window``), else this help."""
     if ctx.open_window is None:
@@ -536,6 +554,15 @@ def build_parser() -> argparse.ArgumentParser:
             "provider", metavar="PROVIDER", help="e.g. openai, anthropic, gemini, mistral"
         )
         k.set_defaults(func=cmd_key)
+
+    p = sub.add_parser(
+        "settings", parents=[common], help="show or set the model and server every run uses"
+    )
+    p.add_argument(
+        "--model", metavar="MODEL", help='for every workflow, e.g. openai/llama3.1 ("" to clear)'
+    )
+    p.add_argument("--api-base", metavar="URL", help='e.g. http://127.0.0.1:11434/v1 ("" to clear)')
+    p.set_defaults(func=cmd_settings)
 
     p = sub.add_parser(
         "workflows", parents=[common], help="each workflow: complete?, schedule, pending, cost"

@@ -272,3 +272,43 @@ def test_no_command_without_a_screen_says_so(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.startswith("signoff: error: no screen to open the window on")
     assert "Traceback" not in proc.stderr
+
+
+def test_settings_set_the_model_and_server_for_every_run(
+    signoff, llm_server, _isolated_environment
+):
+    code, out, err = signoff(
+        "settings", "--model", "openai/local-model", "--api-base", llm_server.url
+    )
+    assert code == 0, err
+    assert f"api base: {llm_server.url}" in out
+    saved = json.loads((_isolated_environment / "settings.json").read_text())
+    assert saved == {"model": "openai/local-model", "api_base": llm_server.url}
+    code, out, err = signoff(
+        "run", "review-reply", "--text", "Lovely cake! Anna"
+    )  # a bundled spec, unedited
+    assert code == 0, err
+    sent = [r for r in llm_server.requests if r.path.endswith("/chat/completions")]
+    assert [r.body["model"] for r in sent] == ["local-model"]
+    code, out, _ = signoff("settings", "--api-base", "ftp://nope")
+    assert code == 1
+    assert signoff("settings", "--model", "", "--api-base", "")[0] == 0
+    assert json.loads((_isolated_environment / "settings.json").read_text()) == {
+        "model": "",
+        "api_base": "",
+    }
+
+
+def test_local_server_discovery_and_connection_test(llm_server, refused_url):
+    from desktop_app.services.connection import test_connection
+    from desktop_app.services.local_servers import probe
+
+    port = int(llm_server.url.split(":")[2].split("/")[0])
+    closed = int(refused_url.split(":")[2].split("/")[0])
+    (found,) = probe({port: "Test server", closed: "Nothing here"})
+    assert found.api_base == llm_server.url and found.models == ("test-model",)
+    assert found.litellm_model("test-model") == "openai/test-model"
+    ok, text = test_connection("openai/test-model", found.api_base)
+    assert ok and "answered in" in text
+    ok, text = test_connection("openai/test-model", refused_url)
+    assert not ok and text

@@ -1,0 +1,58 @@
+"""Settings that apply to every workflow: the model and server to use, kept in ``settings.json``.
+
+A workflow names its own model; a small business usually wants one switch for
+all of them ("use the Ollama on this computer"). When set here, ``model`` and
+``api_base`` replace each spec's own for every run, unless a run names its own
+(``--model``/``--api-base``, or the run panel). API keys are never stored here:
+they live in the OS keychain (see ``llm.keys``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from desktop_app.core.errors import KnownError
+
+FILENAME = "settings.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str = (
+        ""  # e.g. "openai/llama3.1" for a local server, "anthropic/claude-3-5-haiku-latest"
+    )
+    api_base: str = ""  # e.g. "http://127.0.0.1:11434/v1"
+
+    def run_model(self, override: str | None) -> str | None:
+        return override or self.model or None
+
+    def run_api_base(self, override: str | None) -> str | None:
+        return override or self.api_base or None
+
+
+def load(data_dir: Path) -> Settings:
+    path = data_dir / FILENAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        raise KnownError(f"cannot read the settings in {path}: {exc}") from None
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: str(v) for k, v in raw.items() if k in known and v is not None})
+
+
+def save(data_dir: Path, settings: Settings) -> None:
+    """Write atomically: a crash never leaves half a settings file."""
+    if settings.api_base and not settings.api_base.startswith(("http://", "https://")):
+        raise KnownError(
+            f"the API base must start with http:// or https:// (it is '{settings.api_base}')"
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / FILENAME
+    tmp = path.with_name(FILENAME + ".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
