@@ -277,6 +277,10 @@ def test_no_command_without_a_screen_says_so(tmp_path):
 def test_settings_set_the_model_and_server_for_every_run(
     signoff, llm_server, _isolated_environment
 ):
+    from tests.helpers.canned import answer_for
+    from tests.helpers.llm_server import responder
+
+    llm_server.default = responder(answer_for)
     code, out, err = signoff(
         "settings", "--model", "openai/local-model", "--api-base", llm_server.url
     )
@@ -289,7 +293,9 @@ def test_settings_set_the_model_and_server_for_every_run(
     )  # a bundled spec, unedited
     assert code == 0, err
     sent = [r for r in llm_server.requests if r.path.endswith("/chat/completions")]
-    assert [r.body["model"] for r in sent] == ["local-model"]
+    assert [r.body["model"] for r in sent] == ["local-model"], [
+        r.body["messages"][-1]["content"][:200] for r in sent
+    ]
     code, out, _ = signoff("settings", "--api-base", "ftp://nope")
     assert code == 1
     assert signoff("settings", "--model", "", "--api-base", "")[0] == 0
