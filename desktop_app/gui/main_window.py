@@ -1,4 +1,4 @@
-"""The main window: Inbox, Workflows and Activity tabs, a status bar with counts and this month's spend.
+"""The main window: Inbox, Workflows, Activity and Settings tabs, a status bar with counts and this month's spend.
 
 Window geometry and the last view are restored on the next start (QSettings).
 """
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from desktop_app.gui.activity_view import ActivityView
 from desktop_app.gui.inbox_view import InboxView
+from desktop_app.gui.settings_view import SettingsView, needs_setup
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.workflows_view import WorkflowsView
 from desktop_app.services.catalogue import month_start
@@ -39,10 +40,12 @@ class MainWindow(QMainWindow):
         self.inbox = InboxView(db, worker, self)
         self.workflows = WorkflowsView(db_path, workflows_dir, worker, self)
         self.activity = ActivityView(db, db_path, self)
+        self.settings = SettingsView(db_path.parent, workflows_dir, db_path, self)
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.inbox, "Inbox")
         self.tabs.addTab(self.workflows, "Workflows")
         self.tabs.addTab(self.activity, "Activity")
+        self.tabs.addTab(self.settings, "Settings")
         self.setCentralWidget(self.tabs)
         self.counts = QLabel(objectName="statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
@@ -55,10 +58,17 @@ class MainWindow(QMainWindow):
         self.inbox.decided.connect(lambda *_: self._refresh_activity_if_shown())
         self.workflows.items_made.connect(self._refresh_activity_if_shown)
         self.tabs.currentChanged.connect(lambda _index: self._refresh_activity_if_shown())
-        for view in (self.inbox, self.workflows, self.activity):
+        self.settings.changed.connect(self.workflows.show_run_defaults)
+        for view in (self.inbox, self.workflows, self.activity, self.settings):
             view.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.update_counts()
         self._restore()
+        if needs_setup(
+            db_path.parent
+        ):  # first start: no model chosen and no key for the bundled workflows
+            self.tabs.setCurrentWidget(self.settings)
+            self.settings.welcome.show()
+            self.settings.find_local()
 
     def _refresh_activity_if_shown(self) -> None:
         if self.tabs.currentWidget() is self.activity and not self.activity.job.running:
@@ -88,13 +98,16 @@ class MainWindow(QMainWindow):
             self.resize(1200, 760)
         tab = settings.value("window/tab", 0)
         self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
-        self.tabs.currentWidget().table.setFocus()
+        focus = getattr(self.tabs.currentWidget(), "table", None)
+        if focus is not None:
+            focus.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.workflows.job.running:
             self.workflows.job.cancel()
             self.workflows.job.wait(30)
         self.activity.job.wait(60)  # an export under way finishes rather than leaving a .part file
+        self.settings.job.wait(30)
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/tab", self.tabs.currentIndex())

@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.errors import KnownError
 from desktop_app.gui.run_job import RunJob
 from desktop_app.gui.tasks import DbWorker
+from desktop_app.services import settings
 
 COLUMNS = ("Workflow", "Complete", "Model", "Schedule", "Last run", "Pending", "This month")
 SOURCES = ("Its samples", "A file or folder…", "Text I paste")
@@ -256,8 +258,24 @@ class WorkflowsView(QWidget):
         self.purpose.setText(_reflow(spec.purpose) if spec else "")
         lines = [f"Missing: {m}" for m in row["missing"]] + row["problems"]
         self.problems.setText("\n".join(lines))
-        self.model_edit.setPlaceholderText(spec.model.name if spec else "")
+        self.show_run_defaults()
         self.run_button.setEnabled(bool(spec and spec.complete) and not self.job.running)
+
+    def _defaults(self) -> settings.Settings:
+        try:
+            return settings.load(self._db_path.parent)
+        except KnownError:
+            return settings.Settings()
+
+    def show_run_defaults(self) -> None:
+        """Empty fields mean: the Settings' model and server, else the spec's own; say which."""
+        spec = self._specs.get(self.selected_name() or "")
+        chosen = self._defaults()
+        self.model_edit.setPlaceholderText(chosen.model or (spec.model.name if spec else ""))
+        self.api_base_edit.setPlaceholderText(
+            chosen.api_base
+            or (spec.model.api_base if spec and spec.model.api_base else "the provider's own")
+        )
 
     def _open_spec(self) -> None:
         row = next((r for r in self._rows if r["name"] == self.selected_name()), None)
@@ -312,11 +330,12 @@ class WorkflowsView(QWidget):
         self.progress.setValue(0)
         self.run_status.setText(f"Running {spec.name} on {len(docs)} input(s)…")
         self._set_running(True)
+        chosen = self._defaults()
         self.job.start(
             spec,
             docs,
-            model=self.model_edit.text().strip(),
-            api_base=self.api_base_edit.text().strip(),
+            model=chosen.run_model(self.model_edit.text().strip()),
+            api_base=chosen.run_api_base(self.api_base_edit.text().strip()),
         )
 
     def _set_running(self, running: bool) -> None:

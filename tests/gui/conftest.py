@@ -125,7 +125,15 @@ def _own_settings(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, seeded, workflows_dir):
+def openai_key():
+    """A (fake) key in the in-memory keychain: the app is set up, no first-start welcome."""
+    import keyring
+
+    keyring.set_password("signoff", "openai", "sk-test-not-a-real-key-0123456789")
+
+
+@pytest.fixture
+def window(qtbot, seeded, workflows_dir, openai_key):
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.tasks import DbWorker
 
@@ -140,6 +148,7 @@ def window(qtbot, seeded, workflows_dir):
     win.workflows.job.cancel()
     win.workflows.job.wait(30)
     win.activity.job.wait(30)
+    win.settings.job.wait(30)
     qtbot.wait(50)  # deliver what the run thread signalled last (it may start one more reload)
     qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
     worker.close()

@@ -1,0 +1,302 @@
+"""Settings: the model and server every workflow uses, API keys in the OS keychain, folders.
+
+A key is typed into a password field, handed to the keychain and cleared: it is
+never read back into a widget. Finding a local server and testing the
+connection run off the UI thread (the test imports litellm there).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.errors import KnownError
+from desktop_app.gui.tasks import ThreadJob
+from desktop_app.llm import keys
+from desktop_app.services import settings
+
+HOSTED = ("openai", "anthropic", "gemini", "mistral", "groq", "openrouter", "deepseek")
+
+
+def _label(object_name: str) -> QLabel:
+    label = QLabel(objectName=object_name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+def _probe(db, report):
+    from desktop_app.services.local_servers import probe
+
+    return ("probe", probe())
+
+
+def _test(db, report, model: str, api_base: str):
+    from desktop_app.services.connection import test_connection
+
+    return ("test", test_connection(model, api_base or None))
+
+
+def needs_setup(data_dir: Path) -> bool:
+    """First start: no model chosen in Settings and no key for the bundled workflows' provider."""
+    try:
+        chosen = settings.load(data_dir)
+    except KnownError:
+        return False
+    return not chosen.model and not chosen.api_base and keys.get_key("openai") is None
+
+
+class SettingsView(QWidget):
+    message = Signal(str)
+    changed = Signal()  # the model or server changed: views showing them refresh
+
+    def __init__(
+        self, data_dir: Path, workflows_dir: Path, db_path: Path, parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self._data_dir = data_dir
+        self._workflows_dir = workflows_dir
+        self._servers: list = []
+        self.job = ThreadJob(db_path, self)
+        self._build()
+        self._connect()
+        self._load()
+        self._show_key_status()
+
+    def _build(self) -> None:
+        self.welcome = _label("welcomeBanner")
+        self.welcome.setText(
+            "Welcome to Signoff. The workflows need a language model: use one running on this computer "
+            "(Ollama, LM Studio, llama.cpp) or store an API key for a hosted provider below. "
+            "Nothing is sent anywhere until you run a workflow."
+        )
+        self.welcome.setStyleSheet(
+            "QLabel { background: #e8f1fb; border: 1px solid #b6d0ee; border-radius: 4px; padding: 8px; }"
+        )
+        self.welcome.hide()
+
+        self.model_edit = QLineEdit(
+            objectName="settingsModel", placeholderText="each workflow's own model"
+        )
+        self.model_edit.setAccessibleName("Model for every workflow")
+        self.api_base_edit = QLineEdit(
+            objectName="settingsApiBase", placeholderText="the provider's own"
+        )
+        self.api_base_edit.setAccessibleName("API base")
+        self.save_button = QPushButton("Save", objectName="saveSettingsButton")
+        self.test_button = QPushButton("Test connection", objectName="testConnectionButton")
+        self.find_button = QPushButton(
+            "Find a model server on this computer", objectName="findLocalButton"
+        )
+        self.local_models = QComboBox(objectName="localModels")
+        self.local_models.setAccessibleName("Models found on this computer")
+        self.use_local_button = QPushButton(
+            "Use it for every workflow", objectName="useLocalButton"
+        )
+        self.model_status = _label("modelStatus")
+
+        model_box = QGroupBox("Model for every workflow")
+        form = QFormLayout(model_box)
+        form.addRow("Model", self.model_edit)
+        form.addRow("API base", self.api_base_edit)
+        buttons = QHBoxLayout()
+        for button in (self.save_button, self.test_button, self.find_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        local = QHBoxLayout()
+        local.addWidget(self.local_models, 1)
+        local.addWidget(self.use_local_button)
+        form.addRow("Found", local)
+        form.addRow("", self.model_status)
+
+        self.provider = QComboBox(objectName="keyProvider")
+        self.provider.setAccessibleName("Provider")
+        self.provider.addItems(list(HOSTED))
+        self.key_field = QLineEdit(objectName="apiKeyField", placeholderText="paste the API key")
+        self.key_field.setAccessibleName("API key")
+        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.store_key_button = QPushButton("Store in the keychain", objectName="storeKeyButton")
+        self.delete_key_button = QPushButton("Delete the stored key", objectName="deleteKeyButton")
+        self.key_status = _label("keyStatus")
+        key_box = QGroupBox("API keys (kept in the operating system's keychain)")
+        key_form = QFormLayout(key_box)
+        key_form.addRow("Provider", self.provider)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_field, 1)
+        key_row.addWidget(self.store_key_button)
+        key_row.addWidget(self.delete_key_button)
+        key_form.addRow("Key", key_row)
+        key_form.addRow("", self.key_status)
+
+        folders = QGroupBox("Folders")
+        folder_form = QFormLayout(folders)
+        for title, path in (("Data", self._data_dir), ("Workflows", self._workflows_dir)):
+            row = QHBoxLayout()
+            shown = _label(f"{title.lower()}Folder")
+            shown.setText(str(path))
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            open_button = QPushButton("Open")
+            open_button.clicked.connect(
+                lambda _=False, p=path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+            )
+            row.addWidget(shown, 1)
+            row.addWidget(open_button)
+            folder_form.addRow(title, row)
+
+        layout = QVBoxLayout(self)
+        for widget in (self.welcome, model_box, key_box, folders):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self._show_found()
+
+    def _connect(self) -> None:
+        self.save_button.clicked.connect(self.save)
+        self.test_button.clicked.connect(self.test_connection)
+        self.find_button.clicked.connect(self.find_local)
+        self.use_local_button.clicked.connect(self.use_local)
+        self.store_key_button.clicked.connect(self.store_key)
+        self.key_field.returnPressed.connect(self.store_key)
+        self.delete_key_button.clicked.connect(self.delete_key)
+        self.provider.currentIndexChanged.connect(lambda _i: self._show_key_status())
+        self.job.done.connect(self._on_done)
+        self.job.failed.connect(
+            lambda text: self.model_status.setText(f"That did not work: {text}")
+        )
+
+    # --- model and server ---
+
+    def _load(self) -> None:
+        try:
+            current = settings.load(self._data_dir)
+        except KnownError as exc:
+            self.model_status.setText(str(exc))
+            return
+        self.model_edit.setText(current.model)
+        self.api_base_edit.setText(current.api_base)
+
+    def save(self) -> bool:
+        chosen = settings.Settings(
+            model=self.model_edit.text().strip(), api_base=self.api_base_edit.text().strip()
+        )
+        try:
+            settings.save(self._data_dir, chosen)
+        except (KnownError, OSError) as exc:
+            self.model_status.setText(str(exc))
+            return False
+        what = chosen.model or "each workflow's own model"
+        self.model_status.setText(
+            f"Saved: every run uses {what}" + (f" at {chosen.api_base}" if chosen.api_base else "")
+        )
+        self.welcome.hide()
+        self.changed.emit()
+        return True
+
+    def test_connection(self) -> None:
+        if self.job.running:
+            return
+        model = self.model_edit.text().strip()
+        if not model:
+            self.model_status.setText(
+                "Type a model to test (e.g. openai/gpt-4o-mini), or find a local one."
+            )
+            return
+        self.model_status.setText(f"Asking {model} for a one-word answer…")
+        self.job.start(_test, model, self.api_base_edit.text().strip())
+
+    def find_local(self) -> None:
+        if self.job.running:
+            return
+        self.model_status.setText(
+            "Looking on 127.0.0.1 (Ollama 11434, LM Studio 1234, llama.cpp 8080)…"
+        )
+        self.job.start(_probe)
+
+    def _on_done(self, result) -> None:
+        self.job.wait()
+        kind, value = result
+        if kind == "probe":
+            self._servers = value
+            self._show_found()
+            count = sum(len(s.models) for s in value)
+            self.model_status.setText(
+                f"Found {count} model(s) on {len(value)} server(s)."
+                if value
+                else "No model server answered on this computer. Start Ollama or LM Studio, or use an API key."
+            )
+        else:
+            ok, text = value
+            self.model_status.setText(("It works: " if ok else "It did not work: ") + text)
+
+    def _show_found(self) -> None:
+        self.local_models.clear()
+        for server in self._servers:
+            for model in server.models:
+                self.local_models.addItem(
+                    f"{server.name}: {model}", (server.api_base, server.litellm_model(model))
+                )
+        has = self.local_models.count() > 0
+        self.local_models.setEnabled(has)
+        self.use_local_button.setEnabled(has)
+
+    def use_local(self) -> None:
+        data = self.local_models.currentData()
+        if not data:
+            return
+        api_base, model = data
+        self.model_edit.setText(model)
+        self.api_base_edit.setText(api_base)
+        self.save()
+
+    # --- keys ---
+
+    def _show_key_status(self) -> None:
+        provider = self.provider.currentText()
+        variable = keys.env_var(provider)
+        try:
+            stored = keys.get_key(provider) is not None
+        except KnownError:
+            stored = False
+        if stored:
+            text = f"A key for {provider} is available (from the keychain or {variable})."
+        else:
+            text = f"No key for {provider}. Store one here, or set {variable} in the environment."
+        self.key_status.setText(text)
+
+    def store_key(self) -> None:
+        provider, secret = self.provider.currentText(), self.key_field.text().strip()
+        self.key_field.clear()  # the secret leaves the widget at once, whatever happens next
+        if not secret:
+            self.key_status.setText("Paste the key into the field first.")
+            return
+        try:
+            keys.set_key(provider, secret)
+        except KnownError as exc:
+            self.key_status.setText(str(exc))
+            return
+        self._show_key_status()
+        self.welcome.hide()
+        self.message.emit(f"Key for {provider} stored in the keychain")
+
+    def delete_key(self) -> None:
+        provider = self.provider.currentText()
+        try:
+            keys.delete_key(provider)
+        except KnownError as exc:
+            self.key_status.setText(str(exc))
+            return
+        self._show_key_status()
+        self.message.emit(f"Key for {provider} deleted")

@@ -1,0 +1,120 @@
+"""Settings: keys into the keychain (never back into a widget), model and server, local discovery."""
+
+from __future__ import annotations
+
+import json
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.tasks import DbWorker
+from desktop_app.storage.db import connect
+from tests.helpers.canned import answer_for
+from tests.helpers.llm_server import reply, responder
+
+SECRET = "sk-typed-into-the-window-0123456789abcdef"
+
+
+def open_settings(window):
+    window.tabs.setCurrentWidget(window.settings)
+    return window.settings
+
+
+def test_a_key_goes_to_the_keychain_and_never_back_into_a_widget(qtbot, window):
+    view = open_settings(window)
+    view.provider.setCurrentText("anthropic")
+    assert view.key_field.echoMode() == view.key_field.EchoMode.Password
+    qtbot.keyClicks(view.key_field, SECRET)
+    qtbot.keyClick(view.key_field, Qt.Key.Key_Return)
+    assert keyring.get_password("signoff", "anthropic") == SECRET
+    assert view.key_field.text() == "" and "available" in view.key_status.text()
+    for widget in view.findChildren(object):
+        for getter in ("text", "toPlainText", "currentText"):
+            if hasattr(widget, getter):
+                assert SECRET not in str(getattr(widget, getter)())
+    view.delete_key_button.click()
+    assert (
+        keyring.get_password("signoff", "anthropic") is None
+        and "No key for anthropic" in view.key_status.text()
+    )
+
+
+def test_no_keychain_says_which_variable_to_use(qtbot, window):
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    view = open_settings(window)
+    view.provider.setCurrentText("mistral")
+    view.key_field.setText(SECRET)
+    view.store_key_button.click()
+    assert "MISTRAL_API_KEY" in view.key_status.text() and SECRET not in view.key_status.text()
+    assert view.key_field.text() == ""
+
+
+def test_find_a_local_server_and_use_it_for_every_workflow(
+    qtbot, window, seeded, llm_server, monkeypatch
+):
+    from desktop_app.services import local_servers
+
+    port = int(llm_server.url.split(":")[2].split("/")[0])
+    monkeypatch.setattr(local_servers, "KNOWN_PORTS", {port: "Ollama"})
+    view = open_settings(window)
+    with qtbot.waitSignal(view.job.done, timeout=10000):
+        view.find_button.click()
+    assert view.local_models.currentText() == "Ollama: test-model"
+    view.use_local_button.click()
+    saved = json.loads((seeded.parent / "settings.json").read_text())
+    assert saved == {"model": "openai/test-model", "api_base": llm_server.url}
+    assert window.workflows.api_base_edit.placeholderText() == llm_server.url
+
+    # A bundled workflow now runs against it with nothing typed in the run panel.
+    llm_server.default = responder(answer_for)
+    window.tabs.setCurrentWidget(window.workflows)
+    window.workflows.select_workflow("meeting-actions")
+    with qtbot.waitSignal(window.workflows.job.finished, timeout=60000):
+        window.workflows.run_button.click()
+    assert "3 pending" in window.workflows.run_status.text()
+    assert {
+        r.body["model"] for r in llm_server.requests if r.path.endswith("/chat/completions")
+    } == {"test-model"}
+
+    llm_server.default = reply("OK")
+    with qtbot.waitSignal(view.job.done, timeout=30000):
+        view.test_button.click()
+    assert view.model_status.text().startswith("It works: openai/test-model answered in")
+
+
+def test_bad_api_base_is_refused(window, seeded):
+    view = open_settings(window)
+    view.api_base_edit.setText("localhost:11434")
+    assert not view.save()
+    assert "must start with http://" in view.model_status.text()
+    assert not (seeded.parent / "settings.json").exists()
+
+
+@pytest.fixture
+def first_start(qtbot, seeded, workflows_dir, monkeypatch, refused_url):
+    from desktop_app.services import local_servers
+
+    port = int(refused_url.split(":")[2].split("/")[0])
+    monkeypatch.setattr(local_servers, "KNOWN_PORTS", {port: "Ollama"})
+    db = connect(seeded)
+    worker = DbWorker(seeded)
+    win = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
+    qtbot.addWidget(win)
+    yield win
+    win.settings.job.wait(30)
+    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
+    worker.close()
+    db.conn.close()
+
+
+def test_first_start_without_a_model_opens_the_welcome(qtbot, first_start):
+    win = first_start
+    assert win.tabs.currentWidget() is win.settings and not win.settings.welcome.isHidden()
+    qtbot.waitUntil(
+        lambda: "No model server answered" in win.settings.model_status.text(), timeout=10000
+    )
