@@ -315,6 +315,14 @@ def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_undo(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import decisions
+
+    item = decisions.undo(ctx.db, args.id, by=args.by)
+    out(f"item {item['id']} is {item['status']} again")
+    return EXIT_OK
+
+
 def cmd_log_export(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.storage.export import export
 
@@ -521,6 +529,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", required=True, metavar="TEXT")
     p.add_argument("--by", metavar="NAME")
     p.set_defaults(func=cmd_reject)
+
+    p = sub.add_parser(
+        "undo", parents=[common], help="take back the last decision on an item (for a minute)"
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--by", metavar="NAME")
+    p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser("log", parents=[common], help="the activity log: export or verify")
     log_sub = p.add_subparsers(dest="log_command", metavar="export|verify", required=True)

@@ -318,3 +318,14 @@ def test_local_server_discovery_and_connection_test(llm_server, refused_url):
     assert ok and "answered in" in text
     ok, text = test_connection("openai/test-model", refused_url)
     assert not ok and text
+
+
+def test_undo_from_the_command_line(signoff, workflows, llm_server):
+    signoff("run", "reply", "--text", "Hello there")
+    item_id = json.loads(signoff("inbox", "--json")[1])[0]["id"]
+    assert signoff("approve", str(item_id))[0] == 0
+    code, out, err = signoff("undo", str(item_id))
+    assert code == 0, err
+    assert out.strip() == f"item {item_id} is pending again"
+    code, _, err = signoff("undo", str(item_id))
+    assert code == 1 and "no decision to undo" in err

@@ -46,6 +46,7 @@ ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
 }
 
 OPEN_ITEM_STATES = frozenset({ItemState.PENDING, ItemState.ESCALATED})
+DECIDED_ITEM_STATES = frozenset({ItemState.APPROVED, ItemState.REJECTED})
 FINISHED_RUN_STATES = frozenset({RunState.FINISHED, RunState.FAILED, RunState.CANCELLED})
 
 
@@ -62,3 +63,12 @@ def check_item_transition(item_id: int, current: ItemState | str, new: ItemState
         if cur in OPEN_ITEM_STATES:
             raise StateError(f"item {item_id} is {cur.value} and cannot be {verb}")
         raise StateError(f"item {item_id} was already {cur.value}; it cannot be {verb} now")
+
+
+def check_undo(item_id: int, current: ItemState | str, restore: ItemState | str) -> None:
+    """Undo is the one way back: a decided item returns to the open state it had."""
+    cur, back = ItemState(current), ItemState(restore)
+    if cur not in DECIDED_ITEM_STATES:
+        raise StateError(f"item {item_id} is {cur.value}: there is no decision to undo")
+    if back not in OPEN_ITEM_STATES:
+        raise StateError(f"item {item_id} cannot go back to {back.value}")

@@ -38,6 +38,13 @@ def summary(kind: str, detail_text: str) -> str:
             f"{detail.get('model')} · {detail.get('tokens_in')}/{detail.get('tokens_out')} tokens · "
             f"{'cost unknown' if cost is None else f'${cost:.6f}'} · {detail.get('latency_ms')} ms"
         )
+    if kind == "spec.changed":
+        new = str(detail.get("to") or "")[:8]
+        return (
+            f"changed {str(detail['from'])[:8]} → {new}"
+            if detail.get("from")
+            else f"first version {new}"
+        )
     for key in ("reason", "error", "message", "by"):
         if detail.get(key):
             text = str(detail[key])

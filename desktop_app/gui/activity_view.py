@@ -69,7 +69,7 @@ def describe(event: eventlog.Event) -> str:
         elif isinstance(value, (dict, list)):
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
         else:
-            lines.append(f"{key}: {value}")
+            lines.append(f"{key}: {'none' if value is None else value}")
     lines.extend(["", f"prev_hash: {event.prev_hash}", f"hash:      {event.hash}"])
     return "\n".join(lines)
 

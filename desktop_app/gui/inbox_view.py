@@ -68,13 +68,15 @@ def _text_box(object_name: str, accessible: str) -> QPlainTextEdit:
 def _decide(
     db: sqlite_utils.Database, verb: str, ids: list[int], by: str, text: str | None
 ) -> list[int]:
-    """On the writer thread: approve or reject every id; returns the ids decided."""
+    """On the writer thread: approve, reject or undo every id; returns the ids done."""
     done = []
     for item_id in ids:
         if verb == "approve":
             decisions.approve(db, item_id, by=by, edited_text=text)
-        else:
+        elif verb == "reject":
             decisions.reject(db, item_id, reason=text or "", by=by)
+        else:
+            decisions.undo(db, item_id, by=by)
         done.append(item_id)
     return done
 
@@ -172,6 +174,10 @@ class InboxView(QWidget):
         self.reject_button = QPushButton("&Reject", objectName="rejectButton")
         self.save_button = QPushButton("Save && approve  (Ctrl+Enter)", objectName="saveEditButton")
         self.cancel_button = QPushButton("Cancel  (Esc)", objectName="cancelButton")
+        self.undo_button = QPushButton("Undo  (Ctrl+Z)", objectName="undoButton")
+        self.undo_button.setToolTip("Take back the last decision (for a minute)")
+        self._undoable: list[int] = []
+        self._undo_timer = QTimer(self, singleShot=True, interval=decisions.UNDO_WINDOW_S * 1000)
         for button, text in (
             (self.approve_button, "Approve the selected items (A)"),
             (self.edit_button, "Edit the output, then approve (E)"),
@@ -186,6 +192,7 @@ class InboxView(QWidget):
             self.reject_button,
             self.save_button,
             self.cancel_button,
+            self.undo_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -246,6 +253,14 @@ class InboxView(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.editor.textChanged.connect(self._update_diff)
         self.reject_reason.returnPressed.connect(self.confirm_reject)
+        self.undo_button.clicked.connect(self.undo)
+        self._undo_timer.timeout.connect(self._forget_undo)
+        undo_keys = QShortcut(
+            QKeySequence.StandardKey.Undo,
+            self,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        undo_keys.activated.connect(self.undo)
         for widget in (self.editor, self.reject_reason):
             for keys in ("Ctrl+Return", "Ctrl+Enter"):
                 shortcut = QShortcut(
@@ -362,6 +377,7 @@ class InboxView(QWidget):
         for widget in (self.diff_box, self.diff_label, self.save_button, self.cancel_button):
             widget.setVisible(editing)
         self.cancel_button.setVisible(editing or rejecting)
+        self.undo_button.setVisible(mode == "browse" and bool(getattr(self, "_undoable", None)))
         self.reject_reason.setVisible(rejecting)
         for widget in (self.approve_button, self.edit_button, self.reject_button):
             widget.setVisible(mode == "browse")
@@ -433,11 +449,31 @@ class InboxView(QWidget):
         )
 
     def _after_decision(self, verb: str, ids: list[int], row: int) -> None:
-        self.reload(select_row=row)
         noun = "item" if len(ids) == 1 else "items"
-        past = "approved" if verb == "approve" else "rejected"
-        self.message.emit(f"{len(ids)} {noun} {past}: {', '.join(str(i) for i in ids)}")
+        if verb == "undo":
+            self._forget_undo()
+            self.reload()
+            back = self.model.row_of(ids[0]) if ids else None
+            self._select_row(back if back is not None else row)
+            self.message.emit(f"Undone: {len(ids)} {noun} back in the inbox")
+        else:
+            self._undoable = list(ids)
+            self._undo_timer.start()
+            self.reload(select_row=row)
+            past = "approved" if verb == "approve" else "rejected"
+            self.message.emit(
+                f"{len(ids)} {noun} {past}: {', '.join(str(i) for i in ids)} (Ctrl+Z undoes)"
+            )
         self.decided.emit(verb, ids)
+
+    def undo(self) -> None:
+        """Take back the last decision made here, while it is recent."""
+        if self._undoable and self._mode == "browse":
+            self._submit("undo", self._undoable, None)
+
+    def _forget_undo(self) -> None:
+        self._undoable = []
+        self.undo_button.hide()
 
     def _after_error(self, exc: BaseException, row: int) -> None:
         from desktop_app.core.errors import KnownError

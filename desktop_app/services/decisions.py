@@ -12,7 +12,7 @@ import getpass
 import sqlite_utils
 
 from desktop_app.core.errors import KnownError
-from desktop_app.core.states import ItemState, check_item_transition
+from desktop_app.core.states import ItemState, check_item_transition, check_undo
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction, utcnow
 
@@ -72,7 +72,13 @@ def approve(
             )
         store.update_item(db, item_id, **changes)
         store.insert_decision(
-            db, item_id=item_id, decision="edit" if diff else "approve", by=by, at=now, diff=diff
+            db,
+            item_id=item_id,
+            decision="edit" if diff else "approve",
+            by=by,
+            at=now,
+            diff=diff,
+            was=item["status"],
         )
         eventlog.append(
             db,
@@ -103,7 +109,9 @@ def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | No
             decided_by=by,
             reject_reason=reason,
         )
-        store.insert_decision(db, item_id=item_id, decision="reject", by=by, at=now, reason=reason)
+        store.insert_decision(
+            db, item_id=item_id, decision="reject", by=by, at=now, reason=reason, was=item["status"]
+        )
         eventlog.append(
             db,
             "item.rejected",
@@ -111,5 +119,72 @@ def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | No
             run_id=item["run_id"],
             item_id=item_id,
             detail={"by": by, "reason": reason, "was": item["status"]},
+        )
+    return store.get_item(db, item_id)
+
+
+UNDO_WINDOW_S = 60  # an undo is for a slip of the finger, not for changing one's mind days later
+
+
+def undo(
+    db: sqlite_utils.Database,
+    item_id: int,
+    *,
+    by: str | None = None,
+    within_s: float = UNDO_WINDOW_S,
+) -> dict:
+    """Take back the last decision on ``item_id`` within ``within_s`` seconds of it.
+
+    The item returns to the state it had (pending or escalated) with the model's
+    output; the decision stays in the log, followed by an ``item.undone`` event.
+    Refused once an action has been carried out for the item.
+    """
+    from datetime import datetime, timezone
+
+    by = by or default_decider()
+    with transaction(db):
+        item = store.get_item(db, item_id)
+        last = db.execute(
+            "SELECT decision, at, was FROM decisions WHERE item_id = ? ORDER BY id DESC LIMIT 1",
+            [item_id],
+        ).fetchone()
+        if last is None or last[0] == "undo":
+            raise KnownError(f"item {item_id} has no decision to undo")
+        decision, at, was = last
+        check_undo(item_id, item["status"], was or ItemState.PENDING.value)
+        decided = datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        age = (datetime.now(timezone.utc) - decided).total_seconds()
+        if age > within_s:
+            raise KnownError(
+                f"item {item_id} was {item['status']} {int(age)} seconds ago: "
+                f"a decision can be undone for {int(within_s)} seconds"
+            )
+        acted = db.execute(
+            "SELECT 1 FROM events WHERE item_id = ? AND kind = 'action.done' LIMIT 1", [item_id]
+        ).fetchone()
+        if acted:
+            raise KnownError(
+                f"item {item_id} has already been acted on: its decision cannot be undone"
+            )
+        store.update_item(
+            db,
+            item_id,
+            status=was,
+            output=item["original_output"],
+            diff=None,
+            decided_at=None,
+            decided_by=None,
+            reject_reason=None,
+        )
+        store.insert_decision(
+            db, item_id=item_id, decision="undo", by=by, at=utcnow(), was=item["status"]
+        )
+        eventlog.append(
+            db,
+            "item.undone",
+            workflow=item["workflow"],
+            run_id=item["run_id"],
+            item_id=item_id,
+            detail={"by": by, "undid": decision, "back_to": was, "seconds_after": round(age, 1)},
         )
     return store.get_item(db, item_id)

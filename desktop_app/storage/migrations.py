@@ -83,7 +83,8 @@ CREATE INDEX items_workflow_status ON items (workflow, status, id);
 CREATE TABLE decisions (
     id INTEGER PRIMARY KEY,
     item_id INTEGER NOT NULL REFERENCES items(id),
-    decision TEXT NOT NULL,  -- approve | edit | reject
+    decision TEXT NOT NULL,  -- approve | edit | reject | undo
+    was TEXT,                -- the item's state before this decision (what an undo restores)
     by TEXT NOT NULL,
     at TEXT NOT NULL,
     reason TEXT,

@@ -29,9 +29,28 @@ def seed(data: Path) -> None:
     os.environ["SIGNOFF_HOME"] = str(data)
     with LLMServer() as server:
         server.default = responder(answer_for)
-        for name in ("review-reply", "invoice-reminder", "bank-categorise", "meeting-actions", "product-description"):
+        for name in (
+            "review-reply",
+            "invoice-reminder",
+            "bank-categorise",
+            "meeting-actions",
+            "product-description",
+        ):
             for sample in sorted((ROOT / "workflows" / name / "samples").iterdir()):
                 assert main(["run", name, "--input", str(sample), "--api-base", server.url]) == 0
+        # Settings as a café with Ollama would have them (the demo server stands in for it).
+        assert (
+            main(
+                [
+                    "settings",
+                    "--model",
+                    "openai/llama3.1",
+                    "--api-base",
+                    "http://127.0.0.1:11434/v1",
+                ]
+            )
+            == 0
+        )
     assert main(["approve", "1", "--by", "rosa"]) == 0
     assert main(["reject", "2", "--reason", "Too formal for us", "--by", "rosa"]) == 0
 
@@ -45,8 +64,13 @@ def capture(data: Path, out: Path, *, tab: int = 0) -> None:
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
     try:
         time.sleep(1.0)
-        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", SIGNOFF_HOME=str(data),
-                   XDG_CONFIG_HOME=str(data / "config"))
+        env = dict(
+            os.environ,
+            DISPLAY=display,
+            QT_QPA_PLATFORM="xcb",
+            SIGNOFF_HOME=str(data),
+            XDG_CONFIG_HOME=str(data / "config"),
+        )
         app = subprocess.Popen([sys.executable, "-m", "desktop_app"], env=env, cwd=ROOT)
         try:
             time.sleep(4.0)
@@ -63,9 +87,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         seed(data)
-        capture(data, HERE / "inbox.png", tab=0)
-        capture(data, HERE / "workflows.png", tab=1)
-    print(f"wrote {HERE / 'inbox.png'} and {HERE / 'workflows.png'}")
+        for tab, name in enumerate(("inbox", "workflows", "activity", "settings")):
+            capture(data, HERE / f"{name}.png", tab=tab)
+            print(f"wrote {HERE / name}.png")
 
 
 if __name__ == "__main__":

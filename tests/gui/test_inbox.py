@@ -224,3 +224,20 @@ def test_status_bar_shows_small_spend_precisely(window, seeded):
     db.conn.close()
     window.update_counts()
     assert window.counts.text() == "3 pending · 1 escalated · $0.0031 spent this month"
+
+
+def test_undo_the_last_decision_with_ctrl_z(qtbot, window, seeded):
+    view = window.inbox
+    assert view.undo_button.isHidden()
+    select(window, 3)
+    qtbot.keyClick(view.table, Qt.Key.Key_R)
+    qtbot.keyClicks(view.reject_reason, "Owner handles it")
+    qtbot.keyClick(view.reject_reason, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    assert item(seeded, 3)["status"] == "rejected" and not view.undo_button.isHidden()
+    qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
+    back = item(seeded, 3)
+    assert back["status"] == "escalated" and back["reject_reason"] is None
+    assert current_id(window) == 3 and view.undo_button.isHidden()
+    assert "1 escalated" in window.counts.text()

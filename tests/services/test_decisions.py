@@ -119,3 +119,39 @@ def test_an_item_without_output_needs_your_text(db):
         db, item_id, by="maria", edited_text="Thanks for your message, we will call you."
     )
     assert item["status"] == "approved" and item["output"].startswith("Thanks")
+
+
+def test_undo_puts_the_item_back_as_it_was(db):
+    item_id = make_item(db, status="escalated")
+    edited = "Dear Anna, thank you ever so much!\n"
+    decisions.approve(db, item_id, by="maria", edited_text=edited)
+    item = decisions.undo(db, item_id, by="maria")
+    assert item["status"] == "escalated" and item["output"] == item["original_output"]
+    assert item["diff"] is None and item["decided_at"] is None
+    assert (
+        events(db, "item.undone")[0]["undid"] == "edit"
+        and events(db, "item.undone")[0]["back_to"] == "escalated"
+    )
+    assert len(events(db, "item.edited")) == 1  # the decision itself stays in the log
+    with pytest.raises(KnownError, match="no decision to undo"):
+        decisions.undo(db, item_id, by="maria")
+    decisions.reject(db, item_id, reason="Not our tone", by="maria")
+    assert decisions.undo(db, item_id)["status"] == "escalated"
+
+
+def test_undo_only_shortly_after(db):
+    item_id = make_item(db)
+    decisions.approve(db, item_id, by="maria")
+    with pytest.raises(KnownError, match="can be undone for 0 seconds"):
+        decisions.undo(db, item_id, within_s=0)
+    assert store.get_item(db, item_id)["status"] == "approved"
+
+
+def test_undo_refused_after_an_action(db):
+    from desktop_app.storage import eventlog
+
+    item_id = make_item(db)
+    decisions.approve(db, item_id, by="maria")
+    eventlog.append(db, "action.done", workflow="reply", item_id=item_id, detail={"kind": "file"})
+    with pytest.raises(KnownError, match="already been acted on"):
+        decisions.undo(db, item_id)
