@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from desktop_app.gui.activity_view import ActivityView
 from desktop_app.gui.inbox_view import InboxView
-from desktop_app.gui.settings_view import SettingsView, needs_setup
+from desktop_app.gui.settings_view import SettingsView
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.workflows_view import WorkflowsView
-from desktop_app.services.catalogue import month_start
 from desktop_app.storage import store
+from desktop_app.storage.store import month_start
 
 
 class MainWindow(QMainWindow):
@@ -63,12 +63,13 @@ class MainWindow(QMainWindow):
             view.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.update_counts()
         self._restore()
-        if needs_setup(
-            db_path.parent
-        ):  # first start: no model chosen and no key for the bundled workflows
-            self.tabs.setCurrentWidget(self.settings)
-            self.settings.welcome.show()
-            self.settings.find_local()
+        self.settings.setup_needed.connect(self._welcome)
+
+    def _welcome(self) -> None:
+        """First start: show Settings with the welcome, and look for a local model server."""
+        self.tabs.setCurrentWidget(self.settings)
+        self.settings.welcome.show()
+        self.settings.find_local()
 
     def _refresh_activity_if_shown(self) -> None:
         if self.tabs.currentWidget() is self.activity and not self.activity.job.running:
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
             self.workflows.job.wait(30)
         self.activity.job.wait(60)  # an export under way finishes rather than leaving a .part file
         self.settings.job.wait(30)
+        self.settings.key_job.wait(30)
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/tab", self.tabs.currentIndex())

@@ -50,6 +50,15 @@ def _test(db, report, model: str, api_base: str):
     return ("test", test_connection(model, api_base or None))
 
 
+def _keychain_state(db, report, data_dir: Path, provider: str):
+    """Off the UI thread (a keychain can be slow to answer): is a key there, and is this a first start?"""
+    try:
+        available = keys.get_key(provider) is not None
+    except KnownError:
+        available = False
+    return ("keys", provider, available, needs_setup(data_dir))
+
+
 def needs_setup(data_dir: Path) -> bool:
     """First start: no model chosen in Settings and no key for the bundled workflows' provider."""
     try:
@@ -62,6 +71,7 @@ def needs_setup(data_dir: Path) -> bool:
 class SettingsView(QWidget):
     message = Signal(str)
     changed = Signal()  # the model or server changed: views showing them refresh
+    setup_needed = Signal()  # first start: no model chosen and no key for the bundled workflows
 
     def __init__(
         self, data_dir: Path, workflows_dir: Path, db_path: Path, parent: QWidget | None = None
@@ -71,6 +81,8 @@ class SettingsView(QWidget):
         self._workflows_dir = workflows_dir
         self._servers: list = []
         self.job = ThreadJob(db_path, self)
+        self.key_job = ThreadJob(db_path, self)
+        self._first_check = True
         self._build()
         self._connect()
         self._load()
@@ -173,6 +185,7 @@ class SettingsView(QWidget):
         self.delete_key_button.clicked.connect(self.delete_key)
         self.provider.currentIndexChanged.connect(lambda _i: self._show_key_status())
         self.job.done.connect(self._on_done)
+        self.key_job.done.connect(self._on_keychain)
         self.job.failed.connect(
             lambda text: self.model_status.setText(f"That did not work: {text}")
         )
@@ -264,12 +277,24 @@ class SettingsView(QWidget):
     # --- keys ---
 
     def _show_key_status(self) -> None:
-        provider = self.provider.currentText()
+        if self.key_job.running:
+            self._recheck = True
+            return
+        self._recheck = False
+        self.key_status.setText("Checking the keychain…")
+        self.key_job.start(_keychain_state, self._data_dir, self.provider.currentText())
+
+    def _on_keychain(self, result) -> None:
+        self.key_job.wait()
+        _, provider, stored, first_start = result
+        if self._first_check:
+            self._first_check = False
+            if first_start:
+                self.setup_needed.emit()
+        if getattr(self, "_recheck", False) or provider != self.provider.currentText():
+            self._show_key_status()
+            return
         variable = keys.env_var(provider)
-        try:
-            stored = keys.get_key(provider) is not None
-        except KnownError:
-            stored = False
         if stored:
             text = f"A key for {provider} is available (from the keychain or {variable})."
         else:

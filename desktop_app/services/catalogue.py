@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -14,6 +13,7 @@ from desktop_app.core.spec_loader import check_spec, discover
 from desktop_app.core.spec_model import Spec
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
+from desktop_app.storage.store import month_start
 
 SPEC_DIFF_LIMIT = 20_000  # characters of spec diff kept in a spec.changed event
 
@@ -89,11 +89,6 @@ def sync_version(db: sqlite_utils.Database, spec: Spec) -> int:
             },
         )
     return version_id
-
-
-def month_start(now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-01T00:00:00.000Z")
 
 
 def overview(db: sqlite_utils.Database, entry: Entry) -> dict:

@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlite_utils
@@ -212,6 +213,12 @@ def record_model_call(db: sqlite_utils.Database, **row: Any) -> None:
     db.execute(
         f"INSERT INTO model_calls ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
     )
+
+
+def month_start(now: datetime | None = None) -> str:
+    """The first instant of this month (UTC), as stored timestamps are written."""
+    now = now or datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-01T00:00:00.000Z")
 
 
 def month_cost(

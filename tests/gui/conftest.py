@@ -149,6 +149,7 @@ def window(qtbot, seeded, workflows_dir, openai_key):
     win.workflows.job.wait(30)
     win.activity.job.wait(30)
     win.settings.job.wait(30)
+    win.settings.key_job.wait(30)
     qtbot.wait(50)  # deliver what the run thread signalled last (it may start one more reload)
     qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
     worker.close()

@@ -29,16 +29,15 @@ def test_a_key_goes_to_the_keychain_and_never_back_into_a_widget(qtbot, window):
     qtbot.keyClicks(view.key_field, SECRET)
     qtbot.keyClick(view.key_field, Qt.Key.Key_Return)
     assert keyring.get_password("signoff", "anthropic") == SECRET
-    assert view.key_field.text() == "" and "available" in view.key_status.text()
+    assert view.key_field.text() == ""
+    qtbot.waitUntil(lambda: "available" in view.key_status.text(), timeout=5000)
     for widget in view.findChildren(object):
         for getter in ("text", "toPlainText", "currentText"):
             if hasattr(widget, getter):
                 assert SECRET not in str(getattr(widget, getter)())
     view.delete_key_button.click()
-    assert (
-        keyring.get_password("signoff", "anthropic") is None
-        and "No key for anthropic" in view.key_status.text()
-    )
+    assert keyring.get_password("signoff", "anthropic") is None
+    qtbot.waitUntil(lambda: "No key for anthropic" in view.key_status.text(), timeout=5000)
 
 
 def test_no_keychain_says_which_variable_to_use(qtbot, window):
@@ -105,6 +104,8 @@ def first_start(qtbot, seeded, workflows_dir, monkeypatch, refused_url):
     win = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
     qtbot.addWidget(win)
     yield win
+    win.settings.key_job.wait(30)
+    qtbot.wait(50)
     win.settings.job.wait(30)
     qtbot.wait(50)
     qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
@@ -114,7 +115,8 @@ def first_start(qtbot, seeded, workflows_dir, monkeypatch, refused_url):
 
 def test_first_start_without_a_model_opens_the_welcome(qtbot, first_start):
     win = first_start
-    assert win.tabs.currentWidget() is win.settings and not win.settings.welcome.isHidden()
+    qtbot.waitUntil(lambda: win.tabs.currentWidget() is win.settings, timeout=10000)
+    assert not win.settings.welcome.isHidden()
     qtbot.waitUntil(
         lambda: "No model server answered" in win.settings.model_status.text(), timeout=10000
     )
