@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
             focus.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._inbox_timer.stop()  # nothing reloads once the window (and soon its database) is gone
         if self.workflows.job.running:
             self.workflows.job.cancel()
             self.workflows.job.wait(30)
