@@ -13,7 +13,6 @@ import sqlite_utils
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -25,13 +24,13 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.gui.activity_model import ActivityModel
 from desktop_app.gui.tasks import ThreadJob
+from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.storage import eventlog, store
 
 ANY_DATE = QDate(2000, 1, 1)
@@ -133,15 +132,7 @@ class ActivityView(QWidget):
             filters.addWidget(widget)
         filters.addWidget(self.search, 1)
 
-        self.table = QTableView(objectName="activityView")
-        self.table.setAccessibleName("Activity log")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
+        self.table = list_table("activityView", "Activity log", self.model)
         self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 60), (1, 140), (2, 120), (3, 130), (4, 45), (5, 45)):
             self.table.setColumnWidth(column, width)
@@ -154,9 +145,7 @@ class ActivityView(QWidget):
         self.export_button = QPushButton("Export…", objectName="exportLogButton")
         self.export_button.setAccessibleName("Export the log")
         self.progress = QProgressBar(objectName="activityProgress")
-        self.result = QLabel(objectName="activityResult")
-        self.result.setTextFormat(Qt.TextFormat.PlainText)
-        self.result.setWordWrap(True)
+        self.result = plain_label("activityResult")
 
         actions = QHBoxLayout()
         actions.addWidget(self.verify_button)

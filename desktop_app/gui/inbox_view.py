@@ -15,23 +15,21 @@ import sqlite_utils
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.tasks import DbWorker
+from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.services import decisions
 from desktop_app.storage import store
 
@@ -44,16 +42,6 @@ STATUS_FILTERS = (
     ("Expired", ("expired",)),
     ("All", ("pending", "escalated", "approved", "rejected", "expired")),
 )
-
-
-def _plain_label(object_name: str = "", *, wrap: bool = True) -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)  # model text is never interpreted as rich text
-    label.setWordWrap(wrap)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if object_name:
-        label.setObjectName(object_name)
-    return label
 
 
 def _text_box(object_name: str, accessible: str) -> QPlainTextEdit:
@@ -122,21 +110,13 @@ class InboxView(QWidget):
         filters.addWidget(self.workflow_filter)
         filters.addWidget(self.search, 1)
 
-        self.table = QTableView(objectName="inboxView")
-        self.table.setAccessibleName("Inbox")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
+        self.table = list_table("inboxView", "Inbox", self.model, multi_select=True)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 28), (1, 140), (2, 150), (4, 120)):
             self.table.setColumnWidth(column, width)
-        self.empty_label = _plain_label("inboxEmpty")
+        self.empty_label = plain_label("inboxEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         left = QWidget()
@@ -146,18 +126,18 @@ class InboxView(QWidget):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty_label)
 
-        self.title = _plain_label("itemTitle")
+        self.title = plain_label("itemTitle")
         title_font = QFont(self.title.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.2)
         title_font.setBold(True)
         self.title.setFont(title_font)
-        self.reason = _plain_label("itemReason")
+        self.reason = plain_label("itemReason")
         self.reason.setStyleSheet(
             "QLabel { background: #fdecea; color: #7a1c14; border: 1px solid #f3b7b1; border-radius: 4px; padding: 6px; }"
         )
-        self.meta = _plain_label("itemMeta")
+        self.meta = plain_label("itemMeta")
         self.meta.setStyleSheet("color: #4a5361;")
-        self.checks = _plain_label("itemChecks")
+        self.checks = plain_label("itemChecks")
         self.input_box = _text_box("itemInput", "Input")
         self.editor = _text_box("itemEditor", "Output")
         self.diff_box = _text_box("itemDiff", "Your edit against the model's output")
@@ -166,7 +146,7 @@ class InboxView(QWidget):
             objectName="rejectReason", placeholderText="Why reject it? (required)"
         )
         self.reject_reason.setAccessibleName("Reason for rejecting")
-        self.error = _plain_label("inboxError")
+        self.error = plain_label("inboxError")
         self.error.setStyleSheet("color: #b3261e;")
 
         self.approve_button = QPushButton("&Approve", objectName="approveButton")
@@ -197,11 +177,11 @@ class InboxView(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
-        self.input_label = _plain_label(wrap=False)
+        self.input_label = plain_label(wrap=False)
         self.input_label.setText("Input")
-        self.output_label = _plain_label(wrap=False)
+        self.output_label = plain_label(wrap=False)
         self.output_label.setText("Output")
-        self.diff_label = _plain_label(wrap=False)
+        self.diff_label = plain_label(wrap=False)
         self.diff_label.setText("Your edit (against the model's output)")
 
         self.detail = QFrame(objectName="itemDetail")

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -25,17 +24,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.errors import KnownError
 from desktop_app.gui.tasks import ThreadJob
+from desktop_app.gui.widgets import plain_label
 from desktop_app.llm import keys
 from desktop_app.services import settings
 
 HOSTED = ("openai", "anthropic", "gemini", "mistral", "groq", "openrouter", "deepseek")
-
-
-def _label(object_name: str) -> QLabel:
-    label = QLabel(objectName=object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
 
 
 def _probe(db, report):
@@ -89,7 +82,7 @@ class SettingsView(QWidget):
         self._show_key_status()
 
     def _build(self) -> None:
-        self.welcome = _label("welcomeBanner")
+        self.welcome = plain_label("welcomeBanner")
         self.welcome.setText(
             "Welcome to Signoff. The workflows need a language model: use one running on this computer "
             "(Ollama, LM Studio, llama.cpp) or store an API key for a hosted provider below. "
@@ -118,7 +111,7 @@ class SettingsView(QWidget):
         self.use_local_button = QPushButton(
             "Use it for every workflow", objectName="useLocalButton"
         )
-        self.model_status = _label("modelStatus")
+        self.model_status = plain_label("modelStatus")
 
         model_box = QGroupBox("Model for every workflow")
         form = QFormLayout(model_box)
@@ -143,7 +136,7 @@ class SettingsView(QWidget):
         self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
         self.store_key_button = QPushButton("Store in the keychain", objectName="storeKeyButton")
         self.delete_key_button = QPushButton("Delete the stored key", objectName="deleteKeyButton")
-        self.key_status = _label("keyStatus")
+        self.key_status = plain_label("keyStatus")
         key_box = QGroupBox("API keys (kept in the operating system's keychain)")
         key_form = QFormLayout(key_box)
         key_form.addRow("Provider", self.provider)
@@ -158,7 +151,7 @@ class SettingsView(QWidget):
         folder_form = QFormLayout(folders)
         for title, path in (("Data", self._data_dir), ("Workflows", self._workflows_dir)):
             row = QHBoxLayout()
-            shown = _label(f"{title.lower()}Folder")
+            shown = plain_label(f"{title.lower()}Folder")
             shown.setText(str(path))
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             open_button = QPushButton("Open")

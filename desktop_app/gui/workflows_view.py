@@ -13,19 +13,16 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,18 +30,11 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import KnownError
 from desktop_app.gui.run_job import RunJob
 from desktop_app.gui.tasks import DbWorker
+from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.services import settings
 
 COLUMNS = ("Workflow", "Complete", "Model", "Schedule", "Last run", "Pending", "This month")
 SOURCES = ("Its samples", "A file or folder…", "Text I paste")
-
-
-def _plain(object_name: str) -> QLabel:
-    label = QLabel(objectName=object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 def _reflow(text: str) -> str:
@@ -87,24 +77,17 @@ class WorkflowsView(QWidget):
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView(objectName="workflowsView")
-        self.table.setAccessibleName("Workflows")
-        self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
+        self.table = list_table("workflowsView", "Workflows", self.proxy)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
 
-        self.title = _plain("workflowTitle")
+        self.title = plain_label("workflowTitle")
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title.setFont(font)
-        self.purpose = _plain("workflowPurpose")
-        self.problems = _plain("workflowProblems")
+        self.purpose = plain_label("workflowPurpose")
+        self.problems = plain_label("workflowProblems")
         self.problems.setStyleSheet("color: #b3261e;")
         self.open_button = QPushButton("Open the spec", objectName="openSpecButton")
 
@@ -112,7 +95,7 @@ class WorkflowsView(QWidget):
         self.source.addItems(list(SOURCES))
         self.source.setAccessibleName("Run on")
         self.choose_button = QPushButton("Choose…", objectName="chooseInputButton")
-        self.chosen = _plain("chosenInput")
+        self.chosen = plain_label("chosenInput")
         self.pasted = QPlainTextEdit(objectName="pastedInput")
         self.pasted.setAccessibleName("Text to run on")
         self.pasted.setPlaceholderText("Paste one input here (a review, an e-mail, meeting notes…)")
@@ -127,7 +110,7 @@ class WorkflowsView(QWidget):
         self.run_button.setAccessibleName("Run now")
         self.cancel_button = QPushButton("Cancel", objectName="cancelRunButton")
         self.progress = QProgressBar(objectName="runProgress")
-        self.run_status = _plain("runStatus")
+        self.run_status = plain_label("runStatus")
 
         form = QFormLayout()
         source_row = QHBoxLayout()
