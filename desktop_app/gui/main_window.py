@@ -104,7 +104,10 @@ class MainWindow(QMainWindow):
             focus.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._inbox_timer.stop()  # nothing reloads once the window (and soon its database) is gone
+        for timer in self.findChildren(
+            QTimer
+        ):  # nothing fires once the window (and its database) is gone
+            timer.stop()
         if self.workflows.job.running:
             self.workflows.job.cancel()
             self.workflows.job.wait(30)

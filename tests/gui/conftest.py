@@ -145,6 +145,15 @@ def window(qtbot, seeded, workflows_dir, openai_key):
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: win.workflows.model.rowCount() > 0, timeout=10000)
     yield win
+    from PySide6.QtCore import QTimer
+
+    win.close()
+    running = [
+        t.objectName() or type(t.parent()).__name__
+        for t in win.findChildren(QTimer)
+        if t.isActive()
+    ]
+    assert not running, f"timers left running after the window closed: {running}"
     win.workflows.job.cancel()
     win.workflows.job.wait(30)
     win.activity.job.wait(30)
