@@ -1,6 +1,8 @@
-"""The main window: Inbox, Workflows, Activity and Settings tabs, a status bar with counts and this month's spend.
+"""The main window: Inbox, Workflows, Activity and Settings tabs, a status bar with counts and spend.
 
-Window geometry and the last view are restored on the next start (QSettings).
+Only the inbox is built at start; the other tabs (and their modules) are built
+the first time they are shown, so the window is on screen sooner. Window
+geometry and the last tab are restored on the next start (QSettings).
 """
 
 from __future__ import annotations
@@ -10,15 +12,25 @@ from pathlib import Path
 import sqlite_utils
 from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from desktop_app.gui.activity_view import ActivityView
 from desktop_app.gui.inbox_view import InboxView
-from desktop_app.gui.settings_view import SettingsView
-from desktop_app.gui.tasks import DbWorker
-from desktop_app.gui.workflows_view import WorkflowsView
+from desktop_app.gui.tasks import DbWorker, ThreadJob
 from desktop_app.storage import store
 from desktop_app.storage.store import month_start
+
+TABS = (
+    ("inbox", "Inbox"),
+    ("workflows", "Workflows"),
+    ("activity", "Activity"),
+    ("settings", "Settings"),
+)
+
+
+def _first_start(db, report, data_dir: Path) -> bool:
+    from desktop_app.services.settings import needs_setup
+
+    return needs_setup(data_dir)
 
 
 class MainWindow(QMainWindow):
@@ -36,44 +48,111 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Signoff")
         if icon is not None:
             self.setWindowIcon(icon)
-        self._db = db
+        self._db, self._worker = db, worker
+        self._db_path, self._workflows_dir = db_path, workflows_dir
         self.inbox = InboxView(db, worker, self)
-        self.workflows = WorkflowsView(db_path, workflows_dir, worker, self)
-        self.activity = ActivityView(db, db_path, self)
-        self.settings = SettingsView(db_path.parent, workflows_dir, db_path, self)
+        self._views: dict[str, QWidget] = {"inbox": self.inbox}
+        self._pages: dict[str, QWidget] = {}
         self.tabs = QTabWidget(objectName="mainTabs")
-        self.tabs.addTab(self.inbox, "Inbox")
-        self.tabs.addTab(self.workflows, "Workflows")
-        self.tabs.addTab(self.activity, "Activity")
-        self.tabs.addTab(self.settings, "Settings")
+        for name, title in TABS:
+            page = QWidget(objectName=f"{name}Page")
+            layout = QVBoxLayout(page)
+            layout.setContentsMargins(0, 0, 0, 0)
+            if name == "inbox":
+                layout.addWidget(self.inbox)
+            self._pages[name] = page
+            self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
         self.counts = QLabel(objectName="statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
         # Items streaming in from a run refresh the inbox at most a few times a second.
         self._inbox_timer = QTimer(self, singleShot=True, interval=400)
         self._inbox_timer.timeout.connect(self._refresh_inbox)
-        self.workflows.items_made.connect(self._inbox_timer.start)
         self.inbox.decided.connect(lambda *_: self.update_counts())
-        # The log reloads (one page) whenever it is shown, and when new events arrive while it is.
         self.inbox.decided.connect(lambda *_: self._refresh_activity_if_shown())
-        self.workflows.items_made.connect(self._refresh_activity_if_shown)
-        self.tabs.currentChanged.connect(lambda _index: self._refresh_activity_if_shown())
-        self.settings.changed.connect(self.workflows.show_run_defaults)
-        for view in (self.inbox, self.workflows, self.activity, self.settings):
-            view.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.inbox.message.connect(self._say)
+        self.tabs.currentChanged.connect(self._on_tab)
         self.update_counts()
         self._restore()
-        self.settings.setup_needed.connect(self._welcome)
+        # First start (no model chosen, no key): asked off the UI thread, the keychain can be slow.
+        self._setup_job = ThreadJob(db_path, self)
+        self._setup_job.done.connect(self._maybe_welcome)
+        self._setup_job.start(_first_start, db_path.parent)
 
-    def _welcome(self) -> None:
-        """First start: show Settings with the welcome, and look for a local model server."""
-        self.tabs.setCurrentWidget(self.settings)
-        self.settings.welcome.show()
-        self.settings.find_local()
+    # --- tabs, built on first show ---
+
+    @property
+    def workflows(self):
+        return self.view("workflows")
+
+    @property
+    def activity(self):
+        return self.view("activity")
+
+    @property
+    def settings(self):
+        return self.view("settings")
+
+    def view(self, name: str) -> QWidget:
+        if name not in self._views:
+            self._views[name] = self._build(name)
+            self._pages[name].layout().addWidget(self._views[name])
+        return self._views[name]
+
+    def _build(self, name: str) -> QWidget:
+        if name == "workflows":
+            from desktop_app.gui.workflows_view import WorkflowsView
+
+            view = WorkflowsView(self._db_path, self._workflows_dir, self._worker, self)
+            view.items_made.connect(self._inbox_timer.start)
+            view.items_made.connect(self._refresh_activity_if_shown)
+        elif name == "activity":
+            from desktop_app.gui.activity_view import ActivityView
+
+            view = ActivityView(self._db, self._db_path, self)
+        else:
+            from desktop_app.gui.settings_view import SettingsView
+
+            view = SettingsView(self._db_path.parent, self._workflows_dir, self._db_path, self)
+            view.changed.connect(
+                lambda: (
+                    self._views.get("workflows") and self._views["workflows"].show_run_defaults()
+                )
+            )
+        view.message.connect(self._say)
+        return view
+
+    def show_tab(self, name: str) -> QWidget:
+        self.tabs.setCurrentWidget(self._pages[name])
+        return self.view(name)
+
+    def current_tab(self) -> str:
+        return TABS[self.tabs.currentIndex()][0]
+
+    def _on_tab(self, index: int) -> None:
+        name = TABS[index][0]
+        self.view(name)
+        self._refresh_activity_if_shown()
+        focus = getattr(self._views[name], "table", None)
+        if focus is not None:
+            focus.setFocus()
+
+    def _maybe_welcome(self, needed: bool) -> None:
+        self._setup_job.wait()
+        if needed:
+            settings = self.show_tab("settings")
+            settings.welcome.show()
+            settings.find_local()
+
+    # --- refreshing ---
+
+    def _say(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
 
     def _refresh_activity_if_shown(self) -> None:
-        if self.tabs.currentWidget() is self.activity and not self.activity.job.running:
-            self.activity.reload()
+        activity = self._views.get("activity")
+        if activity is not None and self.current_tab() == "activity" and not activity.job.running:
+            activity.reload()
 
     def _refresh_inbox(self) -> None:
         self.inbox.reload_keeping_selection()
@@ -90,6 +169,8 @@ class MainWindow(QMainWindow):
             f"{pending:,} pending · {escalated:,} escalated · {money} spent this month"
         )
 
+    # --- start and close ---
+
     def _restore(self) -> None:
         settings = QSettings()
         geometry = settings.value("window/geometry")
@@ -98,22 +179,27 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1200, 760)
         tab = settings.value("window/tab", 0)
-        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
-        focus = getattr(self.tabs.currentWidget(), "table", None)
-        if focus is not None:
-            focus.setFocus()
+        index = int(tab) if str(tab).isdigit() and int(tab) < len(TABS) else 0
+        self.tabs.setCurrentIndex(index)
+        if index == 0:
+            self.inbox.table.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for timer in self.findChildren(
             QTimer
         ):  # nothing fires once the window (and its database) is gone
             timer.stop()
-        if self.workflows.job.running:
-            self.workflows.job.cancel()
-            self.workflows.job.wait(30)
-        self.activity.job.wait(60)  # an export under way finishes rather than leaving a .part file
-        self.settings.job.wait(30)
-        self.settings.key_job.wait(30)
+        workflows = self._views.get("workflows")
+        if workflows is not None and workflows.job.running:
+            workflows.job.cancel()
+            workflows.job.wait(30)
+        for (
+            view
+        ) in self._views.values():  # an export under way finishes rather than leaving a .part file
+            for job in (getattr(view, "job", None), getattr(view, "key_job", None)):
+                if isinstance(job, ThreadJob):
+                    job.wait(60)
+        self._setup_job.wait(30)
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/tab", self.tabs.currentIndex())

@@ -43,28 +43,18 @@ def _test(db, report, model: str, api_base: str):
     return ("test", test_connection(model, api_base or None))
 
 
-def _keychain_state(db, report, data_dir: Path, provider: str):
-    """Off the UI thread (a keychain can be slow to answer): is a key there, and is this a first start?"""
+def _keychain_state(db, report, provider: str):
+    """Off the UI thread (a keychain can be slow to answer): is a key there for ``provider``?"""
     try:
         available = keys.get_key(provider) is not None
     except KnownError:
         available = False
-    return ("keys", provider, available, needs_setup(data_dir))
-
-
-def needs_setup(data_dir: Path) -> bool:
-    """First start: no model chosen in Settings and no key for the bundled workflows' provider."""
-    try:
-        chosen = settings.load(data_dir)
-    except KnownError:
-        return False
-    return not chosen.model and not chosen.api_base and keys.get_key("openai") is None
+    return ("keys", provider, available)
 
 
 class SettingsView(QWidget):
     message = Signal(str)
     changed = Signal()  # the model or server changed: views showing them refresh
-    setup_needed = Signal()  # first start: no model chosen and no key for the bundled workflows
 
     def __init__(
         self, data_dir: Path, workflows_dir: Path, db_path: Path, parent: QWidget | None = None
@@ -75,7 +65,6 @@ class SettingsView(QWidget):
         self._servers: list = []
         self.job = ThreadJob(db_path, self)
         self.key_job = ThreadJob(db_path, self)
-        self._first_check = True
         self._build()
         self._connect()
         self._load()
@@ -275,15 +264,11 @@ class SettingsView(QWidget):
             return
         self._recheck = False
         self.key_status.setText("Checking the keychain…")
-        self.key_job.start(_keychain_state, self._data_dir, self.provider.currentText())
+        self.key_job.start(_keychain_state, self.provider.currentText())
 
     def _on_keychain(self, result) -> None:
         self.key_job.wait()
-        _, provider, stored, first_start = result
-        if self._first_check:
-            self._first_check = False
-            if first_start:
-                self.setup_needed.emit()
+        _, provider, stored = result
         if getattr(self, "_recheck", False) or provider != self.provider.currentText():
             self._show_key_status()
             return

@@ -56,3 +56,22 @@ def save(data_dir: Path, settings: Settings) -> None:
     tmp = path.with_name(FILENAME + ".tmp")
     tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def needs_setup(data_dir: Path) -> bool:
+    """First start: no model chosen here and no key for the bundled workflows' provider (OpenAI).
+
+    Reads the keychain, which can be slow: call it off the UI thread.
+    """
+    try:
+        chosen = load(data_dir)
+    except KnownError:
+        return False
+    if chosen.model or chosen.api_base:
+        return False
+    from desktop_app.llm import keys
+
+    try:
+        return keys.get_key("openai") is None
+    except KnownError:
+        return True

@@ -13,7 +13,7 @@ from desktop_app.storage.db import connect
 
 
 def show_activity(window):
-    window.tabs.setCurrentWidget(window.activity)
+    window.show_tab("activity")
     return window.activity
 
 

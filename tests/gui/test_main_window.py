@@ -13,7 +13,7 @@ def test_last_view_and_geometry_are_restored(qtbot, window, seeded, workflows_di
     )  # the offscreen screen is 800x600; the width stops at the window's minimum
     saved = (window.width(), window.height())
     assert saved[1] == 480
-    window.tabs.setCurrentWidget(window.activity)
+    window.show_tab("activity")
     window.close()
 
     db = connect(seeded)
@@ -21,7 +21,7 @@ def test_last_view_and_geometry_are_restored(qtbot, window, seeded, workflows_di
     again = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
     qtbot.addWidget(again)
     try:
-        assert again.tabs.currentWidget() is again.activity
+        assert again.current_tab() == "activity"
         # The height proves it (the default is 760); widths are clamped to the 800-pixel offscreen screen.
         assert again.height() == saved[1]
     finally:

@@ -18,7 +18,7 @@ SECRET = "sk-typed-into-the-window-0123456789abcdef"
 
 
 def open_settings(window):
-    window.tabs.setCurrentWidget(window.settings)
+    window.show_tab("settings")
     return window.settings
 
 
@@ -70,7 +70,7 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
 
     # A bundled workflow now runs against it with nothing typed in the run panel.
     llm_server.default = responder(answer_for)
-    window.tabs.setCurrentWidget(window.workflows)
+    window.show_tab("workflows")
     window.workflows.select_workflow("meeting-actions")
     with qtbot.waitSignal(window.workflows.job.finished, timeout=60000):
         window.workflows.run_button.click()
@@ -104,9 +104,7 @@ def first_start(qtbot, seeded, workflows_dir, monkeypatch, refused_url):
     win = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
     qtbot.addWidget(win)
     yield win
-    win.settings.key_job.wait(30)
-    qtbot.wait(50)
-    win.settings.job.wait(30)
+    win.close()
     qtbot.wait(50)
     qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
     worker.close()
@@ -115,7 +113,7 @@ def first_start(qtbot, seeded, workflows_dir, monkeypatch, refused_url):
 
 def test_first_start_without_a_model_opens_the_welcome(qtbot, first_start):
     win = first_start
-    qtbot.waitUntil(lambda: win.tabs.currentWidget() is win.settings, timeout=10000)
+    qtbot.waitUntil(lambda: win.current_tab() == "settings", timeout=10000)
     assert not win.settings.welcome.isHidden()
     qtbot.waitUntil(
         lambda: "No model server answered" in win.settings.model_status.text(), timeout=10000

@@ -51,7 +51,7 @@ def test_a_broken_spec_shows_its_line_after_it_changes_on_disk(qtbot, window, wo
 def test_run_now_on_the_samples_fills_the_inbox(qtbot, window, seeded, llm_server):
     llm_server.default = responder(answer_for)
     view = window.workflows
-    window.tabs.setCurrentWidget(view)
+    window.show_tab("workflows")
     view.select_workflow("meeting-actions")
     view.api_base_edit.setText(llm_server.url)
     before = window.inbox.model.rowCount()
@@ -92,7 +92,7 @@ def test_cancel_stops_a_run_and_keeps_what_was_made(
             f"Mia will send order {n} by Monday.", encoding="utf-8"
         )
     view = window.workflows
-    window.tabs.setCurrentWidget(view)
+    window.show_tab("workflows")
     view.select_workflow("meeting-actions")
     view.api_base_edit.setText(llm_server.url)
     view.source.setCurrentIndex(1)
