@@ -114,13 +114,15 @@ class MainWindow(QMainWindow):
             from desktop_app.gui.settings_view import SettingsView
 
             view = SettingsView(self._db_path.parent, self._workflows_dir, self._db_path, self)
-            view.changed.connect(
-                lambda: (
-                    self._views.get("workflows") and self._views["workflows"].show_run_defaults()
-                )
-            )
+            view.changed.connect(self._settings_changed)
         view.message.connect(self._say)
         return view
+
+    def _settings_changed(self) -> None:
+        """A new model or server: the Workflows tab shows what runs will use."""
+        workflows = self._views.get("workflows")
+        if workflows is not None:
+            workflows.reload()
 
     def show_tab(self, name: str) -> QWidget:
         self.tabs.setCurrentWidget(self._pages[name])

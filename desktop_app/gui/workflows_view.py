@@ -179,6 +179,7 @@ class WorkflowsView(QWidget):
         selected = self.selected_name()
         self._rows, self._specs = rows, specs
         self.model.setRowCount(0)
+        chosen = self._defaults().model  # Settings' model replaces every spec's own
         for row in rows:
             complete = (
                 "yes" if row["complete"] else ("invalid" if not row["valid"] else "missing parts")
@@ -187,7 +188,7 @@ class WorkflowsView(QWidget):
             cells = (
                 row["name"],
                 complete,
-                row["model"] or "",
+                f"{chosen} (Settings)" if chosen else row["model"] or "",
                 row["schedule"] or "on demand",
                 f"{last['state']} {last['started_at'][5:16].replace('T', ' ')}"
                 if last

@@ -66,7 +66,10 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
     view.use_local_button.click()
     saved = json.loads((seeded.parent / "settings.json").read_text())
     assert saved == {"model": "openai/test-model", "api_base": llm_server.url}
-    assert window.workflows.api_base_edit.placeholderText() == llm_server.url
+    qtbot.waitUntil(
+        lambda: window.workflows.api_base_edit.placeholderText() == llm_server.url, timeout=5000
+    )
+    assert window.workflows.proxy.index(0, 2).data() == "openai/test-model (Settings)"
 
     # A bundled workflow now runs against it with nothing typed in the run panel.
     llm_server.default = responder(answer_for)
