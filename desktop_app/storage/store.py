@@ -248,12 +248,11 @@ def insert_item(db: sqlite_utils.Database, **row: Any) -> int:
 
 
 def get_item(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
-    cur = db.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", [item_id])
-    row = cur.fetchone()
-    if row is None:
+    item = next(
+        _items(db.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", [item_id])), None
+    )
+    if item is None:
         raise NotFoundError(f"no item {item_id}")
-    item = dict(zip([c[0] for c in cur.description], row))
-    item["checks"] = json.loads(item.pop("checks_json") or "[]")
     return item
 
 
@@ -284,44 +283,37 @@ def iter_items(
     one sort over every matching row, so a large inbox answers at once.
     """
     columns = ITEM_COLUMNS if full else SUMMARY_COLUMNS
-    groups = [list(statuses)]
-    if ItemState.ESCALATED.value in statuses and len(statuses) > 1:
-        groups = [
-            [ItemState.ESCALATED.value],
-            [s for s in statuses if s != ItemState.ESCALATED.value],
-        ]
+    query = ItemQuery(statuses=tuple(statuses), workflow=workflow)
     remaining = limit
-    for group in groups:
-        where = [f"status IN ({', '.join('?' * len(group))})"]
-        args: list[Any] = list(group)
-        if workflow:
-            where.append("workflow = ?")
-            args.append(workflow)
-        sql = f"SELECT {columns} FROM items WHERE {' AND '.join(where)} ORDER BY id DESC"
+    for group in query.groups():
+        if remaining is not None and remaining <= 0:
+            return
+        where, args = _item_where(query, group)
+        sql = f"SELECT {columns} FROM items WHERE {where} ORDER BY id DESC"
         if remaining is not None:
-            if remaining <= 0:
-                return
             sql += f" LIMIT {int(remaining)}"
-        cur = db.execute(sql, args)
-        names = [c[0] if not c[0].startswith("substr") else "output" for c in cur.description]
-        for row in cur:
-            item = dict(zip(names, row))
-            if "checks_json" in item:
-                item["checks"] = json.loads(item.pop("checks_json") or "[]")
+        for item in _items(db.execute(sql, args)):
             if remaining is not None:
                 remaining -= 1
             yield item
 
 
+def _items(cursor) -> Iterator[dict[str, Any]]:
+    """Rows of ITEM_COLUMNS or SUMMARY_COLUMNS as dicts (``checks`` parsed, ``output`` named)."""
+    names = [c[0] if not c[0].startswith("substr") else "output" for c in cursor.description]
+    for row in cursor:
+        item = dict(zip(names, row))
+        if "checks_json" in item:
+            item["checks"] = json.loads(item.pop("checks_json") or "[]")
+        yield item
+
+
 def count_items(
     db: sqlite_utils.Database, *, statuses: Sequence[str], workflow: str | None = None
 ) -> int:
-    sql = f"SELECT count(*) FROM items WHERE status IN ({', '.join('?' * len(statuses))})"
-    args: list[Any] = list(statuses)
-    if workflow:
-        sql += " AND workflow = ?"
-        args.append(workflow)
-    return db.execute(sql, args).fetchone()[0]
+    query = ItemQuery(statuses=tuple(statuses), workflow=workflow)
+    where, args = _item_where(query, query.statuses)
+    return db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0]
 
 
 def public_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -374,7 +366,16 @@ def item_ids_page(
     db: sqlite_utils.Database, query: ItemQuery, group: int, before_id: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` ids of ``query``'s group ``group`` older than ``before_id`` (keyset paging)."""
-    statuses = query.groups()[group]
+    where, args = _item_where(query, query.groups()[group])
+    if before_id is not None:
+        where += " AND id < ?"
+        args.append(before_id)
+    sql = f"SELECT id FROM items WHERE {where} ORDER BY id DESC LIMIT {int(limit)}"
+    return [r[0] for r in db.execute(sql, args)]
+
+
+def _item_where(query: ItemQuery, statuses: Sequence[str]) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its arguments) for ``query`` limited to ``statuses``."""
     where = [f"status IN ({', '.join('?' * len(statuses))})"]
     args: list[Any] = list(statuses)
     if query.workflow:
@@ -383,11 +384,7 @@ def item_ids_page(
     if query.search.strip():
         where.append("(input_name LIKE ? OR output LIKE ? OR input_text LIKE ? OR reason LIKE ?)")
         args.extend([f"%{query.search.strip()}%"] * 4)
-    if before_id is not None:
-        where.append("id < ?")
-        args.append(before_id)
-    sql = f"SELECT id FROM items WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT {int(limit)}"
-    return [r[0] for r in db.execute(sql, args)]
+    return " AND ".join(where), args
 
 
 def item_summaries(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -397,8 +394,7 @@ def item_summaries(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, d
     cur = db.execute(
         f"SELECT {SUMMARY_COLUMNS} FROM items WHERE id IN ({', '.join('?' * len(ids))})", list(ids)
     )
-    names = [c[0] if not c[0].startswith("substr") else "output" for c in cur.description]
-    return {row[0]: dict(zip(names, row)) for row in cur}
+    return {item["id"]: item for item in _items(cur)}
 
 
 def workflow_names(db: sqlite_utils.Database) -> list[str]:
