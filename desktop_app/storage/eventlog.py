@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 import sqlite_utils
@@ -192,12 +192,22 @@ def iter_events(
     item_id: int | None = None,
 ) -> Iterator[Event]:
     """Events in order, streamed from a cursor. ``since``/``until`` are ISO dates or times (UTC)."""
-    where, args = _filters(since=since, until=until, workflow=workflow, kind=kind, item_id=item_id)
-    sql = "SELECT seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    for row in db.execute(sql + " ORDER BY seq", args):
+    for row in events_cursor(
+        db, since=since, until=until, workflow=workflow, kind=kind, item_id=item_id
+    ):
         yield Event(*row)
+
+
+COLUMNS = ("seq", "ts", "kind", "workflow", "run_id", "item_id", "detail", "prev_hash", "hash")
+
+
+def events_cursor(db: sqlite_utils.Database, **filters: Any):
+    """A cursor over every column of the matching events, oldest first (for streaming readers)."""
+    where, args = _filters(**filters)
+    sql = f"SELECT {', '.join(COLUMNS)} FROM events" + (
+        " WHERE " + " AND ".join(where) if where else ""
+    )
+    return db.conn.execute(sql + " ORDER BY seq", args)
 
 
 def _filters(**given: Any) -> tuple[list[str], list[Any]]:
@@ -213,6 +223,10 @@ def _filters(**given: Any) -> tuple[list[str], list[Any]]:
         if given.get(column) is not None:
             where.append(f"{column} = ?")
             args.append(given[column])
+    text = (given.get("text") or "").strip()
+    if text:
+        where.append("detail LIKE ?")
+        args.append(f"%{text}%")
     return where, args
 
 
@@ -221,10 +235,7 @@ def verify(db: sqlite_utils.Database, *, anchor: LogHead | None = None) -> Verif
     expected_seq, last_hash = 1, GENESIS
     checked = 0
     anchor_hash_seen: str | None = None
-    cursor = db.conn.execute(
-        "SELECT seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash FROM events ORDER BY seq"
-    )
-    for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, stored in cursor:
+    for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, stored in events_cursor(db):
         if seq != expected_seq:
             gap = (
                 f"event {expected_seq}"
@@ -301,12 +312,7 @@ def event_seqs_page(
     db: sqlite_utils.Database, query: EventQuery, before_seq: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` event numbers matching ``query``, newest first, older than ``before_seq``."""
-    where, args = _filters(
-        since=query.since, until=query.until, workflow=query.workflow, kind=query.kind
-    )
-    if query.text.strip():
-        where.append("detail LIKE ?")
-        args.append(f"%{query.text.strip()}%")
+    where, args = _filters(**asdict(query))
     if before_seq is not None:
         where.append("seq < ?")
         args.append(before_seq)
@@ -330,11 +336,6 @@ def kinds(db: sqlite_utils.Database) -> list[str]:
 
 
 def count_events(db: sqlite_utils.Database, query: EventQuery) -> int:
-    where, args = _filters(
-        since=query.since, until=query.until, workflow=query.workflow, kind=query.kind
-    )
-    if query.text.strip():
-        where.append("detail LIKE ?")
-        args.append(f"%{query.text.strip()}%")
+    where, args = _filters(**asdict(query))
     sql = "SELECT count(*) FROM events" + (" WHERE " + " AND ".join(where) if where else "")
     return db.execute(sql, args).fetchone()[0]

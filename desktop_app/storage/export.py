@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,9 +23,9 @@ import sqlite_utils
 
 from desktop_app.core.errors import KnownError
 from desktop_app.storage.db import utcnow
-from desktop_app.storage.eventlog import LogHead, _filters, head
+from desktop_app.storage.eventlog import COLUMNS, LogHead, events_cursor, head
 
-FIELDS = ("seq", "ts", "kind", "workflow", "run_id", "item_id", "detail", "prev_hash", "hash")
+FIELDS = COLUMNS
 HEAD_KIND = "log.head"
 FORMATS = ("csv", "jsonl", "html")
 
@@ -34,15 +34,6 @@ FORMATS = ("csv", "jsonl", "html")
 class ExportResult:
     count: int
     head: LogHead
-
-
-def _rows(db: sqlite_utils.Database, since, until, workflow) -> Iterator[tuple]:
-    where, args = _filters(since=since, until=until, workflow=workflow)
-    sql = f"SELECT {', '.join(FIELDS)} FROM events"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    # A cursor of its own: rows are written as they are read, memory stays flat.
-    return db.conn.execute(sql + " ORDER BY seq", args)
 
 
 def _head_detail(log_head: LogHead, filters: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +61,9 @@ def export(
     if fmt not in FORMATS:
         raise KnownError(f"unknown export format '{fmt}' (use csv, jsonl or html)")
     log_head = head(db)  # read first: events appended during the export are not claimed by it
-    rows = _rows(db, since, until, workflow)
+    rows = events_cursor(
+        db, since=since, until=until, workflow=workflow
+    )  # streamed: memory stays flat
     filters = {"since": since, "until": until, "workflow": workflow}
     writer = {"csv": _write_csv, "jsonl": _write_jsonl, "html": _write_html}[fmt]
     count = writer(_reporting(rows, progress), out, _head_detail(log_head, filters), log_head)
