@@ -385,7 +385,7 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import catalogue
 
-    rows = catalogue.overview_all(ctx.db, ctx.workflows_dir)
+    rows, _specs = catalogue.survey(ctx.db, ctx.workflows_dir)
     if args.json:
         out(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -46,11 +46,7 @@ def _load(db, workflows_dir: Path) -> tuple[list[dict], dict]:
     """On the writer thread: every workflow's overview and its loaded spec (None when invalid)."""
     from desktop_app.services import catalogue
 
-    entries = catalogue.scan(workflows_dir)
-    for entry in entries:
-        if entry.spec is not None:
-            catalogue.sync_version(db, entry.spec)
-    return [catalogue.overview(db, e) for e in entries], {e.name: e.spec for e in entries}
+    return catalogue.survey(db, workflows_dir)
 
 
 class WorkflowsView(QWidget):

@@ -125,10 +125,15 @@ def overview(db: sqlite_utils.Database, entry: Entry) -> dict:
     }
 
 
-def overview_all(db: sqlite_utils.Database, workflows_dir: Path) -> list[dict]:
-    """Every workflow's overview, recording new spec versions on the way (``signoff workflows``)."""
+def survey(
+    db: sqlite_utils.Database, workflows_dir: Path
+) -> tuple[list[dict], dict[str, Spec | None]]:
+    """Every workflow's overview and its loaded spec (None when invalid), recording new versions.
+
+    What ``signoff workflows`` prints and the Workflows tab shows.
+    """
     entries = scan(workflows_dir)
     for entry in entries:
         if entry.spec is not None:
             sync_version(db, entry.spec)
-    return [overview(db, e) for e in entries]
+    return [overview(db, e) for e in entries], {e.name: e.spec for e in entries}
