@@ -10,6 +10,7 @@ unique ``items.run_input_id`` makes a duplicate item impossible.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -482,8 +483,6 @@ def _settle(outcome: Outcome) -> Outcome:
 
 
 def _checks_json(checks) -> str:
-    import json
-
     return json.dumps(
         [{"name": c.name, "passed": c.passed, "message": c.message} for c in checks],
         ensure_ascii=False,
