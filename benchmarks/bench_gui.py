@@ -110,10 +110,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.tasks import DbWorker
-from desktop_app.storage.db import connect
+from desktop_app.storage.db import connect_plain
 data = Path(sys.argv[1])
 app = QApplication([]); app.setOrganizationName("Signoff"); app.setApplicationName("Signoff")
-db = connect(data / "signoff.db"); worker = DbWorker(data / "signoff.db")
+db = connect_plain(data / "signoff.db"); worker = DbWorker(data / "signoff.db")
 w = MainWindow(db, worker, db_path=data / "signoff.db", workflows_dir=data / "workflows"); w.show()
 QTimer.singleShot(0, lambda: (print(time.perf_counter() - t0), app.quit())); app.exec()
 w.close(); worker.close()
@@ -227,7 +227,8 @@ class ServerProcess:
         self.proc.stdout.close()
 
 
-def stall_during_runs(data: Path, runs: int, items: int, *, warm: bool = False) -> None:
+def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process") -> None:
+    """mode: process (the window's way: calls in the model worker), thread-cold, thread-warm."""
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -240,7 +241,7 @@ def stall_during_runs(data: Path, runs: int, items: int, *, warm: bool = False) 
     from tests.helpers.specs import write_spec
 
     app = QApplication.instance() or QApplication([])
-    if warm:  # as after the first run of a session: litellm already imported
+    if mode == "thread-warm":  # as after a first in-process run: litellm already imported
         from desktop_app.llm.gateway import warm_up
 
         warm_up()
@@ -268,7 +269,8 @@ def stall_during_runs(data: Path, runs: int, items: int, *, warm: bool = False) 
 
         heartbeat = QTimer(interval=10)
         heartbeat.timeout.connect(beat)
-        jobs = [RunJob(db_path) for _ in range(runs)]
+        gateway = window.gateway if mode == "process" else None
+        jobs = [RunJob(db_path, gateway=gateway) for _ in range(runs)]
         done = []
         for job in jobs:
             job.finished.connect(lambda s: done.append(s))
@@ -298,9 +300,11 @@ def stall_during_runs(data: Path, runs: int, items: int, *, warm: bool = False) 
         f" median {beats[len(beats) // 2]:.0f} ms"
     )
     print(
-        "  litellm imported beforehand"
-        if warm
-        else "  litellm imported by the run threads meanwhile (a first run)"
+        {
+            "process": "  model calls in the worker process, started by this run (as in the window)",
+            "thread-cold": "  model calls on threads of this process, litellm imported meanwhile",
+            "thread-warm": "  model calls on threads of this process, litellm imported beforehand",
+        }[mode]
     )
     db.conn.close()
 
@@ -332,9 +336,9 @@ def main() -> None:
             )
             big_inbox(data / "signoff.db")
         if args.only in (None, "stall"):
-            for warm in (False, True):
+            for mode in ("process", "thread-cold", "thread-warm"):
                 print(f"UI thread during {args.runs} concurrent runs:")
-                stall_during_runs(tmp / f"stall-{warm}", args.runs, args.items, warm=warm)
+                stall_during_runs(tmp / f"stall-{mode}", args.runs, args.items, mode=mode)
 
 
 if __name__ == "__main__":

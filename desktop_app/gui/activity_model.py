@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from desktop_app.gui.lazy_model import LazyTableModel
 from desktop_app.storage import eventlog
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 NOTEWORTHY = {
     "item.escalated",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -32,6 +32,9 @@ from desktop_app.gui.activity_model import ActivityModel
 from desktop_app.gui.tasks import ThreadJob
 from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.storage import eventlog, store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ANY_DATE = QDate(2000, 1, 1)
 EXPORT_FILTERS = {

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from desktop_app.gui.lazy_model import LazyTableModel
 from desktop_app.storage import store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ESCALATED_BRUSH = QBrush(QColor("#b3261e"))
 DECIDED_BRUSH = QBrush(QColor("#6b7380"))

@@ -9,9 +9,8 @@ Model text is only ever shown as plain text.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -32,6 +31,9 @@ from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.services import decisions
 from desktop_app.storage import store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 STATUS_FILTERS = (
     ("Awaiting decision", ("pending", "escalated")),

@@ -8,8 +8,8 @@ geometry and the last tab are restored on the next start (QSettings).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
@@ -18,6 +18,9 @@ from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker, ThreadJob
 from desktop_app.storage import store
 from desktop_app.storage.store import month_start
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 TABS = (
     ("inbox", "Inbox"),
@@ -50,6 +53,7 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(icon)
         self._db, self._worker = db, worker
         self._db_path, self._workflows_dir = db_path, workflows_dir
+        self._gateway = None
         self.inbox = InboxView(db, worker, self)
         self._views: dict[str, QWidget] = {"inbox": self.inbox}
         self._pages: dict[str, QWidget] = {}
@@ -74,10 +78,22 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab)
         self.update_counts()
         self._restore()
-        # First start (no model chosen, no key): asked off the UI thread, the keychain can be slow.
+        # First start (no model chosen, no key): asked off the UI thread, the keychain can be
+        # slow, and once the window is painted (importing keyring competes with the start).
         self._setup_job = ThreadJob(db_path, self)
         self._setup_job.done.connect(self._maybe_welcome)
-        self._setup_job.start(_first_start, db_path.parent)
+        self._setup_timer = QTimer(self, singleShot=True, interval=300)
+        self._setup_timer.timeout.connect(lambda: self._setup_job.start(_first_start, db_path.parent))
+        self._setup_timer.start()
+
+    @property
+    def gateway(self):
+        """Model calls happen in a child process that exits when idle (made on first use)."""
+        if self._gateway is None:
+            from desktop_app.llm.process_gateway import ProcessGateway
+
+            self._gateway = ProcessGateway()
+        return self._gateway
 
     # --- tabs, built on first show ---
 
@@ -103,7 +119,9 @@ class MainWindow(QMainWindow):
         if name == "workflows":
             from desktop_app.gui.workflows_view import WorkflowsView
 
-            view = WorkflowsView(self._db_path, self._workflows_dir, self._worker, self)
+            view = WorkflowsView(
+                self._db_path, self._workflows_dir, self._worker, self, gateway=self.gateway
+            )
             view.items_made.connect(self._inbox_timer.start)
             view.items_made.connect(self._refresh_activity_if_shown)
         elif name == "activity":
@@ -113,7 +131,9 @@ class MainWindow(QMainWindow):
         else:
             from desktop_app.gui.settings_view import SettingsView
 
-            view = SettingsView(self._db_path.parent, self._workflows_dir, self._db_path, self)
+            view = SettingsView(
+                self._db_path.parent, self._workflows_dir, self._db_path, self, gateway=self.gateway
+            )
             view.changed.connect(self._settings_changed)
         view.message.connect(self._say)
         return view
@@ -202,6 +222,8 @@ class MainWindow(QMainWindow):
                 if isinstance(job, ThreadJob):
                     job.wait(60)
         self._setup_job.wait(30)
+        if self._gateway is not None:
+            self._gateway.close()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/tab", self.tabs.currentIndex())

@@ -22,9 +22,11 @@ class RunJob(QObject):
     finished = Signal(object)  # RunSummary
     failed = Signal(str)  # one line for the person
 
-    def __init__(self, db_path: Path, parent: QObject | None = None):
+    def __init__(self, db_path: Path, parent: QObject | None = None, *, gateway=None):
+        """``gateway`` makes the model calls (the window passes its ``ProcessGateway``)."""
         super().__init__(parent)
         self._db_path = db_path
+        self._gateway = gateway
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -56,7 +58,11 @@ class RunJob(QObject):
         db = connect(self._db_path)
         try:
             runner = Runner(
-                db, on_item=self.item_made.emit, on_progress=self.progress.emit, cancel=self._cancel
+                db,
+                self._gateway,
+                on_item=self.item_made.emit,
+                on_progress=self.progress.emit,
+                cancel=self._cancel,
             )
             summary = runner.run(
                 spec, inputs, RunOptions(model=model or None, api_base=api_base or None)

@@ -37,10 +37,10 @@ def _probe(db, report):
     return ("probe", probe())
 
 
-def _test(db, report, model: str, api_base: str):
+def _test(db, report, model: str, api_base: str, gateway):
     from desktop_app.services.connection import test_connection
 
-    return ("test", test_connection(model, api_base or None))
+    return ("test", test_connection(model, api_base or None, gateway))
 
 
 def _keychain_state(db, report, provider: str):
@@ -57,9 +57,16 @@ class SettingsView(QWidget):
     changed = Signal()  # the model or server changed: views showing them refresh
 
     def __init__(
-        self, data_dir: Path, workflows_dir: Path, db_path: Path, parent: QWidget | None = None
+        self,
+        data_dir: Path,
+        workflows_dir: Path,
+        db_path: Path,
+        parent: QWidget | None = None,
+        *,
+        gateway=None,
     ):
         super().__init__(parent)
+        self.gateway = gateway
         self._data_dir = data_dir
         self._workflows_dir = workflows_dir
         self._servers: list = []
@@ -210,7 +217,7 @@ class SettingsView(QWidget):
             )
             return
         self.model_status.setText(f"Asking {model} for a one-word answer…")
-        self.job.start(_test, model, self.api_base_edit.text().strip())
+        self.job.start(_test, model, self.api_base_edit.text().strip(), self.gateway)
 
     def find_local(self) -> None:
         if self.job.running:

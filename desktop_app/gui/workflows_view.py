@@ -54,7 +54,13 @@ class WorkflowsView(QWidget):
     message = Signal(str)
 
     def __init__(
-        self, db_path: Path, workflows_dir: Path, worker: DbWorker, parent: QWidget | None = None
+        self,
+        db_path: Path,
+        workflows_dir: Path,
+        worker: DbWorker,
+        parent: QWidget | None = None,
+        *,
+        gateway=None,
     ):
         super().__init__(parent)
         self._db_path = db_path
@@ -63,7 +69,8 @@ class WorkflowsView(QWidget):
         self._rows: list[dict] = []
         self._specs: dict = {}
         self._chosen_path: Path | None = None
-        self.job = RunJob(db_path, self)
+        self.gateway = gateway
+        self.job = RunJob(db_path, self, gateway=gateway)
         self._build()
         self._connect()
         self.reload()

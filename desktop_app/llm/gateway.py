@@ -27,6 +27,7 @@ import math
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -311,7 +312,10 @@ class Gateway:
         backoff_base_s: float | None = None,
         local_only: bool | None = None,
         max_wait_s: float = MAX_WAIT_S,
+        key_lookup: Callable[[str], str | None] | None = None,
     ):
+        """``key_lookup(provider)`` replaces the keychain/environment lookup (the model
+        worker process gets the keys its parent read)."""
         if backoff_base_s is None:
             backoff_base_s = _env_float("SIGNOFF_BACKOFF_BASE_S", 1.0)
         if local_only is None:
@@ -319,6 +323,7 @@ class Gateway:
         self.backoff_base_s = max(0.0, backoff_base_s)
         self.local_only = local_only
         self.max_wait_s = max_wait_s
+        self._key_lookup = key_lookup or (lambda p: keys.get_key(p, max_age_s=KEY_CACHE_S))
 
     # public
 
@@ -445,8 +450,8 @@ class Gateway:
         )
         return attempt, None
 
-    @staticmethod
     def _kwargs(
+        self,
         spec: ModelSpec,
         name: str,
         provider: str,
@@ -470,7 +475,7 @@ class Gateway:
             kwargs["custom_llm_provider"] = provider
         if base:
             kwargs["api_base"] = base
-        key = keys.get_key(provider, max_age_s=KEY_CACHE_S)
+        key = self._key_lookup(provider)
         if key:
             kwargs["api_key"] = key
         elif base:

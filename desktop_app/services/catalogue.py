@@ -5,8 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import NotFoundError, SpecError, SpecProblem
 from desktop_app.core.spec_loader import check_spec, discover
@@ -14,6 +13,9 @@ from desktop_app.core.spec_model import Spec
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
 from desktop_app.storage.store import month_start
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SPEC_DIFF_LIMIT = 20_000  # characters of spec diff kept in a spec.changed event
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import difflib
 import getpass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import KnownError
 from desktop_app.core.states import ItemState, check_item_transition, check_undo
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction, utcnow
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def default_decider() -> str:

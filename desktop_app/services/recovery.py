@@ -12,12 +12,14 @@ import os
 import socket
 import sys
 from datetime import datetime, timezone
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from desktop_app.core.states import RunState
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def _process_start(pid: int) -> float | None:

@@ -17,8 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import KnownError, ModelCallError
 from desktop_app.core.inputdoc import InputDoc
@@ -40,6 +39,9 @@ from desktop_app.core.verdict import (
 from desktop_app.services import catalogue
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class IncompleteSpecError(KnownError):

@@ -25,12 +25,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop_app.core.redact import redact
 from desktop_app.storage.db import transaction, utcnow
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 GENESIS = "0" * 64
 _SEP = "\x1f"

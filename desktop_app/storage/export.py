@@ -17,13 +17,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop_app.core.errors import KnownError
 from desktop_app.storage.db import utcnow
 from desktop_app.storage.eventlog import COLUMNS, LogHead, events_cursor, head
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 FIELDS = COLUMNS
 HEAD_KIND = "log.head"

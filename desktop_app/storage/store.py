@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import NotFoundError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.states import ItemState, RunState, check_run_transition
 from desktop_app.storage.db import utcnow
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ITEM_COLUMNS = (
     "id, workflow, run_id, run_input_id, status, input_name, input_text, output, original_output, "
@@ -31,6 +31,12 @@ SUMMARY_COLUMNS = (
     "id, workflow, run_id, status, input_name, substr(output, 1, 200), reason, reject_reason, "
     "model, cost_usd, created_at, decided_at, decided_by"
 )
+
+
+def _hostname() -> str:
+    import socket  # only when a run is recorded: ~5 ms off the window's start
+
+    return socket.gethostname()
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ def create_run(
             api_base or None,
             utcnow(),
             os.getpid(),
-            socket.gethostname(),
+            _hostname(),
             len(inputs),
         ],
     )
@@ -135,7 +141,7 @@ def set_run_state(
     if new is RunState.RUNNING:  # resumed by this process
         db.execute(
             "UPDATE runs SET state = ?, pid = ?, host = ?, finished_at = NULL WHERE id = ?",
-            [new.value, os.getpid(), socket.gethostname(), run_id],
+            [new.value, os.getpid(), _hostname(), run_id],
         )
         return
     finished = utcnow()

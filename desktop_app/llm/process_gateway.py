@@ -1,0 +1,258 @@
+"""A gateway that makes its model calls in a child process (``desktop_app.llm.worker``).
+
+Same ``complete`` as ``Gateway``, so the runner does not know the difference. The
+window uses it: litellm is never imported into the window's process, the UI thread
+keeps the GIL to itself during runs, and after ``idle_s`` without a call the child is
+told to exit, which gives its memory back. The next call starts a new one.
+
+Keys are read here (the keychain belongs to this process; tests put an in-memory one
+in it) and sent to the child with each request.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core.errors import KnownError, ModelCallError
+from desktop_app.core.spec_model import ModelSpec
+from desktop_app.llm import keys
+from desktop_app.llm.gateway import KEY_CACHE_S, Attempt, CallResult
+
+IDLE_S = 120.0
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from desktop_app.llm.worker import main; main()"
+)
+
+
+class ProcessGateway:
+    """Thread-safe: many runner threads may call ``complete`` at once."""
+
+    def __init__(
+        self,
+        *,
+        idle_s: float = IDLE_S,
+        backoff_base_s: float | None = None,
+        local_only: bool | None = None,
+    ):
+        self.idle_s = idle_s
+        self._options = {"backoff_base_s": backoff_base_s, "local_only": local_only}
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._threads: list[threading.Thread] = []
+        self._pending: dict[int, tuple[subprocess.Popen, Future]] = {}
+        self._next_id = 0
+        self._idle_timer: threading.Timer | None = None
+        self._stderr: collections.deque[str] = collections.deque(maxlen=20)
+        self.started = 0  # how many child processes were started (for tests and benchmarks)
+
+    # --- the gateway interface ---
+
+    def complete(
+        self,
+        model_spec: ModelSpec,
+        messages: list[dict],
+        *,
+        model: str | None = None,
+        api_base: str | None = None,
+    ) -> CallResult:
+        chain = [model or model_spec.name, *model_spec.fallbacks]
+        request = {
+            "op": "complete",
+            "model_spec": asdict(model_spec),
+            "messages": messages,
+            "model": model,
+            "api_base": api_base,
+            "keys": _keys_for(chain),
+            "options": self._options,
+        }
+        answer = self._ask(request)
+        if answer["ok"]:
+            data = answer["result"]
+            attempts = [Attempt(**a) for a in data.pop("attempts")]
+            return CallResult(**data, attempts=attempts)
+        raise _error(answer["error"])
+
+    def count_tokens(self, model: str, messages: list[dict]) -> int:
+        answer = self._ask({"op": "count_tokens", "model": model, "messages": messages})
+        if not answer["ok"]:
+            raise _error(answer["error"])
+        return int(answer["result"])
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        with self._lock:
+            return self._proc.pid if self._proc is not None else None
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Let the child finish the calls it has, then exit; stop our threads."""
+        with self._lock:
+            timer = self._cancel_idle_timer()
+            proc, threads = self._proc, self._threads
+            self._proc, self._threads = None, []
+        if timer is not None:
+            timer.join()
+        _stop(proc, threads, timeout)
+
+    # --- the pipe ---
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        future: Future = Future()
+        with self._lock:
+            self._cancel_idle_timer()
+            proc = self._ensure_started()
+            self._next_id += 1
+            request_id = self._next_id
+            self._pending[request_id] = (proc, future)
+            try:
+                proc.stdin.write(json.dumps({"id": request_id, **request}) + "\n")
+                proc.stdin.flush()
+            except (OSError, ValueError):
+                self._pending.pop(request_id, None)
+                raise ModelCallError(self._died_message(proc), kind="connection") from None
+        return future.result()
+
+    def _ensure_started(self) -> subprocess.Popen:
+        if self._proc is not None and self._proc.poll() is None:
+            return self._proc
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, _PACKAGE_ROOT],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+            )
+        except OSError as exc:
+            raise KnownError(f"the model worker could not be started: {exc}") from None
+        self.started += 1
+        self._stderr.clear()
+        reader = threading.Thread(
+            target=self._read, args=(proc,), name="signoff-model-worker", daemon=True
+        )
+        drain = threading.Thread(
+            target=self._drain, args=(proc,), name="signoff-model-worker-stderr", daemon=True
+        )
+        self._proc, self._threads = proc, [reader, drain]
+        reader.start()
+        drain.start()
+        return proc
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                continue
+            with self._lock:
+                _, future = self._pending.pop(answer.get("id"), (None, None))
+                if not self._pending and self._proc is proc:
+                    self._start_idle_timer()
+            if future is not None:
+                future.set_result(answer)
+        proc.wait()
+        with self._lock:  # the child is gone: nobody will answer what is still waiting
+            lost = [i for i, (owner, _) in self._pending.items() if owner is proc]
+            orphans = [self._pending.pop(i)[1] for i in lost]
+            for stream in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    stream.close()
+        message = self._died_message(proc)
+        for future in orphans:
+            future.set_result(
+                {"ok": False, "error": {"message": message, "kind": "connection", "status": None,
+                                        "attempts": []}}
+            )  # fmt: skip
+
+    def _drain(self, proc: subprocess.Popen) -> None:
+        for line in proc.stderr:
+            if line.strip():
+                self._stderr.append(line.rstrip())
+        proc.stderr.close()
+
+    def _died_message(self, proc: subprocess.Popen) -> str:
+        code = proc.poll()
+        last = self._stderr[-1] if self._stderr else ""
+        text = "The model worker stopped unexpectedly"
+        if code is not None:
+            text += f" (exit code {code})"
+        return text + (f": {last}" if last else ".")
+
+    # --- idle exit ---
+
+    def _start_idle_timer(self) -> None:
+        self._cancel_idle_timer()
+        timer = threading.Timer(self.idle_s, self._close_if_idle)
+        timer.name = "signoff-model-worker-idle"
+        timer.daemon = True
+        self._idle_timer = timer
+        timer.start()
+
+    def _cancel_idle_timer(self) -> threading.Timer | None:
+        timer, self._idle_timer = self._idle_timer, None
+        if timer is not None:
+            timer.cancel()
+        return timer
+
+    def _close_if_idle(self) -> None:
+        with self._lock:
+            if self._pending or self._proc is None or self._idle_timer is None:
+                return
+            self._idle_timer = None
+            proc, threads = self._proc, self._threads
+            self._proc, self._threads = None, []
+        _stop(proc, threads, 10.0)
+
+
+def _stop(proc: subprocess.Popen | None, threads: list[threading.Thread], timeout: float) -> None:
+    if proc is None:
+        return
+    with contextlib.suppress(OSError):  # end of requests: the child answers them, then exits
+        proc.stdin.close()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for thread in threads:
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def _keys_for(models: list[str]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name in models:
+        try:
+            provider, _ = keys.split_model(name)
+            if provider not in found:
+                found[provider] = keys.get_key(provider, max_age_s=KEY_CACHE_S)
+        except KnownError:  # a provider name the keychain cannot hold: the worker will say so
+            continue
+    return found
+
+
+def _error(data: dict[str, Any]) -> ModelCallError:
+    error = ModelCallError(
+        data["message"], kind=data.get("kind") or "error", status=data.get("status")
+    )
+    error.attempts = [Attempt(**a) for a in data.get("attempts") or []]  # type: ignore[attr-defined]
+    return error

@@ -1,0 +1,115 @@
+"""The model worker: a child process that makes the window's model calls.
+
+Why a process: litellm costs ~200 MB and seconds to import, and parsing its answers holds
+the GIL, which stalls the UI thread of the process that makes the calls. In a child, the
+window stays responsive, and the memory is given back when the child exits after being
+idle (``ProcessGateway`` closes its stdin).
+
+Protocol: one JSON object per line. Requests on stdin::
+
+    {"id": 7, "op": "complete", "model_spec": {...}, "messages": [...], "model": null,
+     "api_base": null, "keys": {"openai": "sk-..."}, "options": {"backoff_base_s": 1.0}}
+    {"id": 8, "op": "count_tokens", "model": "openai/gpt-4o-mini", "messages": [...]}
+
+Answers on the original stdout (anything else printed is sent to stderr)::
+
+    {"id": 7, "ok": true, "result": {...CallResult...}}
+    {"id": 7, "ok": false, "error": {"message": "...", "kind": "...", "status": null,
+                                     "attempts": [...]}}
+
+Keys come from the parent, which reads the keychain; they live only in this process's
+memory and in the pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Any
+
+from desktop_app.core.errors import ModelCallError
+from desktop_app.core.spec_model import ModelSpec
+
+MAX_THREADS = 16
+
+
+def model_spec_from(data: dict[str, Any]) -> ModelSpec:
+    return ModelSpec(**{**data, "fallbacks": tuple(data.get("fallbacks") or ())})
+
+
+def _complete(request: dict[str, Any]) -> dict[str, Any]:
+    from desktop_app.llm import keys
+    from desktop_app.llm.gateway import Gateway
+
+    given = {k: v for k, v in (request.get("keys") or {}).items() if v}
+    for secret in given.values():
+        keys.register_secret(secret)
+    options = request.get("options") or {}
+    gateway = Gateway(
+        backoff_base_s=options.get("backoff_base_s"),
+        local_only=options.get("local_only"),
+        key_lookup=given.get,
+    )
+    try:
+        result = gateway.complete(
+            model_spec_from(request["model_spec"]),
+            request["messages"],
+            model=request.get("model"),
+            api_base=request.get("api_base"),
+        )
+    except ModelCallError as exc:
+        attempts = [asdict(a) for a in getattr(exc, "attempts", [])]
+        error = {"message": str(exc), "kind": exc.kind, "status": exc.status, "attempts": attempts}
+        return {"ok": False, "error": error}
+    return {"ok": True, "result": asdict(result)}
+
+
+def _count_tokens(request: dict[str, Any]) -> dict[str, Any]:
+    from desktop_app.llm.tokens import count_tokens
+
+    return {"ok": True, "result": count_tokens(request["model"], request["messages"])}
+
+
+OPS = {"complete": _complete, "count_tokens": _count_tokens}
+
+
+def _handle(request: dict[str, Any], send) -> None:
+    try:
+        answer = OPS[request["op"]](request)
+    except Exception as exc:  # a bug: reported to the waiting caller, never a silent hang
+        answer = {
+            "ok": False,
+            "error": {"message": f"the model worker failed: {type(exc).__name__}: {exc}",
+                      "kind": "error", "status": None, "attempts": []},
+        }  # fmt: skip
+    send({"id": request.get("id"), **answer})
+
+
+def main() -> None:
+    # Keep the protocol channel to ourselves: stray prints (a library's banner) go to stderr.
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    lock = threading.Lock()
+
+    def send(message: dict[str, Any]) -> None:
+        line = json.dumps(message, ensure_ascii=False)
+        with lock:
+            channel.write(line + "\n")
+            channel.flush()
+
+    from desktop_app.llm.litellm_setup import load_litellm
+
+    threading.Thread(target=load_litellm, name="warm-up", daemon=True).start()
+    with ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="call") as pool:
+        for line in sys.stdin:
+            if line.strip():
+                pool.submit(_handle, json.loads(line), send)
+    channel.close()
+
+
+if __name__ == "__main__":
+    main()

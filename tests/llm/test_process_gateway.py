@@ -1,0 +1,126 @@
+"""The window's gateway: model calls made in a child process, against the real test server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import keyring
+import pytest
+
+from desktop_app.core.errors import ModelCallError
+from desktop_app.core.spec_model import ModelSpec
+from desktop_app.llm.process_gateway import ProcessGateway
+from tests.helpers.llm_server import hang, reply, status
+
+MESSAGES = [{"role": "user", "content": "Hello there"}]
+
+
+def spec(api_base: str, **kw) -> ModelSpec:
+    kw.setdefault("name", "openai/test-model")
+    kw.setdefault("retries", 1)
+    kw.setdefault("timeout_s", 5.0)
+    kw.setdefault("input_cost_per_mtok", 1.0)
+    kw.setdefault("output_cost_per_mtok", 2.0)
+    return ModelSpec(api_base=api_base, **kw)
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    """One child for the module: each start imports litellm there (seconds)."""
+    gw = ProcessGateway(idle_s=60)
+    yield gw
+    gw.close()
+    assert not gw.running
+
+
+def test_answer_cost_and_attempts_come_back_from_the_child(gateway, llm_server):
+    llm_server.script(status(500), reply("Hi from the child", tokens_in=1000, tokens_out=500))
+    result = gateway.complete(spec(llm_server.url), MESSAGES)
+    assert result.text == "Hi from the child"
+    assert (result.tokens_in, result.tokens_out) == (1000, 500)
+    assert result.cost_usd == pytest.approx(0.001 + 0.001)
+    assert [a.ok for a in result.attempts] == [False, True]
+    assert result.attempts[0].status == 500
+    assert gateway.running and gateway.pid != os.getpid()
+
+
+def test_a_failed_call_raises_with_every_attempt(gateway, llm_server):
+    llm_server.script(status(429, retry_after=0), status(429, retry_after=0))
+    with pytest.raises(ModelCallError) as info:
+        gateway.complete(spec(llm_server.url), MESSAGES)
+    assert info.value.kind == "rate_limit"
+    assert len(info.value.attempts) == 2 and "HTTP 429" in str(info.value)
+
+
+def test_the_key_from_this_process_keychain_reaches_the_server_only(gateway, llm_server):
+    secret = "sk-process-secret-0123456789abcdef"
+    keyring.set_password("signoff", "openai", secret)
+    llm_server.script(status(401))
+    with pytest.raises(ModelCallError) as info:
+        gateway.complete(spec(llm_server.url), MESSAGES)
+    assert llm_server.completions[0].headers["Authorization"] == f"Bearer {secret}"
+    assert secret not in str(info.value)
+
+
+def test_concurrent_calls_share_one_child(gateway, llm_server):
+    llm_server.default = reply("ok")
+    gateway.complete(spec(llm_server.url), MESSAGES)
+    started = gateway.started
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(gateway.complete(spec(llm_server.url), MESSAGES))
+        )
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 8 and all(r.text == "ok" for r in results)
+    assert gateway.started == started
+
+
+def test_the_child_exits_when_idle_and_a_new_call_starts_another(llm_server):
+    gateway = ProcessGateway(idle_s=0.2)
+    try:
+        gateway.complete(spec(llm_server.url), MESSAGES)
+        first = gateway.pid
+        deadline = time.monotonic() + 10
+        while gateway.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not gateway.running
+        gateway.complete(spec(llm_server.url), MESSAGES)
+        assert gateway.started == 2 and gateway.pid != first
+    finally:
+        gateway.close()
+
+
+def test_a_child_that_dies_mid_call_fails_the_call_in_plain_words(gateway, llm_server):
+    llm_server.script(hang(10))
+    errors = []
+
+    def call():
+        try:
+            gateway.complete(spec(llm_server.url, timeout_s=30), MESSAGES)
+        except ModelCallError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not llm_server.completions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(gateway.pid, signal.SIGKILL)
+    thread.join(10)
+    assert len(errors) == 1
+    assert "model worker stopped unexpectedly" in str(errors[0])
+    assert errors[0].kind == "connection"
+
+
+def test_tokens_are_counted_in_the_child(gateway):
+    n = gateway.count_tokens("openai/gpt-4o-mini", [{"role": "user", "content": "one two three"}])
+    assert 3 <= n <= 20
