@@ -138,6 +138,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     options = RunOptions(
         model=args.model,
         api_base=args.api_base,
+        fallbacks=chosen.run_fallbacks(),
         concurrency=args.concurrency,
         trigger="source" if from_source else "manual",
         from_source=from_source,
@@ -417,14 +418,18 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import settings
 
     current = settings.load(ctx.paths.data_dir)
-    if args.model is not None or args.api_base is not None:
+    if args.model is not None or args.api_base is not None or args.fallbacks is not None:
         current = settings.Settings(
             model=current.model if args.model is None else args.model.strip(),
             api_base=current.api_base if args.api_base is None else args.api_base.strip(),
+            fallbacks=current.fallbacks
+            if args.fallbacks is None
+            else settings.parse_models(args.fallbacks),
         )
         settings.save(ctx.paths.data_dir, current)
-    out(f"model:    {current.model or '(each workflow its own)'}")
-    out(f"api base: {current.api_base or '(the provider default)'}")
+    out(f"model:     {current.model or '(each workflow its own)'}")
+    out(f"api base:  {current.api_base or '(the provider default)'}")
+    out(f"fallbacks: {', '.join(current.fallbacks) or '(each workflow its own)'}")
     return EXIT_OK
 
 
@@ -577,6 +582,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", metavar="MODEL", help='for every workflow, e.g. openai/llama3.1 ("" to clear)'
     )
     p.add_argument("--api-base", metavar="URL", help='e.g. http://127.0.0.1:11434/v1 ("" to clear)')
+    p.add_argument(
+        "--fallbacks",
+        metavar="MODELS",
+        help='comma-separated, tried in order when the model fails; replace each spec\'s ("" to clear)',
+    )
     p.set_defaults(func=cmd_settings)
 
     p = sub.add_parser(

@@ -285,9 +285,9 @@ def test_settings_set_the_model_and_server_for_every_run(
         "settings", "--model", "openai/local-model", "--api-base", llm_server.url
     )
     assert code == 0, err
-    assert f"api base: {llm_server.url}" in out
+    assert f"api base:  {llm_server.url}" in out
     saved = json.loads((_isolated_environment / "settings.json").read_text())
-    assert saved == {"model": "openai/local-model", "api_base": llm_server.url}
+    assert saved == {"model": "openai/local-model", "api_base": llm_server.url, "fallbacks": []}
     code, out, err = signoff(
         "run", "review-reply", "--text", "Lovely cake! Anna"
     )  # a bundled spec, unedited
@@ -302,7 +302,32 @@ def test_settings_set_the_model_and_server_for_every_run(
     assert json.loads((_isolated_environment / "settings.json").read_text()) == {
         "model": "",
         "api_base": "",
+        "fallbacks": [],
     }
+
+
+def test_settings_fallbacks_replace_each_specs_own(signoff, llm_server, _isolated_environment):
+    from tests.helpers.canned import answer_for
+    from tests.helpers.llm_server import responder
+
+    code, out, err = signoff(
+        "settings", "--model", "openai/main-model", "--api-base", llm_server.url,
+        "--fallbacks", "openai/backup-one, openai/backup-two",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "fallbacks: openai/backup-one, openai/backup-two" in out
+    # The main model is unknown to the server (404: no retry), the first fallback is busy.
+    llm_server.script(status(404), status(503), status(503), status(503))
+    llm_server.default = responder(answer_for)
+    code, out, err = signoff("run", "review-reply", "--text", "Lovely cake! Anna", "--json")
+    assert code == 0, err
+    sent = [r.body["model"] for r in llm_server.completions]
+    assert sent[0] == "main-model" and sent[-1] == "backup-two"
+    assert "backup-one" in sent
+    code, out, _ = signoff("inbox", "--json")
+    assert json.loads(out)[0]["model"] == "openai/backup-two"
+    assert signoff("settings", "--fallbacks", "")[0] == 0
+    assert json.loads((_isolated_environment / "settings.json").read_text())["fallbacks"] == []
 
 
 def test_local_server_discovery_and_connection_test(llm_server, refused_url):

@@ -83,7 +83,9 @@ class MainWindow(QMainWindow):
         self._setup_job = ThreadJob(db_path, self)
         self._setup_job.done.connect(self._maybe_welcome)
         self._setup_timer = QTimer(self, singleShot=True, interval=300)
-        self._setup_timer.timeout.connect(lambda: self._setup_job.start(_first_start, db_path.parent))
+        self._setup_timer.timeout.connect(
+            lambda: self._setup_job.start(_first_start, db_path.parent)
+        )
         self._setup_timer.start()
 
     @property

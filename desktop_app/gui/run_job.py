@@ -35,11 +35,18 @@ class RunJob(QObject):
         return self._thread is not None and self._thread.is_alive()
 
     def start(
-        self, spec, inputs: list[InputDoc], *, model: str | None, api_base: str | None
+        self,
+        spec,
+        inputs: list[InputDoc],
+        *,
+        model: str | None,
+        api_base: str | None,
+        fallbacks: tuple[str, ...] | None = None,
     ) -> None:
         self._cancel.clear()
+        options = (model or None, api_base or None, fallbacks)
         self._thread = threading.Thread(
-            target=self._run, args=(spec, inputs, model, api_base), name="signoff-run", daemon=True
+            target=self._run, args=(spec, inputs, options), name="signoff-run", daemon=True
         )
         self._thread.start()
 
@@ -51,7 +58,7 @@ class RunJob(QObject):
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self, spec, inputs, model, api_base) -> None:
+    def _run(self, spec, inputs, options) -> None:
         from desktop_app.services.runner import Runner, RunOptions
         from desktop_app.storage.db import connect
 
@@ -65,7 +72,9 @@ class RunJob(QObject):
                 cancel=self._cancel,
             )
             summary = runner.run(
-                spec, inputs, RunOptions(model=model or None, api_base=api_base or None)
+                spec,
+                inputs,
+                RunOptions(model=options[0], api_base=options[1], fallbacks=options[2]),
             )
         except KnownError as exc:
             self.failed.emit(str(exc))

@@ -43,13 +43,19 @@ def _test(db, report, model: str, api_base: str, gateway):
     return ("test", test_connection(model, api_base or None, gateway))
 
 
-def _keychain_state(db, report, provider: str):
-    """Off the UI thread (a keychain can be slow to answer): is a key there for ``provider``?"""
+def _keychain(db, report, provider: str, op: str = "check", secret: str = ""):
+    """Off the UI thread (a keychain can be slow, or ask its own password): store or delete
+    the key if asked, then whether a key is there for ``provider``. Raises KnownError
+    (shown as one line) when the keychain refuses."""
+    if op == "store":
+        keys.set_key(provider, secret)
+    elif op == "delete":
+        keys.delete_key(provider)
     try:
         available = keys.get_key(provider) is not None
     except KnownError:
         available = False
-    return ("keys", provider, available)
+    return (op, provider, available)
 
 
 class SettingsView(QWidget):
@@ -97,6 +103,14 @@ class SettingsView(QWidget):
             objectName="settingsApiBase", placeholderText="the provider's own"
         )
         self.api_base_edit.setAccessibleName("API base")
+        self.fallbacks_edit = QLineEdit(
+            objectName="settingsFallbacks", placeholderText="each workflow's own"
+        )
+        self.fallbacks_edit.setAccessibleName("Fallback models")
+        self.fallbacks_edit.setToolTip(
+            "Models tried in order when the model above fails after its retries, separated by "
+            "commas, e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest"
+        )
         self.save_button = QPushButton("Save", objectName="saveSettingsButton")
         self.test_button = QPushButton("Test connection", objectName="testConnectionButton")
         self.find_button = QPushButton(
@@ -113,6 +127,7 @@ class SettingsView(QWidget):
         form = QFormLayout(model_box)
         form.addRow("Model", self.model_edit)
         form.addRow("API base", self.api_base_edit)
+        form.addRow("Fallbacks", self.fallbacks_edit)
         buttons = QHBoxLayout()
         for button in (self.save_button, self.test_button, self.find_button):
             buttons.addWidget(button)
@@ -175,6 +190,7 @@ class SettingsView(QWidget):
         self.provider.currentIndexChanged.connect(lambda _i: self._show_key_status())
         self.job.done.connect(self._on_done)
         self.key_job.done.connect(self._on_keychain)
+        self.key_job.failed.connect(self._on_keychain_failed)
         self.job.failed.connect(
             lambda text: self.model_status.setText(f"That did not work: {text}")
         )
@@ -189,10 +205,13 @@ class SettingsView(QWidget):
             return
         self.model_edit.setText(current.model)
         self.api_base_edit.setText(current.api_base)
+        self.fallbacks_edit.setText(", ".join(current.fallbacks))
 
     def save(self) -> bool:
         chosen = settings.Settings(
-            model=self.model_edit.text().strip(), api_base=self.api_base_edit.text().strip()
+            model=self.model_edit.text().strip(),
+            api_base=self.api_base_edit.text().strip(),
+            fallbacks=settings.parse_models(self.fallbacks_edit.text()),
         )
         try:
             settings.save(self._data_dir, chosen)
@@ -200,8 +219,10 @@ class SettingsView(QWidget):
             self.model_status.setText(str(exc))
             return False
         what = chosen.model or "each workflow's own model"
+        then = f", then {', '.join(chosen.fallbacks)}" if chosen.fallbacks else ""
         self.model_status.setText(
-            f"Saved: every run uses {what}" + (f" at {chosen.api_base}" if chosen.api_base else "")
+            f"Saved: every run uses {what}{then}"
+            + (f" at {chosen.api_base}" if chosen.api_base else "")
         )
         self.welcome.hide()
         self.changed.emit()
@@ -271,11 +292,17 @@ class SettingsView(QWidget):
             return
         self._recheck = False
         self.key_status.setText("Checking the keychain…")
-        self.key_job.start(_keychain_state, self.provider.currentText())
+        self.key_job.start(_keychain, self.provider.currentText())
 
     def _on_keychain(self, result) -> None:
         self.key_job.wait()
-        _, provider, stored = result
+        op, provider, stored = result
+        self._set_key_buttons(True)
+        if op == "store":
+            self.welcome.hide()
+            self.message.emit(f"Key for {provider} stored in the keychain")
+        elif op == "delete":
+            self.message.emit(f"Key for {provider} deleted")
         if getattr(self, "_recheck", False) or provider != self.provider.currentText():
             self._show_key_status()
             return
@@ -286,27 +313,29 @@ class SettingsView(QWidget):
             text = f"No key for {provider}. Store one here, or set {variable} in the environment."
         self.key_status.setText(text)
 
+    def _on_keychain_failed(self, text: str) -> None:
+        self.key_job.wait()
+        self._set_key_buttons(True)
+        self.key_status.setText(text)
+
+    def _set_key_buttons(self, enabled: bool) -> None:
+        self.store_key_button.setEnabled(enabled)
+        self.delete_key_button.setEnabled(enabled)
+
+    def _keychain_change(self, op: str, provider: str, secret: str = "") -> None:
+        if self.key_job.running:
+            self.key_job.wait()  # a status check: milliseconds, and then the change goes ahead
+        self._set_key_buttons(False)
+        self.key_status.setText("Storing the key…" if op == "store" else "Deleting the key…")
+        self.key_job.start(_keychain, provider, op, secret)
+
     def store_key(self) -> None:
         provider, secret = self.provider.currentText(), self.key_field.text().strip()
         self.key_field.clear()  # the secret leaves the widget at once, whatever happens next
         if not secret:
             self.key_status.setText("Paste the key into the field first.")
             return
-        try:
-            keys.set_key(provider, secret)
-        except KnownError as exc:
-            self.key_status.setText(str(exc))
-            return
-        self._show_key_status()
-        self.welcome.hide()
-        self.message.emit(f"Key for {provider} stored in the keychain")
+        self._keychain_change("store", provider, secret)
 
     def delete_key(self) -> None:
-        provider = self.provider.currentText()
-        try:
-            keys.delete_key(provider)
-        except KnownError as exc:
-            self.key_status.setText(str(exc))
-            return
-        self._show_key_status()
-        self.message.emit(f"Key for {provider} deleted")
+        self._keychain_change("delete", self.provider.currentText())

@@ -81,8 +81,13 @@ class WorkflowsView(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = list_table("workflowsView", "Workflows", self.proxy)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The long texts share what is left and are elided (full text in the tooltip), so
+        # the list never scrolls sideways.
+        for column in (COLUMNS.index("Workflow"), COLUMNS.index("Model")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
 
         self.title = plain_label("workflowTitle")
         font = self.title.font()
@@ -200,6 +205,8 @@ class WorkflowsView(QWidget):
                 f"${row['month_cost_usd']:.4f}",
             )
             items = [QStandardItem(text) for text in cells]
+            for item in items:
+                item.setToolTip(item.text())
             if not row["complete"]:
                 items[1].setForeground(Qt.GlobalColor.darkRed)
             self.model.appendRow(items)
@@ -323,6 +330,7 @@ class WorkflowsView(QWidget):
             docs,
             model=chosen.run_model(self.model_edit.text().strip()),
             api_base=chosen.run_api_base(self.api_base_edit.text().strip()),
+            fallbacks=chosen.run_fallbacks(),
         )
 
     def _set_running(self, running: bool) -> None:

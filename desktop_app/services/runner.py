@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import KnownError, ModelCallError
 from desktop_app.core.inputdoc import InputDoc
-from desktop_app.core.spec_model import Spec
+from desktop_app.core.spec_model import ModelSpec, Spec
 from desktop_app.core.states import ItemState, RunState
 from desktop_app.core.templates import TemplateRenderError, render_messages
 from desktop_app.core.verdict import (
@@ -60,6 +60,7 @@ class RunOptions:
     api_base: str | None = None  # overrides the spec's api_base (--api-base)
     trigger: str = "manual"  # manual | source | schedule | recovery
     concurrency: int = 4
+    fallbacks: tuple[str, ...] | None = None  # replace the spec's fallbacks (Settings)
     from_source: bool = (
         False  # inputs came from the configured folder/csv: record them as processed
     )
@@ -182,7 +183,7 @@ class Runner:
                     "trigger": options.trigger,
                     "model": model,
                     "api_base": api_base,
-                    "fallbacks": list(spec.model.fallbacks),
+                    "fallbacks": list(_model_spec(spec, options).fallbacks),
                     "inputs": len(run_inputs),
                     "spec_version": spec.version,
                 },
@@ -212,6 +213,7 @@ class Runner:
             api_base=options.api_base or run["api_base"],
             trigger=run["trigger"],
             concurrency=options.concurrency,
+            fallbacks=options.fallbacks,
             from_source=options.from_source or run["trigger"] == "source",
         )
         summary = RunSummary(run_id, spec.name, inputs=len(queued), resumed=True)
@@ -325,7 +327,7 @@ class Runner:
         call = Call(purpose, messages)
         try:
             call.result = self.gateway.complete(
-                spec.model, messages, model=options.model, api_base=options.api_base
+                _model_spec(spec, options), messages, model=options.model, api_base=options.api_base
             )
         except ModelCallError as exc:
             call.error = exc
@@ -455,6 +457,12 @@ class Runner:
     def _progress(self, done: int, total: int) -> None:
         if self.on_progress:
             self.on_progress(done, total)
+
+
+def _model_spec(spec: Spec, options: RunOptions) -> ModelSpec:
+    if options.fallbacks is None:
+        return spec.model
+    return replace(spec.model, fallbacks=tuple(options.fallbacks))
 
 
 def _decided(findings: list[Finding]) -> Outcome:

@@ -25,12 +25,22 @@ class Settings:
         ""  # e.g. "openai/llama3.1" for a local server, "anthropic/claude-3-5-haiku-latest"
     )
     api_base: str = ""  # e.g. "http://127.0.0.1:11434/v1"
+    fallbacks: tuple[str, ...] = ()  # when set, replace every spec's fallbacks, tried in order
 
     def run_model(self, override: str | None) -> str | None:
         return override or self.model or None
 
     def run_api_base(self, override: str | None) -> str | None:
         return override or self.api_base or None
+
+    def run_fallbacks(self) -> tuple[str, ...] | None:
+        """The fallbacks every run uses, or None: each spec's own."""
+        return self.fallbacks or None
+
+
+def parse_models(text: str) -> tuple[str, ...]:
+    """``"a, b"`` (as typed in a field or on the command line) -> ``("a", "b")``."""
+    return tuple(dict.fromkeys(m.strip() for m in text.replace("\n", ",").split(",") if m.strip()))
 
 
 def load(data_dir: Path) -> Settings:
@@ -41,8 +51,17 @@ def load(data_dir: Path) -> Settings:
         return Settings()
     except (OSError, ValueError) as exc:
         raise KnownError(f"cannot read the settings in {path}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise KnownError(f"cannot read the settings in {path}: expected a JSON object")
     known = {f.name for f in fields(Settings)}
-    return Settings(**{k: str(v) for k, v in raw.items() if k in known and v is not None})
+    values = {k: v for k, v in raw.items() if k in known and v is not None}
+    fallbacks = values.pop("fallbacks", ())
+    if isinstance(fallbacks, str):
+        fallbacks = parse_models(fallbacks)
+    return Settings(
+        **{k: str(v) for k, v in values.items()},
+        fallbacks=tuple(str(m).strip() for m in fallbacks if str(m).strip()),
+    )
 
 
 def save(data_dir: Path, settings: Settings) -> None:
