@@ -139,6 +139,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         model=args.model,
         api_base=args.api_base,
         fallbacks=chosen.run_fallbacks(),
+        global_month_cap=chosen.monthly_budget_usd,
         concurrency=args.concurrency,
         trigger="source" if from_source else "manual",
         from_source=from_source,
@@ -418,18 +419,24 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import settings
 
     current = settings.load(ctx.paths.data_dir)
-    if args.model is not None or args.api_base is not None or args.fallbacks is not None:
+    changes = (args.model, args.api_base, args.fallbacks, args.monthly_budget)
+    if any(change is not None for change in changes):
         current = settings.Settings(
             model=current.model if args.model is None else args.model.strip(),
             api_base=current.api_base if args.api_base is None else args.api_base.strip(),
             fallbacks=current.fallbacks
             if args.fallbacks is None
             else settings.parse_models(args.fallbacks),
+            monthly_budget_usd=current.monthly_budget_usd
+            if args.monthly_budget is None
+            else settings.parse_money(args.monthly_budget),
         )
         settings.save(ctx.paths.data_dir, current)
     out(f"model:     {current.model or '(each workflow its own)'}")
     out(f"api base:  {current.api_base or '(the provider default)'}")
     out(f"fallbacks: {', '.join(current.fallbacks) or '(each workflow its own)'}")
+    cap = current.monthly_budget_usd
+    out(f"budget:    {'(no cap for all workflows)' if cap is None else f'${cap:,.2f} a month'}")
     return EXIT_OK
 
 
@@ -586,6 +593,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--fallbacks",
         metavar="MODELS",
         help='comma-separated, tried in order when the model fails; replace each spec\'s ("" to clear)',
+    )
+    p.add_argument(
+        "--monthly-budget",
+        metavar="USD",
+        help='a cap on all workflows\' spend per month, e.g. 20 ("" for no cap)',
     )
     p.set_defaults(func=cmd_settings)
 

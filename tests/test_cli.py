@@ -287,7 +287,12 @@ def test_settings_set_the_model_and_server_for_every_run(
     assert code == 0, err
     assert f"api base:  {llm_server.url}" in out
     saved = json.loads((_isolated_environment / "settings.json").read_text())
-    assert saved == {"model": "openai/local-model", "api_base": llm_server.url, "fallbacks": []}
+    assert saved == {
+        "model": "openai/local-model",
+        "api_base": llm_server.url,
+        "fallbacks": [],
+        "monthly_budget_usd": None,
+    }
     code, out, err = signoff(
         "run", "review-reply", "--text", "Lovely cake! Anna"
     )  # a bundled spec, unedited
@@ -303,7 +308,13 @@ def test_settings_set_the_model_and_server_for_every_run(
         "model": "",
         "api_base": "",
         "fallbacks": [],
+        "monthly_budget_usd": None,
     }
+    assert signoff("settings", "--monthly-budget", "$20")[0] == 0
+    saved = json.loads((_isolated_environment / "settings.json").read_text())
+    assert saved["monthly_budget_usd"] == 20.0 and saved["model"] == ""
+    code, _, err = signoff("settings", "--monthly-budget", "lots")
+    assert code == 1 and "not an amount in USD" in err
 
 
 def test_settings_fallbacks_replace_each_specs_own(signoff, llm_server, _isolated_environment):

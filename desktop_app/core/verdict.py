@@ -131,6 +131,15 @@ def model_error_then(spec: Spec) -> tuple[str, str | None]:
     return modes[0].then, modes[0].name
 
 
+def over_budget_then(spec: Spec) -> tuple[str, str | None]:
+    """What to do with an input a budget cap stopped (default: escalate), and the rule's name."""
+    modes = spec.modes("over_budget")
+    if not modes:
+        return ESCALATE, None
+    then = SKIP if modes[0].then == SKIP else ESCALATE  # asking again cannot lower a cap
+    return then, modes[0].name
+
+
 def feedback_message(verdict: Verdict) -> str:
     """The user turn of a retry: tell the model exactly what was wrong with its answer."""
     problems = "\n".join(f"- {r}" for r in verdict.reasons(RETRY))

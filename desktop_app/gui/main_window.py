@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWid
 from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker, ThreadJob
 from desktop_app.storage import store
-from desktop_app.storage.store import month_start
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -185,7 +184,7 @@ class MainWindow(QMainWindow):
     def update_counts(self) -> None:
         pending = store.count_items(self._db, statuses=("pending",))
         escalated = store.count_items(self._db, statuses=("escalated",))
-        spend = store.month_cost(self._db, month_start=month_start())
+        spend = store.month_cost(self._db)
         money = (
             f"${spend:,.2f}" if spend >= 1 or spend == 0 else f"${spend:.4f}"
         )  # cents hide small spend

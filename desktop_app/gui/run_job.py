@@ -42,9 +42,17 @@ class RunJob(QObject):
         model: str | None,
         api_base: str | None,
         fallbacks: tuple[str, ...] | None = None,
+        global_month_cap: float | None = None,
     ) -> None:
+        from desktop_app.services.runner import RunOptions
+
         self._cancel.clear()
-        options = (model or None, api_base or None, fallbacks)
+        options = RunOptions(
+            model=model or None,
+            api_base=api_base or None,
+            fallbacks=fallbacks,
+            global_month_cap=global_month_cap,
+        )
         self._thread = threading.Thread(
             target=self._run, args=(spec, inputs, options), name="signoff-run", daemon=True
         )
@@ -59,7 +67,7 @@ class RunJob(QObject):
             self._thread.join(timeout)
 
     def _run(self, spec, inputs, options) -> None:
-        from desktop_app.services.runner import Runner, RunOptions
+        from desktop_app.services.runner import Runner
         from desktop_app.storage.db import connect
 
         db = connect(self._db_path)
@@ -74,7 +82,7 @@ class RunJob(QObject):
             summary = runner.run(
                 spec,
                 inputs,
-                RunOptions(model=options[0], api_base=options[1], fallbacks=options[2]),
+                options,
             )
         except KnownError as exc:
             self.failed.emit(str(exc))

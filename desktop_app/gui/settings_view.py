@@ -128,6 +128,13 @@ class SettingsView(QWidget):
         form.addRow("Model", self.model_edit)
         form.addRow("API base", self.api_base_edit)
         form.addRow("Fallbacks", self.fallbacks_edit)
+        self.budget_edit = QLineEdit(objectName="settingsMonthlyBudget", placeholderText="no cap")
+        self.budget_edit.setAccessibleName("Monthly budget for all workflows, in USD")
+        self.budget_edit.setToolTip(
+            "Runs stop before a model call that would take this month's spend of all "
+            "workflows past this amount (USD). Each workflow may have its own caps too."
+        )
+        form.addRow("Monthly budget (USD)", self.budget_edit)
         buttons = QHBoxLayout()
         for button in (self.save_button, self.test_button, self.find_button):
             buttons.addWidget(button)
@@ -206,14 +213,17 @@ class SettingsView(QWidget):
         self.model_edit.setText(current.model)
         self.api_base_edit.setText(current.api_base)
         self.fallbacks_edit.setText(", ".join(current.fallbacks))
+        cap = current.monthly_budget_usd
+        self.budget_edit.setText("" if cap is None else f"{cap:g}")
 
     def save(self) -> bool:
-        chosen = settings.Settings(
-            model=self.model_edit.text().strip(),
-            api_base=self.api_base_edit.text().strip(),
-            fallbacks=settings.parse_models(self.fallbacks_edit.text()),
-        )
         try:
+            chosen = settings.Settings(
+                model=self.model_edit.text().strip(),
+                api_base=self.api_base_edit.text().strip(),
+                fallbacks=settings.parse_models(self.fallbacks_edit.text()),
+                monthly_budget_usd=settings.parse_money(self.budget_edit.text()),
+            )
             settings.save(self._data_dir, chosen)
         except (KnownError, OSError) as exc:
             self.model_status.setText(str(exc))

@@ -331,6 +331,7 @@ class WorkflowsView(QWidget):
             model=chosen.run_model(self.model_edit.text().strip()),
             api_base=chosen.run_api_base(self.api_base_edit.text().strip()),
             fallbacks=chosen.run_fallbacks(),
+            global_month_cap=chosen.monthly_budget_usd,
         )
 
     def _set_running(self, running: bool) -> None:

@@ -113,6 +113,18 @@ def _host(api_base: str) -> str:
         return ""
 
 
+LOCAL_PROVIDERS = frozenset({"ollama", "ollama_chat", "lm_studio", "llamafile"})
+
+
+def served_here(model: str, api_base: str) -> bool:
+    """Whether ``model`` answers from this machine (a loopback ``api_base`` or a local-server
+    provider such as ``ollama/``): nobody bills for it, whatever its price map says."""
+    base = (api_base or "").strip()
+    if base:
+        return _host(base) in LOCAL_HOSTS
+    return keys.split_model(model)[0] in LOCAL_PROVIDERS
+
+
 @functools.lru_cache(maxsize=256)
 def display_base(api_base: str) -> str:
     """``api_base`` without credentials or query (which may hold a key), for messages."""
@@ -371,6 +383,18 @@ class Gateway:
                 attempt.wait_s = self._backoff(retry, retry_after)
                 time.sleep(attempt.wait_s)
         raise self._error(attempts, tried)
+
+    def estimate(
+        self, model_spec: ModelSpec, messages: list[dict], *, model: str | None = None
+    ) -> tuple[int, float | None]:
+        """(prompt tokens, most this call can cost) for the main model, before calling it:
+        the prompt's tokens plus ``max_tokens`` of answer, at the model's price (None when
+        the price is unknown). Fallbacks and retries are not included."""
+        from desktop_app.llm.tokens import count_tokens
+
+        name = (model or model_spec.name).strip()
+        tokens_in = count_tokens(name, messages)
+        return tokens_in, pricing.cost(name, tokens_in, model_spec.max_tokens, model_spec)
 
     # internals
 

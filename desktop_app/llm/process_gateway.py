@@ -82,11 +82,21 @@ class ProcessGateway:
             return CallResult(**data, attempts=attempts)
         raise _error(answer["error"])
 
-    def count_tokens(self, model: str, messages: list[dict]) -> int:
-        answer = self._ask({"op": "count_tokens", "model": model, "messages": messages})
+    def estimate(
+        self, model_spec: ModelSpec, messages: list[dict], *, model: str | None = None
+    ) -> tuple[int, float | None]:
+        """As ``Gateway.estimate``, counted by the child (the tokenizer lives with litellm)."""
+        request = {
+            "op": "estimate",
+            "model_spec": asdict(model_spec),
+            "messages": messages,
+            "model": model,
+        }
+        answer = self._ask(request)
         if not answer["ok"]:
             raise _error(answer["error"])
-        return int(answer["result"])
+        tokens, cost = answer["result"]
+        return int(tokens), cost
 
     @property
     def running(self) -> bool:

@@ -9,7 +9,7 @@ Protocol: one JSON object per line. Requests on stdin::
 
     {"id": 7, "op": "complete", "model_spec": {...}, "messages": [...], "model": null,
      "api_base": null, "keys": {"openai": "sk-..."}, "options": {"backoff_base_s": 1.0}}
-    {"id": 8, "op": "count_tokens", "model": "openai/gpt-4o-mini", "messages": [...]}
+    {"id": 8, "op": "estimate", "model_spec": {...}, "messages": [...], "model": null}
 
 Answers on the original stdout (anything else printed is sent to stderr)::
 
@@ -68,13 +68,16 @@ def _complete(request: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "result": asdict(result)}
 
 
-def _count_tokens(request: dict[str, Any]) -> dict[str, Any]:
-    from desktop_app.llm.tokens import count_tokens
+def _estimate(request: dict[str, Any]) -> dict[str, Any]:
+    from desktop_app.llm.gateway import Gateway
 
-    return {"ok": True, "result": count_tokens(request["model"], request["messages"])}
+    tokens, cost = Gateway().estimate(
+        model_spec_from(request["model_spec"]), request["messages"], model=request.get("model")
+    )
+    return {"ok": True, "result": [tokens, cost]}
 
 
-OPS = {"complete": _complete, "count_tokens": _count_tokens}
+OPS = {"complete": _complete, "estimate": _estimate}
 
 
 def _handle(request: dict[str, Any], send) -> None:

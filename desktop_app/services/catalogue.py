@@ -12,7 +12,6 @@ from desktop_app.core.spec_loader import check_spec, discover
 from desktop_app.core.spec_model import Spec
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
-from desktop_app.storage.store import month_start
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -123,7 +122,7 @@ def overview(db: sqlite_utils.Database, entry: Entry) -> dict:
             else None
         ),
         "pending": store.count_items(db, statuses=("pending", "escalated"), workflow=entry.name),
-        "month_cost_usd": round(store.month_cost(db, entry.name, month_start=month_start()), 6),
+        "month_cost_usd": round(store.month_cost(db, entry.name), 6),
     }
 
 

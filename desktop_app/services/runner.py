@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.core import budget
 from desktop_app.core.errors import KnownError, ModelCallError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import ModelSpec, Spec
@@ -35,7 +36,9 @@ from desktop_app.core.verdict import (
     judge_input,
     judge_output,
     model_error_then,
+    over_budget_then,
 )
+from desktop_app.llm.gateway import served_here
 from desktop_app.services import catalogue
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
@@ -61,6 +64,7 @@ class RunOptions:
     trigger: str = "manual"  # manual | source | schedule | recovery
     concurrency: int = 4
     fallbacks: tuple[str, ...] | None = None  # replace the spec's fallbacks (Settings)
+    global_month_cap: float | None = None  # USD for all workflows this month (Settings)
     from_source: bool = (
         False  # inputs came from the configured folder/csv: record them as processed
     )
@@ -93,6 +97,8 @@ class Outcome:
     checks: list = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     failed_checks: list[tuple[str, object]] = field(default_factory=list)  # (purpose, CheckResult)
+    events: list[tuple[str, dict]] = field(default_factory=list)  # more events for its transaction
+    keep_unprocessed: bool = False  # a source input not run (budget): picked up again next run
 
     @property
     def answered_by(self):
@@ -122,6 +128,7 @@ class RunSummary:
     skipped: int = 0
     cost_usd: float | None = 0.0
     resumed: bool = False
+    blocked: str | None = None  # why a budget cap stopped the run, if one did
 
 
 ItemCallback = Callable[[int, str], None]
@@ -214,6 +221,7 @@ class Runner:
             trigger=run["trigger"],
             concurrency=options.concurrency,
             fallbacks=options.fallbacks,
+            global_month_cap=options.global_month_cap,
             from_source=options.from_source or run["trigger"] == "source",
         )
         summary = RunSummary(run_id, spec.name, inputs=len(queued), resumed=True)
@@ -230,11 +238,22 @@ class Runner:
         state = RunState.FINISHED
         error = None
         pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix=f"signoff-{spec.name}")
+        reserved: dict[Future, float] = {}  # estimates of the calls in flight (budgets)
         try:
             while pending_inputs or in_flight:
                 while pending_inputs and len(in_flight) < limit * 2 and not self.cancel.is_set():
                     run_input = pending_inputs.pop(0)
-                    prepared = self._prepare(spec, run_input.doc)
+                    if summary.blocked:
+                        prepared = _not_run(summary.blocked)
+                    else:
+                        prepared = self._prepare(spec, run_input.doc)
+                    estimate = None
+                    if not isinstance(prepared, Outcome):
+                        checked = self._budget(spec, prepared[0], options, summary, reserved)
+                        if isinstance(checked, Outcome):
+                            prepared = checked
+                        else:
+                            estimate = checked
                     if isinstance(prepared, Outcome):  # decided without a model call
                         self._write(spec, run_id, run_input, prepared, options, summary)
                         done += 1
@@ -242,6 +261,7 @@ class Runner:
                         continue
                     future = pool.submit(self._answer, spec, prepared, options)
                     in_flight[future] = run_input
+                    reserved[future] = estimate or 0.0
                 if self.cancel.is_set() and not in_flight:
                     state = RunState.CANCELLED
                     break
@@ -250,6 +270,7 @@ class Runner:
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
                     run_input = in_flight.pop(future)
+                    reserved.pop(future, None)
                     self._write(spec, run_id, run_input, future.result(), options, summary)
                     done += 1
                     self._progress(done, total)
@@ -278,6 +299,41 @@ class Runner:
             finding = Finding(f"The prompt could not be filled in for this input: {exc}", ESCALATE)
             return _decided([*verdict.findings, finding])
         return messages, list(verdict.findings)
+
+    def _budget(self, spec: Spec, messages, options: RunOptions, summary, reserved):
+        """Before a call: an Outcome when a budget cap stops it, else the estimate (or None
+        when no cap applies, and nothing needs estimating)."""
+        if not budget.caps(spec.budget, options.global_month_cap):
+            return None
+        try:
+            _, estimate = self.gateway.estimate(
+                _model_spec(spec, options), messages, model=options.model
+            )
+        except ModelCallError:
+            estimate = None
+        model_spec = _model_spec(spec, options)
+        base = options.api_base or model_spec.api_base
+        if estimate is None and served_here(options.model or model_spec.name, base):
+            return None  # a model on this machine with no price: nobody bills for it
+        in_flight = sum(reserved.values())
+        wf = spec.name
+        spend = budget.Spend(
+            run=(summary.cost_usd or 0.0) + in_flight,
+            day=store.cost_since(self.db, store.day_start(), wf) + in_flight,
+            month=store.cost_since(self.db, store.month_start(), wf) + in_flight,
+            all_month=store.cost_since(self.db, store.month_start()) + in_flight,
+        )
+        block = budget.check(spec.budget, options.global_month_cap, spend, estimate)
+        if block is None:
+            return estimate
+        message = block.message(spec.name)
+        summary.blocked = message
+        then, rule = over_budget_then(spec)
+        outcome = _settle(
+            Outcome(status=None, findings=[Finding(message, then, rule, "over_budget")])
+        )
+        outcome.events.append(("budget.blocked", {**block.as_dict(), "message": message}))
+        return outcome
 
     def _answer(self, spec: Spec, prepared, options: RunOptions) -> Outcome:
         """On a network thread: call the model, judge the answer, retry once if a rule says so."""
@@ -344,6 +400,9 @@ class Runner:
         with transaction(self.db):
             for call in outcome.calls:
                 _log_call(self.db, wf, run_id, run_input.id, call)
+            for kind, detail in outcome.events:
+                detail = {"input": run_input.doc.name, **detail}
+                eventlog.append(self.db, kind, workflow=wf, run_id=run_id, detail=detail)
             for purpose, check in outcome.failed_checks:
                 eventlog.append(
                     self.db,
@@ -423,7 +482,7 @@ class Runner:
                 else:
                     summary.pending += 1
                 summary.item_ids.append(item_id)
-            if options.from_source:
+            if options.from_source and not outcome.keep_unprocessed:
                 store.mark_processed(self.db, wf, run_input.doc, run_id, item_id)
         cost = outcome.cost_usd
         summary.cost_usd = (
@@ -450,6 +509,7 @@ class Runner:
                     "cost_usd": summary.cost_usd,
                     "duration_ms": round(seconds * 1000),
                     "error": error,
+                    "blocked": summary.blocked,
                 },
             )
         summary.state = state.value
@@ -463,6 +523,14 @@ def _model_spec(spec: Spec, options: RunOptions) -> ModelSpec:
     if options.fallbacks is None:
         return spec.model
     return replace(spec.model, fallbacks=tuple(options.fallbacks))
+
+
+def _not_run(why: str) -> Outcome:
+    """An input after a budget cap stopped the run: skipped, and left for a later run."""
+    reason = f"Not run: {why}"
+    outcome = _settle(Outcome(status=None, findings=[Finding(reason, SKIP, None, "over_budget")]))
+    outcome.keep_unprocessed = True
+    return outcome
 
 
 def _decided(findings: list[Finding]) -> Outcome:

@@ -26,6 +26,7 @@ class Settings:
     )
     api_base: str = ""  # e.g. "http://127.0.0.1:11434/v1"
     fallbacks: tuple[str, ...] = ()  # when set, replace every spec's fallbacks, tried in order
+    monthly_budget_usd: float | None = None  # a cap on all workflows' spend this month
 
     def run_model(self, override: str | None) -> str | None:
         return override or self.model or None
@@ -43,6 +44,17 @@ def parse_models(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.strip() for m in text.replace("\n", ",").split(",") if m.strip()))
 
 
+def parse_money(text: str) -> float | None:
+    """``"20"``, ``"$7.50"`` -> a number of USD; empty -> None (no cap)."""
+    cleaned = text.strip().lstrip("$").strip()
+    if not cleaned:
+        return None
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise KnownError(f"'{text.strip()}' is not an amount in USD, e.g. 20 or 7.50") from None
+
+
 def load(data_dir: Path) -> Settings:
     path = data_dir / FILENAME
     try:
@@ -58,9 +70,17 @@ def load(data_dir: Path) -> Settings:
     fallbacks = values.pop("fallbacks", ())
     if isinstance(fallbacks, str):
         fallbacks = parse_models(fallbacks)
+    cap = values.pop("monthly_budget_usd", None)
+    try:
+        cap = None if cap in (None, "") else float(cap)
+    except (TypeError, ValueError):
+        raise KnownError(
+            f"cannot read the settings in {path}: monthly_budget_usd must be a number"
+        ) from None
     return Settings(
         **{k: str(v) for k, v in values.items()},
         fallbacks=tuple(str(m).strip() for m in fallbacks if str(m).strip()),
+        monthly_budget_usd=cap,
     )
 
 
@@ -70,6 +90,8 @@ def save(data_dir: Path, settings: Settings) -> None:
         raise KnownError(
             f"the API base must start with http:// or https:// (it is '{settings.api_base}')"
         )
+    if settings.monthly_budget_usd is not None and settings.monthly_budget_usd < 0:
+        raise KnownError("the monthly budget cannot be negative")
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / FILENAME
     tmp = path.with_name(FILENAME + ".tmp")

@@ -148,7 +148,40 @@ BEGIN
 END;
 """
 
+M002_PROFILES_AND_SWITCHES = """
+-- What a model call was for: a run's item, a cost profile, or a comparison on an old item.
+-- Every purpose counts towards spend and budgets.
+ALTER TABLE model_calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'run';
+ALTER TABLE model_calls ADD COLUMN profile_id INTEGER;
+CREATE INDEX model_calls_workflow_at ON model_calls (workflow, at);
+
+-- Cost profiles: a workflow's samples run on one or several models, for one spec version.
+CREATE TABLE profiles (
+    id INTEGER PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    version_id INTEGER REFERENCES workflow_versions(id),
+    state TEXT NOT NULL,            -- running | finished | cancelled | failed
+    models_json TEXT NOT NULL,
+    runs_per_month REAL,
+    report_json TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX profiles_workflow ON profiles (workflow, id);
+
+-- Whether a workflow's schedule is on, and the last schedule slot that was run.
+CREATE TABLE workflow_state (
+    workflow TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL DEFAULT 0,
+    enabled_at TEXT,
+    last_slot TEXT,
+    updated_at TEXT NOT NULL
+);
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
+    ("cost profiles, call purposes, workflow switches", M002_PROFILES_AND_SWITCHES),
 ]

@@ -221,21 +221,34 @@ def record_model_call(db: sqlite_utils.Database, **row: Any) -> None:
     )
 
 
+def _stamp(local: datetime) -> str:
+    return local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def day_start(now: datetime | None = None) -> str:
+    """Local midnight today, as a stored (UTC) timestamp: where "today's spend" begins."""
+    now = (now or datetime.now(timezone.utc)).astimezone()
+    return _stamp(now.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
 def month_start(now: datetime | None = None) -> str:
-    """The first instant of this month (UTC), as stored timestamps are written."""
-    now = now or datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-01T00:00:00.000Z")
+    """The first instant of this month (local time), as a stored (UTC) timestamp."""
+    now = (now or datetime.now(timezone.utc)).astimezone()
+    return _stamp(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
 
 
-def month_cost(
-    db: sqlite_utils.Database, workflow: str | None = None, *, month_start: str
-) -> float:
+def cost_since(db: sqlite_utils.Database, since: str, workflow: str | None = None) -> float:
+    """What the recorded model calls cost from ``since`` on (runs, profiles, comparisons)."""
     sql = "SELECT coalesce(sum(cost_usd), 0) FROM model_calls WHERE at >= ?"
-    args: list[Any] = [month_start]
+    args: list[Any] = [since]
     if workflow:
         sql += " AND workflow = ?"
         args.append(workflow)
     return float(db.execute(sql, args).fetchone()[0])
+
+
+def month_cost(db: sqlite_utils.Database, workflow: str | None = None) -> float:
+    return cost_since(db, month_start(), workflow)
 
 
 # --- items -----------------------------------------------------------------------------------

@@ -66,7 +66,12 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
     assert view.local_models.currentText() == "Ollama: test-model"
     view.use_local_button.click()
     saved = json.loads((seeded.parent / "settings.json").read_text())
-    assert saved == {"model": "openai/test-model", "api_base": llm_server.url, "fallbacks": []}
+    assert saved == {
+        "model": "openai/test-model",
+        "api_base": llm_server.url,
+        "fallbacks": [],
+        "monthly_budget_usd": None,
+    }
     qtbot.waitUntil(
         lambda: window.workflows.api_base_edit.placeholderText() == llm_server.url, timeout=5000
     )

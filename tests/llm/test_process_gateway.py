@@ -121,6 +121,8 @@ def test_a_child_that_dies_mid_call_fails_the_call_in_plain_words(gateway, llm_s
     assert errors[0].kind == "connection"
 
 
-def test_tokens_are_counted_in_the_child(gateway):
-    n = gateway.count_tokens("openai/gpt-4o-mini", [{"role": "user", "content": "one two three"}])
-    assert 3 <= n <= 20
+def test_the_cost_estimate_is_made_in_the_child(gateway, llm_server):
+    model_spec = spec(llm_server.url, max_tokens=100)  # $1 / $2 per million tokens
+    tokens, cost = gateway.estimate(model_spec, [{"role": "user", "content": "one two three"}])
+    assert 3 <= tokens <= 20
+    assert cost == pytest.approx(tokens * 1e-6 + 100 * 2e-6)
