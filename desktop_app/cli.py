@@ -415,6 +415,144 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _money(value: float | None, known: bool = True) -> str:
+    if value is None or not known:
+        return "unknown"
+    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def cmd_profile(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, settings
+    from desktop_app.services.profiler import Profiler, default_models
+
+    spec = catalogue.find(ctx.workflows_dir, args.name)
+    chosen = settings.load(ctx.paths.data_dir)
+    models = args.model or default_models(spec, chosen.run_model(None), chosen.run_fallbacks())
+
+    def progress(done: int, total: int) -> None:
+        if not args.json:
+            print(
+                f"\r{done}/{total} sample runs", end="" if done < total else "\n", file=sys.stderr
+            )
+
+    profiler = Profiler(ctx.db, on_progress=progress)
+    profile = profiler.profile(
+        spec,
+        models,
+        api_base=chosen.run_api_base(args.api_base),
+        runs_per_month=args.runs_per_month,
+        global_month_cap=chosen.monthly_budget_usd,
+        concurrency=args.concurrency,
+    )
+    if args.json:
+        out(json.dumps(profile.as_dict(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    out(
+        f"profile {profile.id} of {spec.name} ({len(profile.samples)} samples, spec {spec.version[:12]})"
+    )
+    month = "projected month" if profile.runs_per_month is not None else "month"
+    out(
+        f"runs per month: {profile.runs_per_month if profile.runs_per_month is not None else '-'} ({profile.runs_basis})"
+    )
+    out(
+        f"{'MODEL':<34} {'COST/RUN':>10} {'MAX':>10} {'TOK IN':>7} {'TOK OUT':>7} "
+        f"{'P50 MS':>7} {'P95 MS':>7} {'PASS':>5} {month.upper():>16}"
+    )
+    for r in profile.reports:
+        flag = (
+            ""
+            if r.cost_known
+            else (
+                "  (price unknown; on this machine: not billed)"
+                if r.served_here
+                else "  (price unknown)"
+            )
+        )
+        out(
+            f"{_cut(r.model, 34):<34} {_money(r.cost_mean_usd, r.cost_known):>10} "
+            f"{_money(r.cost_max_usd, r.cost_known):>10} "
+            f"{_num(r.tokens_in_mean):>7} {_num(r.tokens_out_mean):>7} "
+            f"{_num(r.latency_p50_ms):>7} {_num(r.latency_p95_ms):>7} {r.pass_rate:>5.0%} "
+            f"{_money(r.projected_month_usd, r.projected_month_usd is not None):>16}{flag}"
+        )
+        for check, count in r.failed_checks.items():
+            out(f"{'':<34} failed {check}: {count} of {r.samples}")
+    for sample, by_model in profile.side_by_side():
+        out(f"\n== {sample}")
+        for model, run in by_model.items():
+            verdict = (
+                "passed"
+                if run.passed
+                else f"{run.status}: {run.reason or ', '.join(run.failed_checks)}"
+            )
+            out(f"-- {model} ({verdict}, {_money(run.cost_usd)})")
+            out(run.output.rstrip() or "(no output)")
+    if profile.state != "finished":
+        err(f"profile {profile.state}")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, settings, switches
+
+    spec = catalogue.find(ctx.workflows_dir, args.name)
+    chosen = settings.load(ctx.paths.data_dir)
+    catalogue.sync_version(ctx.db, spec)
+    done = switches.enable(
+        ctx.db, spec, model=chosen.run_model(None), global_month_cap=chosen.monthly_budget_usd
+    )
+    report = done.profile.report_for(done.model)
+    projected = _money(report.projected_month_usd, report.projected_month_usd is not None)
+    sched = spec.schedule
+    what = f"every {sched.every}" if sched.every else f"cron {sched.cron}"
+    out(f"enabled {spec.name}: {what} on {done.model}, projected {projected} a month")
+    return EXIT_OK
+
+
+def cmd_disable(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, switches
+
+    catalogue.find(ctx.workflows_dir, args.name)
+    if switches.disable(ctx.db, args.name):
+        out(f"disabled {args.name}: its schedule is off")
+    else:
+        out(f"{args.name} was not enabled")
+    return EXIT_OK
+
+
+def cmd_compare(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, compare, settings
+    from desktop_app.storage import store
+
+    item = store.get_item(ctx.db, args.id)
+    spec = catalogue.find(ctx.workflows_dir, item["workflow"])
+    chosen = settings.load(ctx.paths.data_dir)
+    result = compare.compare(
+        ctx.db,
+        args.id,
+        spec,
+        args.model,
+        api_base=chosen.run_api_base(args.api_base),
+        global_month_cap=chosen.monthly_budget_usd,
+    )
+    kept = compare.keep(ctx.db, result) if args.keep else None
+    if args.json:
+        out(json.dumps({**result.as_dict(), "kept_item_id": kept}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for label, side in ((f"item {args.id}", result.original), ("compared", result.other)):
+        verdict = side.status + (f": {side.reason}" if side.reason else "")
+        out(f"== {label}: {side.model} ({verdict}, {_money(side.cost_usd)})")
+        out(side.output.rstrip() or "(no output)")
+    if kept is not None:
+        out(f"kept as item {kept} (pending review)")
+    return EXIT_OK
+
+
 def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import settings
 
@@ -600,6 +738,48 @@ def build_parser() -> argparse.ArgumentParser:
         help='a cap on all workflows\' spend per month, e.g. 20 ("" for no cap)',
     )
     p.set_defaults(func=cmd_settings)
+
+    p = sub.add_parser(
+        "profile",
+        parents=[common],
+        help="run a workflow's samples on one or more models: cost, latency, pass rate",
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--model",
+        metavar="MODEL",
+        nargs="+",
+        action="extend",
+        help="the models to compare (default: the one it runs on and its fallbacks)",
+    )
+    p.add_argument("--api-base", metavar="URL", help="an OpenAI-compatible server")
+    p.add_argument(
+        "--runs-per-month",
+        type=float,
+        metavar="N",
+        help="project the month at N runs (default: from its schedule)",
+    )
+    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="calls at once")
+    p.add_argument("--json", action="store_true", help="print the whole profile as JSON")
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser(
+        "compare", parents=[common], help="run a past item's input on another model, side by side"
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--model", metavar="MODEL", required=True, help="the model to compare with")
+    p.add_argument("--api-base", metavar="URL", help="an OpenAI-compatible server")
+    p.add_argument("--keep", action="store_true", help="keep its output as a new inbox item")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_compare)
+
+    for verb, func, text in (
+        ("enable", cmd_enable, "start a workflow's schedule (needs a cost profile)"),
+        ("disable", cmd_disable, "stop a workflow's schedule"),
+    ):
+        p = sub.add_parser(verb, parents=[common], help=text)
+        p.add_argument("name", metavar="NAME")
+        p.set_defaults(func=func)
 
     p = sub.add_parser(
         "workflows", parents=[common], help="each workflow: complete?, schedule, pending, cost"

@@ -76,6 +76,7 @@ class InboxView(QWidget):
 
     decided = Signal(str, list)  # verb, item ids
     message = Signal(str)
+    compare_requested = Signal(dict)  # the item shown: compare its input on another model
 
     def __init__(self, db: sqlite_utils.Database, worker: DbWorker, parent: QWidget | None = None):
         super().__init__(parent)
@@ -158,6 +159,8 @@ class InboxView(QWidget):
         self.cancel_button = QPushButton("Cancel  (Esc)", objectName="cancelButton")
         self.undo_button = QPushButton("Undo  (Ctrl+Z)", objectName="undoButton")
         self.undo_button.setToolTip("Take back the last decision (for a minute)")
+        self.compare_button = QPushButton("Compare models…", objectName="compareButton")
+        self.compare_button.setToolTip("Run this item's input on another model, side by side")
         self._undoable: list[int] = []
         self._undo_timer = QTimer(self, singleShot=True, interval=decisions.UNDO_WINDOW_S * 1000)
         for button, text in (
@@ -178,6 +181,7 @@ class InboxView(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.compare_button)
 
         self.input_label = plain_label(wrap=False)
         self.input_label.setText("Input")
@@ -233,6 +237,9 @@ class InboxView(QWidget):
         self.reject_button.clicked.connect(self.start_reject)
         self.save_button.clicked.connect(self.save_edit)
         self.cancel_button.clicked.connect(self.cancel)
+        self.compare_button.clicked.connect(
+            lambda: self._current and self.compare_requested.emit(dict(self._current))
+        )
         self.editor.textChanged.connect(self._update_diff)
         self.reject_reason.returnPressed.connect(self.confirm_reject)
         self.undo_button.clicked.connect(self.undo)
@@ -348,6 +355,7 @@ class InboxView(QWidget):
         )
         self.input_box.setPlainText(item["input_text"])
         self.editor.setPlainText(item["output"])
+        self.compare_button.setEnabled(bool(item["input_text"]))
         open_item = item["status"] in ("pending", "escalated")
         for button in (self.approve_button, self.edit_button, self.reject_button):
             button.setEnabled(open_item)

@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.inbox.decided.connect(lambda *_: self.update_counts())
         self.inbox.decided.connect(lambda *_: self._refresh_activity_if_shown())
         self.inbox.message.connect(self._say)
+        self.inbox.compare_requested.connect(self.open_compare)
+        self.compare_dialog = None
         self.tabs.currentChanged.connect(self._on_tab)
         self.update_counts()
         self._restore()
@@ -95,6 +97,27 @@ class MainWindow(QMainWindow):
 
             self._gateway = ProcessGateway()
         return self._gateway
+
+    def open_compare(self, item: dict) -> None:
+        """Compare models on this item, with its workflow's spec as it stands now (read on the
+        writer thread: loading a spec may import Jinja2 and jsonschema)."""
+        from desktop_app.services import catalogue
+
+        self._worker.submit(
+            lambda _db: catalogue.find(self._workflows_dir, item["workflow"]),
+            on_done=lambda spec: self._show_compare(item, spec),
+            on_error=lambda exc: self._say(f"Cannot compare item {item['id']}: {exc}"),
+            context=self,
+        )
+
+    def _show_compare(self, item: dict, spec) -> None:
+        from desktop_app.gui.compare_dialog import CompareDialog
+
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
+        self.compare_dialog = CompareDialog(item, spec, self._db_path, self, gateway=self.gateway)
+        self.compare_dialog.kept.connect(lambda _id: self._refresh_inbox())
+        self.compare_dialog.show()
 
     # --- tabs, built on first show ---
 
@@ -216,6 +239,10 @@ class MainWindow(QMainWindow):
         if workflows is not None and workflows.job.running:
             workflows.job.cancel()
             workflows.job.wait(30)
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()  # waits for a call under way
+        if workflows is not None and workflows.profile_dialog is not None:
+            workflows.profile_dialog.close()  # cancels a profile under way and waits for it
         for (
             view
         ) in self._views.values():  # an export under way finishes rather than leaving a .part file

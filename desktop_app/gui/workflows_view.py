@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.budget import usd
 from desktop_app.core.errors import KnownError
 from desktop_app.gui.run_job import RunJob
 from desktop_app.gui.tasks import DbWorker
@@ -42,6 +44,28 @@ def _reflow(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
 
 
+def _schedule_cell(row: dict) -> str:
+    if not row["schedule"]:
+        return "on demand"
+    return f"{row['schedule']} · {'on' if row['enabled'] else 'off'}"
+
+
+def _month_cell(row: dict, spec) -> str:
+    spent = usd(row["month_cost_usd"])
+    cap = spec.budget.max_cost_per_month if spec is not None and spec.budget else None
+    return spent if cap is None else f"{spent} of {usd(cap)}"
+
+
+def _local(stamp: str | None) -> str:
+    """An ISO 8601 UTC stamp as local 'Mon 25 Nov 14:00'."""
+    if not stamp:
+        return ""
+    from datetime import datetime
+
+    when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    return when.strftime("%a %d %b %H:%M")
+
+
 def _load(db, workflows_dir: Path) -> tuple[list[dict], dict]:
     """On the writer thread: every workflow's overview and its loaded spec (None when invalid)."""
     from desktop_app.services import catalogue
@@ -52,6 +76,7 @@ def _load(db, workflows_dir: Path) -> tuple[list[dict], dict]:
 class WorkflowsView(QWidget):
     items_made = Signal()  # new items exist: the inbox should reload
     message = Signal(str)
+    switched = Signal(str, bool)  # a workflow's schedule was turned on / off
 
     def __init__(
         self,
@@ -70,6 +95,7 @@ class WorkflowsView(QWidget):
         self._specs: dict = {}
         self._chosen_path: Path | None = None
         self.gateway = gateway
+        self.profile_dialog = None
         self.job = RunJob(db_path, self, gateway=gateway)
         self._build()
         self._connect()
@@ -98,6 +124,14 @@ class WorkflowsView(QWidget):
         self.problems = plain_label("workflowProblems")
         self.problems.setStyleSheet("color: #b3261e;")
         self.open_button = QPushButton("Open the spec", objectName="openSpecButton")
+        self.profile_button = QPushButton("Cost profile…", objectName="profileButton")
+        self.profile_button.setToolTip(
+            "Run its samples on one or more models: cost, latency, pass rate, outputs side by side"
+        )
+        self.enable_switch = QCheckBox("Run on its schedule", objectName="enableSwitch")
+        self.enable_switch.setAccessibleName("Enable the schedule")
+        self.schedule_status = plain_label("scheduleStatus")
+        self.budget_status = plain_label("budgetStatus")
 
         self.source = QComboBox(objectName="runSource")
         self.source.addItems(list(SOURCES))
@@ -138,7 +172,14 @@ class WorkflowsView(QWidget):
         panel_layout = QVBoxLayout(panel)
         for widget in (self.title, self.purpose, self.problems):
             panel_layout.addWidget(widget)
-        panel_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        spec_row = QHBoxLayout()
+        spec_row.addWidget(self.open_button)
+        spec_row.addWidget(self.profile_button)
+        spec_row.addStretch(1)
+        panel_layout.addLayout(spec_row)
+        panel_layout.addWidget(self.enable_switch)
+        panel_layout.addWidget(self.schedule_status)
+        panel_layout.addWidget(self.budget_status)
         panel_layout.addLayout(form)
         panel_layout.addLayout(run_row)
         panel_layout.addWidget(self.run_status)
@@ -164,6 +205,8 @@ class WorkflowsView(QWidget):
         self.source.currentIndexChanged.connect(self._show_source)
         self.choose_button.clicked.connect(self._choose)
         self.open_button.clicked.connect(self._open_spec)
+        self.profile_button.clicked.connect(self.open_profile)
+        self.enable_switch.clicked.connect(self._switch)
         self.run_button.clicked.connect(self.run_now)
         self.cancel_button.clicked.connect(self.job.cancel)
         self.job.progress.connect(self._on_progress)
@@ -197,12 +240,12 @@ class WorkflowsView(QWidget):
                 row["name"],
                 complete,
                 f"{chosen} (Settings)" if chosen else row["model"] or "",
-                row["schedule"] or "on demand",
+                _schedule_cell(row),
                 f"{last['state']} {last['started_at'][5:16].replace('T', ' ')}"
                 if last
                 else "never",
                 str(row["pending"]),
-                f"${row['month_cost_usd']:.4f}",
+                _month_cell(row, specs.get(row["name"])),
             )
             items = [QStandardItem(text) for text in cells]
             for item in items:
@@ -254,6 +297,101 @@ class WorkflowsView(QWidget):
         self.problems.setText("\n".join(lines))
         self.show_run_defaults()
         self.run_button.setEnabled(bool(spec and spec.complete) and not self.job.running)
+        self.profile_button.setEnabled(bool(spec and spec.complete))
+        self._show_switch(row, spec)
+
+    def _show_switch(self, row: dict, spec) -> None:
+        self.enable_switch.setEnabled(bool(spec and spec.schedule))
+        self.enable_switch.setChecked(bool(row.get("enabled")))
+        if spec is None or spec.schedule is None:
+            self.schedule_status.setText("On demand only: the spec has no [schedule].")
+        elif row.get("enabled"):
+            upcoming = _local(row.get("next_run"))
+            self.schedule_status.setText(
+                f"On: {row['schedule']}" + (f", next run {upcoming}." if upcoming else ".")
+            )
+        else:
+            self.schedule_status.setText(f"Off ({row['schedule']}).")
+        profile = row.get("profile")
+        if profile is None:
+            text = "Not profiled yet: a cost profile is needed before it can be enabled."
+        else:
+            parts = []
+            for m in profile["models"]:
+                per_run = m["cost_mean_usd"]
+                month = m["projected_month_usd"]
+                parts.append(
+                    f"{m['model']}: "
+                    + ("cost unknown" if per_run is None else f"{usd(per_run)} a run")
+                    + ("" if month is None else f", about {usd(month)} a month")
+                )
+            state = "" if profile["current"] else " (for an older version of the spec)"
+            text = f"Profile{state}: " + "; ".join(parts)
+        caps = []
+        if spec is not None and spec.budget is not None:
+            b = spec.budget
+            for label, value in (
+                ("run", b.max_cost_per_run),
+                ("day", b.max_cost_per_day),
+                ("month", b.max_cost_per_month),
+            ):
+                if value is not None:
+                    caps.append(f"{usd(value)} a {label}")
+        spent = f"Spent this month: {usd(row['month_cost_usd'])}"
+        spent += f" · caps: {', '.join(caps)}" if caps else " · no budget caps in its spec"
+        self.budget_status.setText(f"{text}\n{spent}")
+
+    def _switch(self, on: bool) -> None:
+        from desktop_app.services import switches
+
+        spec = self._specs.get(self.selected_name() or "")
+        if spec is None:
+            return
+        chosen = self._defaults()
+        self.enable_switch.setEnabled(False)
+        if on:
+            fn, args = switches.enable, (spec,)
+            kwargs = {
+                "model": chosen.run_model(None),
+                "global_month_cap": chosen.monthly_budget_usd,
+            }
+        else:
+            fn, args, kwargs = switches.disable, (spec.name,), {}
+
+        def call(db, *a):
+            return fn(db, *a, **kwargs)
+
+        self._worker.submit(
+            call, *args, on_done=lambda _r: self._switched(spec.name, on), on_error=self._refused,
+            context=self,
+        )  # fmt: skip
+
+    def _switched(self, name: str, on: bool) -> None:
+        text = f"{name}: schedule {'on' if on else 'off'}"
+        self.message.emit(text)
+        self.switched.emit(name, on)
+        self.reload()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.enable_switch.setEnabled(True)
+        self.enable_switch.setChecked(False)
+        self.schedule_status.setText(str(exc))
+        self.message.emit(str(exc))
+
+    def open_profile(self) -> None:
+        """The Profile panel for the chosen workflow (one at a time, kept until closed)."""
+        from desktop_app.gui.profile_dialog import ProfileDialog
+
+        spec = self._specs.get(self.selected_name() or "")
+        if spec is None:
+            return
+        if self.profile_dialog is not None:
+            self.profile_dialog.close()
+        self.profile_dialog = ProfileDialog(
+            spec, self._db_path, self._worker, self, gateway=self.gateway
+        )
+        self.profile_dialog.profiled.connect(lambda _name: self.reload())
+        self.profile_dialog.show()
 
     def _defaults(self) -> settings.Settings:
         try:

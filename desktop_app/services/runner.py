@@ -246,10 +246,10 @@ class Runner:
                     if summary.blocked:
                         prepared = _not_run(summary.blocked)
                     else:
-                        prepared = self._prepare(spec, run_input.doc)
+                        prepared = self.prepare(spec, run_input.doc)
                     estimate = None
                     if not isinstance(prepared, Outcome):
-                        checked = self._budget(spec, prepared[0], options, summary, reserved)
+                        checked = self.check_budget(spec, prepared[0], options, summary, reserved)
                         if isinstance(checked, Outcome):
                             prepared = checked
                         else:
@@ -259,7 +259,7 @@ class Runner:
                         done += 1
                         self._progress(done, total)
                         continue
-                    future = pool.submit(self._answer, spec, prepared, options)
+                    future = pool.submit(self.answer, spec, prepared, options)
                     in_flight[future] = run_input
                     reserved[future] = estimate or 0.0
                 if self.cancel.is_set() and not in_flight:
@@ -288,7 +288,7 @@ class Runner:
             self._finish(spec, run_id, state, error, summary, time.perf_counter() - started)
         return summary
 
-    def _prepare(self, spec: Spec, doc: InputDoc):
+    def prepare(self, spec: Spec, doc: InputDoc):
         """Messages to send, or an Outcome when the input is decided before any call."""
         verdict = judge_input(spec, doc)
         if verdict.action == SKIP or any(f.when == "input_invalid" for f in verdict.findings):
@@ -300,7 +300,7 @@ class Runner:
             return _decided([*verdict.findings, finding])
         return messages, list(verdict.findings)
 
-    def _budget(self, spec: Spec, messages, options: RunOptions, summary, reserved):
+    def check_budget(self, spec: Spec, messages, options: RunOptions, summary, reserved):
         """Before a call: an Outcome when a budget cap stops it, else the estimate (or None
         when no cap applies, and nothing needs estimating)."""
         if not budget.caps(spec.budget, options.global_month_cap):
@@ -335,7 +335,7 @@ class Runner:
         outcome.events.append(("budget.blocked", {**block.as_dict(), "message": message}))
         return outcome
 
-    def _answer(self, spec: Spec, prepared, options: RunOptions) -> Outcome:
+    def answer(self, spec: Spec, prepared, options: RunOptions) -> Outcome:
         """On a network thread: call the model, judge the answer, retry once if a rule says so."""
         messages, input_findings = prepared
         outcome = Outcome(status=None, findings=list(input_findings))
@@ -399,7 +399,7 @@ class Runner:
         item_id = None
         with transaction(self.db):
             for call in outcome.calls:
-                _log_call(self.db, wf, run_id, run_input.id, call)
+                log_call(self.db, wf, run_id, run_input.id, call)
             for kind, detail in outcome.events:
                 detail = {"input": run_input.doc.name, **detail}
                 eventlog.append(self.db, kind, workflow=wf, run_id=run_id, detail=detail)
@@ -567,12 +567,26 @@ def _checks_json(checks) -> str:
     )
 
 
-def _log_call(db, workflow: str, run_id: int, run_input_id: int, call: Call) -> None:
-    """model.call / model.retry / model.error events and model_calls rows for one gateway call."""
+def log_call(
+    db,
+    workflow: str,
+    run_id: int | None,
+    run_input_id: int | None,
+    call: Call,
+    *,
+    purpose: str = "run",
+    profile_id: int | None = None,
+) -> None:
+    """model.call / model.retry / model.error events and model_calls rows for one gateway call.
+
+    ``purpose`` says what the call was for (a run's item, a cost profile, a comparison):
+    every purpose counts towards spend and budgets."""
     attempts = call.attempts
     for index, attempt in enumerate(attempts):
         store.record_model_call(
             db,
+            purpose=purpose,
+            profile_id=profile_id,
             run_id=run_id,
             run_input_id=run_input_id,
             workflow=workflow,
@@ -591,6 +605,8 @@ def _log_call(db, workflow: str, run_id: int, run_input_id: int, call: Call) -> 
             "api_base": attempt.api_base or None,
             "attempt": attempt.attempt,
             "purpose": call.purpose,
+            "for": purpose,
+            **({"profile_id": profile_id} if profile_id is not None else {}),
             "started_at": attempt.started_at,
             "latency_ms": attempt.latency_ms,
         }

@@ -175,6 +175,8 @@ CREATE TABLE workflow_state (
     workflow TEXT PRIMARY KEY,
     enabled INTEGER NOT NULL DEFAULT 0,
     enabled_at TEXT,
+    spec_hash TEXT,                 -- the spec version that was enabled (a change stops runs)
+    profile_id INTEGER REFERENCES profiles(id),
     last_slot TEXT,
     updated_at TEXT NOT NULL
 );

@@ -1,0 +1,191 @@
+"""Compare models on real history: a past item's input run again on another model.
+
+The same steps as a run (prompt, call, output contract, retry with feedback), checked
+against the budget caps first. The comparison makes no inbox item: the call is recorded
+(``model_calls`` purpose ``compare``, counted in spend) and an ``item.compared`` event
+keeps both outputs. ``keep`` turns a comparison into a new pending item when the person
+prefers it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from desktop_app.core.errors import KnownError
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.spec_model import Spec
+from desktop_app.core.states import ItemState
+from desktop_app.services.runner import Outcome, Runner, RunOptions, RunSummary, log_call
+from desktop_app.storage import eventlog, store
+from desktop_app.storage.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+@dataclass
+class Side:
+    model: str
+    output: str
+    cost_usd: float | None
+    latency_ms: int | None
+    tokens_in: int | None
+    tokens_out: int | None
+    status: str  # pending | escalated (what an item would be) | skipped
+    reason: str | None
+    failed_checks: list[str]
+
+
+@dataclass
+class Comparison:
+    item_id: int
+    workflow: str
+    original: Side
+    other: Side
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def input_of(db: sqlite_utils.Database, item: dict) -> InputDoc:
+    """The input an item was made from, as the run read it (key and CSV fields included)."""
+    row = db.execute(
+        "SELECT input_key, fields_json FROM run_inputs WHERE id = "
+        "(SELECT run_input_id FROM items WHERE id = ?)",
+        [item["id"]],
+    ).fetchone()
+    key, fields = (
+        (row[0], json.loads(row[1]) if row[1] else {}) if row else (item["input_name"], {})
+    )
+    return InputDoc(key=key, name=item["input_name"], text=item["input_text"], fields=fields)
+
+
+def original_side(item: dict) -> Side:
+    failed = [c["name"] for c in item.get("checks", []) if not c["passed"]]
+    return Side(
+        model=item["model"] or "",
+        output=item["original_output"],
+        cost_usd=item["cost_usd"],
+        latency_ms=item.get("latency_ms"),
+        tokens_in=item.get("tokens_in"),
+        tokens_out=item.get("tokens_out"),
+        status=item["status"],
+        reason=item["reason"],
+        failed_checks=failed,
+    )
+
+
+def _side(model: str, outcome: Outcome) -> Side:
+    answer = outcome.answered_by
+    attempts = [a for c in outcome.calls for a in c.attempts]
+    return Side(
+        model=answer.model if answer else model,
+        output=outcome.output,
+        cost_usd=outcome.cost_usd,
+        latency_ms=sum(a.latency_ms for a in attempts) if attempts else None,
+        tokens_in=answer.tokens_in if answer else None,
+        tokens_out=answer.tokens_out if answer else None,
+        status="skipped" if outcome.status is None else outcome.status.value,
+        reason=outcome.reason,
+        failed_checks=[c.name for c in outcome.checks if not c.passed],
+    )
+
+
+def compare(
+    db: sqlite_utils.Database,
+    item_id: int,
+    spec: Spec,
+    model: str,
+    *,
+    api_base: str | None = None,
+    global_month_cap: float | None = None,
+    gateway=None,
+) -> Comparison:
+    """Run item ``item_id``'s input on ``model``; raises KnownError when a cap blocks it."""
+    item = store.get_item(db, item_id)
+    if item["workflow"] != spec.name:
+        raise KnownError(f"item {item_id} belongs to '{item['workflow']}', not '{spec.name}'")
+    if not model.strip():
+        raise KnownError("name the model to compare with")
+    runner = Runner(db, gateway)
+    prepared = runner.prepare(spec, input_of(db, item))
+    if isinstance(prepared, Outcome):
+        raise KnownError(
+            f"item {item_id}'s input is decided before any model call: {prepared.reason}"
+        )
+    options = RunOptions(
+        model=model.strip(), api_base=api_base, fallbacks=(), global_month_cap=global_month_cap
+    )
+    checked = runner.check_budget(spec, prepared[0], options, RunSummary(0, spec.name), {})
+    if isinstance(checked, Outcome):
+        with transaction(db):
+            for kind, detail in checked.events:
+                detail = {**detail, "for": "compare"}
+                eventlog.append(db, kind, workflow=spec.name, item_id=item_id, detail=detail)
+        raise KnownError(checked.reason or "a budget cap stops this comparison")
+    outcome = runner.answer(spec, prepared, options)
+    result = Comparison(item_id, spec.name, original_side(item), _side(model.strip(), outcome))
+    with transaction(db):
+        for call in outcome.calls:
+            log_call(db, spec.name, None, None, call, purpose="compare")
+        eventlog.append(
+            db,
+            "item.compared",
+            workflow=spec.name,
+            item_id=item_id,
+            detail={"original": asdict(result.original), "other": asdict(result.other)},
+        )
+    return result
+
+
+def keep(db: sqlite_utils.Database, comparison: Comparison) -> int:
+    """The compared output as a new inbox item (in the original's run); its id."""
+    other = comparison.other
+    if other.status == "skipped":
+        raise KnownError("the other model gave no output to keep")
+    item = store.get_item(db, comparison.item_id)
+    status = ItemState(other.status)
+    with transaction(db):
+        new_id = store.insert_item(
+            db,
+            workflow=item["workflow"],
+            run_id=item["run_id"],
+            run_input_id=None,
+            status=status,
+            input_name=item["input_name"],
+            input_text=item["input_text"],
+            output=other.output,
+            reason=other.reason,
+            model=other.model,
+            cost_usd=other.cost_usd,
+            latency_ms=other.latency_ms,
+            tokens_in=other.tokens_in,
+            tokens_out=other.tokens_out,
+        )
+        eventlog.append(
+            db,
+            "item.created",
+            workflow=item["workflow"],
+            run_id=item["run_id"],
+            item_id=new_id,
+            detail={
+                "status": status.value,
+                "input": item["input_name"],
+                "model": other.model,
+                "cost_usd": other.cost_usd,
+                "output_chars": len(other.output),
+                "kept_from_comparison_of": comparison.item_id,
+            },
+        )
+        if status is ItemState.ESCALATED:
+            eventlog.append(
+                db,
+                "item.escalated",
+                workflow=item["workflow"],
+                run_id=item["run_id"],
+                item_id=new_id,
+                detail={"reason": other.reason},
+            )
+    return new_id
