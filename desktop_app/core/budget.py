@@ -58,7 +58,10 @@ class Block:
 
 
 def usd(value: float) -> str:
-    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
+    """Dollars and cents, or four decimals for the small sums that cents would hide."""
+    if value >= 1 or value == 0 or (value >= 0.01 and round(value, 2) == round(value, 6)):
+        return f"${value:,.2f}"
+    return f"${value:.4f}"
 
 
 def caps(budget: BudgetSpec | None, global_month: float | None) -> list[tuple[str, float]]:

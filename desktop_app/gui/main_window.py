@@ -88,6 +88,17 @@ class MainWindow(QMainWindow):
             lambda: self._setup_job.start(_first_start, db_path.parent)
         )
         self._setup_timer.start()
+        # Schedules: a tick soon after start (catch-up after the app was closed), then steady.
+        from desktop_app.gui.schedule_driver import ScheduleDriver
+
+        self.schedules = ScheduleDriver(db_path, workflows_dir, self, gateway=self.gateway)
+        self.schedules.item_made.connect(lambda *_: self._inbox_timer.start())
+        self.schedules.fired.connect(self._on_scheduled)
+        self.schedules.failed.connect(self._say)
+        self.schedules.start()
+        self._first_tick = QTimer(self, singleShot=True, interval=5000)
+        self._first_tick.timeout.connect(self.schedules.tick)
+        self._first_tick.start()
 
     @property
     def gateway(self):
@@ -97,6 +108,15 @@ class MainWindow(QMainWindow):
 
             self._gateway = ProcessGateway()
         return self._gateway
+
+    def _on_scheduled(self, fired) -> None:
+        made = sum(len(s.item_ids) for s in fired.summaries)
+        if made:
+            self._say(f"{fired.workflow}: {made} new item(s) from its schedule")
+        self._refresh_inbox()
+        workflows = self._views.get("workflows")
+        if workflows is not None:
+            workflows.reload()
 
     def open_compare(self, item: dict) -> None:
         """Compare models on this item, with its workflow's spec as it stands now (read on the
@@ -250,6 +270,7 @@ class MainWindow(QMainWindow):
                 if isinstance(job, ThreadJob):
                     job.wait(60)
         self._setup_job.wait(30)
+        self.schedules.stop()
         if self._gateway is not None:
             self._gateway.close()
         settings = QSettings()

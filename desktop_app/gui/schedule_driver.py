@@ -1,0 +1,98 @@
+"""The QTimer that drives schedules while the app runs: every tick, a background thread asks
+the scheduler what is due and runs it (``services/scheduler``); results come back as signals.
+
+One tick at a time: a tick that finds the previous one still running is skipped, so runs
+of one workflow never overlap and a slow run never piles up threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+TICK_MS = 30_000
+
+
+def _specs(workflows_dir: Path) -> dict:
+    from desktop_app.services import catalogue
+
+    return {e.name: e.spec for e in catalogue.scan(workflows_dir)}
+
+
+class ScheduleDriver(QObject):
+    fired = Signal(object)  # scheduler.Fired, one per due workflow
+    item_made = Signal(int, str)  # item id, status
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        db_path: Path,
+        workflows_dir: Path,
+        parent: QObject | None = None,
+        *,
+        gateway=None,
+        interval_ms: int = TICK_MS,
+    ):
+        super().__init__(parent)
+        self._db_path, self._workflows_dir = db_path, workflows_dir
+        self._gateway = gateway
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self.paused = False
+        self.timer = QTimer(self, objectName="scheduleTimer", interval=interval_ms)
+        self.timer.timeout.connect(self.tick)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause all schedules (missed slots are handled by each one's catch-up rule later)."""
+        self.paused = paused
+
+    def tick(self) -> None:
+        if self.paused or self.running:
+            return
+        self._cancel.clear()
+        self._thread = threading.Thread(target=self._run, name="signoff-schedule", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop ticking; a run under way stops starting calls and is waited for."""
+        self.timer.stop()
+        self._cancel.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        from desktop_app.core.errors import KnownError
+        from desktop_app.services import scheduler
+        from desktop_app.storage.db import connect
+
+        db = connect(self._db_path)
+        try:
+            for item in scheduler.due(db, _specs(self._workflows_dir)):
+                if self._cancel.is_set():
+                    break
+                try:
+                    fired = scheduler.run_due(
+                        db,
+                        item,
+                        data_dir=self._db_path.parent,
+                        gateway=self._gateway,
+                        on_item=self.item_made.emit,
+                        cancel=self._cancel,
+                    )
+                except KnownError as exc:
+                    self.failed.emit(f"{item.workflow}: the scheduled run could not start: {exc}")
+                else:
+                    self.fired.emit(fired)
+        except Exception as exc:  # a bug: one clear line, never a silent dead thread
+            self.failed.emit(f"schedules stopped unexpectedly: {type(exc).__name__}: {exc}")
+        finally:
+            db.conn.close()

@@ -1,0 +1,49 @@
+"""The window's schedule driver: a due workflow runs off the UI thread and fills the inbox."""
+
+from __future__ import annotations
+
+from desktop_app.core.spec_loader import load_spec
+from desktop_app.services import settings, switches
+from desktop_app.services.profiler import Profiler
+from desktop_app.storage.db import connect
+from tests.helpers.canned import answer_for
+from tests.helpers.llm_server import responder
+
+
+def test_a_due_workflow_runs_from_the_timer_and_its_items_reach_the_inbox(
+    qtbot, window, seeded, workflows_dir, llm_server
+):
+    llm_server.default = responder(answer_for)
+    settings.save(seeded.parent, settings.Settings(api_base=llm_server.url))
+    spec = load_spec(workflows_dir / "support-digest" / "workflow.toml")
+    db = connect(seeded)
+    try:
+        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
+        switches.enable(db, spec)
+        # enabled two hours ago: two slots missed, one catch-up run (catch_up = "latest")
+        db.execute(
+            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')"
+        )
+    finally:
+        db.conn.close()
+    inbox = seeded.parent / "inbox" / "support"
+    inbox.mkdir(parents=True)
+    for name in ("late-order", "thanks"):
+        (inbox / f"{name}.eml").write_text(f"From: Ann <ann@example.com>\nSubject: {name}\n\nHello")
+    before = window.inbox.model.rowCount()
+    with qtbot.waitSignal(window.schedules.fired, timeout=60000) as fired:
+        window.schedules.tick()
+    (summary,) = fired.args[0].summaries
+    assert summary.inputs == 2 and len(summary.item_ids) == 2
+    qtbot.waitUntil(lambda: window.inbox.model.rowCount() == before + 2, timeout=5000)
+    assert "support-digest: 2 new item(s) from its schedule" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.schedules.fired, timeout=3000, raising=False) as again:
+        window.schedules.tick()
+    assert not again.signal_triggered  # the slot was handled: nothing is due now
+    window.schedules.stop()
+
+
+def test_paused_schedules_do_not_tick(qtbot, window):
+    window.schedules.set_paused(True)
+    window.schedules.tick()
+    assert not window.schedules.running
