@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from desktop_app.core.budget import usd
 from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker, ThreadJob
 from desktop_app.storage import store
@@ -228,12 +229,22 @@ class MainWindow(QMainWindow):
         pending = store.count_items(self._db, statuses=("pending",))
         escalated = store.count_items(self._db, statuses=("escalated",))
         spend = store.month_cost(self._db)
-        money = (
-            f"${spend:,.2f}" if spend >= 1 or spend == 0 else f"${spend:.4f}"
-        )  # cents hide small spend
-        self.counts.setText(
-            f"{pending:,} pending · {escalated:,} escalated · {money} spent this month"
-        )
+        text = f"{pending:,} pending · {escalated:,} escalated · {usd(spend)} spent this month"
+        cap = self._global_cap()
+        if cap is not None:
+            text += f" of {usd(cap)}"
+            if spend >= cap:
+                text += " (cap reached)"
+        self.counts.setText(text)
+
+    def _global_cap(self) -> float | None:
+        from desktop_app.core.errors import KnownError
+        from desktop_app.services import settings
+
+        try:
+            return settings.load(self._db_path.parent).monthly_budget_usd
+        except KnownError:
+            return None
 
     # --- start and close ---
 

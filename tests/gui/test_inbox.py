@@ -224,6 +224,13 @@ def test_status_bar_shows_small_spend_precisely(window, seeded):
     db.conn.close()
     window.update_counts()
     assert window.counts.text() == "3 pending · 1 escalated · $0.0031 spent this month"
+    from desktop_app.services import settings
+
+    settings.save(seeded.parent, settings.Settings(monthly_budget_usd=0.003))
+    window.update_counts()
+    assert window.counts.text().endswith(
+        "$0.0031 spent this month of $0.0030 (cap reached)"
+    )
 
 
 def test_undo_the_last_decision_with_ctrl_z(qtbot, window, seeded):
