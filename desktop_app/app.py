@@ -38,7 +38,13 @@ def run_app(paths: Paths, argv: Sequence[str]) -> int:
     icon = QIcon(str(bundled_dir("resources") / "signoff.svg"))
     app.setWindowIcon(icon)
 
+    from desktop_app.gui.single_instance import SingleInstance, server_name
+
     ensure_data_dir(paths)
+    instance = SingleInstance(server_name(paths.data_dir))
+    if not instance.claim():
+        print("Signoff is already running: its window was brought forward.", file=sys.stderr)
+        return 0
     # The UI thread's reader, without sqlite-utils (a third of the start); writes go
     # through the worker thread.
     db = connect_plain(paths.db_path)
@@ -47,10 +53,14 @@ def run_app(paths: Paths, argv: Sequence[str]) -> int:
     window = MainWindow(
         db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
     )
+    instance.activated.connect(window.bring_forward)
+    if window.notifier.has_tray:
+        app.setQuitOnLastWindowClosed(False)  # closing the window keeps it in the tray
     window.show()
     try:
         return app.exec()
     finally:
+        instance.release()
         worker.close()
         db.conn.close()
 

@@ -292,6 +292,9 @@ def test_settings_set_the_model_and_server_for_every_run(
         "api_base": llm_server.url,
         "fallbacks": [],
         "monthly_budget_usd": None,
+        "quiet_hours": "",
+        "muted": [],
+        "start_at_login": False,
     }
     code, out, err = signoff(
         "run", "review-reply", "--text", "Lovely cake! Anna"
@@ -309,6 +312,9 @@ def test_settings_set_the_model_and_server_for_every_run(
         "api_base": "",
         "fallbacks": [],
         "monthly_budget_usd": None,
+        "quiet_hours": "",
+        "muted": [],
+        "start_at_login": False,
     }
     assert signoff("settings", "--monthly-budget", "$20")[0] == 0
     saved = json.loads((_isolated_environment / "settings.json").read_text())

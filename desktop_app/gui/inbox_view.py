@@ -491,6 +491,30 @@ class InboxView(QWidget):
         row = self.model.row_of(current) if current is not None else None
         self._select_row(row if row is not None else 0)
 
+    def open_item(self, item_id: int) -> bool:
+        """Show one item (from a notification): the default filters, then its row."""
+        if self._mode != "browse":
+            return False
+        for box in (self.status_filter, self.workflow_filter):
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._apply_filters()
+        row = self.model.row_of(item_id)
+        pages = 0
+        while row is None and self.model.canFetchMore() and pages < 50:
+            self.model.fetchMore()
+            row = self.model.row_of(item_id)
+            pages += 1
+        if row is None:
+            self.message.emit(f"Item {item_id} is no longer waiting for a decision.")
+            return False
+        self._select_row(row)
+        return True
+
     def _apply_filters(self) -> None:
         statuses = STATUS_FILTERS[self.status_filter.currentIndex()][1]
         query = store.ItemQuery(

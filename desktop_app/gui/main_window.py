@@ -66,7 +66,20 @@ class MainWindow(QMainWindow):
                 layout.addWidget(self.inbox)
             self._pages[name] = page
             self.tabs.addTab(page, title)
-        self.setCentralWidget(self.tabs)
+        from desktop_app.gui.notifier import Banner, Notifier
+
+        self.banner = Banner(self)
+        central = QWidget(objectName="centralArea")
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.notifier = Notifier(self.banner, icon, self)
+        self.notifier.open_item.connect(self.open_item)
+        self.notifier.open_window.connect(self.bring_forward)
+        self._quitting = False
+        self._told_about_tray = False
         self.counts = QLabel(objectName="statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
         # Items streaming in from a run refresh the inbox at most a few times a second.
@@ -96,6 +109,9 @@ class MainWindow(QMainWindow):
         self.schedules.item_made.connect(lambda *_: self._inbox_timer.start())
         self.schedules.fired.connect(self._on_scheduled)
         self.schedules.failed.connect(self._say)
+        self.schedules.swept.connect(self._on_swept)
+        self.notifier.pause_toggled.connect(self.schedules.set_paused)
+        self.notifier.quit_requested.connect(self.quit)
         self.schedules.start()
         self._first_tick = QTimer(self, singleShot=True, interval=5000)
         self._first_tick.timeout.connect(self.schedules.tick)
@@ -111,13 +127,59 @@ class MainWindow(QMainWindow):
         return self._gateway
 
     def _on_scheduled(self, fired) -> None:
+        from desktop_app.services.notices import from_runs
+
         made = sum(len(s.item_ids) for s in fired.summaries)
         if made:
             self._say(f"{fired.workflow}: {made} new item(s) from its schedule")
+        ids = [i for s in fired.summaries for i in s.item_ids]
+        statuses = {i: store.get_item(self._db, i)["status"] for i in ids[:200]}
+        self.notify(from_runs(fired.workflow, fired.summaries, statuses))
         self._refresh_inbox()
         workflows = self._views.get("workflows")
         if workflows is not None:
             workflows.reload()
+
+    def _on_swept(self, swept) -> None:
+        from desktop_app.services.notices import from_sweep
+
+        if swept.expired:
+            self._refresh_inbox()
+        self.notify(from_sweep(swept))
+
+    def notify(self, notices: list) -> None:
+        """Tray balloon (outside quiet hours, where a tray exists) and the in-window banner."""
+        from desktop_app.core.errors import KnownError
+        from desktop_app.services import settings
+
+        try:
+            chosen = settings.load(self._db_path.parent)
+        except KnownError:
+            chosen = settings.Settings()
+        self.notifier.notify(notices, muted=chosen.muted, quiet_hours=chosen.quiet_hours)
+
+    def open_item(self, item_id: int) -> None:
+        self.bring_forward()
+        self.show_tab("inbox")
+        self.inbox.open_item(item_id)
+
+    def bring_forward(self) -> None:
+        """Show the window from the tray, or raise it for a second start of the app."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def quit(self) -> None:
+        """Quit for real (the tray's Quit): close the window and end the app."""
+        from PySide6.QtWidgets import QApplication
+
+        self._quitting = True
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
 
     def open_compare(self, item: dict) -> None:
         """Compare models on this item, with its workflow's spec as it stands now (read on the
@@ -262,6 +324,19 @@ class MainWindow(QMainWindow):
             self.inbox.table.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.notifier.has_tray and not self._quitting:
+            # Closing keeps Signoff running in the tray: schedules go on, the tray says when
+            # something needs a decision. Quit is in the tray's menu.
+            event.ignore()
+            self.hide()
+            if not self._told_about_tray and self.notifier.tray.supportsMessages():
+                self._told_about_tray = True
+                self.notifier.tray.showMessage(
+                    "Signoff",
+                    "Signoff keeps running here. Quit is in this menu.",
+                    self.windowIcon(),
+                )
+            return
         for timer in self.findChildren(
             QTimer
         ):  # nothing fires once the window (and its database) is gone
@@ -282,6 +357,7 @@ class MainWindow(QMainWindow):
                     job.wait(60)
         self._setup_job.wait(30)
         self.schedules.stop()
+        self.notifier.hide_tray()
         if self._gateway is not None:
             self._gateway.close()
         settings = QSettings()

@@ -25,6 +25,7 @@ class ScheduleDriver(QObject):
     fired = Signal(object)  # scheduler.Fired, one per due workflow
     item_made = Signal(int, str)  # item id, status
     failed = Signal(str)
+    swept = Signal(object)  # review_timeouts.Swept: reminders and expiries
 
     def __init__(
         self,
@@ -76,7 +77,13 @@ class ScheduleDriver(QObject):
 
         db = connect(self._db_path)
         try:
-            for item in scheduler.due(db, _specs(self._workflows_dir)):
+            from desktop_app.services.review_timeouts import sweep
+
+            specs = _specs(self._workflows_dir)
+            swept = sweep(db, specs)
+            if swept.reminded or swept.expired:
+                self.swept.emit(swept)
+            for item in scheduler.due(db, specs):
                 if self._cancel.is_set():
                     break
                 try:

@@ -27,6 +27,9 @@ class Settings:
     api_base: str = ""  # e.g. "http://127.0.0.1:11434/v1"
     fallbacks: tuple[str, ...] = ()  # when set, replace every spec's fallbacks, tried in order
     monthly_budget_usd: float | None = None  # a cap on all workflows' spend this month
+    quiet_hours: str = ""  # e.g. "22:00-07:00": no pop-up notifications (the banner still shows)
+    muted: tuple[str, ...] = ()  # workflows whose notifications are silenced
+    start_at_login: bool = False
 
     def run_model(self, override: str | None) -> str | None:
         return override or self.model or None
@@ -70,6 +73,8 @@ def load(data_dir: Path) -> Settings:
     fallbacks = values.pop("fallbacks", ())
     if isinstance(fallbacks, str):
         fallbacks = parse_models(fallbacks)
+    muted = values.pop("muted", ())
+    start_at_login = bool(values.pop("start_at_login", False))
     cap = values.pop("monthly_budget_usd", None)
     try:
         cap = None if cap in (None, "") else float(cap)
@@ -81,6 +86,8 @@ def load(data_dir: Path) -> Settings:
         **{k: str(v) for k, v in values.items()},
         fallbacks=tuple(str(m).strip() for m in fallbacks if str(m).strip()),
         monthly_budget_usd=cap,
+        muted=tuple(str(m) for m in muted) if isinstance(muted, (list, tuple)) else (),
+        start_at_login=start_at_login,
     )
 
 
@@ -92,6 +99,10 @@ def save(data_dir: Path, settings: Settings) -> None:
         )
     if settings.monthly_budget_usd is not None and settings.monthly_budget_usd < 0:
         raise KnownError("the monthly budget cannot be negative")
+    if settings.quiet_hours:
+        from desktop_app.services.notices import parse_quiet_hours
+
+        parse_quiet_hours(settings.quiet_hours)  # raises KnownError with the reason
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / FILENAME
     tmp = path.with_name(FILENAME + ".tmp")

@@ -228,9 +228,7 @@ def test_status_bar_shows_small_spend_precisely(window, seeded):
 
     settings.save(seeded.parent, settings.Settings(monthly_budget_usd=0.003))
     window.update_counts()
-    assert window.counts.text().endswith(
-        "$0.0031 spent this month of $0.0030 (cap reached)"
-    )
+    assert window.counts.text().endswith("$0.0031 spent this month of $0.0030 (cap reached)")
 
 
 def test_undo_the_last_decision_with_ctrl_z(qtbot, window, seeded):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from desktop_app.core.spec_loader import load_spec
 from desktop_app.services import settings, switches
 from desktop_app.services.profiler import Profiler
@@ -37,6 +39,14 @@ def test_a_due_workflow_runs_from_the_timer_and_its_items_reach_the_inbox(
     assert summary.inputs == 2 and len(summary.item_ids) == 2
     qtbot.waitUntil(lambda: window.inbox.model.rowCount() == before + 2, timeout=5000)
     assert "support-digest: 2 new item(s) from its schedule" in window.statusBar().currentMessage()
+    # no tray on the offscreen platform: the notice is in the window's banner
+    assert not window.notifier.has_tray
+    assert window.banner.isVisible()
+    assert window.banner.text.text().startswith("2 new items to review — support-digest")
+    window.show_tab("workflows")
+    qtbot.mouseClick(window.banner.open_button, Qt.MouseButton.LeftButton)
+    assert window.current_tab() == "inbox" and not window.banner.isVisible()
+    assert window.inbox._current["id"] == summary.item_ids[0]
     with qtbot.waitSignal(window.schedules.fired, timeout=3000, raising=False) as again:
         window.schedules.tick()
     assert not again.signal_triggered  # the slot was handled: nothing is due now

@@ -71,6 +71,9 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
         "api_base": llm_server.url,
         "fallbacks": [],
         "monthly_budget_usd": None,
+        "quiet_hours": "",
+        "muted": [],
+        "start_at_login": False,
     }
     qtbot.waitUntil(
         lambda: window.workflows.api_base_edit.placeholderText() == llm_server.url, timeout=5000

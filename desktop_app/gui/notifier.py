@@ -1,0 +1,140 @@
+"""Notifications: a tray balloon where a tray exists, and always the in-window banner.
+
+The banner (``notificationBanner``) keeps the latest notice, with Open (the item) and
+Dismiss; where there is no tray or notification service (e.g. a bare X session) it is the
+only place, and nothing breaks. Quiet hours hold back balloons; muted workflows say nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QMenu,
+    QPushButton,
+    QSystemTrayIcon,
+    QWidget,
+)
+
+from desktop_app.gui.widgets import plain_label
+from desktop_app.services.notices import Notice, audible, is_quiet
+
+BALLOON_MS = 8000
+
+
+class Banner(QFrame):
+    open_item = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("notificationBanner")
+        self.setStyleSheet(
+            "#notificationBanner { background: #e8f0fe; border: 1px solid #aecbfa;"
+            " border-radius: 4px; }"
+        )
+        self.text = plain_label("notificationText")
+        self.open_button = QPushButton("Open", objectName="notificationOpen")
+        self.dismiss_button = QPushButton("Dismiss", objectName="notificationDismiss")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.open_button)
+        layout.addWidget(self.dismiss_button)
+        self._item_id: int | None = None
+        self.open_button.clicked.connect(self._open)
+        self.dismiss_button.clicked.connect(self.hide)
+        self.hide()
+
+    def show_notice(self, notice: Notice, more: int = 0) -> None:
+        extra = f"  (+{more} more)" if more else ""
+        self.text.setText(f"{notice.title} — {notice.text}{extra}")
+        self._item_id = notice.item_id
+        self.open_button.setVisible(notice.item_id is not None)
+        self.show()
+
+    def _open(self) -> None:
+        if self._item_id is not None:
+            self.open_item.emit(self._item_id)
+        self.hide()
+
+
+class Notifier(QObject):
+    open_item = Signal(int)
+    open_window = Signal()
+    pause_toggled = Signal(bool)
+    quit_requested = Signal()
+
+    def __init__(self, banner: Banner, icon: QIcon | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.banner = banner
+        self.banner.open_item.connect(self.open_item)
+        self.tray: QSystemTrayIcon | None = None
+        self._last_item: int | None = None
+        self.shown: list[Notice] = []  # every notice shown, newest last (for tests and a log)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = self._make_tray(icon or QIcon())
+
+    def _make_tray(self, icon: QIcon) -> QSystemTrayIcon:
+        tray = QSystemTrayIcon(icon, self)
+        tray.setToolTip("Signoff")
+        menu = QMenu()
+        menu.addAction("Open Signoff", self.open_window.emit)
+        self.pause_action = menu.addAction("Pause all schedules")
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.pause_toggled)
+        menu.addSeparator()
+        menu.addAction("Quit", self.quit_requested.emit)
+        tray.setContextMenu(menu)
+        self._menu = menu  # the tray does not own its menu
+        tray.activated.connect(
+            lambda reason: (
+                reason == QSystemTrayIcon.ActivationReason.Trigger and self.open_window.emit()
+            )
+        )
+        tray.messageClicked.connect(self._balloon_clicked)
+        tray.show()
+        return tray
+
+    @property
+    def has_tray(self) -> bool:
+        return self.tray is not None
+
+    def notify(
+        self,
+        notices: list[Notice],
+        *,
+        muted: tuple[str, ...] = (),
+        quiet_hours: str = "",
+        now: datetime | None = None,
+    ) -> None:
+        heard = audible(notices, muted)
+        if not heard:
+            return
+        self.shown.extend(heard)
+        first = heard[0]
+        self.banner.show_notice(first, more=len(heard) - 1)
+        if self.tray is None or not self.tray.supportsMessages():
+            return
+        if is_quiet(now or datetime.now(), quiet_hours):
+            return
+        self._last_item = first.item_id
+        body = "\n".join(f"{n.title}: {n.text}" for n in heard[:3])
+        icon = (
+            QSystemTrayIcon.MessageIcon.Warning
+            if first.kind in ("budget", "escalated", "action_failed", "expired")
+            else QSystemTrayIcon.MessageIcon.Information
+        )
+        self.tray.showMessage("Signoff", body, icon, BALLOON_MS)
+
+    def _balloon_clicked(self) -> None:
+        self.open_window.emit()
+        if self._last_item is not None:
+            self.open_item.emit(self._last_item)
+
+    def hide_tray(self) -> None:
+        if self.tray is not None:
+            self.tray.hide()

@@ -1,0 +1,104 @@
+"""Pending items that wait too long: reminders, then expiry (``[review]`` in a spec).
+
+``remind_after``: one ``item.reminded`` event per item (the window notifies again).
+``expire_after``: the item becomes ``expired`` with an ``item.expired`` event, in one
+transaction; an expired item is never acted on and cannot be decided any more.
+Ages count from the item's creation. Called by the schedule driver's tick, with its own
+``now`` in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from desktop_app.core.durations import parse_duration
+from desktop_app.core.spec_model import Spec
+from desktop_app.core.states import ItemState, check_item_transition
+from desktop_app.storage import eventlog, store
+from desktop_app.storage.db import transaction, utcnow
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+@dataclass
+class Swept:
+    reminded: dict[str, list[int]] = field(default_factory=dict)  # workflow -> item ids
+    expired: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def _limit(text: str) -> timedelta | None:
+    try:
+        return parse_duration(text) if text else None
+    except ValueError:
+        return None  # the spec checker reports it; a bad value never expires anything
+
+
+def sweep(
+    db: sqlite_utils.Database, specs: dict[str, Spec | None], now: datetime | None = None
+) -> Swept:
+    now = now or datetime.now(timezone.utc)
+    swept = Swept()
+    for name, spec in specs.items():
+        if spec is None or spec.review is None:
+            continue
+        expire, remind = _limit(spec.review.expire_after), _limit(spec.review.remind_after)
+        if expire is not None:
+            cutoff = _stamp(now - expire)
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM items WHERE workflow = ? AND status IN ('pending', 'escalated') "
+                    "AND created_at <= ? ORDER BY id",
+                    [name, cutoff],
+                )
+            ]
+            for item_id in ids:
+                if _expire(db, item_id, name, spec.review.expire_after):
+                    swept.expired.setdefault(name, []).append(item_id)
+        if remind is not None:
+            cutoff = _stamp(now - remind)
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM items WHERE workflow = ? AND status IN ('pending', 'escalated') "
+                    "AND created_at <= ? AND NOT EXISTS (SELECT 1 FROM events e WHERE "
+                    "e.item_id = items.id AND e.kind = 'item.reminded') ORDER BY id",
+                    [name, cutoff],
+                )
+            ]
+            if ids:
+                with transaction(db):
+                    for item_id in ids:
+                        eventlog.append(
+                            db,
+                            "item.reminded",
+                            workflow=name,
+                            item_id=item_id,
+                            detail={"after": spec.review.remind_after},
+                        )
+                swept.reminded[name] = ids
+    return swept
+
+
+def _expire(db: sqlite_utils.Database, item_id: int, workflow: str, after: str) -> bool:
+    with transaction(db):
+        item = store.get_item(db, item_id)
+        if item["status"] not in ("pending", "escalated"):
+            return False  # decided meanwhile
+        check_item_transition(item_id, item["status"], ItemState.EXPIRED)
+        store.update_item(db, item_id, status=ItemState.EXPIRED.value, decided_at=utcnow())
+        eventlog.append(
+            db,
+            "item.expired",
+            workflow=workflow,
+            item_id=item_id,
+            detail={"after": after, "was": item["status"]},
+        )
+    return True
