@@ -7,11 +7,13 @@ connection run off the UI thread (the test imports litellm there).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -180,14 +182,39 @@ class SettingsView(QWidget):
             row.addWidget(open_button)
             folder_form.addRow(title, row)
 
+        from desktop_app.services import autostart
+
+        away = QGroupBox("While you are away")
+        away_form = QFormLayout(away)
+        self.quiet_edit = QLineEdit(
+            objectName="settingsQuietHours", placeholderText="e.g. 22:00-07:00"
+        )
+        self.quiet_edit.setAccessibleName("Quiet hours")
+        self.quiet_edit.setToolTip(
+            "No pop-up notifications in these hours; the banner still shows them"
+        )
+        self.muted_edit = QLineEdit(objectName="settingsMuted", placeholderText="none")
+        self.muted_edit.setAccessibleName("Muted workflows")
+        self.muted_edit.setToolTip("Workflows that never notify, separated by commas")
+        self.login_box = QCheckBox("Start Signoff when I log in", objectName="settingsStartAtLogin")
+        self.login_box.setVisible(autostart.supported())
+        self.save_away_button = QPushButton("Save", objectName="saveAwayButton")
+        self.away_status = plain_label("awayStatus")
+        away_form.addRow("Quiet hours", self.quiet_edit)
+        away_form.addRow("Muted workflows", self.muted_edit)
+        away_form.addRow("", self.login_box)
+        away_form.addRow("", self.save_away_button)
+        away_form.addRow("", self.away_status)
+
         layout = QVBoxLayout(self)
-        for widget in (self.welcome, model_box, key_box, folders):
+        for widget in (self.welcome, model_box, key_box, away, folders):
             layout.addWidget(widget)
         layout.addStretch(1)
         self._show_found()
 
     def _connect(self) -> None:
         self.save_button.clicked.connect(self.save)
+        self.save_away_button.clicked.connect(self.save_away)
         self.test_button.clicked.connect(self.test_connection)
         self.find_button.clicked.connect(self.find_local)
         self.use_local_button.clicked.connect(self.use_local)
@@ -215,10 +242,14 @@ class SettingsView(QWidget):
         self.fallbacks_edit.setText(", ".join(current.fallbacks))
         cap = current.monthly_budget_usd
         self.budget_edit.setText("" if cap is None else f"{cap:g}")
+        self.quiet_edit.setText(current.quiet_hours)
+        self.muted_edit.setText(", ".join(current.muted))
+        self.login_box.setChecked(current.start_at_login)
 
     def save(self) -> bool:
         try:
-            chosen = settings.Settings(
+            chosen = replace(
+                self._current(),
                 model=self.model_edit.text().strip(),
                 api_base=self.api_base_edit.text().strip(),
                 fallbacks=settings.parse_models(self.fallbacks_edit.text()),
@@ -236,6 +267,35 @@ class SettingsView(QWidget):
         )
         self.welcome.hide()
         self.changed.emit()
+        return True
+
+    def _current(self) -> settings.Settings:
+        try:
+            return settings.load(self._data_dir)
+        except KnownError:
+            return settings.Settings()
+
+    def save_away(self) -> bool:
+        """Quiet hours, muted workflows and start at login."""
+        from desktop_app.services import autostart
+
+        try:
+            chosen = replace(
+                self._current(),
+                quiet_hours=self.quiet_edit.text().strip(),
+                muted=settings.parse_models(self.muted_edit.text()),
+                start_at_login=self.login_box.isChecked(),
+            )
+            settings.save(self._data_dir, chosen)
+            if autostart.supported() and autostart.is_enabled() != chosen.start_at_login:
+                autostart.set_enabled(chosen.start_at_login, self._data_dir)
+        except (KnownError, OSError) as exc:
+            self.away_status.setText(str(exc))
+            return False
+        parts = [f"quiet {chosen.quiet_hours}" if chosen.quiet_hours else "no quiet hours"]
+        parts.append(f"muted: {', '.join(chosen.muted)}" if chosen.muted else "nothing muted")
+        parts.append("starts at login" if chosen.start_at_login else "starts when you open it")
+        self.away_status.setText("Saved: " + "; ".join(parts))
         return True
 
     def test_connection(self) -> None:

@@ -130,3 +130,28 @@ def test_first_start_without_a_model_opens_the_welcome(qtbot, first_start):
     qtbot.waitUntil(
         lambda: "No model server answered" in win.settings.model_status.text(), timeout=10000
     )
+
+
+def test_quiet_hours_mutes_and_start_at_login(qtbot, window, seeded, tmp_path):
+    from desktop_app.services import autostart, settings
+
+    view = window.settings
+    window.show_tab("settings")
+    view.model_edit.setText("openai/gpt-4o-mini")
+    assert view.save()
+    view.quiet_edit.setText("late")
+    qtbot.mouseClick(view.save_away_button, Qt.MouseButton.LeftButton)
+    assert "should look like 22:00-07:00" in view.away_status.text()
+    view.quiet_edit.setText("22:00-07:00")
+    view.muted_edit.setText("bank-categorise, support-digest")
+    view.login_box.setChecked(True)
+    qtbot.mouseClick(view.save_away_button, Qt.MouseButton.LeftButton)
+    saved = settings.load(seeded.parent)
+    assert saved.quiet_hours == "22:00-07:00" and saved.model == "openai/gpt-4o-mini"
+    assert saved.muted == ("bank-categorise", "support-digest") and saved.start_at_login
+    entry = autostart.entry_path()
+    assert entry.is_relative_to(tmp_path)  # the test's own XDG folder, never the user's
+    assert "Exec=" in entry.read_text() and "--data-dir" in entry.read_text()
+    view.login_box.setChecked(False)
+    qtbot.mouseClick(view.save_away_button, Qt.MouseButton.LeftButton)
+    assert not entry.exists()
