@@ -10,8 +10,10 @@ against a cap: a capped workflow with an unknown price is blocked rather than tr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from desktop_app.core.spec_model import BudgetSpec
+if TYPE_CHECKING:  # the window imports ``usd`` at start: keep this module light
+    from desktop_app.core.spec_model import BudgetSpec
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         # Schedules: a tick soon after start (catch-up after the app was closed), then steady.
         from desktop_app.gui.schedule_driver import ScheduleDriver
 
-        self.schedules = ScheduleDriver(db_path, workflows_dir, self, gateway=self.gateway)
+        self.schedules = ScheduleDriver(db_path, workflows_dir, self, gateway=lambda: self.gateway)
         self.schedules.item_made.connect(lambda *_: self._inbox_timer.start())
         self.schedules.fired.connect(self._on_scheduled)
         self.schedules.failed.connect(self._say)

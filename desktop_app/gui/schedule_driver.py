@@ -15,10 +15,30 @@ from PySide6.QtCore import QObject, QTimer, Signal
 TICK_MS = 30_000
 
 
-def _specs(workflows_dir: Path) -> dict:
-    from desktop_app.services import catalogue
+_cache: dict[Path, tuple[tuple, object]] = {}  # spec file -> (its files' stat, the spec)
 
-    return {e.name: e.spec for e in catalogue.scan(workflows_dir)}
+
+def _specs(workflows_dir: Path) -> dict:
+    """Every workflow's spec (None when invalid); a file unchanged since the last tick is
+    not parsed again, so a tick with nothing due costs a few stat calls."""
+    from desktop_app.core.spec_loader import check_spec, discover
+
+    found = {}
+    for path in discover(workflows_dir):
+        try:  # the spec and its schema file, if any, decide the version
+            key = tuple(
+                (f.name, f.stat().st_mtime, f.stat().st_size)
+                for f in sorted(path.parent.iterdir())
+                if f.suffix in (".toml", ".json")
+            )
+        except OSError:
+            continue
+        cached = _cache.get(path)
+        if cached is None or cached[0] != key:
+            spec, _problems = check_spec(path)
+            cached = _cache[path] = (key, spec)
+        found[path.parent.name] = cached[1]
+    return found
 
 
 class ScheduleDriver(QObject):
@@ -38,7 +58,7 @@ class ScheduleDriver(QObject):
     ):
         super().__init__(parent)
         self._db_path, self._workflows_dir = db_path, workflows_dir
-        self._gateway = gateway
+        self._gateway = gateway  # a gateway, or a callable giving one when first needed
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
         self.paused = False
@@ -91,7 +111,7 @@ class ScheduleDriver(QObject):
                         db,
                         item,
                         data_dir=self._db_path.parent,
-                        gateway=self._gateway,
+                        gateway=self._gateway() if callable(self._gateway) else self._gateway,
                         on_item=self.item_made.emit,
                         cancel=self._cancel,
                     )
