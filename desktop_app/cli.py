@@ -508,9 +508,15 @@ def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
     )
     report = done.profile.report_for(done.model)
     projected = _money(report.projected_month_usd, report.projected_month_usd is not None)
+    if report.projected_month_usd is None and report.served_here:
+        projected = "nothing billed (a model on this machine)"
+    elif report.projected_month_usd is not None:
+        projected = f"about {projected} a month"
+    else:
+        projected = "an unknown cost a month"
     sched = spec.schedule
     what = f"every {sched.every}" if sched.every else f"cron {sched.cron}"
-    out(f"enabled {spec.name}: {what} on {done.model}, projected {projected} a month")
+    out(f"enabled {spec.name}: {what} on {done.model}, {projected}")
     return EXIT_OK
 
 

@@ -371,3 +371,51 @@ def test_undo_from_the_command_line(signoff, workflows, llm_server):
     assert out.strip() == f"item {item_id} is pending again"
     code, _, err = signoff("undo", str(item_id))
     assert code == 1 and "no decision to undo" in err
+
+
+def test_profile_enable_and_compare_from_the_command_line(signoff, llm_server):
+    from tests.helpers.canned import answer_for
+    from tests.helpers.llm_server import responder
+
+    llm_server.default = responder(answer_for)
+    code, _, err = signoff("enable", "support-digest")
+    assert code == 1 and "it has never been profiled" in err
+    code, out, err = signoff(
+        "profile", "support-digest", "--model", "openai/gpt-4o-mini", "openai/gpt-4o",
+        "--api-base", llm_server.url, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    profile = json.loads(out)
+    assert [r["model"] for r in profile["reports"]] == ["openai/gpt-4o-mini", "openai/gpt-4o"]
+    assert profile["runs_per_month"] == 2880.0  # every = "15m"
+    assert len(profile["runs"]) == 10 and all(r["cost_known"] for r in profile["reports"])
+    cheaper, dearer = profile["reports"]
+    assert cheaper["cost_mean_usd"] < dearer["cost_mean_usd"]
+    code, out, err = signoff("profile", "support-digest", "--api-base", llm_server.url)
+    assert code == 0, err
+    assert "COST/RUN" in out and "== care-question" in out and "-- openai/gpt-4o-mini" in out
+    code, out, err = signoff("enable", "support-digest")
+    assert code == 0, err
+    assert out.startswith("enabled support-digest: every 15m on openai/gpt-4o-mini, about $")
+    (row,) = [
+        r for r in json.loads(signoff("workflows", "--json")[1]) if r["name"] == "support-digest"
+    ]
+    assert row["enabled"] and row["next_run"] and row["profile"]["current"]
+    assert signoff("disable", "support-digest")[1].startswith("disabled support-digest")
+
+    code, out, err = signoff(
+        "run", "review-reply", "--text", "Lovely cake! Anna", "--api-base", llm_server.url
+    )
+    assert code == 0, err
+    (item,) = json.loads(signoff("inbox", "--json")[1])
+    code, out, err = signoff(
+        "compare", str(item["id"]), "--model", "openai/gpt-4o", "--api-base", llm_server.url,
+        "--keep",
+    )  # fmt: skip
+    assert code == 0, err
+    assert (
+        f"== item {item['id']}: gpt-4o-mini" in out
+        or f"== item {item['id']}: openai/gpt-4o-mini" in out
+    )
+    assert "== compared: openai/gpt-4o" in out and "kept as item" in out
+    assert len(json.loads(signoff("inbox", "--json")[1])) == 2

@@ -90,7 +90,7 @@ class InboxModel(LazyTableModel):
                 text = item["output"] or ""
             return " ".join(text.split())[:200]
         if column == 4:
-            return (item["created_at"] or "")[:16].replace("T", " ")
+            return (item["created_at"] or "")[5:16].replace("T", " ")
         return ""
 
     def item_id(self, row: int) -> int | None:

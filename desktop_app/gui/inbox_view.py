@@ -117,7 +117,7 @@ class InboxView(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 28), (1, 140), (2, 150), (4, 120)):
+        for column, width in ((0, 24), (1, 120), (2, 130), (4, 112)):
             self.table.setColumnWidth(column, width)
         self.empty_label = plain_label("inboxEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -208,6 +208,7 @@ class InboxView(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 540])  # the list's text column needs room to be read
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._set_mode("browse")

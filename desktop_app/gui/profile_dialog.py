@@ -38,7 +38,7 @@ FIGURES = (
     "p50",
     "p95",
     "Passed",
-    "Failed checks",
+    "Failed / escalated",
     "Per month",
 )
 
@@ -189,6 +189,8 @@ class ProfileDialog(QDialog):
             return
         when = (profile.finished_at or "")[:16].replace("T", " ")
         stale = profile.is_stale(self.spec)
+        if not stale:
+            self.models_edit.setText(", ".join(profile.models))
         self.status.setText(
             f"Last profile ({when} UTC) "
             + (
@@ -279,7 +281,10 @@ class ProfileDialog(QDialog):
                     else "The price is unknown: give input_cost_per_mtok and "
                     "output_cost_per_mtok in the spec's [model]"
                 )
-            failed = ", ".join(f"{k} ×{v}" for k, v in report.failed_checks.items()) or "none"
+            failed = ", ".join(f"{k} ×{v}" for k, v in report.failed_checks.items())
+            if report.escalated:
+                failed = ", ".join(filter(None, [failed, f"escalated ×{report.escalated}"]))
+            failed = failed or "none"
             cells = (
                 report.model,
                 _money(report.cost_mean_usd),

@@ -322,7 +322,11 @@ class WorkflowsView(QWidget):
                 month = m["projected_month_usd"]
                 parts.append(
                     f"{m['model']}: "
-                    + ("cost unknown" if per_run is None else f"{usd(per_run)} a run")
+                    + (
+                        ("not billed (on this machine)" if m.get("served_here") else "cost unknown")
+                        if per_run is None
+                        else f"{usd(per_run)} a run"
+                    )
                     + ("" if month is None else f", about {usd(month)} a month")
                 )
             state = "" if profile["current"] else " (for an older version of the spec)"

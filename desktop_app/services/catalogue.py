@@ -148,6 +148,7 @@ def profile_summary(db: sqlite_utils.Database, spec: Spec) -> dict | None:
                 "cost_mean_usd": r.cost_mean_usd,
                 "pass_rate": r.pass_rate,
                 "projected_month_usd": r.projected_month_usd,
+                "served_here": r.served_here,
             }
             for r in profile.reports
         ],

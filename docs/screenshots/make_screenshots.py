@@ -51,6 +51,15 @@ def seed(data: Path) -> None:
             )
             == 0
         )
+        # The morning's bank statement: profiled on two models, then on its schedule.
+        assert (
+            main(
+                ["profile", "bank-categorise", "--model", "openai/llama3.1", "openai/gpt-4o-mini",
+                 "--api-base", server.url]
+            )
+            == 0
+        )  # fmt: skip
+        assert main(["enable", "bank-categorise"]) == 0
     assert main(["approve", "1", "--by", "rosa"]) == 0
     assert main(["reject", "2", "--reason", "Too formal for us", "--by", "rosa"]) == 0
 
@@ -83,10 +92,41 @@ def capture(data: Path, out: Path, *, tab: int = 0) -> None:
         xvfb.wait(timeout=10)
 
 
+def capture_profile(data: Path, out: Path) -> None:
+    """The Profile panel with the stored profile, rendered in a process of its own."""
+    code = f"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from desktop_app.core.spec_loader import load_spec
+from desktop_app.gui.profile_dialog import ProfileDialog
+from desktop_app.gui.tasks import DbWorker
+app = QApplication([])
+data = Path({str(data)!r})
+spec = load_spec(data / "workflows" / "bank-categorise" / "workflow.toml")
+worker = DbWorker(data / "signoff.db")
+dialog = ProfileDialog(spec, data / "signoff.db", worker)
+dialog.resize(1100, 640)
+dialog.show()
+while "profile" not in dialog.status.text().lower():
+    app.processEvents()
+dialog.outputs.setCurrentCell(0, 2)
+app.processEvents()
+dialog.grab().save({str(out)!r})
+dialog.close(); worker.close()
+"""
+    env = dict(os.environ, SIGNOFF_HOME=str(data), XDG_CONFIG_HOME=str(data / "config"))
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         seed(data)
+        capture_profile(data, HERE / "profile.png")
+        print(f"wrote {HERE / 'profile.png'}")
         for tab, name in enumerate(("inbox", "workflows", "activity", "settings")):
             capture(data, HERE / f"{name}.png", tab=tab)
             print(f"wrote {HERE / name}.png")
