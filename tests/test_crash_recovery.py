@@ -97,3 +97,48 @@ def test_killed_run_is_resumed_on_next_start(tmp_path, llm_server, capsys, _isol
     ]
     assert kinds.index("run.interrupted") < kinds.index("run.resumed") < kinds.index("run.finished")
     assert main(["log", "verify"]) == 0
+
+
+def test_a_folder_of_50_files_is_processed_once_across_a_kill_and_restart(
+    tmp_path, llm_server, capsys, _isolated_environment
+):
+    folder = tmp_path / "wf"
+    write_spec(
+        folder, "inbox", api_base=llm_server.url, retries=0, timeout_s=30, kind="folder",
+        input_extra='path = "dropbox"',
+    )  # fmt: skip
+    dropbox = _isolated_environment / "dropbox"
+    dropbox.mkdir(parents=True)
+    for n in range(50):
+        (dropbox / f"message-{n:02d}.txt").write_text(f"Message {n}: lovely cake.")
+    # Twenty quick answers, then the server stalls and the process is killed mid-run.
+    llm_server.script(*[reply(f"Thanks, message {n}!") for n in range(20)], hang(20))
+    env = dict(os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(_isolated_environment))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "run", "inbox", "--concurrency", "1"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    db_path = _isolated_environment / "signoff.db"
+    deadline = time.monotonic() + 60
+    while len(llm_server.completions) < 21 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    assert count(db_path, "SELECT count(*) FROM items") == 20
+
+    llm_server.default = reply("Thanks for the message!")
+    llm_server.script()
+    os.environ["SIGNOFF_WORKFLOWS"] = str(folder)
+    try:
+        assert main(["run", "inbox"]) == 0  # resumes the killed run: the other 30 files
+        assert "resuming interrupted run 1" in capsys.readouterr().out
+        assert main(["run", "inbox"]) == 0  # and again: nothing is processed twice
+        assert "nothing new to process" in capsys.readouterr().out
+        (dropbox / "message-50.txt").write_text("A late message")
+        assert main(["run", "inbox"]) == 0  # a new file is picked up, once
+    finally:
+        del os.environ["SIGNOFF_WORKFLOWS"]
+    assert count(db_path, "SELECT count(*) FROM items") == 51
+    assert count(db_path, "SELECT count(DISTINCT input_name) FROM items") == 51
+    assert count(db_path, "SELECT count(*) FROM processed_inputs") == 51
