@@ -306,7 +306,30 @@ def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
     item = decisions.approve(ctx.db, args.id, by=args.by, edited_text=edited)
     note = " with your edit" if item["diff"] else ""
     out(f"item {item['id']} approved{note} by {item['decided_by']}")
+    return _act(ctx, item["id"], item["workflow"])
+
+
+def _act(ctx: Context, item_id: int, workflow: str) -> int:
+    """The workflow's action for an approved item, once (``action.done`` / ``action.failed``)."""
+    from desktop_app.services import actions, catalogue
+
+    spec = catalogue.find(ctx.workflows_dir, workflow)
+    result = actions.perform(ctx.db, item_id, spec, ctx.paths.data_dir)
+    if result.state == "none":
+        return EXIT_OK
+    if result.state == "failed":
+        err(f"signoff: error: the {result.kind} action failed: {result.message}")
+        err(f"retry it with `signoff action {item_id}` (the model is not run again)")
+        return EXIT_FAIL
+    out(f"{result.kind} action: {result.message}")
     return EXIT_OK
+
+
+def cmd_action(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.storage import store
+
+    item = store.get_item(ctx.db, args.id)
+    return _act(ctx, item["id"], item["workflow"])
 
 
 def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
@@ -679,6 +702,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--by", metavar="NAME", help="who decides (default: your user name)")
     p.set_defaults(func=cmd_approve)
+
+    p = sub.add_parser(
+        "action", parents=[common], help="carry out (or retry) an approved item's action"
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(func=cmd_action)
 
     p = sub.add_parser("reject", parents=[common], help="reject an item, with a reason")
     p.add_argument("id", type=int, metavar="ID")

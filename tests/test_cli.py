@@ -419,3 +419,26 @@ def test_profile_enable_and_compare_from_the_command_line(signoff, llm_server):
     )
     assert "== compared: openai/gpt-4o" in out and "kept as item" in out
     assert len(json.loads(signoff("inbox", "--json")[1])) == 2
+
+
+def test_approve_carries_out_the_action_once(signoff, llm_server, _isolated_environment):
+    from tests.helpers.canned import answer_for
+    from tests.helpers.llm_server import responder
+
+    llm_server.default = responder(answer_for)
+    assert (
+        signoff("run", "review-reply", "--text", "Lovely cake! Anna", "--api-base", llm_server.url)[
+            0
+        ]
+        == 0
+    )
+    (item,) = json.loads(signoff("inbox", "--json")[1])
+    code, out, err = signoff("approve", str(item["id"]))
+    assert code == 0, err
+    written = _isolated_environment / "replies" / "review-reply" / f"{item['input_name']}.txt"
+    assert f"file action: wrote {written}" in out
+    assert written.read_text() == item["output"]
+    before = written.stat().st_mtime_ns
+    code, out, _ = signoff("action", str(item["id"]))  # done already: reported, not redone
+    assert code == 0 and f"wrote {written}" in out
+    assert written.stat().st_mtime_ns == before and len(list(written.parent.iterdir())) == 1

@@ -77,6 +77,7 @@ class InboxView(QWidget):
     decided = Signal(str, list)  # verb, item ids
     message = Signal(str)
     compare_requested = Signal(dict)  # the item shown: compare its input on another model
+    retry_action = Signal(int)  # an approved item whose action failed: try it again
 
     def __init__(self, db: sqlite_utils.Database, worker: DbWorker, parent: QWidget | None = None):
         super().__init__(parent)
@@ -159,6 +160,9 @@ class InboxView(QWidget):
         self.cancel_button = QPushButton("Cancel  (Esc)", objectName="cancelButton")
         self.undo_button = QPushButton("Undo  (Ctrl+Z)", objectName="undoButton")
         self.undo_button.setToolTip("Take back the last decision (for a minute)")
+        self.action_label = plain_label("itemAction")
+        self.retry_action_button = QPushButton("Retry the action", objectName="retryActionButton")
+        self.retry_action_button.setToolTip("Carry out the action again (the model is not run)")
         self.compare_button = QPushButton("Compare models…", objectName="compareButton")
         self.compare_button.setToolTip("Run this item's input on another model, side by side")
         self._undoable: list[int] = []
@@ -181,6 +185,7 @@ class InboxView(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.retry_action_button)
         buttons.addWidget(self.compare_button)
 
         self.input_label = plain_label(wrap=False)
@@ -192,7 +197,9 @@ class InboxView(QWidget):
 
         self.detail = QFrame(objectName="itemDetail")
         detail_layout = QVBoxLayout(self.detail)
-        for widget in (self.title, self.reason, self.meta, self.checks, self.input_label):
+        for widget in (
+            self.title, self.reason, self.meta, self.checks, self.action_label, self.input_label
+        ):  # fmt: skip
             detail_layout.addWidget(widget)
         detail_layout.addWidget(self.input_box, 2)
         detail_layout.addWidget(self.output_label)
@@ -238,6 +245,9 @@ class InboxView(QWidget):
         self.reject_button.clicked.connect(self.start_reject)
         self.save_button.clicked.connect(self.save_edit)
         self.cancel_button.clicked.connect(self.cancel)
+        self.retry_action_button.clicked.connect(
+            lambda: self._current and self.retry_action.emit(self._current["id"])
+        )
         self.compare_button.clicked.connect(
             lambda: self._current and self.compare_requested.emit(dict(self._current))
         )
@@ -357,9 +367,29 @@ class InboxView(QWidget):
         self.input_box.setPlainText(item["input_text"])
         self.editor.setPlainText(item["output"])
         self.compare_button.setEnabled(bool(item["input_text"]))
+        self._show_action(item)
         open_item = item["status"] in ("pending", "escalated")
         for button in (self.approve_button, self.edit_button, self.reject_button):
             button.setEnabled(open_item)
+
+    def _show_action(self, item: dict) -> None:
+        """What became of an approved item's action: done, failed (retry), or still to come."""
+        action = store.action_for(self._db, item["id"]) if item["status"] == "approved" else None
+        failed = bool(action and action["state"] == "failed")
+        self.retry_action_button.setVisible(failed)
+        if action is None:
+            self.action_label.setText("")
+        elif action["state"] == "done":
+            self.action_label.setText(f"Action ({action['kind']}): {action['message']}")
+        elif failed:
+            self.action_label.setText(
+                f"Action ({action['kind']}) failed after {action['attempts']} attempt(s): "
+                f"{action['message']}"
+            )
+        else:
+            self.action_label.setText(f"Action ({action['kind']}): under way or interrupted")
+        self.action_label.setVisible(action is not None)
+        self.action_label.setStyleSheet("color: #b3261e;" if failed else "color: #1e6b35;")
 
     def _set_mode(self, mode: str) -> None:
         self._mode = mode

@@ -30,6 +30,15 @@ TABS = (
 )
 
 
+def _retry_action(db, _report, item_id: int, workflows_dir: Path, data_dir: Path, clipboard):
+    """Off the UI thread (a webhook may take seconds): an approved item's action again."""
+    from desktop_app.services import actions, catalogue
+
+    item = store.get_item(db, item_id)
+    spec = catalogue.find(workflows_dir, item["workflow"])
+    return actions.retry(db, item_id, spec, data_dir, clipboard=clipboard)
+
+
 def _first_start(db, report, data_dir: Path) -> bool:
     from desktop_app.services.settings import needs_setup
 
@@ -110,6 +119,20 @@ class MainWindow(QMainWindow):
         self.schedules.fired.connect(self._on_scheduled)
         self.schedules.failed.connect(self._say)
         self.schedules.swept.connect(self._on_swept)
+        self.schedules.acted.connect(self._on_acted)
+        self.schedules.clipboard_text.connect(self._copy)
+        # A decision's actions run once its undo window has passed.
+        from desktop_app.services.decisions import UNDO_WINDOW_S
+
+        self._action_timer = QTimer(self, singleShot=True, interval=(UNDO_WINDOW_S + 2) * 1000)
+        self._action_timer.timeout.connect(self.schedules.act_now)
+        self.inbox.decided.connect(
+            lambda verb, _ids: verb == "approve" and self._action_timer.start()
+        )
+        self._action_job = ThreadJob(db_path, self)
+        self._action_job.done.connect(lambda result: self._on_acted([result]))
+        self._action_job.failed.connect(self._say)
+        self.inbox.retry_action.connect(self.retry_action)
         self.notifier.pause_toggled.connect(self.schedules.set_paused)
         self.notifier.quit_requested.connect(self.quit)
         self.schedules.start()
@@ -139,6 +162,32 @@ class MainWindow(QMainWindow):
         workflows = self._views.get("workflows")
         if workflows is not None:
             workflows.reload()
+
+    def _on_acted(self, results: list) -> None:
+        from desktop_app.services.notices import from_actions
+
+        done = [r for r in results if r.state == "done"]
+        if done:
+            self._say(f"{len(done)} action(s) carried out: {done[-1].message}")
+        self.notify(from_actions(results))
+        self.inbox.reload_keeping_selection()
+
+    def retry_action(self, item_id: int) -> None:
+        if self._action_job.running:
+            return
+        self._say(f"Trying the action of item {item_id} again…")
+        self._action_job.start(
+            _retry_action,
+            item_id,
+            self._workflows_dir,
+            self._db_path.parent,
+            self.schedules.clipboard_text.emit,
+        )
+
+    def _copy(self, text: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.clipboard().setText(text)
 
     def _on_swept(self, swept) -> None:
         from desktop_app.services.notices import from_sweep
@@ -356,6 +405,7 @@ class MainWindow(QMainWindow):
                 if isinstance(job, ThreadJob):
                     job.wait(60)
         self._setup_job.wait(30)
+        self._action_job.wait(60)
         self.schedules.stop()
         self.notifier.hide_tray()
         if self._gateway is not None:

@@ -46,6 +46,8 @@ class ScheduleDriver(QObject):
     item_made = Signal(int, str)  # item id, status
     failed = Signal(str)
     swept = Signal(object)  # review_timeouts.Swept: reminders and expiries
+    acted = Signal(list)  # actions.ActionResult of approved items acted on
+    clipboard_text = Signal(str)  # a clipboard action: the window copies it
 
     def __init__(
         self,
@@ -90,6 +92,35 @@ class ScheduleDriver(QObject):
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def _act(self, db, specs: dict) -> None:
+        """Approved items whose undo window has passed (and actions a crash left unsettled):
+        their actions, once each."""
+        from desktop_app.core.errors import KnownError
+        from desktop_app.services import actions
+        from desktop_app.services.decisions import UNDO_WINDOW_S
+
+        with_action = [n for n, s in specs.items() if s is not None and s.action.kind != "none"]
+        results = []
+        settled = actions.utc_before(UNDO_WINDOW_S)
+        for item_id, workflow in actions.due(db, settled_before=settled, workflows=with_action):
+            if self._cancel.is_set():
+                break
+            try:
+                results.append(
+                    actions.perform(
+                        db, item_id, specs[workflow], self._db_path.parent,
+                        clipboard=self.clipboard_text.emit,
+                    )
+                )  # fmt: skip
+            except KnownError as exc:
+                self.failed.emit(f"item {item_id}: its action could not start: {exc}")
+        if results:
+            self.acted.emit(results)
+
+    def act_now(self) -> None:
+        """A tick soon (after a decision's undo window): the same background thread."""
+        self.tick()
+
     def _run(self) -> None:
         from desktop_app.core.errors import KnownError
         from desktop_app.services import scheduler
@@ -100,6 +131,7 @@ class ScheduleDriver(QObject):
             from desktop_app.services.review_timeouts import sweep
 
             specs = _specs(self._workflows_dir)
+            self._act(db, specs)
             swept = sweep(db, specs)
             if swept.reminded or swept.expired:
                 self.swept.emit(swept)

@@ -88,6 +88,21 @@ def from_sweep(swept) -> list[Notice]:
     return notices
 
 
+def from_actions(results: list) -> list[Notice]:
+    """Failed actions, one notice each (they need a person: retry from the inbox)."""
+    return [
+        Notice(
+            "action_failed",
+            r.workflow,
+            f"The {r.kind} action of item {r.item_id} failed",
+            r.message,
+            r.item_id,
+        )
+        for r in results
+        if r.state == "failed"
+    ]
+
+
 def parse_quiet_hours(text: str) -> tuple[time, time]:
     """``"22:00-07:00"`` -> (22:00, 07:00); a span may cross midnight."""
     match = _QUIET.match(text or "")

@@ -182,8 +182,29 @@ CREATE TABLE workflow_state (
 );
 """
 
+M003_ACTIONS = """
+-- What happens to an approved item's output, exactly once: the intent is recorded before
+-- acting, the result after; a row left 'intended' (a crash in between) is settled on start.
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL UNIQUE REFERENCES items(id),
+    workflow TEXT NOT NULL,
+    kind TEXT NOT NULL,             -- file | csv | email_draft | webhook | clipboard
+    target TEXT,                    -- the file written, or the URL without credentials or query
+    payload_hash TEXT NOT NULL,     -- sha256 of what is written or sent
+    idempotency_key TEXT NOT NULL,
+    state TEXT NOT NULL,            -- intended | done | failed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    message TEXT,                   -- the result or the error, in plain words
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX actions_state ON actions (state);
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
     ("cost profiles, call purposes, workflow switches", M002_PROFILES_AND_SWITCHES),
+    ("actions after approval", M003_ACTIONS),
 ]

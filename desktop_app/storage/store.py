@@ -422,3 +422,16 @@ def workflow_names(db: sqlite_utils.Database) -> list[str]:
         r[0]
         for r in db.execute("SELECT DISTINCT workflow FROM workflow_versions ORDER BY workflow")
     ]
+
+
+def action_for(db: sqlite_utils.Database, item_id: int) -> dict | None:
+    """What became of an approved item's action (``actions`` row), or None."""
+    row = db.execute(
+        "SELECT kind, target, state, attempts, message, idempotency_key, updated_at "
+        "FROM actions WHERE item_id = ?",
+        [item_id],
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("kind", "target", "state", "attempts", "message", "idempotency_key", "updated_at")
+    return dict(zip(keys, row))

@@ -1,0 +1,397 @@
+"""What happens to an approved item's output, exactly once (``[action]`` in a spec).
+
+The intent is recorded before acting and the result after, each in its own transaction,
+with ``action.done`` / ``action.failed`` events. A crash in between leaves the row
+``intended``; ``recover`` settles it without doing anything twice: a file or draft that
+is there with the same content is done; a CSV that has the item's row is done; a webhook
+is sent again with the same ``Idempotency-Key`` so the receiver can drop the repeat.
+
+Kinds: ``file`` (the output at a templated path; a different file already there is never
+overwritten: the next free name is used and said), ``csv`` (one row appended),
+``email_draft`` (an ``.eml`` with ``X-Unsent: 1`` for the mail program), ``webhook``
+(JSON POST with httpx, retried with back-off on 429, 5xx and connection errors),
+``clipboard`` (through the window). A failed action marks the item and can be retried;
+it never runs the model again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from desktop_app.core.errors import KnownError
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.redact import redact
+from desktop_app.core.spec_model import Spec
+from desktop_app.storage import eventlog, store
+from desktop_app.storage.db import transaction, utcnow
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+CSV_COLUMNS = ("item_id", "workflow", "input_name", "output", "approved_at")
+WEBHOOK_TRIES = 3
+Clipboard = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    item_id: int
+    kind: str
+    state: str  # none | done | failed
+    target: str = ""
+    message: str = ""
+    workflow: str = ""
+
+
+class ActionError(KnownError):
+    """An action could not be carried out; the message says what and where."""
+
+
+# --- public ---------------------------------------------------------------------------------
+
+
+def perform(
+    db: sqlite_utils.Database,
+    item_id: int,
+    spec: Spec,
+    data_dir: Path,
+    *,
+    clipboard: Clipboard | None = None,
+    http_timeout_s: float = 10.0,
+) -> ActionResult:
+    """Carry out the spec's action for an approved item, once; a done action is not redone."""
+    kind = spec.action.kind
+    if kind == "none":
+        return ActionResult(item_id, kind, "none", workflow=spec.name)
+    item = store.get_item(db, item_id)
+    if item["status"] != "approved":
+        raise ActionError(f"item {item_id} is {item['status']}: only approved items are acted on")
+    row = action_for(db, item_id)
+    if row is not None and row["state"] == "done":
+        return ActionResult(
+            item_id, row["kind"], "done", row["target"] or "", row["message"] or "", spec.name
+        )
+    plan = _plan(db, item, spec, data_dir)
+    _record_intent(db, item, plan)
+    return _act_and_settle(db, item, spec, plan, clipboard, http_timeout_s)
+
+
+def retry(
+    db: sqlite_utils.Database, item_id: int, spec: Spec, data_dir: Path, **kw
+) -> ActionResult:
+    """Try a failed (or unsettled) action again, from the inbox or the command line."""
+    return perform(db, item_id, spec, data_dir, **kw)
+
+
+def recover(
+    db: sqlite_utils.Database, specs: dict[str, Spec | None], data_dir: Path, **kw
+) -> list[ActionResult]:
+    """Settle every action left ``intended`` by a crash, without doing it twice."""
+    results = []
+    for item_id, workflow in db.execute(
+        "SELECT item_id, workflow FROM actions WHERE state = 'intended' ORDER BY id"
+    ).fetchall():
+        spec = specs.get(workflow)
+        if spec is None:
+            continue
+        results.append(perform(db, item_id, spec, data_dir, **kw))
+    return results
+
+
+action_for = store.action_for  # the action row of an item, or None
+
+
+def due(
+    db: sqlite_utils.Database, *, settled_before: str, workflows: Collection[str]
+) -> list[tuple[int, str]]:
+    """Approved items of ``workflows`` (those with an action) whose action has not been
+    tried, decided before ``settled_before`` (the undo window has passed), and actions left
+    ``intended``: (item id, workflow). Items approved before actions existed in this
+    database (migration 3) are never acted on after the fact."""
+    if not workflows:
+        return []
+    marks = ", ".join("?" * len(workflows))
+    rows = db.execute(
+        "SELECT i.id, i.workflow FROM items i LEFT JOIN actions a ON a.item_id = i.id "
+        f"WHERE i.status = 'approved' AND i.workflow IN ({marks}) AND i.decided_at <= ? "
+        "AND i.decided_at >= (SELECT applied_at FROM migrations WHERE id = 3) "
+        "AND (a.id IS NULL OR a.state = 'intended') ORDER BY i.id",
+        [*workflows, settled_before],
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    kind: str
+    target: str  # a path, or a URL fit to show
+    payload: str  # what is written or sent
+    key: str  # idempotency key
+    url: str = ""  # the real URL (may hold credentials): never stored
+    row: tuple = ()  # a csv action's row, CSV_COLUMNS in order
+
+
+def _doc(db: sqlite_utils.Database, item: dict) -> InputDoc:
+    from desktop_app.services.compare import input_of
+
+    return input_of(db, item)
+
+
+def _render_path(spec: Spec, doc: InputDoc, item: dict, data_dir: Path, default: str) -> Path:
+    from desktop_app.core.templates import render_path
+
+    now = datetime.now().astimezone()
+    text = render_path(
+        spec.action.path or default,
+        spec,
+        doc,
+        item={"id": item["id"], "workflow": item["workflow"], "model": item["model"]},
+        output=item["output"],
+        now=now.strftime("%Y-%m-%d %H:%M"),
+        today=now.strftime("%Y-%m-%d"),
+    ).strip()
+    if not text:
+        raise ActionError(f"the action's path for item {item['id']} came out empty")
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else data_dir / path
+
+
+def _key(item: dict) -> str:
+    digest = hashlib.sha256(item["output"].encode("utf-8")).hexdigest()[:12]
+    return f"signoff-{item['workflow']}-{item['id']}-{digest}"
+
+
+def _safe_url(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _email(item: dict, doc: InputDoc) -> str:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    sender = str(doc.fields.get("from", "") or "")
+    subject = str(doc.fields.get("subject", "") or "")
+    if sender:
+        msg["To"] = sender
+    msg["Subject"] = (
+        (subject if subject.lower().startswith("re:") else f"Re: {subject}")
+        if (subject)
+        else f"{item['workflow']}: {item['input_name']}"
+    )
+    msg["X-Unsent"] = "1"
+    msg.set_content(item["output"])
+    return msg.as_string()
+
+
+def _plan(db, item: dict, spec: Spec, data_dir: Path) -> _Plan:
+    kind = spec.action.kind
+    key = _key(item)
+    if kind == "webhook":
+        payload = json.dumps(
+            {
+                "item_id": item["id"],
+                "workflow": item["workflow"],
+                "input_name": item["input_name"],
+                "output": item["output"],
+                "approved_at": item["decided_at"],
+                "idempotency_key": key,
+            },
+            ensure_ascii=False,
+        )
+        return _Plan(kind, _safe_url(spec.action.url), payload, key, url=spec.action.url)
+    if kind == "clipboard":
+        return _Plan(kind, "the clipboard", item["output"], key)
+    doc = _doc(db, item)
+    if kind == "csv":
+        path = _render_path(spec, doc, item, data_dir, "")
+        row = (
+            str(item["id"]), item["workflow"], item["input_name"], item["output"],
+            item["decided_at"] or "",
+        )  # fmt: skip
+        return _Plan(kind, str(path), item["output"], key, row=row)
+    if kind == "email_draft":
+        path = _render_path(spec, doc, item, data_dir, "drafts/{{ item.id }}.eml")
+        return _Plan(kind, str(path), _email(item, doc), key)
+    if kind == "file":
+        path = _render_path(spec, doc, item, data_dir, "")
+        return _Plan(kind, str(path), item["output"], key)
+    raise ActionError(f"unknown action kind '{kind}'")
+
+
+def _record_intent(db, item: dict, plan: _Plan) -> None:
+    digest = hashlib.sha256(plan.payload.encode("utf-8")).hexdigest()
+    now = utcnow()
+    with transaction(db):
+        row = action_for(db, item["id"])
+        if row is None:
+            db.execute(
+                "INSERT INTO actions (item_id, workflow, kind, target, payload_hash, "
+                "idempotency_key, state, attempts, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'intended', 1, ?, ?)",
+                [item["id"], item["workflow"], plan.kind, plan.target, digest, plan.key, now, now],
+            )
+        else:  # a retry, or recovery after a crash: the same row, one more attempt
+            db.execute(
+                "UPDATE actions SET state = 'intended', attempts = attempts + 1, "
+                "updated_at = ? WHERE item_id = ?",
+                [now, item["id"]],
+            )
+
+
+# --- acting ---------------------------------------------------------------------------------
+
+
+def _act_and_settle(db, item, spec, plan: _Plan, clipboard, timeout_s) -> ActionResult:
+    try:
+        target, message = _act(plan, clipboard, timeout_s)
+    except ActionError as exc:
+        return _settle(db, item, plan, "failed", plan.target, redact(str(exc)))
+    except OSError as exc:
+        return _settle(db, item, plan, "failed", plan.target, redact(f"{plan.target}: {exc}"))
+    return _settle(db, item, plan, "done", target, message)
+
+
+def _settle(db, item, plan: _Plan, state: str, target: str, message: str) -> ActionResult:
+    with transaction(db):
+        db.execute(
+            "UPDATE actions SET state = ?, target = ?, message = ?, updated_at = ? "
+            "WHERE item_id = ?",
+            [state, target, message, utcnow(), item["id"]],
+        )
+        attempts = action_for(db, item["id"])["attempts"]
+        eventlog.append(
+            db,
+            "action.done" if state == "done" else "action.failed",
+            workflow=item["workflow"],
+            item_id=item["id"],
+            detail={
+                "kind": plan.kind,
+                "target": target,
+                "attempts": attempts,
+                "idempotency_key": plan.key,
+                ("message" if state == "done" else "error"): message,
+            },
+        )
+    return ActionResult(item["id"], plan.kind, state, target, message, item["workflow"])
+
+
+def _act(plan: _Plan, clipboard: Clipboard | None, timeout_s: float) -> tuple[str, str]:
+    if plan.kind in ("file", "email_draft"):
+        return _write_file(Path(plan.target), plan.payload)
+    if plan.kind == "csv":
+        return _append_row(Path(plan.target), plan)
+    if plan.kind == "webhook":
+        return _post(plan, timeout_s)
+    if plan.kind == "clipboard":
+        if clipboard is None:
+            raise ActionError("the clipboard action needs the Signoff window: approve it there")
+        clipboard(plan.payload)
+        return plan.target, "copied to the clipboard"
+    raise ActionError(f"unknown action kind '{plan.kind}'")
+
+
+def _free_name(path: Path, text: str) -> tuple[Path, bool]:
+    """``path``, or ``name (2).ext`` etc. when a different file is there; True when the
+    chosen file already holds ``text`` (nothing to write)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        try:
+            if candidate.read_text(encoding="utf-8") == text:
+                return candidate, True
+        except (OSError, UnicodeDecodeError):
+            pass
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate, False
+
+
+def _write_file(path: Path, text: str) -> tuple[str, str]:
+    chosen, already = _free_name(path, text)
+    if already:
+        return str(chosen), f"{chosen} already holds this output"
+    chosen.parent.mkdir(parents=True, exist_ok=True)
+    tmp = chosen.with_name(f".{chosen.name}.signoff-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, chosen)
+    if chosen != path:
+        return str(chosen), f"wrote {chosen} ({path.name} exists with other content: kept)"
+    return str(chosen), f"wrote {chosen}"
+
+
+def _rows(path: Path) -> list[dict]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+    except FileNotFoundError:
+        return []
+
+
+def _append_row(path: Path, plan: _Plan) -> tuple[str, str]:
+    item_id = plan.row[0]
+    if any(r.get("item_id") == item_id for r in _rows(path)):
+        return str(path), f"{path} already has the row of item {item_id}"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if not path.exists() or path.stat().st_size == 0:
+        writer.writerow(CSV_COLUMNS)
+    writer.writerow(plan.row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(buffer.getvalue())
+        fh.flush()
+        os.fsync(fh.fileno())
+    return str(path), f"appended a row to {path}"
+
+
+def _backoff(attempt: int) -> float:
+    base = float(os.environ.get("SIGNOFF_BACKOFF_BASE_S", "1.0"))
+    return base * (2 ** (attempt - 1))
+
+
+def _post(plan: _Plan, timeout_s: float) -> tuple[str, str]:
+    import httpx
+
+    last = ""
+    for attempt in range(1, WEBHOOK_TRIES + 1):
+        try:
+            response = httpx.post(
+                plan.url,
+                content=plan.payload.encode("utf-8"),
+                headers={"Content-Type": "application/json", "Idempotency-Key": plan.key},
+                timeout=timeout_s,
+            )
+        except httpx.HTTPError as exc:
+            last = f"{plan.target} could not be reached ({type(exc).__name__})"
+        else:
+            if response.status_code < 300:
+                return plan.target, f"{plan.target} answered {response.status_code}"
+            last = f"{plan.target} answered {response.status_code}"
+            if response.status_code != 429 and response.status_code < 500:
+                raise ActionError(last)
+        if attempt < WEBHOOK_TRIES:
+            time.sleep(_backoff(attempt))
+    raise ActionError(f"{last} after {WEBHOOK_TRIES} tries")
+
+
+def utc_before(seconds: float) -> str:
+    """A stored timestamp ``seconds`` ago (for ``due``)."""
+    moment = datetime.now(timezone.utc).timestamp() - seconds
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
