@@ -142,3 +142,66 @@ def test_a_folder_of_50_files_is_processed_once_across_a_kill_and_restart(
     assert count(db_path, "SELECT count(*) FROM items") == 51
     assert count(db_path, "SELECT count(DISTINCT input_name) FROM items") == 51
     assert count(db_path, "SELECT count(*) FROM processed_inputs") == 51
+
+
+def test_a_webhook_is_delivered_once_across_a_kill_between_intent_and_result(
+    tmp_path, llm_server, capsys, _isolated_environment
+):
+    import threading
+    from collections import Counter
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    keys: Counter[str] = Counter()
+    posts = []
+    slow = threading.Event()
+    slow.set()  # the first delivery is received, then never answered: the sender is killed
+
+    class Receiver(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            posts.append(self.headers["Idempotency-Key"])
+            if slow.is_set():
+                slow.clear()
+                time.sleep(30)
+                return
+            keys[self.headers["Idempotency-Key"]] += 1
+            self.send_response(200)
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    folder = tmp_path / "wf"
+    path = write_spec(folder, "reply", api_base=llm_server.url)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/hook"
+    path.write_text(path.read_text() + f'\n[action]\nkind = "webhook"\nurl = "{url}"\n')
+    llm_server.default = reply("Dear customer, thank you!")
+    os.environ["SIGNOFF_WORKFLOWS"] = str(folder)
+    try:
+        assert main(["run", "reply", "--text", "Lovely cake!"]) == 0
+        env = dict(os.environ, SIGNOFF_HOME=str(_isolated_environment))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "desktop_app", "approve", "1"],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not posts and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)  # the delivery is out; its result never recorded
+        proc.communicate(timeout=10)
+        db_path = _isolated_environment / "signoff.db"
+        assert count(db_path, "SELECT state FROM actions WHERE item_id = 1") == "intended"
+        capsys.readouterr()
+        assert main(["action", "1"]) == 0  # settles it: sent again with the same key
+        assert "webhook action:" in capsys.readouterr().out
+        assert main(["action", "1"]) == 0  # done: not sent a third time
+    finally:
+        del os.environ["SIGNOFF_WORKFLOWS"]
+        httpd.shutdown()
+        httpd.server_close()
+    assert len(posts) == 2 and len(set(posts)) == 1  # one idempotency key for both posts
+    assert sum(keys.values()) == 1  # the receiver acted on it once
+    assert count(db_path, "SELECT count(*) FROM events WHERE kind = 'action.done'") == 1
