@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
         self._action_job.done.connect(lambda result: self._on_acted([result]))
         self._action_job.failed.connect(self._say)
         self.inbox.retry_action.connect(self.retry_action)
-        self.notifier.pause_toggled.connect(self.schedules.set_paused)
+        self.notifier.pause_toggled.connect(self.set_paused)
         self.notifier.quit_requested.connect(self.quit)
         self.schedules.start()
         self._first_tick = QTimer(self, singleShot=True, interval=5000)
@@ -171,6 +171,17 @@ class MainWindow(QMainWindow):
             self._say(f"{len(done)} action(s) carried out: {done[-1].message}")
         self.notify(from_actions(results))
         self.inbox.reload_keeping_selection()
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause all schedules, from the tray's menu or the Workflows tab (kept in step)."""
+        self.schedules.set_paused(paused)
+        workflows = self._views.get("workflows")
+        if workflows is not None and workflows.pause_box.isChecked() != paused:
+            workflows.pause_box.setChecked(paused)
+        action = getattr(self.notifier, "pause_action", None)
+        if action is not None and action.isChecked() != paused:
+            action.setChecked(paused)
+        self._say("Schedules paused" if paused else "Schedules running")
 
     def retry_action(self, item_id: int) -> None:
         if self._action_job.running:
@@ -292,6 +303,9 @@ class MainWindow(QMainWindow):
             )
             view.changed.connect(self._settings_changed)
         view.message.connect(self._say)
+        if name == "workflows":
+            view.pause_box.setChecked(self.schedules.paused)
+            view.pause_toggled.connect(self.set_paused)
         return view
 
     def _settings_changed(self) -> None:

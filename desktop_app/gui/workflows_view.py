@@ -77,6 +77,7 @@ class WorkflowsView(QWidget):
     items_made = Signal()  # new items exist: the inbox should reload
     message = Signal(str)
     switched = Signal(str, bool)  # a workflow's schedule was turned on / off
+    pause_toggled = Signal(bool)  # "Pause all schedules"
 
     def __init__(
         self,
@@ -127,6 +128,10 @@ class WorkflowsView(QWidget):
         self.profile_button = QPushButton("Cost profile…", objectName="profileButton")
         self.profile_button.setToolTip(
             "Run its samples on one or more models: cost, latency, pass rate, outputs side by side"
+        )
+        self.pause_box = QCheckBox("Pause all schedules", objectName="pauseSchedulesBox")
+        self.pause_box.setToolTip(
+            "No scheduled runs until unticked (missed slots follow each catch_up rule)"
         )
         self.enable_switch = QCheckBox("Run on its schedule", objectName="enableSwitch")
         self.enable_switch.setAccessibleName("Enable the schedule")
@@ -191,7 +196,9 @@ class WorkflowsView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([720, 460])
-        QVBoxLayout(self).addWidget(splitter)
+        outer = QVBoxLayout(self)
+        outer.addWidget(splitter, 1)
+        outer.addWidget(self.pause_box)
         self.watcher = QFileSystemWatcher(self)
         self._reload_timer = QTimer(self, singleShot=True, interval=300)
         self._show_source()
@@ -207,6 +214,7 @@ class WorkflowsView(QWidget):
         self.open_button.clicked.connect(self._open_spec)
         self.profile_button.clicked.connect(self.open_profile)
         self.enable_switch.clicked.connect(self._switch)
+        self.pause_box.toggled.connect(self.pause_toggled)
         self.run_button.clicked.connect(self.run_now)
         self.cancel_button.clicked.connect(self.job.cancel)
         self.job.progress.connect(self._on_progress)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from desktop_app.core.spec_loader import load_spec
 from desktop_app.services import settings, switches
@@ -57,3 +57,14 @@ def test_paused_schedules_do_not_tick(qtbot, window):
     window.schedules.set_paused(True)
     window.schedules.tick()
     assert not window.schedules.running
+
+
+def test_pause_all_schedules_from_the_workflows_tab(qtbot, window):
+    window.show_tab("workflows")
+    box = window.workflows.pause_box
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft() + QPoint(8, 8))
+    assert window.schedules.paused and box.isChecked()
+    window.schedules.tick()
+    assert not window.schedules.running
+    window.set_paused(False)  # as the tray's menu does
+    assert not box.isChecked() and not window.schedules.paused
