@@ -503,6 +503,8 @@ class WorkflowsView(QWidget):
             f"Run {summary.run_id} {summary.state}: {summary.pending} pending, {summary.escalated} escalated, "
             f"{summary.skipped} skipped · cost {cost}"
         )
+        if summary.blocked:
+            text += f"\n{summary.blocked}"
         self.run_status.setText(text)
         self.message.emit(text)
         self.items_made.emit()

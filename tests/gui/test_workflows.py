@@ -118,3 +118,22 @@ def test_a_run_that_cannot_reach_the_model_reports_plainly(qtbot, window, seeded
     assert "1 escalated" in view.run_status.text()
     (made,) = [i for i in items_of(seeded, "review-reply") if i["input_text"] == "Nice cake"]
     assert made["status"] == "escalated" and made["reason"]
+
+
+def test_a_run_past_the_global_cap_calls_nothing_and_says_why(qtbot, window, seeded, llm_server):
+    from desktop_app.services import settings
+
+    settings.save(seeded.parent, settings.Settings(monthly_budget_usd=0.0))
+    view = window.workflows
+    view.select_workflow("meeting-actions")
+    view.model_edit.setText("openai/gpt-4o-mini")  # a priced model: the estimate is known
+    view.api_base_edit.setText(llm_server.url)
+    with qtbot.waitSignal(view.job.finished, timeout=60000):
+        view.run_button.click()
+    assert llm_server.completions == []
+    assert "Budget: the monthly cap of $0.00 for all workflows (Settings) would be crossed" in (
+        view.run_status.text()
+    )
+    assert "The model was not called." in view.run_status.text()
+    blocked = [i for i in items_of(seeded, "meeting-actions") if i["status"] == "escalated"]
+    assert len(blocked) == 1 and blocked[0]["reason"].startswith("Budget:")
