@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from desktop_app.core import budget
@@ -430,8 +430,7 @@ class Profiler:
 
 
 def _alone(spec: Spec):
-    from dataclasses import replace
-
+    """The spec's model settings without fallbacks: each model is profiled on its own."""
     return replace(spec.model, fallbacks=())
 
 
