@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self.schedules = ScheduleDriver(db_path, workflows_dir, self, gateway=lambda: self.gateway)
         self.schedules.item_made.connect(lambda *_: self._inbox_timer.start())
         self.schedules.fired.connect(self._on_scheduled)
-        self.schedules.failed.connect(self._say)
+        self.schedules.failed.connect(self._schedule_failed)
         self.schedules.swept.connect(self._on_swept)
         self.schedules.acted.connect(self._on_acted)
         self.schedules.clipboard_text.connect(self._copy)
@@ -199,6 +199,14 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QApplication
 
         QApplication.clipboard().setText(text)
+
+    def _schedule_failed(self, text: str) -> None:
+        """A scheduled run or action that could not start: in the status bar and the banner."""
+        from desktop_app.services.notices import Notice
+
+        self._say(text)
+        workflow = text.split(":", 1)[0] if ":" in text else ""
+        self.notify([Notice("schedule_failed", workflow, "A scheduled task could not start", text)])
 
     def _on_swept(self, swept) -> None:
         from desktop_app.services.notices import from_sweep

@@ -125,7 +125,7 @@ class Notifier(QObject):
         body = "\n".join(f"{n.title}: {n.text}" for n in heard[:3])
         icon = (
             QSystemTrayIcon.MessageIcon.Warning
-            if first.kind in ("budget", "escalated", "action_failed", "expired")
+            if first.kind in ("budget", "escalated", "action_failed", "expired", "schedule_failed")
             else QSystemTrayIcon.MessageIcon.Information
         )
         self.tray.showMessage("Signoff", body, icon, BALLOON_MS)

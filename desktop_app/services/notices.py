@@ -19,7 +19,9 @@ _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # new_items | escalated | budget | reminder | expired | action_failed
+    kind: (
+        str  # new_items | escalated | budget | reminder | expired | action_failed | schedule_failed
+    )
     workflow: str
     title: str
     text: str

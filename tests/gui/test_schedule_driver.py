@@ -68,3 +68,30 @@ def test_pause_all_schedules_from_the_workflows_tab(qtbot, window):
     assert not window.schedules.running
     window.set_paused(False)  # as the tray's menu does
     assert not box.isChecked() and not window.schedules.paused
+
+
+def test_a_scheduled_run_that_cannot_start_says_so_in_the_banner(
+    qtbot, window, seeded, workflows_dir, llm_server
+):
+    from desktop_app.services import settings as app_settings
+
+    app_settings.save(seeded.parent, app_settings.Settings(api_base=llm_server.url))
+    spec = load_spec(workflows_dir / "support-digest" / "workflow.toml")
+    db = connect(seeded)
+    try:
+        llm_server.default = responder(answer_for)
+        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
+        switches.enable(db, spec)
+        db.execute(
+            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')"
+        )
+    finally:
+        db.conn.close()
+    # its folder (inbox/support in the data folder) was never made
+    with qtbot.waitSignal(window.schedules.failed, timeout=30000):
+        window.schedules.tick()
+    assert window.banner.isVisible()
+    text = window.banner.text.text()
+    assert text.startswith("A scheduled task could not start — support-digest:")
+    assert "does not exist" in text
+    window.schedules.stop()
