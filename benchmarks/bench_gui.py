@@ -257,6 +257,11 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
         ]
         window = MainWindow(db, worker, db_path=db_path, workflows_dir=data / "bench-workflows")
         window.show()
+        # Runs start from the Workflows tab, so it is built (and its list loaded) before.
+        window.workflows  # noqa: B018
+        while worker.busy:
+            app.processEvents()
+            time.sleep(0.005)
         gaps: list[float] = []
         clock = QElapsedTimer()
         clock.start()
