@@ -122,6 +122,10 @@ w.close(); worker.close()
 
 def cold_start(data: Path, rounds: int = 5) -> tuple[float, float]:
     env = dict(os.environ, XDG_CONFIG_HOME=str(data / "config"), SIGNOFF_HOME=str(data))
+    # As installed: Python keeps the compiled modules (pip compiles them at install; an
+    # editable install writes them on the first start). Some machines set this variable,
+    # which would make every start compile Signoff's modules from source again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     (data / "workflows").mkdir(exist_ok=True)
     import keyring  # noqa: F401
 
