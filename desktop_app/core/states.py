@@ -45,6 +45,10 @@ ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
     ItemState.EXPIRED: frozenset(),
 }
 
+# How long a decision can be taken back: for a slip of the finger, not for changing one's
+# mind days later. An approved item's action waits for it in the window.
+UNDO_WINDOW_S = 60
+
 OPEN_ITEM_STATES = frozenset({ItemState.PENDING, ItemState.ESCALATED})
 DECIDED_ITEM_STATES = frozenset({ItemState.APPROVED, ItemState.REJECTED})
 FINISHED_RUN_STATES = frozenset({RunState.FINISHED, RunState.FAILED, RunState.CANCELLED})

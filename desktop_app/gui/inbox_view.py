@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import list_table, plain_label
-from desktop_app.services import decisions
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
@@ -56,9 +56,14 @@ def _text_box(object_name: str, accessible: str) -> QPlainTextEdit:
 
 
 def _decide(
-    db: sqlite_utils.Database, verb: str, ids: list[int], by: str, text: str | None
+    db: sqlite_utils.Database, verb: str, ids: list[int], by: str | None, text: str | None
 ) -> list[int]:
-    """On the writer thread: approve, reject or undo every id; returns the ids done."""
+    """On the writer thread: approve, reject or undo every id; returns the ids done.
+
+    ``decisions`` (and the event log's hashing) is imported here, on first use, not at the
+    window's start."""
+    from desktop_app.services import decisions
+
     done = []
     for item_id in ids:
         if verb == "approve":
@@ -83,7 +88,7 @@ class InboxView(QWidget):
         super().__init__(parent)
         self._db = db
         self._worker = worker
-        self._by = decisions.default_decider()
+        self._by: str | None = None  # the decider: the user's login name (see decisions)
         self._current: dict[str, Any] | None = None
         self._mode = "browse"  # browse | edit | reject
 
@@ -166,7 +171,7 @@ class InboxView(QWidget):
         self.compare_button = QPushButton("Compare models…", objectName="compareButton")
         self.compare_button.setToolTip("Run this item's input on another model, side by side")
         self._undoable: list[int] = []
-        self._undo_timer = QTimer(self, singleShot=True, interval=decisions.UNDO_WINDOW_S * 1000)
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_WINDOW_S * 1000)
         for button, text in (
             (self.approve_button, "Approve the selected items (A)"),
             (self.edit_button, "Edit the output, then approve (E)"),
@@ -423,6 +428,8 @@ class InboxView(QWidget):
     def _update_diff(self) -> None:
         if self._mode != "edit" or not self._current:
             return
+        from desktop_app.services import decisions
+
         diff = decisions.unified_diff(
             self._current["original_output"], self.editor.toPlainText(), item_id=self._current["id"]
         )

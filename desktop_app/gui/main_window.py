@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         self.schedules.acted.connect(self._on_acted)
         self.schedules.clipboard_text.connect(self._copy)
         # A decision's actions run once its undo window has passed.
-        from desktop_app.services.decisions import UNDO_WINDOW_S
+        from desktop_app.core.states import UNDO_WINDOW_S
 
         self._action_timer = QTimer(self, singleShot=True, interval=(UNDO_WINDOW_S + 2) * 1000)
         self._action_timer.timeout.connect(self.schedules.act_now)

@@ -10,6 +10,7 @@ import difflib
 import getpass
 from typing import TYPE_CHECKING
 
+from desktop_app.core import states
 from desktop_app.core.errors import KnownError
 from desktop_app.core.states import ItemState, check_item_transition, check_undo
 from desktop_app.storage import eventlog, store
@@ -125,7 +126,7 @@ def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | No
     return store.get_item(db, item_id)
 
 
-UNDO_WINDOW_S = 60  # an undo is for a slip of the finger, not for changing one's mind days later
+UNDO_WINDOW_S = states.UNDO_WINDOW_S  # read at call time by the window's action sweep
 
 
 def undo(
