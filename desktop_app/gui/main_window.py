@@ -99,19 +99,7 @@ class MainWindow(QMainWindow):
         self.inbox.message.connect(self._say)
         self.inbox.compare_requested.connect(self.open_compare)
         self.compare_dialog = None
-        self.tabs.currentChanged.connect(self._on_tab)
-        self.update_counts()
-        self._restore()
-        # First start (no model chosen, no key): asked off the UI thread, the keychain can be
-        # slow, and once the window is painted (importing keyring competes with the start).
-        self._setup_job = ThreadJob(db_path, self)
-        self._setup_job.done.connect(self._maybe_welcome)
-        self._setup_timer = QTimer(self, singleShot=True, interval=300)
-        self._setup_timer.timeout.connect(
-            lambda: self._setup_job.start(_first_start, db_path.parent)
-        )
-        self._setup_timer.start()
-        # Schedules: a tick soon after start (catch-up after the app was closed), then steady.
+        # Schedules (before a restored tab is built: the Workflows tab uses them): a tick soon after start (catch-up after the app was closed), then steady.
         from desktop_app.gui.schedule_driver import ScheduleDriver
 
         self.schedules = ScheduleDriver(db_path, workflows_dir, self, gateway=lambda: self.gateway)
@@ -139,6 +127,18 @@ class MainWindow(QMainWindow):
         self._first_tick = QTimer(self, singleShot=True, interval=5000)
         self._first_tick.timeout.connect(self.schedules.tick)
         self._first_tick.start()
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.update_counts()
+        self._restore()
+        # First start (no model chosen, no key): asked off the UI thread, the keychain can be
+        # slow, and once the window is painted (importing keyring competes with the start).
+        self._setup_job = ThreadJob(db_path, self)
+        self._setup_job.done.connect(self._maybe_welcome)
+        self._setup_timer = QTimer(self, singleShot=True, interval=300)
+        self._setup_timer.timeout.connect(
+            lambda: self._setup_job.start(_first_start, db_path.parent)
+        )
+        self._setup_timer.start()
 
     @property
     def gateway(self):

@@ -27,3 +27,21 @@ def test_last_view_and_geometry_are_restored(qtbot, window, seeded, workflows_di
         qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
         worker.close()
         db.conn.close()
+
+
+def test_the_workflows_tab_can_be_the_restored_one(qtbot, window, seeded, workflows_dir):
+    window.show_tab("workflows")
+    window.close()
+    db = connect(seeded)
+    worker = DbWorker(seeded)
+    again = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
+    qtbot.addWidget(again)
+    try:
+        assert again.current_tab() == "workflows"
+        qtbot.waitUntil(lambda: again.workflows.model.rowCount() == 6, timeout=10000)
+        assert again.workflows.pause_box.isVisibleTo(again)
+    finally:
+        again.close()
+        qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
+        worker.close()
+        db.conn.close()
