@@ -829,8 +829,14 @@ def main(
 ) -> int:
     """Run one command. ``open_window(paths, argv)`` opens the desktop app when no command is given;
     it is passed in so this module (like the engine below it) never imports Qt."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    if not argv and open_window is not None:
+        # `signoff` alone opens the window: building the whole parser (every command's
+        # options) would only delay it.
+        args = argparse.Namespace()
+    else:
+        args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     func = getattr(args, "func", cmd_no_command)
     ctx = None

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the window imports ``usd`` at start: keep this module light
+from desktop_app.core.money import usd
+
+if TYPE_CHECKING:
     from desktop_app.core.spec_model import BudgetSpec
 
 
@@ -57,15 +59,6 @@ class Block:
             "spent_usd": round(self.spent, 6),
             "estimate_usd": None if self.estimate is None else round(self.estimate, 6),
         }
-
-
-def usd(value: float) -> str:
-    """Dollars and cents, or four decimals for the small sums that cents would hide."""
-    if value >= 1 or value == 0 or (value >= 0.01 and round(value, 2) == round(value, 6)):
-        return f"${value:,.2f}"
-    if value < 0.0001:
-        return f"${value:.6f}"
-    return f"${value:.4f}"
 
 
 def caps(budget: BudgetSpec | None, global_month: float | None) -> list[tuple[str, float]]:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.budget import usd
+from desktop_app.core.money import usd
 from desktop_app.gui.tasks import ThreadJob
 from desktop_app.gui.widgets import plain_label
 from desktop_app.services import settings

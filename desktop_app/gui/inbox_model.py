@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QColor
 
 from desktop_app.gui.lazy_model import LazyTableModel
 from desktop_app.storage import store
@@ -13,8 +13,9 @@ from desktop_app.storage import store
 if TYPE_CHECKING:
     import sqlite_utils
 
-ESCALATED_BRUSH = QBrush(QColor("#b3261e"))
-DECIDED_BRUSH = QBrush(QColor("#6b7380"))
+# Colours rather than brushes: the view takes either, and QBrush would load QGradient at start.
+ESCALATED_COLOR = QColor("#b3261e")
+DECIDED_COLOR = QColor("#6b7380")
 MARKS = {"escalated": "!", "pending": "•", "approved": "✓", "rejected": "✗", "expired": "⌛"}
 
 
@@ -64,9 +65,9 @@ class InboxModel(LazyTableModel):
             return item["reason"] if item["status"] == "escalated" else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if item["status"] == "escalated":
-                return ESCALATED_BRUSH
+                return ESCALATED_COLOR
             if item["status"] not in ("pending", "escalated"):
-                return DECIDED_BRUSH
+                return DECIDED_COLOR
         if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
             return item["status"]
         if role == Qt.ItemDataRole.UserRole:

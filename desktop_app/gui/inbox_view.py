@@ -111,7 +111,6 @@ class InboxView(QWidget):
             objectName="inboxSearch", placeholderText="Search input, output or reason…"
         )
         self.search.setAccessibleName("Search")
-        self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=250)
 
         filters = QHBoxLayout()
@@ -225,6 +224,11 @@ class InboxView(QWidget):
         layout.addWidget(splitter)
         self._set_mode("browse")
 
+    def _on_search_text(self, _text: str) -> None:
+        if not self.search.isClearButtonEnabled():  # made on first use: its icon slows the start
+            self.search.setClearButtonEnabled(True)
+        self._search_timer.start()
+
     def _fill_workflows(self) -> None:
         current = self.workflow_filter.currentData()
         self.workflow_filter.blockSignals(True)
@@ -243,7 +247,7 @@ class InboxView(QWidget):
         self.table.installEventFilter(self)
         self.status_filter.currentIndexChanged.connect(self._apply_filters)
         self.workflow_filter.currentIndexChanged.connect(self._apply_filters)
-        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.textChanged.connect(self._on_search_text)
         self._search_timer.timeout.connect(self._apply_filters)
         self.approve_button.clicked.connect(self.approve)
         self.edit_button.clicked.connect(self.start_edit)

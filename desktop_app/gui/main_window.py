@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from desktop_app.core.budget import usd
+from desktop_app.core.money import usd
 from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker, ThreadJob
 from desktop_app.storage import store

@@ -7,7 +7,7 @@ only place, and nothing breaks. Quiet hours hold back balloons; muted workflows 
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
@@ -21,17 +21,27 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.gui.widgets import plain_label
-from desktop_app.services.notices import Notice, audible, is_quiet
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from desktop_app.services.notices import Notice
 
 BALLOON_MS = 8000
 
 
 class Banner(QFrame):
+    """Hidden until the first notice; its contents are built then (not at the window's start)."""
+
     open_item = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("notificationBanner")
+        self._item_id: int | None = None
+        self.hide()
+
+    def _build(self) -> None:
         self.setStyleSheet(
             "#notificationBanner { background: #e8f0fe; border: 1px solid #aecbfa;"
             " border-radius: 4px; }"
@@ -44,12 +54,12 @@ class Banner(QFrame):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.open_button)
         layout.addWidget(self.dismiss_button)
-        self._item_id: int | None = None
         self.open_button.clicked.connect(self._open)
         self.dismiss_button.clicked.connect(self.hide)
-        self.hide()
 
     def show_notice(self, notice: Notice, more: int = 0) -> None:
+        if not hasattr(self, "text"):
+            self._build()
         extra = f"  (+{more} more)" if more else ""
         self.text.setText(f"{notice.title} — {notice.text}{extra}")
         self._item_id = notice.item_id
@@ -111,6 +121,10 @@ class Notifier(QObject):
         quiet_hours: str = "",
         now: datetime | None = None,
     ) -> None:
+        from datetime import datetime
+
+        from desktop_app.services.notices import audible, is_quiet
+
         heard = audible(notices, muted)
         if not heard:
             return

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.budget import usd
+from desktop_app.core.money import usd
 from desktop_app.gui.profile_job import ProfileJob
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import plain_label

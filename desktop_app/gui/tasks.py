@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ class DbWorker:
     def __init__(self, db_path: Path):
         self._db_path = db_path
         self._local = threading.local()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signoff-db")
+        self._executor: ThreadPoolExecutor | None = None  # made on the first write, not at start
         self._bridge = _Bridge()
         self._bridge.done.connect(self._deliver)
         self._pending = 0
@@ -40,6 +42,13 @@ class DbWorker:
     @property
     def busy(self) -> bool:
         return self._pending > 0
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signoff-db")
+        return self._executor
 
     def _db(self):
         db = getattr(self._local, "db", None)
@@ -61,7 +70,7 @@ class DbWorker:
         if self._closed:  # the window is going away: nothing is started, nothing is delivered
             return None
         self._pending += 1
-        future = self._executor.submit(lambda: fn(self._db(), *args))
+        future = self._pool().submit(lambda: fn(self._db(), *args))
         future.add_done_callback(
             lambda f: self._bridge.done.emit(
                 (on_done, on_error, context), f.exception() is None and f.result(), f.exception()
@@ -94,8 +103,9 @@ class DbWorker:
                 db.conn.close()
                 self._local.db = None
 
-        self._executor.submit(close_db).result()
-        self._executor.shutdown(wait=True)
+        if self._executor is not None:
+            self._executor.submit(close_db).result()
+            self._executor.shutdown(wait=True)
 
 
 class ThreadJob(QObject):

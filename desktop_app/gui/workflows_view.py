@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.budget import usd
 from desktop_app.core.errors import KnownError
+from desktop_app.core.money import usd
 from desktop_app.gui.run_job import RunJob
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import list_table, plain_label

@@ -9,13 +9,12 @@ inputs are then run again by ``Runner.resume``.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from desktop_app.core.states import RunState
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import store
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
@@ -69,6 +68,10 @@ def mark_interrupted(db: sqlite_utils.Database) -> list[int]:
     running = store.runs_in_state(db, RunState.RUNNING)
     if not running:
         return []
+    import socket  # here, not at the top: every window start calls this, rarely with work
+
+    from desktop_app.storage import eventlog
+
     host = socket.gethostname()
     marked = []
     for run in running:

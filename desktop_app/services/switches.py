@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop_app.core.budget import usd
 from desktop_app.core.errors import StateError
+from desktop_app.core.money import usd
 from desktop_app.core.spec_model import Spec
 from desktop_app.services.profiler import Profile, latest_profile
 from desktop_app.storage import eventlog

@@ -15,12 +15,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import NotFoundError
-from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.states import ItemState, RunState, check_run_transition
 from desktop_app.storage.db import utcnow
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from desktop_app.core.inputdoc import InputDoc
 
 ITEM_COLUMNS = (
     "id, workflow, run_id, run_input_id, status, input_name, input_text, output, original_output, "
@@ -169,6 +170,8 @@ def runs_in_state(
 
 
 def queued_inputs(db: sqlite_utils.Database, run_id: int) -> list[RunInput]:
+    from desktop_app.core.inputdoc import InputDoc
+
     rows = db.execute(
         "SELECT id, run_id, input_key, input_name, input_text, fields_json FROM run_inputs"
         " WHERE run_id = ? AND status = 'queued' ORDER BY id",

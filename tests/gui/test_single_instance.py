@@ -27,13 +27,12 @@ def test_a_second_start_brings_the_first_forward_and_exits(qtbot, tmp_path):
     first = start_app(tmp_path)
     try:
         name = server_name(tmp_path / "data")
-        probe = SingleInstance(name)
         deadline = time.monotonic() + 60
-        # Wait until the first app listens (a probe that finds nobody would take the name:
-        # release it at once so the app can still claim it).
-        while time.monotonic() < deadline:
+        while (
+            time.monotonic() < deadline
+        ):  # until the first app listens (just after its first paint)
             assert first.poll() is None, first.stderr.read()
-            if os.path.exists(os.path.join("/tmp", name)) or _listening(name):
+            if _listening(name):
                 break
             time.sleep(0.2)
         second = start_app(tmp_path)
@@ -41,10 +40,13 @@ def test_a_second_start_brings_the_first_forward_and_exits(qtbot, tmp_path):
         assert second.returncode == 0, err
         assert "Signoff is already running: its window was brought forward." in err
         assert first.poll() is None  # the first one goes on
-        probe.release()
     finally:
         first.terminate()
         first.communicate(timeout=30)
+    # Terminated, it left its lock file behind; the next start takes it over.
+    again = SingleInstance(tmp_path / "data")
+    assert again.claim()
+    again.release()
 
 
 def _listening(name: str) -> bool:
@@ -57,13 +59,74 @@ def _listening(name: str) -> bool:
     return ok
 
 
-def test_the_first_instance_hears_the_second_and_a_stale_name_is_taken_over(qtbot, tmp_path):
-    name = server_name(tmp_path / "elsewhere")
-    first = SingleInstance(name)
+def test_the_first_instance_hears_the_second(qtbot, tmp_path):
+    first = SingleInstance(tmp_path)
     assert first.claim()
+    first.listen()
+    second = SingleInstance(tmp_path)
     with qtbot.waitSignal(first.activated, timeout=5000):
-        assert not SingleInstance(name).claim()
-    first.release()  # as after a crash: nobody answers any more
-    again = SingleInstance(name)
+        assert not second.claim()
+    assert second.answered
+    assert second.holder_pid() == os.getpid()
+    first.release()
+    again = SingleInstance(tmp_path)
+    assert again.claim()
+    again.release()
+
+
+def test_a_second_start_before_the_first_listens_waits_for_it(tmp_path):
+    """The first start listens only after its first paint; a second start in that moment
+    keeps trying rather than giving up."""
+    code = (
+        "import sys, time\n"
+        "from PySide6.QtCore import QCoreApplication, QTimer\n"
+        "from desktop_app.gui.single_instance import SingleInstance\n"
+        "app = QCoreApplication([])\n"
+        "first = SingleInstance(sys.argv[1])\n"
+        "assert first.claim()\n"
+        "print('claimed', flush=True)\n"
+        "first.activated.connect(lambda: (print('activated', flush=True), app.quit()))\n"
+        "QTimer.singleShot(800, first.listen)\n"
+        "QTimer.singleShot(20000, app.quit)\n"
+        "app.exec()\n"
+        "first.release()\n"
+    )
+    first = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first.stdout.readline().strip() == "claimed", first.stderr.read()
+        second = SingleInstance(tmp_path)
+        assert not second.claim()
+        assert second.answered
+        out, err = first.communicate(timeout=30)
+        assert "activated" in out, err
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+
+
+def test_the_lock_of_a_crashed_start_is_taken_over(tmp_path):
+    """A start killed outright leaves its lock file behind; the next start takes it over."""
+    code = (
+        "import os, signal, sys\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "from desktop_app.gui.single_instance import SingleInstance\n"
+        "app = QCoreApplication([])\n"
+        "held = SingleInstance(sys.argv[1])\n"
+        "assert held.claim()\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], cwd=REPO_ROOT, capture_output=True, timeout=60
+    )
+    assert proc.returncode == -9, proc.stderr
+    assert (tmp_path / "signoff.lock").exists()
+    again = SingleInstance(tmp_path)
     assert again.claim()
     again.release()
