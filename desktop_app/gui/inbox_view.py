@@ -149,7 +149,6 @@ class InboxView(QWidget):
         self.input_box = _text_box("itemInput", "Input")
         self.editor = _text_box("itemEditor", "Output")
         self.diff_box = _text_box("itemDiff", "Your edit against the model's output")
-        self.diff_box.setFont(QFont("monospace"))
         self.reject_reason = QLineEdit(
             objectName="rejectReason", placeholderText="Why reject it? (required)"
         )
@@ -425,6 +424,8 @@ class InboxView(QWidget):
     def start_edit(self) -> None:
         if not self._current or self._current["status"] not in ("pending", "escalated"):
             return
+        if self.diff_box.font().family() != "monospace":  # set on first use: font matching is slow
+            self.diff_box.setFont(QFont("monospace"))
         self._set_mode("edit")
         self._update_diff()
         self.editor.setFocus()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop_app.core.errors import NotFoundError
 from desktop_app.core.states import ItemState, RunState, check_run_transition
@@ -40,8 +40,7 @@ def _hostname() -> str:
     return socket.gethostname()
 
 
-@dataclass(frozen=True)
-class RunInput:
+class RunInput(NamedTuple):  # a tuple, not a dataclass: this module loads at the window's start
     id: int
     run_id: int
     doc: InputDoc
