@@ -9,6 +9,7 @@ loading QtNetwork is a tenth of the window's start.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal
@@ -32,13 +33,13 @@ class SingleInstance(QObject):
     def __init__(self, data_dir: Path, parent: QObject | None = None):
         super().__init__(parent)
         self._data_dir = Path(data_dir)
-        self._lock = QLockFile(str(Path(data_dir) / LOCK_NAME))
+        self._lock = QLockFile(str(self._data_dir / LOCK_NAME))
         self._lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
         self.server = None
         self.answered = False  # after a refused claim: did the running one hear us?
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # worked out when first needed: after the start, or by a second start
         return server_name(self._data_dir)
 
     def claim(self) -> bool:

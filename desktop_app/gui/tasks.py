@@ -154,3 +154,60 @@ class ThreadJob(QObject):
             self.done.emit(result)
         finally:
             db.conn.close()
+
+
+class CancellableJob(QObject):
+    """Long engine work started from the window (a run, a profile): on a thread of its own
+    with its own database connection, progress and the result coming back as signals, which
+    Qt delivers on the UI thread. ``cancel()`` asks it to start no new model calls; calls
+    under way finish and are recorded. Subclasses do the work in ``_work(db, *args)``."""
+
+    progress = Signal(int, int)  # done, total
+    finished = Signal(object)  # what _work returned
+    failed = Signal(str)  # one line for the person
+    what = "job"  # names the thread and an unexpected failure: "the run stopped unexpectedly"
+
+    def __init__(self, db_path: Path, parent: QObject | None = None, *, gateway=None):
+        """``gateway`` makes the model calls (the window passes its ``ProcessGateway``)."""
+        super().__init__(parent)
+        self._db_path = db_path
+        self._gateway = gateway
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _start(self, *args: Any) -> None:
+        self._cancel.clear()
+        self._thread = threading.Thread(
+            target=self._run, args=args, name=f"signoff-{self.what}", daemon=True
+        )
+        self._thread.start()
+
+    def _work(self, db, *args: Any) -> Any:
+        raise NotImplementedError
+
+    def _run(self, *args: Any) -> None:
+        from desktop_app.core.errors import KnownError
+        from desktop_app.storage.db import connect
+
+        db = connect(self._db_path)
+        try:
+            result = self._work(db, *args)
+        except KnownError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug: still one clear line, never a silent dead thread
+            self.failed.emit(f"the {self.what} stopped unexpectedly: {type(exc).__name__}: {exc}")
+        else:
+            self.finished.emit(result)
+        finally:
+            db.conn.close()

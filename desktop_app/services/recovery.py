@@ -68,11 +68,10 @@ def mark_interrupted(db: sqlite_utils.Database) -> list[int]:
     running = store.runs_in_state(db, RunState.RUNNING)
     if not running:
         return []
-    import socket  # here, not at the top: every window start calls this, rarely with work
-
+    # Imported here: every window start calls this, and it rarely has work.
     from desktop_app.storage import eventlog
 
-    host = socket.gethostname()
+    host = store.hostname()
     marked = []
     for run in running:
         if run["host"] and run["host"] != host:

@@ -34,7 +34,7 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _hostname() -> str:
+def hostname() -> str:
     import socket  # only when a run is recorded: ~5 ms off the window's start
 
     return socket.gethostname()
@@ -95,7 +95,7 @@ def create_run(
             api_base or None,
             utcnow(),
             os.getpid(),
-            _hostname(),
+            hostname(),
             len(inputs),
         ],
     )
@@ -141,7 +141,7 @@ def set_run_state(
     if new is RunState.RUNNING:  # resumed by this process
         db.execute(
             "UPDATE runs SET state = ?, pid = ?, host = ?, finished_at = NULL WHERE id = ?",
-            [new.value, os.getpid(), _hostname(), run_id],
+            [new.value, os.getpid(), hostname(), run_id],
         )
         return
     finished = utcnow()
