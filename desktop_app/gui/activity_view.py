@@ -135,7 +135,9 @@ class ActivityView(QWidget):
             filters.addWidget(widget)
         filters.addWidget(self.search, 1)
 
-        self.table = list_table("activityView", "Activity log", self.model)
+        self.table = list_table(
+            "activityView", "Activity log", self.model, titles=self.model.COLUMNS
+        )
         self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 60), (1, 140), (2, 120), (3, 130), (4, 45), (5, 45)):
             self.table.setColumnWidth(column, width)

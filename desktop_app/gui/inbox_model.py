@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from desktop_app.gui.lazy_model import LazyTableModel
+from desktop_app.gui.qt_values import (
+    ACCESSIBLE_TEXT_ROLE,
+    DISPLAY_ROLE,
+    FOREGROUND_ROLE,
+    TOOLTIP_ROLE,
+    USER_ROLE,
+)
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
@@ -59,18 +65,18 @@ class InboxModel(LazyTableModel):
         return store.item_summaries(self._db, keys)
 
     def _cell(self, item: dict[str, Any], column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return self._display(item, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
+        if role == TOOLTIP_ROLE and column == 3:
             return item["reason"] if item["status"] == "escalated" else None
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == FOREGROUND_ROLE:
             if item["status"] == "escalated":
                 return ESCALATED_COLOR
             if item["status"] not in ("pending", "escalated"):
                 return DECIDED_COLOR
-        if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
+        if role == ACCESSIBLE_TEXT_ROLE and column == 0:
             return item["status"]
-        if role == Qt.ItemDataRole.UserRole:
+        if role == USER_ROLE:
             return item["id"]
         return None
 

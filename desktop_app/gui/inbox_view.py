@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.gui.inbox_model import InboxModel
+from desktop_app.gui.qt_values import (
+    ALIGN_CENTER,
+    WIDGET_SHORTCUT,
+    WIDGET_WITH_CHILDREN_SHORTCUT,
+    set_enum,
+)
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.storage import store
@@ -118,14 +124,16 @@ class InboxView(QWidget):
         filters.addWidget(self.workflow_filter)
         filters.addWidget(self.search, 1)
 
-        self.table = list_table("inboxView", "Inbox", self.model, multi_select=True)
+        self.table = list_table(
+            "inboxView", "Inbox", self.model, titles=self.model.COLUMNS, multi_select=True
+        )
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 24), (1, 120), (2, 130), (4, 112)):
             self.table.setColumnWidth(column, width)
         self.empty_label = plain_label("inboxEmpty")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_enum(self.empty_label, "alignment", ALIGN_CENTER)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -213,7 +221,7 @@ class InboxView(QWidget):
         detail_layout.addWidget(self.error)
         detail_layout.addLayout(buttons)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter()  # side by side
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
@@ -243,7 +251,7 @@ class InboxView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _prev: self._show_row(current.row())
         )
-        self.table.installEventFilter(self)
+        self._list_keys()
         self.status_filter.currentIndexChanged.connect(self._apply_filters)
         self.workflow_filter.currentIndexChanged.connect(self._apply_filters)
         self.search.textChanged.connect(self._on_search_text)
@@ -263,50 +271,38 @@ class InboxView(QWidget):
         self.reject_reason.returnPressed.connect(self.confirm_reject)
         self.undo_button.clicked.connect(self.undo)
         self._undo_timer.timeout.connect(self._forget_undo)
-        undo_keys = QShortcut(
-            QKeySequence.StandardKey.Undo,
-            self,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        undo_keys = QShortcut(QKeySequence.StandardKey.Undo, self)
+        set_enum(undo_keys, "context", WIDGET_WITH_CHILDREN_SHORTCUT)
         undo_keys.activated.connect(self.undo)
         for widget in (self.editor, self.reject_reason):
             for keys in ("Ctrl+Return", "Ctrl+Enter"):
-                shortcut = QShortcut(
-                    QKeySequence(keys), widget, context=Qt.ShortcutContext.WidgetShortcut
-                )
+                shortcut = QShortcut(QKeySequence(keys), widget)
+                set_enum(shortcut, "context", WIDGET_SHORTCUT)
                 shortcut.activated.connect(
                     self.save_edit if widget is self.editor else self.confirm_reject
                 )
-            QShortcut(
-                QKeySequence("Esc"), widget, context=Qt.ShortcutContext.WidgetShortcut
-            ).activated.connect(self.cancel)
+            escape = QShortcut(QKeySequence("Esc"), widget)
+            set_enum(escape, "context", WIDGET_SHORTCUT)
+            escape.activated.connect(self.cancel)
 
     # --- keys on the list ---
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.table
-            and event.type() == QEvent.Type.KeyPress
-            and self._mode == "browse"
+    def _list_keys(self) -> None:
+        """``A`` ``E`` ``R`` ``J`` ``K`` while the list has the focus (without modifiers)."""
+        for keys, slot in (
+            ("A", self.approve),
+            ("E", self.start_edit),
+            ("R", self.start_reject),
+            ("J", lambda: self._step(1)),
+            ("K", lambda: self._step(-1)),
         ):
-            key = event.key()
-            if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-                return False
-            if key == Qt.Key.Key_A:
-                self.approve()
-                return True
-            if key == Qt.Key.Key_E:
-                self.start_edit()
-                return True
-            if key == Qt.Key.Key_R:
-                self.start_reject()
-                return True
-            if key in (Qt.Key.Key_J, Qt.Key.Key_K):
-                self._select_row(
-                    self.table.currentIndex().row() + (1 if key == Qt.Key.Key_J else -1)
-                )
-                return True
-        return super().eventFilter(watched, event)
+            shortcut = QShortcut(QKeySequence(keys), self.table)
+            set_enum(shortcut, "context", WIDGET_SHORTCUT)
+            shortcut.activated.connect(slot)
+
+    def _step(self, by: int) -> None:
+        if self._mode == "browse":
+            self._select_row(self.table.currentIndex().row() + by)
 
     # --- selection and detail ---
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex
+
+from desktop_app.gui.qt_values import DISPLAY_ROLE
 
 PAGE = 200
 CHUNK = 100
@@ -19,6 +21,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class LazyTableModel(QAbstractTableModel):
+    # The column titles; the view's header shows them (widgets.list_table's ``titles``).
     COLUMNS: tuple[str, ...] = ()
 
     def __init__(self, parent=None):
@@ -81,14 +84,7 @@ class LazyTableModel(QAbstractTableModel):
         self._keys.extend(more)
         self.endInsertRows()
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._keys)):
             return None
         row = self.row_data(index.row())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_app.core.money import usd
@@ -21,6 +21,7 @@ from desktop_app.storage import store
 
 if TYPE_CHECKING:
     import sqlite_utils
+    from PySide6.QtGui import QCloseEvent  # QEvent's enums are 1.4 ms; not needed at start
 
 TABS = (
     ("inbox", "Inbox"),

@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView
+
+from desktop_app.gui.qt_values import PLAIN_TEXT, SELECTABLE_BY_MOUSE, set_enum
 
 
 def plain_label(object_name: str = "", *, wrap: bool = True) -> QLabel:
     """A selectable label for text that may come from a model or a user: always plain text."""
     label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    set_enum(label, "textFormat", PLAIN_TEXT)
     label.setWordWrap(wrap)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    set_enum(label, "textInteractionFlags", SELECTABLE_BY_MOUSE)
     if object_name:
         label.setObjectName(object_name)
     return label
 
 
 def list_table(
-    object_name: str, accessible_name: str, model: QAbstractItemModel, *, multi_select: bool = False
+    object_name: str,
+    accessible_name: str,
+    model: QAbstractItemModel,
+    *,
+    titles: Sequence[str] = (),
+    multi_select: bool = False,
 ) -> QTableView:
-    """A read-only table of whole rows: the inbox, the workflows, the activity log."""
+    """A read-only table of whole rows: the inbox, the workflows, the activity log.
+
+    With ``titles``, the column header shows them from a small model of its own
+    rather than asking ``model.headerData``: Qt calls that with a ``Qt.Orientation``,
+    and the first one builds PySide's whole ``Qt`` namespace (see ``qt_values``).
+    """
     table = QTableView(objectName=object_name)
     table.setAccessibleName(accessible_name)
     table.setModel(model)
+    if titles:
+        header_model = QStandardItemModel(0, len(titles), table)
+        header_model.setHorizontalHeaderLabels(list(titles))
+        table.horizontalHeader().setModel(header_model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(
         QAbstractItemView.SelectionMode.ExtendedSelection

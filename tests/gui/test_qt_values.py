@@ -1,0 +1,128 @@
+"""Qt's enum values as numbers (gui/qt_values): right, applied, and keeping the ``Qt`` namespace off the start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtGui import QShortcut
+from PySide6.QtWidgets import QLabel
+
+from desktop_app.gui import qt_values
+from desktop_app.gui.inbox_model import InboxModel
+from desktop_app.gui.widgets import list_table, plain_label
+from desktop_app.storage.db import connect
+from tests.gui.conftest import add_items
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("number", "member"),
+    [
+        (qt_values.DISPLAY_ROLE, Qt.ItemDataRole.DisplayRole),
+        (qt_values.TOOLTIP_ROLE, Qt.ItemDataRole.ToolTipRole),
+        (qt_values.FOREGROUND_ROLE, Qt.ItemDataRole.ForegroundRole),
+        (qt_values.ACCESSIBLE_TEXT_ROLE, Qt.ItemDataRole.AccessibleTextRole),
+        (qt_values.USER_ROLE, Qt.ItemDataRole.UserRole),
+        (qt_values.PLAIN_TEXT, Qt.TextFormat.PlainText),
+        (qt_values.SELECTABLE_BY_MOUSE, Qt.TextInteractionFlag.TextSelectableByMouse),
+        (qt_values.ALIGN_CENTER, Qt.AlignmentFlag.AlignCenter),
+        (qt_values.WIDGET_SHORTCUT, Qt.ShortcutContext.WidgetShortcut),
+        (qt_values.WIDGET_WITH_CHILDREN_SHORTCUT, Qt.ShortcutContext.WidgetWithChildrenShortcut),
+    ],
+)
+def test_every_number_is_pyside_s_own_value(number, member):
+    assert number == member.value
+
+
+def test_set_enum_sets_the_property_and_a_wrong_name_raises(qtbot):
+    label = QLabel()
+    qtbot.addWidget(label)
+    qt_values.set_enum(label, "alignment", qt_values.ALIGN_CENTER)
+    assert label.alignment() == Qt.AlignmentFlag.AlignCenter
+    shortcut = QShortcut(label)
+    qt_values.set_enum(shortcut, "context", qt_values.WIDGET_WITH_CHILDREN_SHORTCUT)
+    assert shortcut.context() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+    with pytest.raises(ValueError, match="no writable property 'alignmnet'"):
+        qt_values.set_enum(label, "alignmnet", qt_values.ALIGN_CENTER)
+
+
+def test_plain_label_never_reads_text_as_html(qtbot):
+    label = plain_label("x")
+    qtbot.addWidget(label)
+    label.setText("<b>html</b><script>alert(1)</script>")
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert label.textInteractionFlags() == Qt.TextInteractionFlag.TextSelectableByMouse
+    assert label.text() == "<b>html</b><script>alert(1)</script>"
+
+
+def test_list_table_shows_the_titles_and_the_rows(qtbot, qtmodeltester, db_path):
+    db = connect(db_path)
+    add_items(db, "review-reply", [("a.txt", "Thanks!", "pending", None)])
+    model = InboxModel(db)
+    qtmodeltester.check(model)
+    table = list_table("t", "T", model, titles=model.COLUMNS)
+    qtbot.addWidget(table)
+    header = table.horizontalHeader()
+    shown = [header.model().headerData(i, Qt.Orientation.Horizontal) for i in range(header.count())]
+    assert shown == list(model.COLUMNS)
+    assert model.data(model.index(0, 1)) == "review-reply"
+    assert model.data(model.index(0, 0), qt_values.USER_ROLE) == model.key(0)
+    # Without titles the header is the model's own (the workflows view's item model).
+    plain = QStringListModel(["one"])
+    other = list_table("u", "U", plain)
+    qtbot.addWidget(other)
+    assert other.horizontalHeader().model() is plain
+    db.conn.close()
+
+
+def test_the_start_and_first_paint_leave_the_qt_namespace_unbuilt(tmp_path):
+    """A fresh process: the window starts along `signoff`'s path, paints an inbox with items,
+    and PySide has still not built its ``Qt`` namespace (14 ms of enum classes)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    db = connect(data / "signoff.db")
+    add_items(db, "review-reply", [("a.txt", "Thanks!", "pending", None)] * 3)
+    db.conn.close()
+    code = (
+        "import sys\n"
+        "from desktop_app.cli import main\n"
+        "def open_window(paths, argv):\n"
+        "    from desktop_app.app import run_app\n"
+        "    def ready():\n"
+        "        import PySide6.QtCore as core\n"
+        "        from PySide6.QtWidgets import QApplication, QTableView\n"
+        "        (w,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow']\n"
+        "        w.grab()  # paints the window: the list's rows and header\n"
+        "        print('qt built:', 'Qt' in vars(core))\n"
+        "        inbox = w.findChild(QTableView, 'inboxView')\n"
+        "        print('rows:', inbox.model().rowCount())\n"
+        "        QApplication.instance().quit()\n"
+        "    return run_app(paths, argv, when_ready=ready)\n"
+        "sys.exit(main([], open_window=open_window))\n"
+    )
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        SIGNOFF_HOME=str(data),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        HOME=str(tmp_path / "home"),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "rows: 3" in proc.stdout
+    assert "qt built: False" in proc.stdout, (
+        "something on the start path uses PySide6's Qt namespace; use gui/qt_values instead"
+    )
