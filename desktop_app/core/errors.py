@@ -8,16 +8,15 @@ under ``--debug`` (qutebrowser's ``misc/sql.py`` makes the same split).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 class KnownError(Exception):
     """An error to show the user as one line; no traceback."""
 
 
-@dataclass(frozen=True)
-class SpecProblem:
+class SpecProblem(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at the window's start
     """One problem in a spec file, reported as ``file:line: message``."""
 
     path: Path

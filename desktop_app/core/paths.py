@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from desktop_app.core.errors import KnownError
 
@@ -25,8 +25,7 @@ def bundled_dir(name: str) -> Path:
     return PACKAGE_DIR.parent / name
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at the window's start
     data_dir: Path
     workflows_dir: Path
 

@@ -7,7 +7,6 @@ connection run off the UI thread (the test imports litellm there).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -248,8 +247,7 @@ class SettingsView(QWidget):
 
     def save(self) -> bool:
         try:
-            chosen = replace(
-                self._current(),
+            chosen = self._current()._replace(
                 model=self.model_edit.text().strip(),
                 api_base=self.api_base_edit.text().strip(),
                 fallbacks=settings.parse_models(self.fallbacks_edit.text()),
@@ -280,8 +278,7 @@ class SettingsView(QWidget):
         from desktop_app.services import autostart
 
         try:
-            chosen = replace(
-                self._current(),
+            chosen = self._current()._replace(
                 quiet_hours=self.quiet_edit.text().strip(),
                 muted=settings.parse_models(self.muted_edit.text()),
                 start_at_login=self.login_box.isChecked(),

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import NamedTuple
 
 from desktop_app.core.errors import KnownError
 
 FILENAME = "settings.json"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at the window's start
     model: str = (
         ""  # e.g. "openai/llama3.1" for a local server, "anthropic/claude-3-5-haiku-latest"
     )
@@ -68,7 +67,7 @@ def load(data_dir: Path) -> Settings:
         raise KnownError(f"cannot read the settings in {path}: {exc}") from None
     if not isinstance(raw, dict):
         raise KnownError(f"cannot read the settings in {path}: expected a JSON object")
-    known = {f.name for f in fields(Settings)}
+    known = set(Settings._fields)
     values = {k: v for k, v in raw.items() if k in known and v is not None}
     fallbacks = values.pop("fallbacks", ())
     if isinstance(fallbacks, str):
@@ -106,7 +105,7 @@ def save(data_dir: Path, settings: Settings) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / FILENAME
     tmp = path.with_name(FILENAME + ".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(settings._asdict(), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
