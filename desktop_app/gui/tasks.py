@@ -112,16 +112,19 @@ class ThreadJob(QObject):
     """A long read (verify, export) on a thread of its own with its own connection.
 
     Kept off the writer thread so decisions stay instant while a big export runs.
-    ``fn(db, report)`` may call ``report(n)`` for progress.
+    ``fn(db, report)`` may call ``report(n)`` for progress. With ``plain``, ``db`` is a
+    connection without sqlite-utils, for reads that need only SQL: importing
+    sqlite-utils on a thread would hold the interpreter while the window starts.
     """
 
     progress = Signal(int)
     done = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, db_path: Path, parent: QObject | None = None):
+    def __init__(self, db_path: Path, parent: QObject | None = None, *, plain: bool = False):
         super().__init__(parent)
         self._db_path = db_path
+        self._plain = plain
         self._thread: threading.Thread | None = None
 
     @property
@@ -140,9 +143,9 @@ class ThreadJob(QObject):
 
     def _run(self, fn: Callable[..., Any], args: tuple) -> None:
         from desktop_app.core.errors import KnownError
-        from desktop_app.storage.db import connect
+        from desktop_app.storage.db import connect, connect_plain
 
-        db = connect(self._db_path)
+        db = (connect_plain if self._plain else connect)(self._db_path)
         try:
             result = fn(db, self.progress.emit, *args)
         except KnownError as exc:

@@ -22,6 +22,11 @@ def settle(qtbot, window):
     qtbot.waitUntil(lambda: not window.inbox._worker.busy, timeout=5000)
 
 
+def shows_counts(qtbot, window, *parts):
+    """The status bar's figures are worked out off the UI thread: wait for them."""
+    qtbot.waitUntil(lambda: all(p in window.counts.text() for p in parts), timeout=5000)
+
+
 def current_id(window):
     return window.inbox._current["id"] if window.inbox._current else None
 
@@ -36,13 +41,13 @@ def test_model_passes_qt_model_tester(qtmodeltester, window):
     qtmodeltester.check(window.inbox.model)
 
 
-def test_escalated_first_with_reason_in_plain_words(window):
+def test_escalated_first_with_reason_in_plain_words(qtbot, window):
     view = window.inbox
     assert view.model.rowCount() == 4
     assert view.model.data(view.model.index(0, 0)) == "!"
     assert current_id(window) == 3 and view.reason.isVisible()
     assert "Customer mentions legal action" in view.reason.text()
-    assert "1 escalated" in window.counts.text() and "3 pending" in window.counts.text()
+    shows_counts(qtbot, window, "1 escalated", "3 pending")
 
 
 def test_approve_by_key_selects_the_next_item(qtbot, window, seeded):
@@ -52,7 +57,7 @@ def test_approve_by_key_selects_the_next_item(qtbot, window, seeded):
     assert item(seeded, 2)["status"] == "approved"
     assert window.inbox.model.row_of(2) is None
     assert current_id(window) is not None and current_id(window) != 2
-    assert "2 pending" in window.counts.text()
+    shows_counts(qtbot, window, "2 pending")
 
 
 def test_approve_by_button(qtbot, window, seeded):
@@ -216,19 +221,20 @@ def test_checks_and_meta_are_shown(window):
     assert "openai/gpt-4o-mini" in view.meta.text() and "$0.0002" in view.meta.text()
 
 
-def test_status_bar_shows_small_spend_precisely(window, seeded):
+def test_status_bar_shows_small_spend_precisely(qtbot, window, seeded):
     db = connect(seeded)
     store.record_model_call(
         db, run_id=1, workflow="review-reply", model="m", attempt=1, ok=1, cost_usd=0.0031
     )
     db.conn.close()
     window.update_counts()
+    shows_counts(qtbot, window, "$0.0031")
     assert window.counts.text() == "3 pending · 1 escalated · $0.0031 spent this month"
     from desktop_app.services import settings
 
     settings.save(seeded.parent, settings.Settings(monthly_budget_usd=0.003))
     window.update_counts()
-    assert window.counts.text().endswith("$0.0031 spent this month of $0.0030 (cap reached)")
+    shows_counts(qtbot, window, "$0.0031 spent this month of $0.0030 (cap reached)")
 
 
 def test_undo_the_last_decision_with_ctrl_z(qtbot, window, seeded):
@@ -245,4 +251,15 @@ def test_undo_the_last_decision_with_ctrl_z(qtbot, window, seeded):
     back = item(seeded, 3)
     assert back["status"] == "escalated" and back["reject_reason"] is None
     assert current_id(window) == 3 and view.undo_button.isHidden()
-    assert "1 escalated" in window.counts.text()
+    shows_counts(qtbot, window, "1 escalated")
+
+
+def test_counts_asked_again_during_a_refresh_show_the_latest(qtbot, window, seeded):
+    shows_counts(qtbot, window, "3 pending")
+    window.update_counts()  # under way on its thread...
+    db = connect(seeded)
+    db.execute("UPDATE items SET status = 'approved' WHERE status = 'pending'")
+    db.conn.close()
+    window.update_counts()  # ...so this one is asked again once it is done
+    shows_counts(qtbot, window, "0 pending")
+    qtbot.waitUntil(lambda: not window._counts_job.running, timeout=5000)
