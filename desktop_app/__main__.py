@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 
 
-def open_window(paths, argv) -> int:
+def open_window(paths, argv, *, when_ready: Callable[[], object] | None = None) -> int:
     from desktop_app.app import run_app
 
-    return run_app(paths, argv)
+    return run_app(paths, argv, when_ready=when_ready)
 
 
-def main() -> None:
-    from desktop_app.cli import main as cli_main
+def main(*, when_ready: Callable[[], object] | None = None) -> None:
+    """``when_ready``: called once the window is shown (the start benchmark's hook)."""
+    from desktop_app.core import collector
 
-    sys.exit(cli_main(open_window=open_window))
+    with collector.paused():  # the command line's modules load without collections
+        from desktop_app.cli import main as cli_main
+
+    sys.exit(cli_main(open_window=partial(open_window, when_ready=when_ready)))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from desktop_app.core import collector
 from desktop_app.core.errors import KnownError
 from desktop_app.core.paths import Paths, bundled_dir, ensure_data_dir
 
@@ -38,50 +39,53 @@ def run_app(
 ) -> int:
     """Open the window and run until it quits. ``when_ready`` is called at the first idle
     moment after the window is shown (the start benchmark measures up to there)."""
-    _check_screen()
-    _load_engine_modules()
-    from PySide6.QtCore import QTimer
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication
+    with collector.paused():
+        _check_screen()
+        _load_engine_modules()
+        from PySide6.QtCore import QTimer
+        from PySide6.QtGui import QIcon
+        from PySide6.QtWidgets import QApplication
 
-    from desktop_app.gui.main_window import MainWindow
-    from desktop_app.gui.single_instance import SingleInstance
-    from desktop_app.gui.tasks import DbWorker
-    from desktop_app.services.recovery import mark_interrupted
-    from desktop_app.storage.db import connect_plain
+        from desktop_app.gui.main_window import MainWindow
+        from desktop_app.gui.single_instance import SingleInstance
+        from desktop_app.gui.tasks import DbWorker
+        from desktop_app.services.recovery import mark_interrupted
+        from desktop_app.storage.db import connect_plain
 
-    app = QApplication.instance() or QApplication(list(argv))
-    app.setOrganizationName("Signoff")
-    app.setApplicationName("Signoff")
-    app.setDesktopFileName("signoff")
-    icon = QIcon(str(bundled_dir("resources") / "signoff.svg"))
-    app.setWindowIcon(icon)
+        app = QApplication.instance() or QApplication(list(argv))
+        app.setOrganizationName("Signoff")
+        app.setApplicationName("Signoff")
+        app.setDesktopFileName("signoff")
+        icon = QIcon(str(bundled_dir("resources") / "signoff.svg"))
+        app.setWindowIcon(icon)
 
-    ensure_data_dir(paths)
-    instance = SingleInstance(paths.data_dir)
-    if not instance.claim():
-        if instance.answered:
-            print("Signoff is already running: its window was brought forward.", file=sys.stderr)
-            return 0
-        pid = instance.holder_pid()
-        print(
-            f"Signoff is already running on this data folder (process {pid or '?'}) but did"
-            " not answer; close it, or wait for it, then start again.",
-            file=sys.stderr,
+        ensure_data_dir(paths)
+        instance = SingleInstance(paths.data_dir)
+        if not instance.claim():
+            if instance.answered:
+                print(
+                    "Signoff is already running: its window was brought forward.", file=sys.stderr
+                )
+                return 0
+            pid = instance.holder_pid()
+            print(
+                f"Signoff is already running on this data folder (process {pid or '?'}) but did"
+                " not answer; close it, or wait for it, then start again.",
+                file=sys.stderr,
+            )
+            return 1
+        # The UI thread's reader, without sqlite-utils (a third of the start); writes go
+        # through the worker thread.
+        db = connect_plain(paths.db_path)
+        mark_interrupted(db)
+        worker = DbWorker(paths.db_path)
+        window = MainWindow(
+            db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
         )
-        return 1
-    # The UI thread's reader, without sqlite-utils (a third of the start); writes go
-    # through the worker thread.
-    db = connect_plain(paths.db_path)
-    mark_interrupted(db)
-    worker = DbWorker(paths.db_path)
-    window = MainWindow(
-        db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
-    )
-    instance.activated.connect(window.bring_forward)
-    if window.notifier.has_tray:
-        app.setQuitOnLastWindowClosed(False)  # closing the window keeps it in the tray
-    window.show()
+        instance.activated.connect(window.bring_forward)
+        if window.notifier.has_tray:
+            app.setQuitOnLastWindowClosed(False)  # closing the window keeps it in the tray
+        window.show()
     QTimer.singleShot(200, instance.listen)  # after the first paint (see single_instance)
     if when_ready is not None:
         QTimer.singleShot(0, when_ready)

@@ -90,21 +90,17 @@ def test_the_start_and_first_paint_leave_the_qt_namespace_unbuilt(tmp_path):
     add_items(db, "review-reply", [("a.txt", "Thanks!", "pending", None)] * 3)
     db.conn.close()
     code = (
-        "import sys\n"
-        "from desktop_app.cli import main\n"
-        "def open_window(paths, argv):\n"
-        "    from desktop_app.app import run_app\n"
-        "    def ready():\n"
-        "        import PySide6.QtCore as core\n"
-        "        from PySide6.QtWidgets import QApplication, QTableView\n"
-        "        (w,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow']\n"
-        "        w.grab()  # paints the window: the list's rows and header\n"
-        "        print('qt built:', 'Qt' in vars(core))\n"
-        "        inbox = w.findChild(QTableView, 'inboxView')\n"
-        "        print('rows:', inbox.model().rowCount())\n"
-        "        QApplication.instance().quit()\n"
-        "    return run_app(paths, argv, when_ready=ready)\n"
-        "sys.exit(main([], open_window=open_window))\n"
+        "from desktop_app.__main__ import main\n"
+        "def ready():\n"
+        "    import PySide6.QtCore as core\n"
+        "    from PySide6.QtWidgets import QApplication, QTableView\n"
+        "    (w,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow']\n"
+        "    w.grab()  # paints the window: the list's rows and header\n"
+        "    print('qt built:', 'Qt' in vars(core))\n"
+        "    inbox = w.findChild(QTableView, 'inboxView')\n"
+        "    print('rows:', inbox.model().rowCount())\n"
+        "    QApplication.instance().quit()\n"
+        "main(when_ready=ready)\n"
     )
     env = dict(
         os.environ,

@@ -134,20 +134,19 @@ def test_the_lock_of_a_crashed_start_is_taken_over(tmp_path):
 
 def test_the_window_starts_along_the_path_signoff_takes_and_lets_go_of_the_folder(tmp_path):
     """What the start benchmark measures: `signoff` alone opens the window (no parser is
-    built), ``when_ready`` runs at the first idle moment, and quitting releases the lock."""
+    built), ``when_ready`` runs at the first idle moment with garbage collection on again
+    (it is paused while the app starts), and quitting releases the lock."""
     code = (
-        "import sys\n"
-        "from desktop_app.cli import main\n"
-        "def open_window(paths, argv):\n"
-        "    from desktop_app.app import run_app\n"
-        "    def ready():\n"
-        "        from PySide6.QtWidgets import QApplication, QTableView\n"
-        "        (w,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow']\n"
-        "        inbox = w.findChild(QTableView, 'inboxView')\n"
-        "        print('ready', paths.data_dir, inbox.isVisible(), inbox.model().rowCount())\n"
-        "        QApplication.instance().quit()\n"
-        "    return run_app(paths, argv, when_ready=ready)\n"
-        "sys.exit(main([], open_window=open_window))\n"
+        "import gc\n"
+        "from desktop_app.__main__ import main\n"
+        "def ready():\n"
+        "    from PySide6.QtWidgets import QApplication, QTableView\n"
+        "    (w,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow']\n"
+        "    inbox = w.findChild(QTableView, 'inboxView')\n"
+        "    print('ready', w._db_path.parent, inbox.isVisible(), inbox.model().rowCount())\n"
+        "    print('collecting again:', gc.isenabled())\n"
+        "    QApplication.instance().quit()\n"
+        "main(when_ready=ready)\n"
     )
     env = dict(
         os.environ,
@@ -166,5 +165,6 @@ def test_the_window_starts_along_the_path_signoff_takes_and_lets_go_of_the_folde
     )
     assert proc.returncode == 0, proc.stderr
     assert f"ready {tmp_path / 'data'} True 0" in proc.stdout  # the inbox shown (empty)
+    assert "collecting again: True" in proc.stdout
     assert (tmp_path / "data" / "signoff.db").exists()
     assert not (tmp_path / "data" / "signoff.lock").exists()
