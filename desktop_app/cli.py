@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TextIO
 
 from desktop_app.core.errors import KnownError, SpecError
-from desktop_app.core.redact import redact
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 STATUSES = ("pending", "escalated", "approved", "rejected", "expired", "all")
@@ -63,6 +62,8 @@ class Context:
 
 
 def err(message: str) -> None:
+    from desktop_app.core.redact import redact  # only when there is something to say
+
     print(redact(message), file=sys.stderr)
 
 

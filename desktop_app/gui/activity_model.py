@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from desktop_app.gui.lazy_model import LazyTableModel
+from desktop_app.gui.qt_values import DISPLAY_ROLE, FOREGROUND_ROLE
 from desktop_app.storage import eventlog
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ def summary(kind: str, detail_text: str) -> str:
 
 class ActivityModel(LazyTableModel):
     COLUMNS = ("#", "Time (UTC)", "Event", "Workflow", "Run", "Item", "Summary")
+    ROLES = frozenset({DISPLAY_ROLE, FOREGROUND_ROLE})
 
     def __init__(self, db: sqlite_utils.Database, parent=None):
         super().__init__(parent)
@@ -85,7 +86,7 @@ class ActivityModel(LazyTableModel):
         return eventlog.events_by_seq(self._db, keys)
 
     def _cell(self, event: eventlog.Event, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             values = (
                 str(event.seq),
                 event.ts[:19].replace("T", " "),
@@ -96,7 +97,7 @@ class ActivityModel(LazyTableModel):
                 summary(event.kind, event.detail),
             )
             return values[column]
-        if role == Qt.ItemDataRole.ForegroundRole and event.kind in NOTEWORTHY:
+        if role == FOREGROUND_ROLE and event.kind in NOTEWORTHY:
             return ATTENTION
         return None
 

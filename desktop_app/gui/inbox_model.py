@@ -27,6 +27,9 @@ MARKS = {"escalated": "!", "pending": "•", "approved": "✓", "rejected": "✗
 
 class InboxModel(LazyTableModel):
     COLUMNS = ("", "Workflow", "Input", "Output / reason", "Created")
+    ROLES = frozenset(
+        {DISPLAY_ROLE, TOOLTIP_ROLE, FOREGROUND_ROLE, ACCESSIBLE_TEXT_ROLE, USER_ROLE}
+    )
 
     def __init__(self, db: sqlite_utils.Database, parent=None):
         super().__init__(parent)

@@ -23,6 +23,9 @@ Index = QModelIndex | QPersistentModelIndex
 class LazyTableModel(QAbstractTableModel):
     # The column titles; the view's header shows them (widgets.list_table's ``titles``).
     COLUMNS: tuple[str, ...] = ()
+    # The roles ``_cell`` answers. Painting asks every cell for about seven roles; the
+    # others are answered at once, without finding the row.
+    ROLES: frozenset[int] = frozenset({DISPLAY_ROLE})
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -85,6 +88,8 @@ class LazyTableModel(QAbstractTableModel):
         self.endInsertRows()
 
     def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
+        if role not in self.ROLES:
+            return None
         if not index.isValid() or not (0 <= index.row() < len(self._keys)):
             return None
         row = self.row_data(index.row())
