@@ -393,7 +393,8 @@ class InboxView(QWidget):
         else:
             self.action_label.setText(f"Action ({action['kind']}): under way or interrupted")
         self.action_label.setVisible(action is not None)
-        self.action_label.setStyleSheet("color: #b3261e;" if failed else "color: #1e6b35;")
+        if action is not None:  # a style sheet is parsed each time it is set
+            self.action_label.setStyleSheet("color: #b3261e;" if failed else "color: #1e6b35;")
 
     def _set_mode(self, mode: str) -> None:
         self._mode = mode

@@ -11,14 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QMenu,
-    QPushButton,
-    QSystemTrayIcon,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSystemTrayIcon, QWidget
 
 from desktop_app.gui.widgets import plain_label
 
@@ -89,6 +82,8 @@ class Notifier(QObject):
             self.tray = self._make_tray(icon or QIcon())
 
     def _make_tray(self, icon: QIcon) -> QSystemTrayIcon:
+        from PySide6.QtWidgets import QMenu  # only where there is a tray
+
         tray = QSystemTrayIcon(icon, self)
         tray.setToolTip("Signoff")
         menu = QMenu()
