@@ -38,7 +38,8 @@ def run_app(
     paths: Paths, argv: Sequence[str], *, when_ready: Callable[[], object] | None = None
 ) -> int:
     """Open the window and run until it quits. ``when_ready`` is called at the first idle
-    moment after the window is shown (the start benchmark measures up to there)."""
+    moment after the window is shown (the start benchmark then lets the first paint happen
+    and stops its clock)."""
     with collector.paused():
         _check_screen()
         _load_engine_modules()
