@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -28,14 +28,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.gui.inbox_model import InboxModel
-from desktop_app.gui.qt_values import (
-    ALIGN_CENTER,
-    WIDGET_SHORTCUT,
-    WIDGET_WITH_CHILDREN_SHORTCUT,
-    set_enum,
-)
+from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
 from desktop_app.gui.tasks import DbWorker
-from desktop_app.gui.widgets import list_table, plain_label
+from desktop_app.gui.widgets import list_table, plain_label, shortcut
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
@@ -271,19 +266,19 @@ class InboxView(QWidget):
         self.reject_reason.returnPressed.connect(self.confirm_reject)
         self.undo_button.clicked.connect(self.undo)
         self._undo_timer.timeout.connect(self._forget_undo)
-        undo_keys = QShortcut(QKeySequence.StandardKey.Undo, self)
-        set_enum(undo_keys, "context", WIDGET_WITH_CHILDREN_SHORTCUT)
-        undo_keys.activated.connect(self.undo)
-        for widget in (self.editor, self.reject_reason):
-            for keys in ("Ctrl+Return", "Ctrl+Enter"):
-                shortcut = QShortcut(QKeySequence(keys), widget)
-                set_enum(shortcut, "context", WIDGET_SHORTCUT)
-                shortcut.activated.connect(
-                    self.save_edit if widget is self.editor else self.confirm_reject
-                )
-            escape = QShortcut(QKeySequence("Esc"), widget)
-            set_enum(escape, "context", WIDGET_SHORTCUT)
-            escape.activated.connect(self.cancel)
+        shortcut(
+            QKeySequence.StandardKey.Undo,
+            self,
+            self.undo,
+            context=WIDGET_WITH_CHILDREN_SHORTCUT,
+        )
+        for widget, done in (
+            (self.editor, self.save_edit),
+            (self.reject_reason, self.confirm_reject),
+        ):
+            shortcut("Ctrl+Return", widget, done)
+            shortcut("Ctrl+Enter", widget, done)
+            shortcut("Esc", widget, self.cancel)
 
     # --- keys on the list ---
 
@@ -296,9 +291,7 @@ class InboxView(QWidget):
             ("J", lambda: self._step(1)),
             ("K", lambda: self._step(-1)),
         ):
-            shortcut = QShortcut(QKeySequence(keys), self.table)
-            set_enum(shortcut, "context", WIDGET_SHORTCUT)
-            shortcut.activated.connect(slot)
+            shortcut(keys, self.table, slot)
 
     def _step(self, by: int) -> None:
         if self._mode == "browse":

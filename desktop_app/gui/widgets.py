@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtGui import QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QWidget
 
-from desktop_app.gui.qt_values import PLAIN_TEXT, SELECTABLE_BY_MOUSE, set_enum
+from desktop_app.gui.qt_values import (
+    PLAIN_TEXT,
+    SELECTABLE_BY_MOUSE,
+    WIDGET_SHORTCUT,
+    set_enum,
+)
 
 
 def plain_label(object_name: str = "", *, wrap: bool = True) -> QLabel:
@@ -20,6 +25,21 @@ def plain_label(object_name: str = "", *, wrap: bool = True) -> QLabel:
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+def shortcut(
+    keys: str | QKeySequence.StandardKey,
+    widget: QWidget,
+    slot: Callable[[], object],
+    *,
+    context: int = WIDGET_SHORTCUT,
+) -> QShortcut:
+    """``keys`` call ``slot`` while ``widget`` has the focus (or, with
+    ``WIDGET_WITH_CHILDREN_SHORTCUT``, one of its children)."""
+    made = QShortcut(QKeySequence(keys), widget)
+    set_enum(made, "context", context)
+    made.activated.connect(slot)
+    return made
 
 
 def list_table(

@@ -263,3 +263,12 @@ def test_counts_asked_again_during_a_refresh_show_the_latest(qtbot, window, seed
     window.update_counts()  # ...so this one is asked again once it is done
     shows_counts(qtbot, window, "0 pending")
     qtbot.waitUntil(lambda: not window._counts_job.running, timeout=5000)
+
+
+def test_list_keys_with_a_modifier_decide_nothing(qtbot, window, seeded):
+    select(window, 2)
+    qtbot.keyClick(window.inbox.table, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(window.inbox.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
+    assert item(seeded, 2)["status"] == "pending"
+    assert window.inbox._mode == "browse" and current_id(window) == 2
