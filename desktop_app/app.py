@@ -84,8 +84,6 @@ def run_app(
             db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
         )
         instance.activated.connect(window.bring_forward)
-        if window.notifier.has_tray:
-            app.setQuitOnLastWindowClosed(False)  # closing the window keeps it in the tray
         window.show()
     QTimer.singleShot(200, instance.listen)  # after the first paint (see single_instance)
     if when_ready is not None:

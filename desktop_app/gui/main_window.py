@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.core.money import usd
 from desktop_app.gui.inbox_view import InboxView
@@ -149,15 +156,19 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab)
         self.update_counts()
         self._restore()
-        # First start (no model chosen, no key): asked off the UI thread, the keychain can be
-        # slow, and once the window is painted (importing keyring competes with the start).
+        # Once the window is painted: the tray, and the first-start check (no model chosen,
+        # no key), asked off the UI thread (the keychain can be slow; importing keyring
+        # would compete with the start).
         self._setup_job = ThreadJob(db_path, self)
         self._setup_job.done.connect(self._maybe_welcome)
         self._setup_timer = QTimer(self, singleShot=True, interval=300)
-        self._setup_timer.timeout.connect(
-            lambda: self._setup_job.start(_first_start, db_path.parent)
-        )
+        self._setup_timer.timeout.connect(self._after_start)
         self._setup_timer.start()
+
+    def _after_start(self) -> None:
+        if self.notifier.start_tray():
+            QApplication.instance().setQuitOnLastWindowClosed(False)  # closing keeps it there
+        self._setup_job.start(_first_start, self._db_path.parent)
 
     @property
     def gateway(self):

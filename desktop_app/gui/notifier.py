@@ -76,10 +76,17 @@ class Notifier(QObject):
         self.banner = banner
         self.banner.open_item.connect(self.open_item)
         self.tray: QSystemTrayIcon | None = None
+        self._icon = icon
         self._last_item: int | None = None
         self.shown: list[Notice] = []  # every notice shown, newest last (for tests and a log)
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = self._make_tray(icon or QIcon())
+
+    def start_tray(self) -> bool:
+        """Put Signoff in the tray where there is one; True if it is there.
+
+        Called once the window is up: on a desktop, reaching the tray goes over D-Bus."""
+        if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = self._make_tray(self._icon or QIcon())
+        return self.tray is not None
 
     def _make_tray(self, icon: QIcon) -> QSystemTrayIcon:
         from PySide6.QtWidgets import QMenu  # only where there is a tray

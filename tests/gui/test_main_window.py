@@ -1,6 +1,8 @@
-"""The main window remembers its size and last view."""
+"""The main window remembers its size and last view, and goes to the tray once it is up."""
 
 from __future__ import annotations
+
+import pytest
 
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.tasks import DbWorker
@@ -45,3 +47,32 @@ def test_the_workflows_tab_can_be_the_restored_one(qtbot, window, seeded, workfl
         qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
         worker.close()
         db.conn.close()
+
+
+# A tray made on a platform that has none: offscreen Qt cannot follow the tray's window.
+@pytest.mark.qt_log_ignore("No such signal QPlatformNativeInterface::systemTrayWindowChanged")
+def test_the_tray_comes_once_the_window_is_up_and_closing_then_keeps_signoff_there(
+    qtbot, window, monkeypatch
+):
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+    from desktop_app.core.paths import bundled_dir
+
+    app = QApplication.instance()
+    assert not window.notifier.has_tray  # none at start: it is made after the first paint
+    window._after_start()  # offscreen Qt has no tray: the window alone
+    assert not window.notifier.has_tray and app.quitOnLastWindowClosed()
+    window._setup_job.wait(10)
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    window.notifier._icon = QIcon(str(bundled_dir("resources") / "signoff.svg"))
+    try:
+        window._after_start()  # a desktop with a tray
+        assert window.notifier.has_tray and not app.quitOnLastWindowClosed()
+        menu = [a.text() for a in window.notifier.tray.contextMenu().actions() if a.text()]
+        assert menu == ["Open Signoff", "Pause all schedules", "Quit"]
+        window._setup_job.wait(10)
+    finally:
+        window.notifier.hide_tray()
+        window.notifier.tray = None  # the fixture's close() then quits as without a tray
+        app.setQuitOnLastWindowClosed(True)
