@@ -399,9 +399,7 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self, figures: tuple[int, int, float, float | None]) -> None:
         if self._counts_again:  # asked during that refresh: these figures may be stale
-            self._counts_again = False
-            self._counts_job.wait()  # its thread has sent them and only closes its connection
-            self._counts_job.start(_status_figures, self._db_path.parent)
+            self.update_counts()
         pending, escalated, spend, cap = figures
         text = f"{pending:,} pending · {escalated:,} escalated · {usd(spend)} spent this month"
         if cap is not None:

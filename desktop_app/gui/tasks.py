@@ -126,12 +126,16 @@ class ThreadJob(QObject):
         self._db_path = db_path
         self._plain = plain
         self._thread: threading.Thread | None = None
+        self._busy = False
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """From ``start`` until the result is sent (the thread then only ends): a job asked
+        for when that result arrives can start at once."""
+        return self._busy
 
     def start(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._busy = True
         self._thread = threading.Thread(
             target=self._run, args=(fn, args), name="signoff-job", daemon=True
         )
@@ -145,18 +149,22 @@ class ThreadJob(QObject):
         from desktop_app.core.errors import KnownError
         from desktop_app.storage.db import connect, connect_plain
 
-        db = (connect_plain if self._plain else connect)(self._db_path)
+        db = None
         try:
+            db = (connect_plain if self._plain else connect)(self._db_path)
             result = fn(db, self.progress.emit, *args)
-        except KnownError as exc:
-            self.failed.emit(str(exc))
+        except KnownError as exc:  # a database that cannot be opened is one too
+            signal, value = self.failed, str(exc)
         except Exception as exc:  # a bug: one clear line, and the log keeps the traceback
             log.error("background job failed", exc_info=exc)
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            signal, value = self.failed, f"{type(exc).__name__}: {exc}"
         else:
-            self.done.emit(result)
+            signal, value = self.done, result
         finally:
-            db.conn.close()
+            if db is not None:
+                db.conn.close()
+        self._busy = False
+        signal.emit(value)
 
 
 class CancellableJob(QObject):
