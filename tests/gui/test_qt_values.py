@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QShortcut
@@ -17,8 +12,7 @@ from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.storage.db import connect
 from tests.gui.conftest import add_items
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.app_process import run_until_ready
 
 
 @pytest.mark.parametrize(
@@ -89,33 +83,15 @@ def test_the_start_and_first_paint_leave_the_qt_namespace_unbuilt(tmp_path):
     db = connect(data / "signoff.db")
     add_items(db, "review-reply", [("a.txt", "Thanks!", "pending", None)] * 3)
     db.conn.close()
-    code = (
-        "from desktop_app.__main__ import main\n"
-        "def ready():\n"
-        "    import PySide6.QtCore as core\n"
-        "    from PySide6.QtWidgets import QApplication, QTableView\n"
-        "    (w,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow']\n"
-        "    w.grab()  # paints the window: the list's rows and header\n"
-        "    print('qt built:', 'Qt' in vars(core))\n"
-        "    inbox = w.findChild(QTableView, 'inboxView')\n"
-        "    print('rows:', inbox.model().rowCount())\n"
-        "    QApplication.instance().quit()\n"
-        "main(when_ready=ready)\n"
-    )
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        SIGNOFF_HOME=str(data),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        HOME=str(tmp_path / "home"),
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    proc = run_until_ready(
+        tmp_path,
+        data,
+        """
+        import PySide6.QtCore as core
+        window.grab()  # paints the window: the list's rows and header
+        print('qt built:', 'Qt' in vars(core))
+        print('rows:', inbox.model().rowCount())
+        """,
     )
     assert proc.returncode == 0, proc.stderr
     assert "rows: 3" in proc.stdout

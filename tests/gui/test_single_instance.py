@@ -9,6 +9,7 @@ import time
 
 from desktop_app.gui.single_instance import SingleInstance, server_name
 from tests.conftest import REPO_ROOT
+from tests.helpers.app_process import run_until_ready
 
 
 def start_app(tmp_path) -> subprocess.Popen:
@@ -136,32 +137,14 @@ def test_the_window_starts_along_the_path_signoff_takes_and_lets_go_of_the_folde
     """What the start benchmark measures: `signoff` alone opens the window (no parser is
     built), ``when_ready`` runs at the first idle moment with garbage collection on again
     (it is paused while the app starts), and quitting releases the lock."""
-    code = (
-        "import gc\n"
-        "from desktop_app.__main__ import main\n"
-        "def ready():\n"
-        "    from PySide6.QtWidgets import QApplication, QTableView\n"
-        "    (w,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow']\n"
-        "    inbox = w.findChild(QTableView, 'inboxView')\n"
-        "    print('ready', w._db_path.parent, inbox.isVisible(), inbox.model().rowCount())\n"
-        "    print('collecting again:', gc.isenabled())\n"
-        "    QApplication.instance().quit()\n"
-        "main(when_ready=ready)\n"
-    )
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        SIGNOFF_HOME=str(tmp_path / "data"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        HOME=str(tmp_path / "home"),
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    proc = run_until_ready(
+        tmp_path,
+        tmp_path / "data",
+        """
+        import gc
+        print('ready', window._db_path.parent, inbox.isVisible(), inbox.model().rowCount())
+        print('collecting again:', gc.isenabled())
+        """,
     )
     assert proc.returncode == 0, proc.stderr
     assert f"ready {tmp_path / 'data'} True 0" in proc.stdout  # the inbox shown (empty)
