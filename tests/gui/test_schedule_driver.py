@@ -12,9 +12,9 @@ from tests.helpers.canned import answer_for
 from tests.helpers.llm_server import responder
 
 
-def test_a_due_workflow_runs_from_the_timer_and_its_items_reach_the_inbox(
-    qtbot, window, seeded, workflows_dir, llm_server
-):
+def enable_support_digest(seeded, workflows_dir, llm_server, *, since: str) -> None:
+    """Every run on the test server; support-digest profiled and enabled ``since`` ago
+    (an SQLite modifier such as '-2 hours'), so its schedule has slots due."""
     llm_server.default = responder(answer_for)
     settings.save(seeded.parent, settings.Settings(api_base=llm_server.url))
     spec = load_spec(workflows_dir / "support-digest" / "workflow.toml")
@@ -22,12 +22,19 @@ def test_a_due_workflow_runs_from_the_timer_and_its_items_reach_the_inbox(
     try:
         Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
         switches.enable(db, spec)
-        # enabled two hours ago: two slots missed, one catch-up run (catch_up = "latest")
         db.execute(
-            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')"
+            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+            [since],
         )
     finally:
         db.conn.close()
+
+
+def test_a_due_workflow_runs_from_the_timer_and_its_items_reach_the_inbox(
+    qtbot, window, seeded, workflows_dir, llm_server
+):
+    # enabled two hours ago: two slots missed, one catch-up run (catch_up = "latest")
+    enable_support_digest(seeded, workflows_dir, llm_server, since="-2 hours")
     inbox = seeded.parent / "inbox" / "support"
     inbox.mkdir(parents=True)
     for name in ("late-order", "thanks"):
@@ -73,20 +80,7 @@ def test_pause_all_schedules_from_the_workflows_tab(qtbot, window):
 def test_a_scheduled_run_that_cannot_start_says_so_in_the_banner(
     qtbot, window, seeded, workflows_dir, llm_server
 ):
-    from desktop_app.services import settings as app_settings
-
-    app_settings.save(seeded.parent, app_settings.Settings(api_base=llm_server.url))
-    spec = load_spec(workflows_dir / "support-digest" / "workflow.toml")
-    db = connect(seeded)
-    try:
-        llm_server.default = responder(answer_for)
-        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-        switches.enable(db, spec)
-        db.execute(
-            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')"
-        )
-    finally:
-        db.conn.close()
+    enable_support_digest(seeded, workflows_dir, llm_server, since="-1 hour")
     # its folder (inbox/support in the data folder) was never made
     with qtbot.waitSignal(window.schedules.failed, timeout=30000):
         window.schedules.tick()
