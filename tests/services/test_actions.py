@@ -15,7 +15,6 @@ from desktop_app.services import actions, decisions
 from desktop_app.services.inputs import from_text
 from desktop_app.services.runner import Runner
 from desktop_app.storage import eventlog
-from desktop_app.storage.db import connect
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
 
@@ -53,13 +52,6 @@ class Receiver:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "data" / "signoff.db")
-    yield database
-    database.conn.close()
 
 
 @pytest.fixture

@@ -10,20 +10,13 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.services.inputs import from_text
 from desktop_app.services.runner import Runner, RunOptions
 from desktop_app.storage import store
-from desktop_app.storage.db import connect, transaction
+from desktop_app.storage.db import transaction
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import DEFAULT_FAILURE_MODES, write_spec
 
 # The spec's prices ($1 / $2 per million tokens) at the server's usage: 10 tokens in (fewer
 # than the prompt has, so the estimate is an upper bound), max_tokens (200) out.
 COST_PER_CALL = 10 * 1.0 / 1e6 + 200 * 2.0 / 1e6
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "data" / "signoff.db")
-    yield database
-    database.conn.close()
 
 
 def budget_spec(tmp_path, server, budget: str, failure_modes: str = DEFAULT_FAILURE_MODES):

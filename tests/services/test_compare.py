@@ -11,18 +11,11 @@ from desktop_app.services import compare
 from desktop_app.services.inputs import from_text
 from desktop_app.services.runner import Runner
 from desktop_app.storage import store
-from desktop_app.storage.db import connect, transaction
+from desktop_app.storage.db import transaction
 from tests.helpers.llm_server import reply, responder
 from tests.helpers.specs import write_spec
 
 SPEC_MODEL_COST = 10 * 1.0 / 1e6 + 200 * 2.0 / 1e6
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "data" / "signoff.db")
-    yield database
-    database.conn.close()
 
 
 @pytest.fixture

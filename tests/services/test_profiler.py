@@ -13,20 +13,13 @@ from desktop_app.llm import pricing
 from desktop_app.services import switches
 from desktop_app.services.profiler import ProfileBlocked, Profiler, latest_profile, projection
 from desktop_app.storage import store
-from desktop_app.storage.db import connect, transaction
+from desktop_app.storage.db import transaction
 from tests.helpers.llm_server import reply, responder
 from tests.helpers.specs import write_spec
 
 # The spec's prices ($1 / $2 per million tokens) at the server's fixed usage: 10 in, 200 out.
 SPEC_MODEL_COST = 10 * 1.0 / 1e6 + 200 * 2.0 / 1e6  # $0.00041
 PRICED_MODEL = "openai/gpt-4o-mini"  # in litellm's bundled price map
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "data" / "signoff.db")
-    yield database
-    database.conn.close()
 
 
 @pytest.fixture

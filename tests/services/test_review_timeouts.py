@@ -13,16 +13,8 @@ from desktop_app.services.inputs import from_text
 from desktop_app.services.review_timeouts import sweep
 from desktop_app.services.runner import Runner
 from desktop_app.storage import store
-from desktop_app.storage.db import connect
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "data" / "signoff.db")
-    yield database
-    database.conn.close()
 
 
 def test_remind_once_then_expire(tmp_path, db, llm_server):

@@ -13,17 +13,10 @@ from desktop_app.services.inputs import from_text
 from desktop_app.services.recovery import mark_interrupted
 from desktop_app.services.runner import IncompleteSpecError, Runner, RunOptions
 from desktop_app.storage import store
-from desktop_app.storage.db import connect, transaction
+from desktop_app.storage.db import transaction
 from desktop_app.storage.eventlog import verify
 from tests.helpers.llm_server import reply, responder, status
 from tests.helpers.specs import write_spec
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "data" / "signoff.db")
-    yield database
-    database.conn.close()
 
 
 def chat_requests(server):

@@ -10,16 +10,8 @@ import pytest
 from desktop_app.core.spec_loader import load_spec
 from desktop_app.services import scheduler, switches
 from desktop_app.services.profiler import Profiler
-from desktop_app.storage.db import connect
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "data" / "signoff.db")
-    yield database
-    database.conn.close()
 
 
 @pytest.fixture
