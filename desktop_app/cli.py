@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from desktop_app.core.errors import KnownError, SpecError
+from desktop_app.core.money import usd, usd_or_unknown
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 STATUSES = ("pending", "escalated", "approved", "rejected", "expired", "all")
@@ -111,78 +112,52 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.services import catalogue, settings
+    from desktop_app.services import catalogue, runs
     from desktop_app.services.inputs import read_inputs
-    from desktop_app.services.recovery import interrupted_runs
-    from desktop_app.services.runner import Runner, RunOptions, source_inputs
 
     spec = catalogue.find(ctx.workflows_dir, args.name)
-    db = ctx.db
-    from_source = args.input is None and args.text is None
-    if from_source and spec.input.kind == "text":
-        raise KnownError(
-            f"workflow '{spec.name}' takes one input: give --input PATH or --text TEXT"
-        )
-    if not spec.complete:
-        from desktop_app.services.runner import IncompleteSpecError
-
-        raise IncompleteSpecError(spec)
-
-    def on_item(item_id: int, status: str) -> None:
-        if not args.json:
-            out(f"item {item_id}: {status}")
-
-    runner = Runner(db, on_item=on_item)
-    # The settings' model and server apply unless the command names its own.
-    chosen = settings.load(ctx.paths.data_dir)
-    args.model, args.api_base = chosen.run_model(args.model), chosen.run_api_base(args.api_base)
-    options = RunOptions(
-        model=args.model,
-        api_base=args.api_base,
-        fallbacks=chosen.run_fallbacks(),
-        global_month_cap=chosen.monthly_budget_usd,
-        concurrency=args.concurrency,
-        trigger="source" if from_source else "manual",
-        from_source=from_source,
-    )
-    summaries = []
-    for run_id in interrupted_runs(db, spec.name):
-        if not args.json:
-            out(f"resuming interrupted run {run_id}")
-        summaries.append(
-            runner.resume(
-                spec,
-                run_id,
-                RunOptions(model=args.model, api_base=args.api_base, concurrency=args.concurrency),
-            )
-        )
-    if from_source:
-        inputs = source_inputs(db, spec, ctx.paths.data_dir)
-        if not inputs:
-            if not args.json:
-                out(f"nothing new to process for '{spec.name}'")
-            else:
-                out(json.dumps([_summary_dict(s) for s in summaries]))
-            return EXIT_OK
-    else:
+    inputs = None
+    if args.input is not None or args.text is not None:
         inputs = read_inputs(
             spec,
             ctx.paths.data_dir,
             input_path=Path(args.input) if args.input else None,
             text=args.text,
         )
-    summaries.append(runner.run(spec, inputs, options))
+
+    def on_item(item_id: int, status: str) -> None:
+        if not args.json:
+            out(f"item {item_id}: {status}")
+
+    def on_resume(run_id: int, _workflow: str) -> None:
+        if not args.json:
+            out(f"resuming interrupted run {run_id}")
+
+    done = runs.run_workflow(
+        ctx.db,
+        spec,
+        ctx.paths.data_dir,
+        inputs=inputs,
+        model=args.model,
+        api_base=args.api_base,
+        concurrency=args.concurrency,
+        on_item=on_item,
+        on_resume=on_resume,
+    )
+    summaries = done.summaries
     if args.json:
         out(json.dumps([_summary_dict(s) for s in summaries], indent=2))
-    else:
-        for s in summaries:
-            cost = "unknown" if s.cost_usd is None else f"${s.cost_usd:.4f}"
-            out(
-                f"run {s.run_id} {s.state}: {s.inputs} input(s), {s.pending} pending, {s.escalated} escalated, "
-                f"{s.skipped} skipped, cost {cost}"
-            )
-        if any(s.pending or s.escalated for s in summaries):
-            out("review them with `signoff inbox`")
+        return EXIT_OK
+    for s in summaries:
+        cost = usd_or_unknown(s.cost_usd)
+        out(
+            f"run {s.run_id} {s.state}: {s.inputs} input(s), {s.pending} pending, {s.escalated} escalated, "
+            f"{s.skipped} skipped, cost {cost}"
+        )
+    if done.nothing_new:
+        out(f"nothing new to process for '{spec.name}'")
+    if any(s.pending or s.escalated for s in summaries):
+        out("review them with `signoff inbox`")
     return EXIT_OK
 
 
@@ -266,7 +241,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         out(json.dumps(public, indent=2, ensure_ascii=False))
         return EXIT_OK
-    cost = "unknown" if item["cost_usd"] is None else f"${item['cost_usd']:.6f}"
+    cost = usd_or_unknown(item["cost_usd"])
     out(f"item {item['id']} — {item['workflow']} — {item['status'].upper()}")
     out(f"input:    {item['input_name']} (run {item['run_id']}, {item['created_at']})")
     out(
@@ -409,9 +384,9 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.services import catalogue
+    from desktop_app.services import overview
 
-    rows, _specs = catalogue.survey(ctx.db, ctx.workflows_dir)
+    rows, _specs = overview.survey(ctx.db, ctx.workflows_dir)
     if args.json:
         out(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -430,7 +405,7 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
         )
         out(
             f"{_cut(r['name'], 22):<22} {complete:<10} {'yes' if r['enabled'] else 'no':<8} "
-            f"{_cut(r['schedule'] or 'on demand', 14):<14} {r['pending']:>7} ${r['month_cost_usd']:>8.4f}  {last}"
+            f"{_cut(r['schedule'] or 'on demand', 14):<14} {r['pending']:>7} {usd(r['month_cost_usd']):>9}  {last}"
         )
         for missing in r["missing"]:
             out(f"{'':<22} missing: {missing}")
@@ -440,9 +415,7 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _money(value: float | None, known: bool = True) -> str:
-    if value is None or not known:
-        return "unknown"
-    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+    return usd_or_unknown(value if known else None)
 
 
 def cmd_profile(ctx: Context, args: argparse.Namespace) -> int:
@@ -604,7 +577,7 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     out(f"api base:  {current.api_base or '(the provider default)'}")
     out(f"fallbacks: {', '.join(current.fallbacks) or '(each workflow its own)'}")
     cap = current.monthly_budget_usd
-    out(f"budget:    {'(no cap for all workflows)' if cap is None else f'${cap:,.2f} a month'}")
+    out(f"budget:    {'(no cap for all workflows)' if cap is None else usd(cap) + ' a month'}")
     return EXIT_OK
 
 

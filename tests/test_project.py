@@ -27,7 +27,7 @@ def test_engine_layers_import_no_qt():
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Contracts: 2 kept, 0 broken" in proc.stdout
+    assert "Contracts: 3 kept, 0 broken" in proc.stdout
 
 
 def test_ruff_clean():

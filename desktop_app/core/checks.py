@@ -6,9 +6,13 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.spec_model import OutputSpec
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 CHECK_NAMES = (
     "complete",
@@ -51,7 +55,7 @@ def normalise_output(output: OutputSpec, text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _validator(schema_text: str):
+def _validator(schema_text: str) -> Validator:
     from jsonschema.validators import validator_for
 
     schema = json.loads(schema_text)
@@ -63,7 +67,7 @@ def _quote(words: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _schema_problem(error) -> str:
+def _schema_problem(error: ValidationError) -> str:
     where = "/".join(str(p) for p in error.absolute_path)
     return f"{where}: {error.message}" if where else error.message
 

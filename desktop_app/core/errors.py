@@ -9,7 +9,7 @@ under ``--debug`` (qutebrowser's ``misc/sql.py`` makes the same split).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class KnownError(Exception):
@@ -42,9 +42,17 @@ class ModelCallError(KnownError):
     ``message`` is written for a non-programmer and never contains a secret.
     """
 
-    def __init__(self, message: str, *, kind: str = "error", status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "error",
+        status: int | None = None,
+        attempts: list[Any] | None = None,
+    ):
         self.kind = kind  # rate_limit | server | timeout | connection | auth | bad_request | bad_answer | refused
         self.status = status
+        self.attempts: list[Any] = attempts or []  # the gateway's Attempts, each try recorded
         super().__init__(message)
 
 

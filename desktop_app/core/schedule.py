@@ -32,7 +32,9 @@ def _aware(value: datetime, what: str) -> datetime:
 
 
 def _local_zone() -> tzinfo:
-    return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None  # astimezone() always gives an aware time
+    return zone
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class Schedule:
                     found.append(slot)
             return sorted(found)
         it = croniter(self.cron, lower.astimezone(zone))
-        slots = []
+        slots: list[datetime] = []
         while True:
             slot = it.get_next(datetime)
             if slot > until:

@@ -8,11 +8,15 @@ Specs get copied between businesses, so templates render in Jinja2's
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
 
 PROMPT_VARIABLES = frozenset({"input", "workflow", "criteria"})
 
@@ -22,7 +26,7 @@ class TemplateRenderError(KnownError):
 
 
 @lru_cache(maxsize=1)
-def environment():
+def environment() -> SandboxedEnvironment:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -32,7 +36,7 @@ def environment():
 
 
 @lru_cache(maxsize=512)
-def _compiled(source: str):
+def _compiled(source: str) -> Template:
     return environment().from_string(source)
 
 

@@ -96,7 +96,7 @@ def index_lines(text: str) -> dict[Path, int]:
     return index
 
 
-def line_of(index: dict[Path, int], *path) -> int:
+def line_of(index: dict[Path, int], *path: str | int) -> int:
     """The line of ``path``, else of its nearest enclosing table, else 1."""
     path = tuple(path)
     while path:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QBrush, QColor
 
+from desktop_app.core.money import usd_or_unknown
 from desktop_app.gui.lazy_model import LazyTableModel
 from desktop_app.gui.qt_values import DISPLAY_ROLE, FOREGROUND_ROLE
 from desktop_app.storage import eventlog
@@ -38,7 +39,7 @@ def summary(kind: str, detail_text: str) -> str:
         cost = detail.get("cost_usd")
         return (
             f"{detail.get('model')} · {detail.get('tokens_in')}/{detail.get('tokens_out')} tokens · "
-            f"{'cost unknown' if cost is None else f'${cost:.6f}'} · {detail.get('latency_ms')} ms"
+            f"{usd_or_unknown(cost, 'cost unknown')} · {detail.get('latency_ms')} ms"
         )
     if kind == "spec.changed":
         new = str(detail.get("to") or "")[:8]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.money import usd_or_unknown
 from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
@@ -347,7 +348,7 @@ class InboxView(QWidget):
         prefix = "Rejected: " if item["status"] == "rejected" else "Needs attention: "
         self.reason.setText(prefix + reason if reason else "")
         self.reason.setVisible(bool(reason))
-        cost = "unknown" if item["cost_usd"] is None else f"${item['cost_usd']:.4f}"
+        cost = usd_or_unknown(item["cost_usd"])
         decided = (
             f" · {item['status']} by {item['decided_by']} {item['decided_at'][:16]}"
             if item["decided_at"]

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import KnownError
-from desktop_app.core.money import usd
+from desktop_app.core.money import usd, usd_or_unknown
 from desktop_app.gui.run_job import RunJob
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import list_table, plain_label
@@ -68,9 +68,9 @@ def _local(stamp: str | None) -> str:
 
 def _load(db, workflows_dir: Path) -> tuple[list[dict], dict]:
     """On the writer thread: every workflow's overview and its loaded spec (None when invalid)."""
-    from desktop_app.services import catalogue
+    from desktop_app.services import overview
 
-    return catalogue.survey(db, workflows_dir)
+    return overview.survey(db, workflows_dir)
 
 
 class WorkflowsView(QWidget):
@@ -498,7 +498,7 @@ class WorkflowsView(QWidget):
     def _on_finished(self, summary) -> None:
         self.job.wait()
         self._set_running(False)
-        cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.4f}"
+        cost = usd_or_unknown(summary.cost_usd)
         text = (
             f"Run {summary.run_id} {summary.state}: {summary.pending} pending, {summary.escalated} escalated, "
             f"{summary.skipped} skipped · cost {cost}"

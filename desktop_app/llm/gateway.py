@@ -236,7 +236,9 @@ def _provider_detail(exc: BaseException) -> str:
     return text
 
 
-def _classify(exc: BaseException, *, model: str, provider: str, api_base: str, timeout_s: float):
+def _classify(
+    exc: BaseException, *, model: str, provider: str, api_base: str, timeout_s: float
+) -> _Failed:
     """Turn an exception from litellm into a ``_Failed`` with plain words, or re-raise it
     when it is not a model/network error at all (a bug: it must not pass as one)."""
     chain = _chain(exc)
@@ -569,5 +571,5 @@ class Gateway:
                     per_model.append(f"{name} ({_tries(len(mine))}): {mine[-1].error}")
             message = f"No model could answer after {_tries(n)}. " + "; ".join(per_model) + "."
         error = ModelCallError(redact(message), kind=last.error_kind or "error", status=last.status)
-        error.attempts = attempts  # type: ignore[attr-defined]
+        error.attempts = attempts
         return error

@@ -16,9 +16,13 @@ import os
 import re
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import KnownError
 from desktop_app.core.redact import register_secret
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +134,7 @@ _PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 _cache_lock = threading.Lock()
 # provider -> (backend, when read, key); an entry counts only for the same backend object.
-_cache: dict[str, tuple[object, float, str | None]] = {}
+_cache: dict[str, tuple[KeyringBackend, float, str | None]] = {}
 
 
 def split_model(model: str) -> tuple[str, bool]:
@@ -214,16 +218,19 @@ def get_key(provider: str, *, max_age_s: float = 0.0) -> str | None:
     return None
 
 
-def _unusable(backend: object) -> bool:
+def _unusable(backend: KeyringBackend) -> bool:
     from keyring.backends import fail
 
+    null_keyring: type[KeyringBackend] | None
     try:
         from keyring.backends import null
     except ImportError:  # pragma: no cover - very old keyring
-        null = None
+        null_keyring = None
+    else:
+        null_keyring = null.Keyring
     if isinstance(backend, fail.Keyring):
         return True
-    if null is not None and isinstance(backend, null.Keyring):
+    if null_keyring is not None and isinstance(backend, null_keyring):
         return True
     try:
         return float(getattr(type(backend), "priority", 1)) <= 0
@@ -238,7 +245,7 @@ def _no_keychain(provider: str) -> KnownError:
     )
 
 
-def _usable_backend(provider: str):
+def _usable_backend(provider: str) -> KeyringBackend:
     import keyring
 
     try:

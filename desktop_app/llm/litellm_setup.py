@@ -13,9 +13,19 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import ModuleType
+from typing import TYPE_CHECKING, Protocol, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _lock = threading.Lock()
 _litellm: ModuleType | None = None
+
+
+class _FeatureModule(Protocol):
+    """What is replaced of PySide6's ``shibokensupport.feature`` module."""
+
+    _mod_uses_pyside: Callable[[ModuleType], bool]
 
 
 def load_litellm() -> ModuleType:
@@ -69,11 +79,12 @@ def _pyside_import_hook_tamed() -> Iterator[None]:
         except OSError:
             return False
 
-    feature._mod_uses_pyside = uses_pyside
+    hooked = cast(_FeatureModule, feature)  # it has the hook: ``original`` was read from it
+    hooked._mod_uses_pyside = uses_pyside
     try:
         yield
     finally:
-        feature._mod_uses_pyside = original
+        hooked._mod_uses_pyside = original
 
 
 def loaded() -> bool:

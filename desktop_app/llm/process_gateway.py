@@ -43,8 +43,11 @@ class ProcessGateway:
         idle_s: float = IDLE_S,
         backoff_base_s: float | None = None,
         local_only: bool | None = None,
+        command: list[str] | None = None,
     ):
+        """``command`` starts the worker (default: this Python running ``llm.worker``)."""
         self.idle_s = idle_s
+        self.command = command or [sys.executable, "-c", _BOOT, _PACKAGE_ROOT]
         self._options = {"backoff_base_s": backoff_base_s, "local_only": local_only}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
@@ -141,7 +144,7 @@ class ProcessGateway:
             return self._proc
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, _PACKAGE_ROOT],
+                self.command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -149,8 +152,10 @@ class ProcessGateway:
                 encoding="utf-8",
                 bufsize=1,
             )
-        except OSError as exc:
-            raise KnownError(f"the model worker could not be started: {exc}") from None
+        except OSError as exc:  # a model error like any other: the input is escalated, not lost
+            raise ModelCallError(
+                f"The model worker could not be started: {exc.strerror or exc}", kind="connection"
+            ) from None
         self.started += 1
         self._stderr.clear()
         reader = threading.Thread(
@@ -264,5 +269,5 @@ def _error(data: dict[str, Any]) -> ModelCallError:
     error = ModelCallError(
         data["message"], kind=data.get("kind") or "error", status=data.get("status")
     )
-    error.attempts = [Attempt(**a) for a in data.get("attempts") or []]  # type: ignore[attr-defined]
+    error.attempts = [Attempt(**a) for a in data.get("attempts") or []]
     return error

@@ -29,10 +29,13 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import ModelCallError
 from desktop_app.core.spec_model import ModelSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MAX_THREADS = 16
 
@@ -80,7 +83,7 @@ def _estimate(request: dict[str, Any]) -> dict[str, Any]:
 OPS = {"complete": _complete, "estimate": _estimate}
 
 
-def _handle(request: dict[str, Any], send) -> None:
+def _handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:
     try:
         answer = OPS[request["op"]](request)
     except Exception as exc:  # a bug: reported to the waiting caller, never a silent hang

@@ -17,7 +17,8 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState
-from desktop_app.services.runner import Outcome, Runner, RunOptions, RunSummary, log_call
+from desktop_app.services import pipeline
+from desktop_app.services.pipeline import BudgetGuard, ItemDraft, ModelGateway, Outcome, Route
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
 
@@ -79,15 +80,14 @@ def original_side(item: dict) -> Side:
 
 def _side(model: str, outcome: Outcome) -> Side:
     answer = outcome.answered_by
-    attempts = [a for c in outcome.calls for a in c.attempts]
     return Side(
         model=answer.model if answer else model,
         output=outcome.output,
         cost_usd=outcome.cost_usd,
-        latency_ms=sum(a.latency_ms for a in attempts) if attempts else None,
+        latency_ms=outcome.latency_ms,
         tokens_in=answer.tokens_in if answer else None,
         tokens_out=answer.tokens_out if answer else None,
-        status="skipped" if outcome.status is None else outcome.status.value,
+        status=outcome.status_word,
         reason=outcome.reason,
         failed_checks=[c.name for c in outcome.checks if not c.passed],
     )
@@ -101,7 +101,7 @@ def compare(
     *,
     api_base: str | None = None,
     global_month_cap: float | None = None,
-    gateway=None,
+    gateway: ModelGateway | None = None,
 ) -> Comparison:
     """Run item ``item_id``'s input on ``model``; raises KnownError when a cap blocks it."""
     item = store.get_item(db, item_id)
@@ -109,27 +109,26 @@ def compare(
         raise KnownError(f"item {item_id} belongs to '{item['workflow']}', not '{spec.name}'")
     if not model.strip():
         raise KnownError("name the model to compare with")
-    runner = Runner(db, gateway)
-    prepared = runner.prepare(spec, input_of(db, item))
-    if isinstance(prepared, Outcome):
+    gateway = pipeline.gateway_or_default(gateway)
+    prepared = pipeline.prepare(spec, input_of(db, item))
+    if prepared.decided is not None:
         raise KnownError(
-            f"item {item_id}'s input is decided before any model call: {prepared.reason}"
+            f"item {item_id}'s input is decided before any model call: {prepared.decided.reason}"
         )
-    options = RunOptions(
-        model=model.strip(), api_base=api_base, fallbacks=(), global_month_cap=global_month_cap
-    )
-    checked = runner.check_budget(spec, prepared[0], options, RunSummary(0, spec.name), {})
-    if isinstance(checked, Outcome):
+    route = Route(model.strip(), api_base, fallbacks=())
+    guard = BudgetGuard(db, gateway, spec, route, global_month_cap=global_month_cap)
+    admission = guard.admit(prepared.messages)
+    if admission.blocked is not None:
         with transaction(db):
-            for kind, detail in checked.events:
+            for kind, detail in guard.blocked_outcome(admission).events:
                 detail = {**detail, "for": "compare"}
                 eventlog.append(db, kind, workflow=spec.name, item_id=item_id, detail=detail)
-        raise KnownError(checked.reason or "a budget cap stops this comparison")
-    outcome = runner.answer(spec, prepared, options)
+        raise KnownError(admission.message)
+    outcome = pipeline.answer(gateway, spec, prepared, route)
     result = Comparison(item_id, spec.name, original_side(item), _side(model.strip(), outcome))
     with transaction(db):
         for call in outcome.calls:
-            log_call(db, spec.name, None, None, call, purpose="compare")
+            pipeline.log_call(db, spec.name, None, None, call, purpose="compare")
         eventlog.append(
             db,
             "item.compared",
@@ -146,46 +145,22 @@ def keep(db: sqlite_utils.Database, comparison: Comparison) -> int:
     if other.status == "skipped":
         raise KnownError("the other model gave no output to keep")
     item = store.get_item(db, comparison.item_id)
-    status = ItemState(other.status)
+    draft = ItemDraft(
+        workflow=item["workflow"],
+        run_id=item["run_id"],
+        run_input_id=None,
+        status=ItemState(other.status),
+        input_name=item["input_name"],
+        input_text=item["input_text"],
+        output=other.output,
+        reason=other.reason,
+        model=other.model,
+        cost_usd=other.cost_usd,
+        latency_ms=other.latency_ms,
+        tokens_in=other.tokens_in,
+        tokens_out=other.tokens_out,
+        note={"kept_from_comparison_of": comparison.item_id},
+    )
     with transaction(db):
-        new_id = store.insert_item(
-            db,
-            workflow=item["workflow"],
-            run_id=item["run_id"],
-            run_input_id=None,
-            status=status,
-            input_name=item["input_name"],
-            input_text=item["input_text"],
-            output=other.output,
-            reason=other.reason,
-            model=other.model,
-            cost_usd=other.cost_usd,
-            latency_ms=other.latency_ms,
-            tokens_in=other.tokens_in,
-            tokens_out=other.tokens_out,
-        )
-        eventlog.append(
-            db,
-            "item.created",
-            workflow=item["workflow"],
-            run_id=item["run_id"],
-            item_id=new_id,
-            detail={
-                "status": status.value,
-                "input": item["input_name"],
-                "model": other.model,
-                "cost_usd": other.cost_usd,
-                "output_chars": len(other.output),
-                "kept_from_comparison_of": comparison.item_id,
-            },
-        )
-        if status is ItemState.ESCALATED:
-            eventlog.append(
-                db,
-                "item.escalated",
-                workflow=item["workflow"],
-                run_id=item["run_id"],
-                item_id=new_id,
-                detail={"reason": other.reason},
-            )
+        new_id = pipeline.record_item(db, draft)
     return new_id

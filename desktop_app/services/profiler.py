@@ -17,18 +17,16 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from desktop_app.core import budget
-from desktop_app.core.errors import KnownError, ModelCallError
+from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import BudgetSpec, Spec
 from desktop_app.llm.gateway import served_here
-from desktop_app.services import catalogue
-from desktop_app.services.runner import Call, Outcome, Runner, RunOptions, log_call
-from desktop_app.storage import eventlog, store
+from desktop_app.services import catalogue, pipeline
+from desktop_app.services.pipeline import BudgetGuard, Call, ModelGateway, Outcome, Prepared, Route
+from desktop_app.storage import eventlog
 from desktop_app.storage.db import transaction, utcnow
 
 if TYPE_CHECKING:
@@ -158,12 +156,12 @@ def _nearest_rank(values: list[int], q: float) -> int | None:
 
 
 def _sample_run(model: str, sample: str, outcome: Outcome) -> SampleRun:
-    attempts = [a for c in outcome.calls for a in c.attempts]
+    attempts = outcome.attempts
     answered = outcome.answered_by is not None
     failed = [c.name for c in outcome.checks if not c.passed]
     tokens_in = [a.tokens_in for a in attempts if a.tokens_in is not None]
     tokens_out = [a.tokens_out for a in attempts if a.tokens_out is not None]
-    status = "skipped" if outcome.status is None else outcome.status.value
+    status = outcome.status_word
     return SampleRun(
         model=model,
         sample=sample,
@@ -175,7 +173,7 @@ def _sample_run(model: str, sample: str, outcome: Outcome) -> SampleRun:
         cost_usd=outcome.cost_usd if attempts else 0.0,
         tokens_in=sum(tokens_in) if tokens_in else None,
         tokens_out=sum(tokens_out) if tokens_out else None,
-        latency_ms=sum(a.latency_ms for a in attempts) if attempts else None,
+        latency_ms=outcome.latency_ms,
         calls=len(attempts),
     )
 
@@ -216,15 +214,15 @@ class Profiler:
     def __init__(
         self,
         db: sqlite_utils.Database,
-        gateway=None,
+        gateway: ModelGateway | None = None,
         *,
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ):
-        self.runner = Runner(db, gateway, cancel=cancel)
+        self.gateway = pipeline.gateway_or_default(gateway)
         self.db = db
         self.on_progress = on_progress
-        self.cancel = self.runner.cancel
+        self.cancel = cancel or threading.Event()
 
     def profile(
         self,
@@ -247,12 +245,9 @@ class Profiler:
             raise KnownError("name at least one model to profile")
         docs = list(samples) if samples is not None else samples_of(spec)
         per_month, basis = projection(spec, runs_per_month)
-        options = {
-            m: RunOptions(model=m, api_base=api_base, fallbacks=(), concurrency=concurrency)
-            for m in models
-        }
-        prepared = {i: self.runner.prepare(spec, doc) for i, doc in enumerate(docs)}
-        self._check_budget(spec, models, prepared, options, global_month_cap)
+        routes = {m: Route(m, api_base, fallbacks=()) for m in models}  # each model on its own
+        prepared = [pipeline.prepare(spec, doc) for doc in docs]
+        self._check_budget(spec, prepared, routes, global_month_cap)
 
         version_id = catalogue.sync_version(self.db, spec)
         profile = Profile(
@@ -292,7 +287,7 @@ class Profiler:
                 },
             )
         try:
-            self._run_all(spec, docs, prepared, models, options, profile, concurrency)
+            self._run_all(spec, prepared, routes, profile, concurrency)
         except BaseException as exc:
             self._finish(spec, profile, "failed", api_base, f"{type(exc).__name__}: {exc}")
             raise
@@ -302,87 +297,69 @@ class Profiler:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _check_budget(self, spec, models, prepared, options, global_month_cap) -> None:
+    def _check_budget(
+        self,
+        spec: Spec,
+        prepared: list[Prepared],
+        routes: dict[str, Route],
+        global_month_cap: float | None,
+    ) -> None:
         """The day / month caps against what every call may cost (known prices only: an
         unknown price is profiled and flagged, that is what profiling is for)."""
         limits = spec.budget or BudgetSpec()
         capped = BudgetSpec(
             max_cost_per_day=limits.max_cost_per_day, max_cost_per_month=limits.max_cost_per_month
         )
-        if not budget.caps(capped, global_month_cap):
-            return
-        total = 0.0
-        for model in models:
-            model_spec = _alone(spec)
-            for item in prepared.values():
-                if isinstance(item, Outcome):
-                    continue
-                try:
-                    _, estimate = self.runner.gateway.estimate(model_spec, item[0], model=model)
-                except ModelCallError:
-                    estimate = None
-                total += estimate or 0.0
-        wf = spec.name
-        spend = budget.Spend(
-            day=store.cost_since(self.db, store.day_start(), wf),
-            month=store.cost_since(self.db, store.month_start(), wf),
-            all_month=store.cost_since(self.db, store.month_start()),
+        first = next(iter(routes.values()))
+        guard = BudgetGuard(
+            self.db, self.gateway, spec, first, global_month_cap=global_month_cap, limits=capped
         )
-        block = budget.check(capped, global_month_cap, spend, total)
-        if block is not None:
-            message = block.message(wf).replace("this call would", "this profile would")
+        if not guard.capped:
+            return
+        total = sum(
+            guard.estimate(ready.messages, route) or 0.0
+            for route in routes.values()
+            for ready in prepared
+            if ready.decided is None
+        )
+        admission = guard.admit_cost(total)
+        if admission.blocked is not None:
+            message = admission.message.replace("this call would", "this profile would")
+            detail = {**admission.blocked.as_dict(), "message": message, "for": "profile"}
             with transaction(self.db):
-                eventlog.append(
-                    self.db,
-                    "budget.blocked",
-                    workflow=wf,
-                    detail={**block.as_dict(), "message": message, "for": "profile"},
-                )
+                eventlog.append(self.db, "budget.blocked", workflow=spec.name, detail=detail)
             raise ProfileBlocked(message)
 
-    def _run_all(self, spec, docs, prepared, models, options, profile, concurrency) -> None:
-        total = len(models) * len(docs)
-        done = 0
-        jobs = [(m, i) for m in models for i in range(len(docs))]
+    def _run_all(
+        self,
+        spec: Spec,
+        prepared: list[Prepared],
+        routes: dict[str, Route],
+        profile: Profile,
+        concurrency: int,
+    ) -> None:
+        jobs = [(model, index) for model in routes for index in range(len(prepared))]
+
+        def ask(job: tuple[str, int]) -> Outcome:
+            model, index = job
+            return pipeline.answer(self.gateway, spec, prepared[index], routes[model])
+
         results: dict[tuple[str, int], SampleRun] = {}
-        pool = ThreadPoolExecutor(
-            max_workers=max(1, concurrency), thread_name_prefix=f"signoff-profile-{spec.name}"
+        answers = pipeline.map_concurrently(
+            jobs, ask, limit=concurrency, cancel=self.cancel, name=f"signoff-profile-{spec.name}"
         )
-        in_flight: dict[Future, tuple[str, int]] = {}
-        try:
-            while jobs or in_flight:
-                while jobs and len(in_flight) < max(1, concurrency) * 2:
-                    if self.cancel.is_set():
-                        jobs.clear()
-                        break
-                    model, index = jobs.pop(0)
-                    ready = prepared[index]
-                    if isinstance(ready, Outcome):  # decided before any call (input rules)
-                        results[(model, index)] = _sample_run(model, docs[index].name, ready)
-                        done += 1
-                        self._progress(done, total)
-                        continue
-                    future = pool.submit(self.runner.answer, spec, ready, options[model])
-                    in_flight[future] = (model, index)
-                if not in_flight:
-                    continue
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    model, index = in_flight.pop(future)
-                    outcome: Outcome = future.result()
-                    self._record(spec, profile, outcome.calls)
-                    results[(model, index)] = _sample_run(model, docs[index].name, outcome)
-                    done += 1
-                    self._progress(done, total)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        order = {m: n for n, m in enumerate(models)}
+        for done, ((model, index), outcome) in enumerate(answers, start=1):
+            if outcome.calls:
+                self._record(spec, profile, outcome.calls)
+            results[(model, index)] = _sample_run(model, prepared[index].doc.name, outcome)
+            self._progress(done, len(jobs))
+        order = {m: n for n, m in enumerate(routes)}
         profile.runs = [results[k] for k in sorted(results, key=lambda k: (k[1], order[k[0]]))]
 
     def _record(self, spec: Spec, profile: Profile, calls: list[Call]) -> None:
         with transaction(self.db):
             for call in calls:
-                log_call(
+                pipeline.log_call(
                     self.db, spec.name, None, None, call, purpose="profile", profile_id=profile.id
                 )
 
@@ -427,11 +404,6 @@ class Profiler:
     def _progress(self, done: int, total: int) -> None:
         if self.on_progress is not None:
             self.on_progress(done, total)
-
-
-def _alone(spec: Spec):
-    """The spec's model settings without fallbacks: each model is profiled on its own."""
-    return replace(spec.model, fallbacks=())
 
 
 # --- reading stored profiles ------------------------------------------------------------------

@@ -3,7 +3,7 @@
 A run records the pid and host of the process running it. On the next start,
 a ``running`` run whose process is gone -- or whose pid now belongs to a process
 started after the run began -- is marked ``interrupted`` and logged; its queued
-inputs are then run again by ``Runner.resume``.
+inputs are then run again by ``services.runs`` (``run_workflow`` or ``resume_all``).
 """
 
 from __future__ import annotations
@@ -98,7 +98,3 @@ def mark_interrupted(db: sqlite_utils.Database) -> list[int]:
             )
         marked.append(run["id"])
     return marked
-
-
-def interrupted_runs(db: sqlite_utils.Database, workflow: str | None = None) -> list[int]:
-    return [r["id"] for r in store.runs_in_state(db, RunState.INTERRUPTED, workflow)]

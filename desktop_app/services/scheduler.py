@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.schedule import Plan, Schedule, plan
 from desktop_app.core.spec_model import Spec
-from desktop_app.services import switches
-from desktop_app.storage import eventlog
+from desktop_app.services import runs, switches
+from desktop_app.services.pipeline import ModelGateway
+from desktop_app.services.runner import ItemCallback
+from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction, utcnow
 
 if TYPE_CHECKING:
@@ -60,10 +62,7 @@ def _running(db: sqlite_utils.Database, workflow: str) -> bool:
     with _busy_lock:
         if workflow in _busy:
             return True
-    row = db.execute(
-        "SELECT 1 FROM runs WHERE workflow = ? AND state = 'running' LIMIT 1", [workflow]
-    ).fetchone()
-    return row is not None
+    return store.has_running_run(db, workflow)
 
 
 def due(
@@ -105,14 +104,11 @@ def run_due(
     item: Due,
     *,
     data_dir: Path,
-    gateway=None,
-    on_item=None,
+    gateway: ModelGateway | None = None,
+    on_item: ItemCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> Fired:
     """Record the slots as handled, then one run per slot to run (catch-up runs say so)."""
-    from desktop_app.services import settings
-    from desktop_app.services.runner import Runner, RunOptions, source_inputs
-
     name, todo = item.workflow, item.plan
     with _busy_lock:
         if name in _busy:
@@ -140,22 +136,20 @@ def run_due(
         if not todo.slots:
             fired.note = f'{todo.missed} missed slot(s) dropped (catch_up = "none")'
             return fired
-        chosen = settings.load(data_dir)
-        runner = Runner(db, gateway, on_item=on_item, cancel=cancel)
         for _slot in todo.slots:
-            inputs = source_inputs(db, item.spec, data_dir)
-            if not inputs:
+            done = runs.run_workflow(
+                db,
+                item.spec,
+                data_dir,
+                trigger="catch-up" if todo.catch_up else "schedule",
+                gateway=gateway,
+                on_item=on_item,
+                cancel=cancel,
+            )
+            fired.summaries.extend(done.summaries)
+            if done.nothing_new:
                 fired.note = "nothing new to process"
                 break
-            options = RunOptions(
-                model=chosen.run_model(None),
-                api_base=chosen.run_api_base(None),
-                fallbacks=chosen.run_fallbacks(),
-                global_month_cap=chosen.monthly_budget_usd,
-                trigger="catch-up" if todo.catch_up else "schedule",
-                from_source=True,
-            )
-            fired.summaries.append(runner.run(item.spec, inputs, options))
         return fired
     finally:
         with _busy_lock:

@@ -9,11 +9,11 @@ crash leaves the schema either before or after it, never half-way.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop_app.core.errors import StorageError
 from desktop_app.storage.migrations import MIGRATIONS
@@ -29,6 +29,20 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+class DatabaseLike(Protocol):
+    """What the storage layer uses of a database: ``sqlite_utils.Database`` and
+    ``PlainDatabase`` both are one, so code that only reads and writes SQL takes either."""
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
+    ) -> sqlite3.Cursor: ...
+
+    def table_names(self) -> list[str]: ...
+
+
 class PlainDatabase:
     """What the store uses of ``sqlite_utils.Database`` (``execute``, ``conn``, ``table_names``)
     on a bare connection: the window's start-up reader. Importing sqlite-utils (with click
@@ -38,7 +52,9 @@ class PlainDatabase:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
-    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
+    ) -> sqlite3.Cursor:
         return (
             self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
         )
@@ -77,9 +93,7 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def transaction(
-    db: sqlite_utils.Database, *, immediate: bool = True
-) -> Iterator[sqlite3.Connection]:
+def transaction(db: DatabaseLike, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
     """One write transaction. ``immediate`` takes the write lock up front (no upgrade deadlock)."""
     conn = db.conn
     if conn.in_transaction:  # nested: join the outer transaction
@@ -95,14 +109,14 @@ def transaction(
         conn.execute("COMMIT")
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
+def schema_version(db: DatabaseLike) -> int:
     if "migrations" not in db.table_names():
         return 0
     row = db.execute("SELECT max(id) FROM migrations").fetchone()
     return row[0] or 0
 
 
-def migrate(db: sqlite_utils.Database) -> list[int]:
+def migrate(db: DatabaseLike) -> list[int]:
     """Apply every migration newer than the database's; return the ids applied."""
     conn = db.conn
     conn.execute(

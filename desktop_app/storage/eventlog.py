@@ -31,7 +31,9 @@ from desktop_app.core.redact import redact
 from desktop_app.storage.db import transaction, utcnow
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    import sqlite3
+
+    from desktop_app.storage.db import DatabaseLike
 
 GENESIS = "0" * 64
 _SEP = "\x1f"
@@ -72,7 +74,14 @@ class VerifyResult:
 
 
 def _digest(
-    prev_hash: str, seq: int, ts: str, kind: str, workflow, run_id, item_id, detail: str
+    prev_hash: str,
+    seq: int,
+    ts: str,
+    kind: str,
+    workflow: str | None,
+    run_id: int | None,
+    item_id: int | None,
+    detail: str,
 ) -> str:
     payload = _SEP.join(
         (
@@ -95,12 +104,12 @@ def encode_detail(detail: dict[str, Any] | None) -> str:
     return redact(text)
 
 
-def _last(db: sqlite_utils.Database) -> tuple[int, str]:
+def _last(db: DatabaseLike) -> tuple[int, str]:
     row = db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def _store_head(db: sqlite_utils.Database, seq: int, hash_: str) -> None:
+def _store_head(db: DatabaseLike, seq: int, hash_: str) -> None:
     db.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [_HEAD_KEY, f"{seq}:{hash_}"],
@@ -108,7 +117,7 @@ def _store_head(db: sqlite_utils.Database, seq: int, hash_: str) -> None:
 
 
 def append(
-    db: sqlite_utils.Database,
+    db: DatabaseLike,
     kind: str,
     *,
     workflow: str | None = None,
@@ -134,7 +143,7 @@ def append(
 
 
 def append_many(
-    db: sqlite_utils.Database,
+    db: DatabaseLike,
     events: Iterable[
         tuple[str, str | None, int | None, int | None, dict[str, Any] | None, str | None]
     ],
@@ -169,12 +178,12 @@ def append_many(
     return count
 
 
-def head(db: sqlite_utils.Database) -> LogHead:
+def head(db: DatabaseLike) -> LogHead:
     seq, hash_ = _last(db)
     return LogHead(count=seq, seq=seq, hash=hash_)
 
 
-def recorded_head(db: sqlite_utils.Database) -> LogHead | None:
+def recorded_head(db: DatabaseLike) -> LogHead | None:
     """The head as written to ``meta`` by the last append (None for an empty log)."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", [_HEAD_KEY]).fetchone()
     if not row:
@@ -184,7 +193,7 @@ def recorded_head(db: sqlite_utils.Database) -> LogHead | None:
 
 
 def iter_events(
-    db: sqlite_utils.Database,
+    db: DatabaseLike,
     *,
     since: str | None = None,
     until: str | None = None,
@@ -202,7 +211,7 @@ def iter_events(
 COLUMNS = ("seq", "ts", "kind", "workflow", "run_id", "item_id", "detail", "prev_hash", "hash")
 
 
-def events_cursor(db: sqlite_utils.Database, **filters: Any):
+def events_cursor(db: DatabaseLike, **filters: Any) -> sqlite3.Cursor:
     """A cursor over every column of the matching events, oldest first (for streaming readers)."""
     where, args = _filters(**filters)
     sql = f"SELECT {', '.join(COLUMNS)} FROM events" + (
@@ -231,7 +240,7 @@ def _filters(**given: Any) -> tuple[list[str], list[Any]]:
     return where, args
 
 
-def verify(db: sqlite_utils.Database, *, anchor: LogHead | None = None) -> VerifyResult:
+def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
     """Recompute the chain from the first event; name the first one that is not as written."""
     expected_seq, last_hash = 1, GENESIS
     checked = 0
@@ -310,7 +319,7 @@ class EventQuery:
 
 
 def event_seqs_page(
-    db: sqlite_utils.Database, query: EventQuery, before_seq: int | None, limit: int
+    db: DatabaseLike, query: EventQuery, before_seq: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` event numbers matching ``query``, newest first, older than ``before_seq``."""
     where, args = _filters(**asdict(query))
@@ -321,7 +330,7 @@ def event_seqs_page(
     return [r[0] for r in db.execute(f"{sql} ORDER BY seq DESC LIMIT {int(limit)}", args)]
 
 
-def events_by_seq(db: sqlite_utils.Database, seqs: list[int]) -> dict[int, Event]:
+def events_by_seq(db: DatabaseLike, seqs: list[int]) -> dict[int, Event]:
     if not seqs:
         return {}
     cur = db.execute(
@@ -332,11 +341,11 @@ def events_by_seq(db: sqlite_utils.Database, seqs: list[int]) -> dict[int, Event
     return {row[0]: Event(*row) for row in cur}
 
 
-def kinds(db: sqlite_utils.Database) -> list[str]:
+def kinds(db: DatabaseLike) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT kind FROM events ORDER BY kind")]
 
 
-def count_events(db: sqlite_utils.Database, query: EventQuery) -> int:
+def count_events(db: DatabaseLike, query: EventQuery) -> int:
     where, args = _filters(**asdict(query))
     sql = "SELECT count(*) FROM events" + (" WHERE " + " AND ".join(where) if where else "")
     return db.execute(sql, args).fetchone()[0]

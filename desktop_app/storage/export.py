@@ -17,14 +17,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from desktop_app.core.errors import KnownError
 from desktop_app.storage.db import utcnow
 from desktop_app.storage.eventlog import COLUMNS, LogHead, events_cursor, head
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    import sqlite3
+
+    from desktop_app.storage.db import DatabaseLike
 
 FIELDS = COLUMNS
 HEAD_KIND = "log.head"
@@ -46,7 +48,7 @@ def _head_detail(log_head: LogHead, filters: dict[str, Any]) -> dict[str, Any]:
 
 
 def export(
-    db: sqlite_utils.Database,
+    db: DatabaseLike,
     fmt: str,
     out: TextIO,
     *,
@@ -71,13 +73,19 @@ def export(
     return ExportResult(count, log_head)
 
 
+class _Rows(Protocol):
+    """What the writers read of a cursor."""
+
+    def fetchmany(self, size: int) -> list[Any]: ...
+
+
 class _reporting:
     """A cursor whose ``fetchmany`` also reports how many rows have been handed out so far."""
 
-    def __init__(self, cursor, progress: Callable[[int], None] | None):
+    def __init__(self, cursor: sqlite3.Cursor, progress: Callable[[int], None] | None):
         self._cursor, self._progress, self._count = cursor, progress, 0
 
-    def fetchmany(self, size: int) -> list:
+    def fetchmany(self, size: int) -> list[Any]:
         chunk = self._cursor.fetchmany(size)
         self._count += len(chunk)
         if self._progress is not None and chunk:
@@ -85,7 +93,7 @@ class _reporting:
         return chunk
 
 
-def _write_csv(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
+def _write_csv(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head: LogHead) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
     count = 0
@@ -108,7 +116,7 @@ def _write_csv(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
     return count
 
 
-def _write_jsonl(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
+def _write_jsonl(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head: LogHead) -> int:
     dumps = json.dumps
     count = 0
     write = out.write
@@ -186,7 +194,7 @@ def _summary(kind: str, detail_text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _write_html(rows, out: TextIO, head_detail: dict, log_head: LogHead) -> int:
+def _write_html(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head: LogHead) -> int:
     esc = html.escape
     out.write(_HTML_HEAD)
     filters = head_detail["filters"]

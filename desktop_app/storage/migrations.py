@@ -202,9 +202,17 @@ CREATE TABLE actions (
 CREATE INDEX actions_state ON actions (state);
 """
 
+M004_RUNS_READ_SOURCE = """
+-- Whether a run's inputs came from its workflow's folder or csv (each then marked processed).
+-- Stored, not guessed from the trigger: a resumed scheduled run marks its inputs too.
+ALTER TABLE runs ADD COLUMN reads_source INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET reads_source = 1 WHERE trigger IN ('source', 'schedule', 'catch-up');
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
     ("cost profiles, call purposes, workflow switches", M002_PROFILES_AND_SWITCHES),
     ("actions after approval", M003_ACTIONS),
+    ("runs record whether they read their source", M004_RUNS_READ_SOURCE),
 ]

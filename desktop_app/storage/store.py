@@ -80,11 +80,15 @@ def create_run(
     model: str,
     api_base: str | None,
     inputs: Sequence[InputDoc],
+    reads_source: bool = False,
 ) -> tuple[int, list[RunInput]]:
-    """A run in state ``running`` with every input recorded before any model call."""
+    """A run in state ``running`` with every input recorded before any model call.
+
+    ``reads_source``: the inputs came from the workflow's folder or csv, and each is marked
+    processed with its item (a resumed run does the same, whatever started it)."""
     cur = db.execute(
-        "INSERT INTO runs (workflow, version_id, trigger, state, model, api_base, started_at, pid, host, n_inputs)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO runs (workflow, version_id, trigger, state, model, api_base, started_at,"
+        " pid, host, n_inputs, reads_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             workflow,
             version_id,
@@ -96,6 +100,7 @@ def create_run(
             os.getpid(),
             hostname(),
             len(inputs),
+            int(reads_source),
         ],
     )
     run_id = cur.lastrowid
@@ -152,6 +157,25 @@ def set_run_state(
         " WHERE id = ?",
         [new.value, finished, error, run_id],
     )
+
+
+def last_run(db: sqlite_utils.Database, workflow: str) -> dict[str, Any] | None:
+    """The newest run of ``workflow``: id, state, started_at, finished_at."""
+    row = db.execute(
+        "SELECT id, state, started_at, finished_at FROM runs WHERE workflow = ?"
+        " ORDER BY id DESC LIMIT 1",
+        [workflow],
+    ).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "state": row[1], "started_at": row[2], "finished_at": row[3]}
+
+
+def has_running_run(db: sqlite_utils.Database, workflow: str) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM runs WHERE workflow = ? AND state = 'running' LIMIT 1", [workflow]
+    ).fetchone()
+    return row is not None
 
 
 def runs_in_state(

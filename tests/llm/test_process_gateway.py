@@ -126,3 +126,28 @@ def test_the_cost_estimate_is_made_in_the_child(gateway, llm_server):
     tokens, cost = gateway.estimate(model_spec, [{"role": "user", "content": "one two three"}])
     assert 3 <= tokens <= 20
     assert cost == pytest.approx(tokens * 1e-6 + 100 * 2e-6)
+
+
+def test_a_worker_that_cannot_start_escalates_the_items_of_the_run(tmp_path, llm_server):
+    """No Python to start the worker with (a broken install, a frozen bundle gone wrong):
+    each input becomes an escalated item that says so, and the run finishes."""
+    from desktop_app.core.spec_loader import load_spec
+    from desktop_app.services.inputs import from_text
+    from desktop_app.services.runner import Runner
+    from desktop_app.storage import store
+    from desktop_app.storage.db import connect
+    from tests.helpers.specs import write_spec
+
+    broken = ProcessGateway(command=[str(tmp_path / "no-such-python"), "-c", "pass"])
+    spec = load_spec(write_spec(tmp_path / "wf", api_base=llm_server.url))
+    db = connect(tmp_path / "signoff.db")
+    try:
+        summary = Runner(db, broken).run(spec, [from_text("Hello"), from_text("Hi again")])
+        assert (summary.state, summary.escalated, summary.pending) == ("finished", 2, 0)
+        for item_id in summary.item_ids:
+            item = store.get_item(db, item_id)
+            assert item["status"] == "escalated"
+            assert "model worker could not be started" in item["reason"]
+        assert not llm_server.completions and broken.started == 0
+    finally:
+        db.conn.close()

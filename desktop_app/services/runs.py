@@ -1,0 +1,168 @@
+"""How a run starts: the one way for the command line, the window and the scheduler.
+
+- ``options``: a run's options from Settings (model, server, fallbacks, the monthly cap
+  for all workflows) and what this run names for itself.
+- ``run_workflow``: first resume the workflow's interrupted runs, then run it on the
+  given inputs, or on the new inputs of its folder or csv.
+- ``resume_all``: every interrupted run, for a start after a crash (the window's).
+
+A resumed run gets today's fallbacks and caps from Settings, keeps its own model, server
+and trigger, and marks its inputs processed when it read its source (stored on the run,
+``runs.reads_source``), so an input is never made into two items.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_app.core.errors import KnownError
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.spec_model import Spec
+from desktop_app.core.states import RunState
+from desktop_app.services import catalogue, settings
+from desktop_app.services.pipeline import ModelGateway
+from desktop_app.services.runner import (
+    IncompleteSpecError,
+    ItemCallback,
+    ProgressCallback,
+    Runner,
+    RunOptions,
+    RunSummary,
+    source_inputs,
+)
+from desktop_app.storage import store
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+@dataclass
+class Runs:
+    """What one start came to: the runs resumed, then the new one (if any)."""
+
+    summaries: list[RunSummary] = field(default_factory=list)
+    nothing_new: bool = False  # read the source and found nothing new: no new run
+    problems: list[str] = field(default_factory=list)  # interrupted runs that could not resume
+
+
+def options(
+    chosen: settings.Settings,
+    *,
+    model: str | None = None,
+    api_base: str | None = None,
+    concurrency: int = 4,
+    trigger: str = "manual",
+    reads_source: bool = False,
+) -> RunOptions:
+    """A run's options: what the run names for itself, else Settings, else the spec's."""
+    return RunOptions(
+        model=chosen.run_model(model),
+        api_base=chosen.run_api_base(api_base),
+        fallbacks=chosen.run_fallbacks(),
+        global_month_cap=chosen.monthly_budget_usd,
+        concurrency=concurrency,
+        trigger=trigger,
+        reads_source=reads_source,
+    )
+
+
+def run_workflow(
+    db: sqlite_utils.Database,
+    spec: Spec,
+    data_dir: Path,
+    *,
+    inputs: Sequence[InputDoc] | None = None,
+    model: str | None = None,
+    api_base: str | None = None,
+    concurrency: int = 4,
+    trigger: str | None = None,
+    gateway: ModelGateway | None = None,
+    on_item: ItemCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_resume: ItemCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> Runs:
+    """Resume ``spec``'s interrupted runs, then run it on ``inputs`` (None: the new inputs of
+    its folder or csv source). ``on_resume(run_id, workflow)`` is told before each resume."""
+    reads_source = inputs is None
+    if reads_source and spec.input.kind == "text":
+        raise KnownError(
+            f"workflow '{spec.name}' takes one input: give --input PATH or --text TEXT"
+        )
+    if not spec.complete:
+        raise IncompleteSpecError(spec)
+    chosen = settings.load(data_dir)
+    runner = Runner(db, gateway, on_item=on_item, on_progress=on_progress, cancel=cancel)
+    resume_options = options(chosen, model=model, api_base=api_base, concurrency=concurrency)
+    done = Runs()
+    for run_id in interrupted(db, spec.name):
+        if runner.cancel.is_set():
+            return done
+        if on_resume is not None:
+            on_resume(run_id, spec.name)
+        done.summaries.append(runner.resume(spec, run_id, resume_options))
+    if runner.cancel.is_set():
+        return done
+    if reads_source:
+        inputs = source_inputs(db, spec, data_dir)
+        if not inputs:
+            done.nothing_new = True
+            return done
+    assert inputs is not None
+    run_options = options(
+        chosen,
+        model=model,
+        api_base=api_base,
+        concurrency=concurrency,
+        trigger=trigger or ("source" if reads_source else "manual"),
+        reads_source=reads_source,
+    )
+    done.summaries.append(runner.run(spec, inputs, run_options))
+    return done
+
+
+def resume_all(
+    db: sqlite_utils.Database,
+    workflows_dir: Path,
+    data_dir: Path,
+    *,
+    gateway: ModelGateway | None = None,
+    on_item: ItemCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_resume: ItemCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> Runs:
+    """Every interrupted run, each on its workflow's current spec. A run whose spec cannot
+    be loaded or is incomplete stays interrupted, with the reason in ``problems``."""
+    done = Runs()
+    pending = [(r["id"], r["workflow"]) for r in store.runs_in_state(db, RunState.INTERRUPTED)]
+    if not pending:
+        return done
+    chosen = settings.load(data_dir)
+    runner = Runner(db, gateway, on_item=on_item, on_progress=on_progress, cancel=cancel)
+    resume_options = options(chosen)
+    specs: dict[str, Spec] = {}
+    for run_id, workflow in pending:
+        if runner.cancel.is_set():
+            break
+        try:
+            spec = specs.get(workflow) or catalogue.find(workflows_dir, workflow)
+            if not spec.complete:
+                raise IncompleteSpecError(spec)
+        except KnownError as exc:
+            done.problems.append(f"run {run_id} of '{workflow}' stays interrupted: {exc}")
+            continue
+        specs[workflow] = spec
+        if on_resume is not None:
+            on_resume(run_id, workflow)
+        done.summaries.append(runner.resume(spec, run_id, resume_options))
+    return done
+
+
+def interrupted(db: sqlite_utils.Database, workflow: str | None = None) -> list[int]:
+    """The ids of interrupted runs (of ``workflow``), oldest first."""
+    return [r["id"] for r in store.runs_in_state(db, RunState.INTERRUPTED, workflow)]

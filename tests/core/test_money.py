@@ -1,0 +1,29 @@
+from desktop_app.core.money import usd, usd_or_unknown
+
+
+def test_dollars_and_cents():
+    assert usd(0) == "$0.00"
+    assert usd(1234.5) == "$1,234.50"
+    assert usd(0.25) == "$0.25"
+
+
+def test_small_sums_keep_four_decimals():
+    assert usd(0.0123) == "$0.0123"
+    assert usd(0.0004) == "$0.0004"
+
+
+def test_a_tiny_cost_never_reads_as_free():
+    assert usd(0.000008) == "$0.0000080"
+    assert usd(0.00000004) == "$0.000000040"
+    assert usd(1e-12) == "<$0.0000000001"
+    assert usd(0.00005) != "$0.0000"
+
+
+def test_unknown_stays_unknown():
+    assert usd_or_unknown(None) == "unknown"
+    assert usd_or_unknown(None, "cost unknown") == "cost unknown"
+    assert usd_or_unknown(0.5) == "$0.50"
+
+
+def test_negative_amounts():
+    assert usd(-2.5) == "-$2.50"
