@@ -27,6 +27,7 @@ from desktop_app.llm.gateway import served_here
 from desktop_app.services import catalogue, pipeline
 from desktop_app.services.pipeline import BudgetGuard, Call, ModelGateway, Outcome, Prepared, Route
 from desktop_app.storage import eventlog
+from desktop_app.storage import profiles as profile_rows
 from desktop_app.storage.db import transaction, utcnow
 
 if TYPE_CHECKING:
@@ -262,19 +263,15 @@ class Profiler:
             started_at=utcnow(),
         )
         with transaction(self.db):
-            cursor = self.db.execute(
-                "INSERT INTO profiles (workflow, spec_hash, version_id, state, models_json, "
-                "runs_per_month, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                [
-                    spec.name,
-                    spec.version,
-                    version_id,
-                    json.dumps(models),
-                    per_month,
-                    profile.started_at,
-                ],
+            profile.id = profile_rows.insert(
+                self.db,
+                workflow=spec.name,
+                spec_hash=spec.version,
+                version_id=version_id,
+                models=models,
+                runs_per_month=per_month,
+                started_at=profile.started_at,
             )
-            profile.id = cursor.lastrowid
             eventlog.append(
                 self.db,
                 "profile.started",
@@ -375,9 +372,8 @@ class Profiler:
             for m, runs in by_model.items()
         ]
         with transaction(self.db):
-            self.db.execute(
-                "UPDATE profiles SET state = ?, report_json = ?, finished_at = ? WHERE id = ?",
-                [state, json.dumps(profile.as_dict()), profile.finished_at, profile.id],
+            profile_rows.finish(
+                self.db, profile.id, state, json.dumps(profile.as_dict()), profile.finished_at
             )
             eventlog.append(
                 self.db,
@@ -417,20 +413,15 @@ def _from_json(text: str) -> Profile:
 
 
 def get_profile(db: sqlite_utils.Database, profile_id: int) -> Profile:
-    row = db.execute("SELECT report_json FROM profiles WHERE id = ?", [profile_id]).fetchone()
-    if row is None or not row[0]:
+    text = profile_rows.report(db, profile_id)
+    if not text:
         raise KnownError(f"no finished profile {profile_id}")
-    return _from_json(row[0])
+    return _from_json(text)
 
 
 def latest_profile(
     db: sqlite_utils.Database, workflow: str, spec_version: str | None = None
 ) -> Profile | None:
     """The newest finished profile of ``workflow`` (for ``spec_version`` when given)."""
-    sql = "SELECT report_json FROM profiles WHERE workflow = ? AND state = 'finished'"
-    params: list = [workflow]
-    if spec_version is not None:
-        sql += " AND spec_hash = ?"
-        params.append(spec_version)
-    row = db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
-    return _from_json(row[0]) if row and row[0] else None
+    text = profile_rows.latest_report(db, workflow, spec_version)
+    return _from_json(text) if text else None

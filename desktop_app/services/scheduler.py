@@ -25,7 +25,8 @@ from desktop_app.services import runs, switches
 from desktop_app.services.pipeline import ModelGateway
 from desktop_app.services.runner import ItemCallback
 from desktop_app.storage import eventlog, store
-from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage import switches as switch_rows
+from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -116,10 +117,7 @@ def run_due(
         _busy.add(name)
     try:
         with transaction(db):
-            db.execute(
-                "UPDATE workflow_state SET last_slot = ?, updated_at = ? WHERE workflow = ?",
-                [_stamp(todo.last_slot), utcnow(), name],
-            )
+            switch_rows.set_last_slot(db, name, _stamp(todo.last_slot))
             eventlog.append(
                 db,
                 "schedule.due",

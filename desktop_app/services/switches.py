@@ -9,14 +9,15 @@ Settings. Each switch is logged (``workflow.enabled`` / ``workflow.disabled``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import StateError
 from desktop_app.core.money import usd
 from desktop_app.core.spec_model import Spec
 from desktop_app.services.profiler import Profile, latest_profile
 from desktop_app.storage import eventlog
-from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage import switches as switch_rows
+from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -116,17 +117,11 @@ def enable(
     checked = gate(db, spec, model=model, global_month_cap=global_month_cap)
     if not checked.open:
         raise StateError(f"cannot enable: {checked.refusal}")
+    assert checked.profile is not None
     report = checked.profile.report_for(checked.model)
-    now = utcnow()
+    assert report is not None
     with transaction(db):
-        db.execute(
-            "INSERT INTO workflow_state (workflow, enabled, enabled_at, spec_hash, profile_id, "
-            "last_slot, updated_at) VALUES (?, 1, ?, ?, ?, NULL, ?) "
-            "ON CONFLICT (workflow) DO UPDATE SET enabled = 1, enabled_at = excluded.enabled_at, "
-            "spec_hash = excluded.spec_hash, profile_id = excluded.profile_id, "
-            "last_slot = NULL, updated_at = excluded.updated_at",
-            [spec.name, now, spec.version, checked.profile.id, now],
-        )
+        switch_rows.set_enabled(db, spec.name, spec.version, checked.profile.id)
         eventlog.append(
             db,
             "workflow.enabled",
@@ -145,34 +140,15 @@ def enable(
 def disable(db: sqlite_utils.Database, workflow: str, *, why: str = "by the user") -> bool:
     """Stop the schedule; False when it was not on."""
     with transaction(db):
-        row = db.execute(
-            "SELECT enabled FROM workflow_state WHERE workflow = ?", [workflow]
-        ).fetchone()
-        if not row or not row[0]:
+        if not switch_rows.set_disabled(db, workflow):
             return False
-        db.execute(
-            "UPDATE workflow_state SET enabled = 0, updated_at = ? WHERE workflow = ?",
-            [utcnow(), workflow],
-        )
         eventlog.append(db, "workflow.disabled", workflow=workflow, detail={"why": why})
     return True
 
 
-def switch_states(db: sqlite_utils.Database) -> dict[str, dict]:
+def switch_states(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
     """Each workflow's switch row: enabled, enabled_at, spec_hash, profile_id, last_slot."""
-    rows = db.execute(
-        "SELECT workflow, enabled, enabled_at, spec_hash, profile_id, last_slot FROM workflow_state"
-    ).fetchall()
-    return {
-        r[0]: {
-            "enabled": bool(r[1]),
-            "enabled_at": r[2],
-            "spec_hash": r[3],
-            "profile_id": r[4],
-            "last_slot": r[5],
-        }
-        for r in rows
-    }
+    return switch_rows.states(db)
 
 
 def is_enabled(db: sqlite_utils.Database, workflow: str) -> bool:

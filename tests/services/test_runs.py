@@ -102,9 +102,7 @@ def test_resume_all_resumes_every_workflow_and_names_what_it_cannot(tmp_path, db
     llm_server.default = reply("Dear customer, thank you!", tokens_in=10, tokens_out=20)
     workflows = tmp_path / "workflows"
     good = load_spec(write_spec(workflows, name="good", api_base=llm_server.url))
-    gone = load_spec(
-        write_spec(tmp_path / "elsewhere", name="gone", api_base=llm_server.url)
-    )
+    gone = load_spec(write_spec(tmp_path / "elsewhere", name="gone", api_base=llm_server.url))
     for spec in (good, gone):
         with pytest.raises(KeyboardInterrupt):
             Runner(db, on_item=_stop).run(
