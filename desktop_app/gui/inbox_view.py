@@ -60,22 +60,13 @@ def _text_box(object_name: str, accessible: str) -> QPlainTextEdit:
 def _decide(
     db: sqlite_utils.Database, verb: str, ids: list[int], by: str | None, text: str | None
 ) -> list[int]:
-    """On the writer thread: approve, reject or undo every id; returns the ids done.
+    """On the writer thread: every id decided in one transaction (none when one fails).
 
     ``decisions`` (and the event log's hashing) is imported here, on first use, not at the
     window's start."""
     from desktop_app.services import decisions
 
-    done = []
-    for item_id in ids:
-        if verb == "approve":
-            decisions.approve(db, item_id, by=by, edited_text=text)
-        elif verb == "reject":
-            decisions.reject(db, item_id, reason=text or "", by=by)
-        else:
-            decisions.undo(db, item_id, by=by)
-        done.append(item_id)
-    return done
+    return decisions.decide_many(db, verb, ids, by=by, text=text)
 
 
 class InboxView(QWidget):

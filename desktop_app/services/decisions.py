@@ -191,3 +191,29 @@ def undo(
             detail={"by": by, "undid": decision, "back_to": was, "seconds_after": round(age, 1)},
         )
     return store.get_item(db, item_id)
+
+
+VERBS = ("approve", "reject", "undo")
+
+
+def decide_many(
+    db: sqlite_utils.Database,
+    verb: str,
+    ids: list[int],
+    *,
+    by: str | None = None,
+    text: str | None = None,
+) -> list[int]:
+    """Approve (``text``: the edit), reject (``text``: the reason) or undo every item in
+    ``ids``, all in one transaction: when one cannot be decided, none is."""
+    if verb not in VERBS:
+        raise ValueError(f"unknown decision {verb!r}")
+    with transaction(db):
+        for item_id in ids:
+            if verb == "approve":
+                approve(db, item_id, by=by, edited_text=text)
+            elif verb == "reject":
+                reject(db, item_id, reason=text or "", by=by)
+            else:
+                undo(db, item_id, by=by)
+    return list(ids)

@@ -132,6 +132,29 @@ def test_batch_approve_of_several_selected(qtbot, window, seeded):
     ]
 
 
+def test_a_batch_that_fails_halfway_decides_none_of_them(qtbot, window, seeded):
+    """Item 4 is rejected from the command line while the window still lists it: approving
+    1, 2 and 4 together is refused as a whole, and says why."""
+    from desktop_app.services import decisions
+
+    other = connect(seeded)
+    try:
+        decisions.reject(other, 4, reason="Handled by phone", by="cli")
+    finally:
+        other.conn.close()
+    view = window.inbox
+    selection = view.table.selectionModel()
+    selection.clearSelection()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for item_id in (1, 2, 4):
+        selection.select(view.model.index(view.model.row_of(item_id), 0), flags)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_A)
+    settle(qtbot, window)
+    assert [item(seeded, i)["status"] for i in (1, 2, 4)] == ["pending", "pending", "rejected"]
+    qtbot.waitUntil(lambda: "item 4" in view.error.text(), timeout=5000)
+
+
 def test_j_and_k_move_through_the_list(qtbot, window):
     view = window.inbox
     view.table.setFocus()

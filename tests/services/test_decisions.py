@@ -155,3 +155,23 @@ def test_undo_refused_after_an_action(db):
     eventlog.append(db, "action.done", workflow="reply", item_id=item_id, detail={"kind": "file"})
     with pytest.raises(KnownError, match="already been acted on"):
         decisions.undo(db, item_id)
+
+
+def test_a_batch_decision_that_fails_halfway_leaves_nothing_decided(db):
+    first, second, third = make_item(db), make_item(db), make_item(db)
+    decisions.reject(db, third, reason="Wrong customer", by="maria")  # decided meanwhile
+    with pytest.raises(StateError, match=f"item {third}"):
+        decisions.decide_many(db, "approve", [first, second, third], by="maria")
+    assert [store.get_item(db, i)["status"] for i in (first, second)] == ["pending", "pending"]
+    assert events(db, "item.approved") == []
+    assert (
+        db.execute("SELECT count(*) FROM decisions WHERE decision = 'approve'").fetchone()[0] == 0
+    )
+
+
+def test_a_batch_decision_decides_every_item(db):
+    ids = [make_item(db) for _ in range(3)]
+    assert decisions.decide_many(db, "reject", ids, by="maria", text="Too formal") == ids
+    assert {store.get_item(db, i)["status"] for i in ids} == {"rejected"}
+    assert decisions.decide_many(db, "undo", ids, by="maria") == ids
+    assert {store.get_item(db, i)["status"] for i in ids} == {"pending"}
