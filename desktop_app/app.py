@@ -47,6 +47,7 @@ def run_app(
         from PySide6.QtGui import QIcon
         from PySide6.QtWidgets import QApplication
 
+        from desktop_app.gui import errors
         from desktop_app.gui.main_window import MainWindow
         from desktop_app.gui.single_instance import SingleInstance
         from desktop_app.gui.tasks import DbWorker
@@ -84,6 +85,7 @@ def run_app(
             db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
         )
         instance.activated.connect(window.bring_forward)
+        uninstall = errors.install(paths.data_dir, status=window.say, parent=lambda: window)
         window.show()
     QTimer.singleShot(200, instance.listen)  # after the first paint (see single_instance)
     if when_ready is not None:
@@ -92,6 +94,7 @@ def run_app(
         return app.exec()
     finally:
         instance.release()
+        uninstall()
         worker.close()
         db.conn.close()
 

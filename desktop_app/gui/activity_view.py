@@ -1,6 +1,6 @@
 """The activity log: every event with filters, its full data, a verify action and export.
 
-Verify and export run on a thread of their own (``ThreadJob``) with progress,
+Verify and export run on a thread of their own (``Job``) with progress,
 so a million-event log never freezes the window.
 """
 
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.gui.activity_model import ActivityModel
-from desktop_app.gui.tasks import ThreadJob
+from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import list_table, plain_label
 from desktop_app.storage import eventlog, store
 
@@ -106,7 +106,7 @@ class ActivityView(QWidget):
         super().__init__(parent)
         self._db = db
         self.model = ActivityModel(db, self)
-        self.job = ThreadJob(db_path, self)
+        self.job = Job(db_path, self)
         self._build()
         self._connect()
         self._select(0)
@@ -299,9 +299,9 @@ class ActivityView(QWidget):
         self.verify_button.setEnabled(True)
         self.export_button.setEnabled(True)
 
-    def _on_progress(self, percent: int) -> None:
+    def _on_progress(self, done: int, total: int) -> None:
         if self.progress.maximum():
-            self.progress.setValue(percent)
+            self.progress.setValue(done * 100 // max(1, total))
 
     def _on_done(self, result) -> None:
         self._idle()

@@ -1,5 +1,5 @@
 """Compare models on a past item: its input on another model, both outputs and costs side by
-side. The call runs on a thread of its own (``ThreadJob``); nothing reaches the inbox unless
+side. The call runs on a thread of its own (``Job``); nothing reaches the inbox unless
 the person keeps the other output."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import usd
-from desktop_app.gui.tasks import ThreadJob
+from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import plain_label
 from desktop_app.services import settings
 
@@ -61,8 +61,8 @@ class CompareDialog(QDialog):
         chosen = self._defaults(db_path)
         self._api_base = chosen.run_api_base(None)
         self._cap = chosen.monthly_budget_usd
-        self.job = ThreadJob(db_path, self)
-        self.keep_job = ThreadJob(db_path, self)
+        self.job = Job(db_path, self)
+        self.keep_job = Job(db_path, self)
 
         self.model_edit = QLineEdit(objectName="compareModel")
         self.model_edit.setAccessibleName("Model to compare with")

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import usd
+from desktop_app.gui import tasks
 from desktop_app.gui.inbox_view import InboxView
-from desktop_app.gui.tasks import DbWorker, ThreadJob
+from desktop_app.gui.tasks import DbWorker, Job
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class MainWindow(QMainWindow):
         self._told_about_tray = False
         self.counts = QLabel(objectName="statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
-        self._counts_job = ThreadJob(db_path, self, plain=True)
+        self._counts_job = Job(db_path, self, plain=True)
         self._counts_job.done.connect(self._show_counts)
         self._counts_job.failed.connect(self._say)
         self._counts_again = False
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
         self.inbox.decided.connect(
             lambda verb, _ids: verb == "approve" and self._action_timer.start()
         )
-        self._action_job = ThreadJob(db_path, self)
+        self._action_job = Job(db_path, self)
         self._action_job.done.connect(lambda result: self._on_acted([result]))
         self._action_job.failed.connect(self._say)
         self.inbox.retry_action.connect(self.retry_action)
@@ -159,7 +160,7 @@ class MainWindow(QMainWindow):
         # Once the window is painted: the tray, and the first-start check (no model chosen,
         # no key), asked off the UI thread (the keychain can be slow; importing keyring
         # would compete with the start).
-        self._setup_job = ThreadJob(db_path, self)
+        self._setup_job = Job(db_path, self)
         self._setup_job.done.connect(self._maybe_welcome)
         self._setup_timer = QTimer(self, singleShot=True, interval=300)
         self._setup_timer.timeout.connect(self._after_start)
@@ -169,6 +170,17 @@ class MainWindow(QMainWindow):
         if self.notifier.start_tray():
             QApplication.instance().setQuitOnLastWindowClosed(False)  # closing keeps it there
         self._setup_job.start(_first_start, self._db_path.parent)
+        self.resume_interrupted()
+
+    def resume_interrupted(self) -> None:
+        """Runs a crash or a kill interrupted are finished now, in the Workflows tab (as
+        ``signoff run`` would before its own run): nothing a person started is lost."""
+        from desktop_app.core.states import RunState
+
+        left = store.runs_in_state(self._db, RunState.INTERRUPTED)
+        if left:
+            self._say(f"Resuming {len(left)} interrupted run(s)…")
+            self.workflows.resume_interrupted()
 
     @property
     def gateway(self):
@@ -376,8 +388,11 @@ class MainWindow(QMainWindow):
 
     # --- refreshing ---
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """One line in the status bar (known errors from ``gui.errors`` come here too)."""
         self.statusBar().showMessage(text, 8000)
+
+    _say = say
 
     def _refresh_activity_if_shown(self) -> None:
         activity = self._views.get("activity")
@@ -441,23 +456,11 @@ class MainWindow(QMainWindow):
             QTimer
         ):  # nothing fires once the window (and its database) is gone
             timer.stop()
-        workflows = self._views.get("workflows")
-        if workflows is not None and workflows.job.running:
-            workflows.job.cancel()
-            workflows.job.wait(30)
         if self.compare_dialog is not None:
-            self.compare_dialog.close()  # waits for a call under way
-        if workflows is not None and workflows.profile_dialog is not None:
-            workflows.profile_dialog.close()  # cancels a profile under way and waits for it
-        for (
-            view
-        ) in self._views.values():  # an export under way finishes rather than leaving a .part file
-            for job in (getattr(view, "job", None), getattr(view, "key_job", None)):
-                if isinstance(job, ThreadJob):
-                    job.wait(60)
-        self._setup_job.wait(30)
-        self._action_job.wait(60)
-        self._counts_job.wait(30)
+            self.compare_dialog.close()
+        # Every job under way: runs and profiles are cancelled (calls under way finish and
+        # are recorded), an export finishes rather than leaving a .part file.
+        tasks.close_all()
         self.schedules.stop()
         self.notifier.hide_tray()
         if self._gateway is not None:

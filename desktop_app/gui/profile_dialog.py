@@ -167,7 +167,7 @@ class ProfileDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.job.cancel)
         self.job.progress.connect(self._on_progress)
-        self.job.finished.connect(self._on_finished)
+        self.job.done.connect(self._on_finished)
         self.job.failed.connect(self._on_failed)
         self.outputs.currentCellChanged.connect(lambda row, col, *_: self._show_output(row, col))
 
@@ -226,7 +226,7 @@ class ProfileDialog(QDialog):
         self.progress.setValue(0)
         self.status.setText(f"Profiling on {len(models)} model(s)…")
         self._set_running(True)
-        self.job.start(
+        self.job.start_profile(
             self.spec,
             models,
             api_base=chosen.run_api_base(self.api_base_edit.text().strip()),

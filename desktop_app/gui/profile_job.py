@@ -1,20 +1,38 @@
-"""One cost profile started from the window: off the UI thread, with progress and cancel
-(see ``CancellableJob``)."""
+"""One cost profile started from the window: a ``Job`` with progress and cancel."""
 
 from __future__ import annotations
 
-from desktop_app.gui.tasks import CancellableJob
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+
+from desktop_app.gui.tasks import Job
+
+if TYPE_CHECKING:
+    from desktop_app.core.spec_model import Spec
+    from desktop_app.services.pipeline import ModelGateway
+    from desktop_app.services.profiler import Profile
 
 
-class ProfileJob(CancellableJob):
-    what = "profile"  # finished: a Profile
+class ProfileJob(Job):
+    what = "profile"  # done: a Profile
+    cancel_on_close = True
 
-    def start(self, spec, models: list[str], **options) -> None:
+    def __init__(
+        self, db_path: Path, parent: QObject | None = None, *, gateway: ModelGateway | None = None
+    ):
+        super().__init__(db_path, parent)
+        self._gateway = gateway
+
+    def start_profile(self, spec: Spec, models: list[str], **options: Any) -> None:
         """``options``: api_base, runs_per_month, global_month_cap (see ``Profiler.profile``)."""
-        self._start(spec, models, options)
+        self.start(self._profile, spec, models, options)
 
-    def _work(self, db, spec, models, options):
+    def _profile(
+        self, db: Any, report: Any, spec: Spec, models: list[str], options: dict[str, Any]
+    ) -> Profile:
         from desktop_app.services.profiler import Profiler
 
-        profiler = Profiler(db, self._gateway, on_progress=self.progress.emit, cancel=self._cancel)
+        profiler = Profiler(db, self._gateway, on_progress=report, cancel=self.cancelled)
         return profiler.profile(spec, models, **options)

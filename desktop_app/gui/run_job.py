@@ -1,53 +1,75 @@
-"""One workflow run started from the window: off the UI thread, with progress, items and cancel.
-
-The runner works on its own thread with its own database connection (and
-imports litellm there, never on the UI thread); see ``CancellableJob``.
-"""
+"""Runs started from the window: a ``Job`` over ``services.runs``, as the command line and
+the scheduler start them (Settings applied, interrupted runs resumed first)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject
 
-from desktop_app.gui.tasks import CancellableJob
+from desktop_app.gui.tasks import Job
 
 if TYPE_CHECKING:
     from desktop_app.core.inputdoc import InputDoc
+    from desktop_app.core.spec_model import Spec
+    from desktop_app.services.pipeline import ModelGateway
+    from desktop_app.services.runs import Runs
 
 
-class RunJob(CancellableJob):
-    item_made = Signal(int, str)  # item id, status
-    what = "run"  # finished: a RunSummary
+class RunJob(Job):
+    what = "run"  # done: a services.runs.Runs
+    cancel_on_close = True
 
-    def start(
+    def __init__(
+        self, db_path: Path, parent: QObject | None = None, *, gateway: ModelGateway | None = None
+    ):
+        super().__init__(db_path, parent)
+        self._gateway = gateway
+
+    def start_run(
+        self, spec: Spec, inputs: list[InputDoc], *, model: str | None, api_base: str | None
+    ) -> None:
+        """Run ``spec`` on ``inputs``; ``model`` / ``api_base`` as typed in the run panel."""
+        self.start(self._run_workflow, spec, inputs, model or None, api_base or None)
+
+    def start_resume_all(self, workflows_dir: Path) -> None:
+        """Every interrupted run (after a crash), each on its workflow's current spec."""
+        self.start(self._resume_all, workflows_dir)
+
+    def _run_workflow(
         self,
-        spec,
+        db: Any,
+        report: Any,
+        spec: Spec,
         inputs: list[InputDoc],
-        *,
         model: str | None,
         api_base: str | None,
-        fallbacks: tuple[str, ...] | None = None,
-        global_month_cap: float | None = None,
-    ) -> None:
-        from desktop_app.services.runner import RunOptions
+    ) -> Runs:
+        from desktop_app.services import runs
 
-        options = RunOptions(
-            model=model or None,
-            api_base=api_base or None,
-            fallbacks=fallbacks,
-            global_month_cap=global_month_cap,
-        )
-        self._start(spec, inputs, options)
-
-    def _work(self, db, spec, inputs, options):
-        from desktop_app.services.runner import Runner
-
-        runner = Runner(
+        return runs.run_workflow(
             db,
-            self._gateway,
+            spec,
+            self._db_path.parent,
+            inputs=inputs,
+            model=model,
+            api_base=api_base,
+            gateway=self._gateway,
             on_item=self.item_made.emit,
-            on_progress=self.progress.emit,
-            cancel=self._cancel,
+            on_progress=report,
+            cancel=self.cancelled,
         )
-        return runner.run(spec, inputs, options)
+
+    def _resume_all(self, db: Any, report: Any, workflows_dir: Path) -> Runs:
+        from desktop_app.services import runs
+
+        return runs.resume_all(
+            db,
+            workflows_dir,
+            self._db_path.parent,
+            gateway=self._gateway,
+            on_item=self.item_made.emit,
+            on_progress=report,
+            cancel=self.cancelled,
+        )

@@ -1,5 +1,6 @@
-"""The QTimer that drives schedules while the app runs: every tick, a background thread asks
-the scheduler what is due and runs it (``services/scheduler``); results come back as signals.
+"""The QTimer that drives schedules while the app runs: every tick, a background ``Job``
+asks the scheduler what is due and runs it (``services/scheduler``); results come back as
+signals.
 
 One tick at a time: a tick that finds the previous one still running is skipped, so runs
 of one workflow never overlap and a slow run never piles up threads.
@@ -7,10 +8,12 @@ of one workflow never overlap and a slow run never piles up threads.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_app.gui.tasks import Job
 
 TICK_MS = 30_000
 
@@ -61,8 +64,10 @@ class ScheduleDriver(QObject):
         super().__init__(parent)
         self._db_path, self._workflows_dir = db_path, workflows_dir
         self._gateway = gateway  # a gateway, or a callable giving one when first needed
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
+        self.job = Job(db_path, self, what="schedule tick")
+        self.job.cancel_on_close = True
+        self.job.failed.connect(lambda text: self.failed.emit(f"schedules stopped: {text}"))
+        self._cancel = self.job.cancelled
         self.paused = False
         self.timer = QTimer(self, objectName="scheduleTimer", interval=interval_ms)
         self.timer.timeout.connect(self.tick)
@@ -72,7 +77,7 @@ class ScheduleDriver(QObject):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self.job.running
 
     def set_paused(self, paused: bool) -> None:
         """Pause all schedules (missed slots are handled by each one's catch-up rule later)."""
@@ -81,16 +86,13 @@ class ScheduleDriver(QObject):
     def tick(self) -> None:
         if self.paused or self.running:
             return
-        self._cancel.clear()
-        self._thread = threading.Thread(target=self._run, name="signoff-schedule", daemon=True)
-        self._thread.start()
+        self.job.start(self._run)
 
     def stop(self, timeout: float = 30) -> None:
         """Stop ticking; a run under way stops starting calls and is waited for."""
         self.timer.stop()
-        self._cancel.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.job.cancel()
+        self.job.wait(timeout)
 
     def _act(self, db, specs: dict) -> None:
         """Approved items whose undo window has passed (and actions a crash left unsettled):
@@ -121,37 +123,30 @@ class ScheduleDriver(QObject):
         """A tick soon (after a decision's undo window): the same background thread."""
         self.tick()
 
-    def _run(self) -> None:
+    def _run(self, db: Any, _report: Any) -> None:
+        """On the job's thread (its connection opened by the job, inside its guard)."""
         from desktop_app.core.errors import KnownError
         from desktop_app.services import scheduler
-        from desktop_app.storage.db import connect
+        from desktop_app.services.review_timeouts import sweep
 
-        db = connect(self._db_path)
-        try:
-            from desktop_app.services.review_timeouts import sweep
-
-            specs = _specs(self._workflows_dir)
-            self._act(db, specs)
-            swept = sweep(db, specs)
-            if swept.reminded or swept.expired:
-                self.swept.emit(swept)
-            for item in scheduler.due(db, specs):
-                if self._cancel.is_set():
-                    break
-                try:
-                    fired = scheduler.run_due(
-                        db,
-                        item,
-                        data_dir=self._db_path.parent,
-                        gateway=self._gateway() if callable(self._gateway) else self._gateway,
-                        on_item=self.item_made.emit,
-                        cancel=self._cancel,
-                    )
-                except KnownError as exc:
-                    self.failed.emit(f"{item.workflow}: the scheduled run could not start: {exc}")
-                else:
-                    self.fired.emit(fired)
-        except Exception as exc:  # a bug: one clear line, never a silent dead thread
-            self.failed.emit(f"schedules stopped unexpectedly: {type(exc).__name__}: {exc}")
-        finally:
-            db.conn.close()
+        specs = _specs(self._workflows_dir)
+        self._act(db, specs)
+        swept = sweep(db, specs)
+        if swept.reminded or swept.expired:
+            self.swept.emit(swept)
+        for item in scheduler.due(db, specs):
+            if self._cancel.is_set():
+                break
+            try:
+                fired = scheduler.run_due(
+                    db,
+                    item,
+                    data_dir=self._db_path.parent,
+                    gateway=self._gateway() if callable(self._gateway) else self._gateway,
+                    on_item=self.item_made.emit,
+                    cancel=self._cancel,
+                )
+            except KnownError as exc:
+                self.failed.emit(f"{item.workflow}: the scheduled run could not start: {exc}")
+            else:
+                self.fired.emit(fired)

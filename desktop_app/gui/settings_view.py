@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import KnownError
-from desktop_app.gui.tasks import ThreadJob
+from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import plain_label
 from desktop_app.llm import keys
 from desktop_app.services import settings
@@ -77,8 +77,8 @@ class SettingsView(QWidget):
         self._data_dir = data_dir
         self._workflows_dir = workflows_dir
         self._servers: list = []
-        self.job = ThreadJob(db_path, self)
-        self.key_job = ThreadJob(db_path, self)
+        self.job = Job(db_path, self)
+        self.key_job = Job(db_path, self)
         self._build()
         self._connect()
         self._load()

@@ -1,26 +1,32 @@
-"""Background work for the window, with results brought back to the UI thread.
+"""How the window works in the background: the one place to look.
 
-Anki's task manager in miniature: one single-thread executor owns the
-database connection that writes (decisions, runs), so writes never overlap
-and never run on the UI thread; each result comes back through a Qt signal,
-which Qt delivers on the UI thread. One mechanism, used everywhere.
+Anki's task manager in miniature, in two shapes:
+
+- ``DbWorker``: short writes (decisions, reloading the lists) on one writer thread that
+  owns its connection, so writes never overlap and never run on the UI thread.
+- ``Job``: longer work (a run, a profile, a schedule tick, an export, a model test) on a
+  thread of its own with its own connection, opened inside the guarded code. It reports
+  progress, can be cancelled, and its result or failure comes back as a Qt signal, which
+  Qt delivers on the UI thread.
+
+Failures take one path: a known error (``KnownError``) is one line for the person; a bug
+is one line too, and its traceback goes to the log file (see ``gui.errors``). A failure
+that no one listens for goes to ``errors.show_error``. Every job under way is in one set,
+which the window cancels and waits on when it closes (``close_all``).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
-
-log = logging.getLogger(__name__)
 
 
 class _Bridge(QObject):
@@ -87,7 +93,9 @@ class DbWorker:
             if on_error is not None:
                 on_error(error)
             else:
-                log.error("background task failed", exc_info=error)
+                from desktop_app.gui import errors
+
+                errors.show_error(error)
         elif on_done is not None:
             on_done(result)
 
@@ -108,23 +116,38 @@ class DbWorker:
             self._executor.shutdown(wait=True)
 
 
-class ThreadJob(QObject):
-    """A long read (verify, export) on a thread of its own with its own connection.
+class Job(QObject):
+    """Work on a thread of its own: ``start(fn, *args)`` runs ``fn(db, report, *args)``.
 
-    Kept off the writer thread so decisions stay instant while a big export runs.
-    ``fn(db, report)`` may call ``report(n)`` for progress. With ``plain``, ``db`` is a
-    connection without sqlite-utils, for reads that need only SQL: importing
-    sqlite-utils on a thread would hold the interpreter while the window starts.
+    ``report(done, total=100)`` sends progress; ``cancelled`` is set by ``cancel()`` (a run
+    then starts no new model calls; calls under way finish and are recorded). With
+    ``plain``, ``db`` is a connection without sqlite-utils, for reads that need only SQL:
+    importing sqlite-utils on a thread would hold the interpreter while the window starts.
+    ``cancel_on_close``: the window's closing cancels it (a run) rather than waiting for it
+    to finish (an export, which would otherwise leave a ``.part`` file).
     """
 
-    progress = Signal(int)
-    done = Signal(object)
-    failed = Signal(str)
+    progress = Signal(int, int)  # done, total
+    item_made = Signal(int, str)  # item id, status (runs)
+    done = Signal(object)  # what fn returned
+    failed = Signal(str)  # one line for the person
+    what = "job"  # names the thread and a failure: "the run stopped unexpectedly"
+    cancel_on_close = False
 
-    def __init__(self, db_path: Path, parent: QObject | None = None, *, plain: bool = False):
+    def __init__(
+        self,
+        db_path: Path,
+        parent: QObject | None = None,
+        *,
+        plain: bool = False,
+        what: str | None = None,
+    ):
         super().__init__(parent)
         self._db_path = db_path
         self._plain = plain
+        if what is not None:
+            self.what = what
+        self.cancelled = threading.Event()
         self._thread: threading.Thread | None = None
         self._busy = False
 
@@ -135,90 +158,58 @@ class ThreadJob(QObject):
         return self._busy
 
     def start(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.cancelled.clear()
         self._busy = True
+        _in_flight.add(self)
         self._thread = threading.Thread(
-            target=self._run, args=(fn, args), name="signoff-job", daemon=True
+            target=self._run, args=(fn, args), name=f"signoff-{self.what}", daemon=True
         )
         self._thread.start()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
-        from desktop_app.core.errors import KnownError
+    def report(self, done: int, total: int = 100) -> None:
+        self.progress.emit(done, total)
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        from desktop_app.gui import errors
         from desktop_app.storage.db import connect, connect_plain
 
         db = None
-        try:
+        try:  # the connection too: a database that cannot be opened is a failure, not a hang
             db = (connect_plain if self._plain else connect)(self._db_path)
-            result = fn(db, self.progress.emit, *args)
-        except KnownError as exc:  # a database that cannot be opened is one too
-            signal, value = self.failed, str(exc)
-        except Exception as exc:  # a bug: one clear line, and the log keeps the traceback
-            log.error("background job failed", exc_info=exc)
-            signal, value = self.failed, f"{type(exc).__name__}: {exc}"
+            result = fn(db, self.report, *args)
+        except Exception as exc:
+            signal, value = (
+                self.failed,
+                errors.one_line(exc, f"the {self.what} stopped unexpectedly"),
+            )
+            failure: BaseException | None = exc
         else:
-            signal, value = self.done, result
+            signal, value, failure = self.done, result, None
         finally:
             if db is not None:
                 db.conn.close()
         self._busy = False
+        _in_flight.discard(self)
+        if failure is not None and not self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
+            errors.report_later(failure)  # no one handles it here: the window's error path
+            return
         signal.emit(value)
 
 
-class CancellableJob(QObject):
-    """Long engine work started from the window (a run, a profile): on a thread of its own
-    with its own database connection, progress and the result coming back as signals, which
-    Qt delivers on the UI thread. ``cancel()`` asks it to start no new model calls; calls
-    under way finish and are recorded. Subclasses do the work in ``_work(db, *args)``."""
+_in_flight: set[Job] = set()  # jobs under way (a set of strong references: none is lost)
 
-    progress = Signal(int, int)  # done, total
-    finished = Signal(object)  # what _work returned
-    failed = Signal(str)  # one line for the person
-    what = "job"  # names the thread and an unexpected failure: "the run stopped unexpectedly"
 
-    def __init__(self, db_path: Path, parent: QObject | None = None, *, gateway=None):
-        """``gateway`` makes the model calls (the window passes its ``ProcessGateway``)."""
-        super().__init__(parent)
-        self._db_path = db_path
-        self._gateway = gateway
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _start(self, *args: Any) -> None:
-        self._cancel.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=args, name=f"signoff-{self.what}", daemon=True
-        )
-        self._thread.start()
-
-    def _work(self, db, *args: Any) -> Any:
-        raise NotImplementedError
-
-    def _run(self, *args: Any) -> None:
-        from desktop_app.core.errors import KnownError
-        from desktop_app.storage.db import connect
-
-        db = connect(self._db_path)
-        try:
-            result = self._work(db, *args)
-        except KnownError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # a bug: still one clear line, never a silent dead thread
-            self.failed.emit(f"the {self.what} stopped unexpectedly: {type(exc).__name__}: {exc}")
-        else:
-            self.finished.emit(result)
-        finally:
-            db.conn.close()
+def close_all(timeout: float = 60.0) -> None:
+    """The window is closing: cancel the jobs that can be cancelled, wait for every one."""
+    for job in list(_in_flight):
+        if job.cancel_on_close:
+            job.cancel()
+    for job in list(_in_flight):
+        job.wait(timeout)

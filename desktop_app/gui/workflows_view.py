@@ -219,7 +219,7 @@ class WorkflowsView(QWidget):
         self.cancel_button.clicked.connect(self.job.cancel)
         self.job.progress.connect(self._on_progress)
         self.job.item_made.connect(lambda *_: self.items_made.emit())
-        self.job.finished.connect(self._on_finished)
+        self.job.done.connect(self._on_finished)
         self.job.failed.connect(self._on_failed)
 
     # --- the list ---
@@ -474,14 +474,11 @@ class WorkflowsView(QWidget):
         self.progress.setValue(0)
         self.run_status.setText(f"Running {spec.name} on {len(docs)} input(s)…")
         self._set_running(True)
-        chosen = self._defaults()
-        self.job.start(
+        self.job.start_run(
             spec,
             docs,
-            model=chosen.run_model(self.model_edit.text().strip()),
-            api_base=chosen.run_api_base(self.api_base_edit.text().strip()),
-            fallbacks=chosen.run_fallbacks(),
-            global_month_cap=chosen.monthly_budget_usd,
+            model=self.model_edit.text().strip(),
+            api_base=self.api_base_edit.text().strip(),
         )
 
     def _set_running(self, running: bool) -> None:
@@ -495,16 +492,30 @@ class WorkflowsView(QWidget):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 
-    def _on_finished(self, summary) -> None:
+    def resume_interrupted(self) -> None:
+        """Finish the runs a crash or a kill interrupted (at start), with progress here."""
+        if self.job.running:
+            return
+        self.run_status.setText("Resuming the runs that were interrupted…")
+        self.progress.setRange(0, 0)
+        self._set_running(True)
+        self.job.start_resume_all(self._workflows_dir)
+
+    def _on_finished(self, done) -> None:
         self.job.wait()
         self._set_running(False)
-        cost = usd_or_unknown(summary.cost_usd)
-        text = (
-            f"Run {summary.run_id} {summary.state}: {summary.pending} pending, {summary.escalated} escalated, "
-            f"{summary.skipped} skipped · cost {cost}"
-        )
-        if summary.blocked:
-            text += f"\n{summary.blocked}"
+        lines = []
+        for summary in done.summaries:
+            cost = usd_or_unknown(summary.cost_usd)
+            verb = "resumed, " if summary.resumed else ""
+            lines.append(
+                f"Run {summary.run_id} {verb}{summary.state}: {summary.pending} pending, "
+                f"{summary.escalated} escalated, {summary.skipped} skipped · cost {cost}"
+            )
+            if summary.blocked:
+                lines.append(summary.blocked)
+        lines += done.problems
+        text = "\n".join(lines) or "Nothing was left to resume."
         self.run_status.setText(text)
         self.message.emit(text)
         self.items_made.emit()

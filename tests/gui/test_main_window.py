@@ -78,3 +78,38 @@ def test_the_tray_comes_once_the_window_is_up_and_closing_then_keeps_signoff_the
         window.notifier.hide_tray()
         window.notifier.tray = None  # the fixture's close() then quits as without a tray
         app.setQuitOnLastWindowClosed(True)
+
+
+def test_the_window_resumes_an_interrupted_run(qtbot, window, seeded, workflows_dir, llm_server):
+    """A run the last start left half done (its process was killed) is finished at start."""
+    from desktop_app.core.inputdoc import InputDoc
+    from desktop_app.core.states import RunState
+    from desktop_app.storage import store
+    from desktop_app.storage.db import transaction
+    from tests.helpers.llm_server import reply
+
+    window.close()
+    llm_server.default = reply("Dear Anna, thank you for the kind words about the cake!")
+    db = connect(seeded)
+    try:
+        with transaction(db):
+            run_id, _ = store.create_run(
+                db,
+                workflow="review-reply",
+                version_id=None,
+                trigger="manual",
+                model="openai/test-model",
+                api_base=llm_server.url,
+                inputs=[
+                    InputDoc(key=f"k{n}", name=f"review-{n}", text="Lovely cake") for n in (1, 2)
+                ],
+            )
+            store.set_run_state(db, run_id, RunState.INTERRUPTED)
+        with opened_again(qtbot, seeded, workflows_dir) as again:
+            qtbot.waitUntil(lambda: store.get_run(db, run_id)["state"] == "finished", timeout=60000)
+            qtbot.waitUntil(lambda: not again.workflows.job.running, timeout=10000)
+            assert f"Run {run_id} resumed, finished" in again.workflows.run_status.text()
+        made = db.execute("SELECT count(*) FROM items WHERE run_id = ?", [run_id]).fetchone()[0]
+        assert made == 2 and len(llm_server.completions) >= 2  # a retry with feedback may add one
+    finally:
+        db.conn.close()

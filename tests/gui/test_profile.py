@@ -37,7 +37,7 @@ def profile_in_window(qtbot, window, llm_server, name="support-digest"):
     panel.api_base_edit.setText(llm_server.url)
     progress = []
     panel.job.progress.connect(lambda done, total: progress.append((done, total)))
-    with qtbot.waitSignal(panel.job.finished, timeout=60000):
+    with qtbot.waitSignal(panel.job.done, timeout=60000):
         qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
         assert panel.progress.isVisible() and not panel.start_button.isEnabled()
     return panel, progress

@@ -84,7 +84,7 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
     llm_server.default = responder(answer_for)
     window.show_tab("workflows")
     window.workflows.select_workflow("meeting-actions")
-    with qtbot.waitSignal(window.workflows.job.finished, timeout=60000):
+    with qtbot.waitSignal(window.workflows.job.done, timeout=60000):
         window.workflows.run_button.click()
     assert "3 pending" in window.workflows.run_status.text()
     assert {

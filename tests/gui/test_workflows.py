@@ -55,7 +55,7 @@ def test_run_now_on_the_samples_fills_the_inbox(qtbot, window, seeded, llm_serve
     view.select_workflow("meeting-actions")
     view.api_base_edit.setText(llm_server.url)
     before = window.inbox.model.rowCount()
-    with qtbot.waitSignal(view.job.finished, timeout=60000):
+    with qtbot.waitSignal(view.job.done, timeout=60000):
         qtbot.mouseClick(window.findChild(QPushButton, "runNowButton"), Qt.MouseButton.LeftButton)
     made = items_of(seeded, "meeting-actions")
     assert len(made) == 1 + 3  # the seeded one and the three samples
@@ -71,7 +71,7 @@ def test_run_on_pasted_text(qtbot, window, seeded, llm_server):
     view.api_base_edit.setText(llm_server.url)
     view.source.setCurrentIndex(2)
     view.pasted.setPlainText("Tom — lovely scones, slow coffee.")
-    with qtbot.waitSignal(view.job.finished, timeout=60000):
+    with qtbot.waitSignal(view.job.done, timeout=60000):
         view.run_button.click()
     (made,) = [i for i in items_of(seeded, "review-reply") if i["input_text"].startswith("Tom —")]
     assert made["status"] == "pending" and "Café Rosa" in made["output"]
@@ -100,9 +100,9 @@ def test_cancel_stops_a_run_and_keeps_what_was_made(
     view.run_button.click()
     qtbot.waitUntil(lambda: view.progress.value() >= 1, timeout=30000)
     assert view.cancel_button.isVisible()
-    with qtbot.waitSignal(view.job.finished, timeout=60000) as finished:
+    with qtbot.waitSignal(view.job.done, timeout=60000) as finished:
         view.cancel_button.click()
-    summary = finished.args[0]
+    (summary,) = finished.args[0].summaries
     assert summary.state == "cancelled" and 1 <= len(summary.item_ids) < 24
     assert len(items_of(seeded, "meeting-actions")) == 1 + len(summary.item_ids)
 
@@ -113,7 +113,7 @@ def test_a_run_that_cannot_reach_the_model_reports_plainly(qtbot, window, seeded
     view.api_base_edit.setText(refused_url)
     view.source.setCurrentIndex(2)
     view.pasted.setPlainText("Nice cake")
-    with qtbot.waitSignal(view.job.finished, timeout=60000):
+    with qtbot.waitSignal(view.job.done, timeout=60000):
         view.run_button.click()
     assert "1 escalated" in view.run_status.text()
     (made,) = [i for i in items_of(seeded, "review-reply") if i["input_text"] == "Nice cake"]
@@ -128,7 +128,7 @@ def test_a_run_past_the_global_cap_calls_nothing_and_says_why(qtbot, window, see
     view.select_workflow("meeting-actions")
     view.model_edit.setText("openai/gpt-4o-mini")  # a priced model: the estimate is known
     view.api_base_edit.setText(llm_server.url)
-    with qtbot.waitSignal(view.job.finished, timeout=60000):
+    with qtbot.waitSignal(view.job.done, timeout=60000):
         view.run_button.click()
     assert llm_server.completions == []
     assert "Budget: the monthly cap of $0.00 for all workflows (Settings) would be crossed" in (
@@ -137,3 +137,20 @@ def test_a_run_past_the_global_cap_calls_nothing_and_says_why(qtbot, window, see
     assert "The model was not called." in view.run_status.text()
     blocked = [i for i in items_of(seeded, "meeting-actions") if i["status"] == "escalated"]
     assert len(blocked) == 1 and blocked[0]["reason"].startswith("Budget:")
+
+
+def test_a_database_that_cannot_be_opened_ends_the_progress_with_an_error(qtbot, window, seeded):
+    """The run's own connection cannot be opened (the file was replaced by a folder): the
+    panel says so in one line and stops showing progress; nothing hangs."""
+    view = window.workflows
+    view.select_workflow("review-reply")
+    view.source.setCurrentIndex(2)
+    view.pasted.setPlainText("Nice cake")
+    seeded.rename(seeded.with_name("moved.db"))  # open connections keep the old file
+    seeded.mkdir()
+    with qtbot.waitSignal(view.job.failed, timeout=10000):
+        view.run_button.click()
+    qtbot.waitUntil(lambda: not view.progress.isVisible(), timeout=5000)
+    assert "could not start" in view.run_status.text()
+    assert "cannot open the database" in view.run_status.text()
+    assert view.run_button.isEnabled() and not view.cancel_button.isVisible()

@@ -1,0 +1,160 @@
+"""The window's one error path (qutebrowser's split of known errors and bugs).
+
+- A known error (``KnownError``: a spec, a model, the database, a key) is the
+  environment's doing: one line in the status bar, in the person's words.
+- A bug is ours: its traceback goes to the rotating log file in the data folder (a tray
+  app's stderr goes nowhere), and a dialog says what happened and where the details are.
+
+``install`` wires ``sys.excepthook`` and ``threading.excepthook`` here, so an exception
+no code caught (in a slot, on a thread) takes the same path as one a job reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from desktop_app.core.errors import KnownError
+
+LOG_NAME = "signoff.log"
+LOG_BYTES = 1_000_000
+LOG_BACKUPS = 3
+
+log = logging.getLogger("desktop_app")
+
+
+class _Wiring:
+    """What ``install`` set up (one per process)."""
+
+    def __init__(self) -> None:
+        self.log_path: Path | None = None
+        self.status: Callable[[str], None] | None = None  # the main window's status line
+        self.bridge: _Bridge | None = None
+        self.parent: Callable[[], QWidget | None] = _no_parent
+
+
+def _no_parent() -> QWidget | None:
+    return None
+
+
+class _Bridge(QObject):
+    """Brings an exception from another thread to the UI thread."""
+
+    failure = Signal(object)
+
+
+_State = _Wiring()
+
+
+def log_path() -> Path | None:
+    return _State.log_path
+
+
+def one_line(exc: BaseException, bug: str = "something went wrong") -> str:
+    """What the person reads about ``exc``; a bug's traceback is logged here."""
+    if isinstance(exc, KnownError):
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    log.error("%s", bug, exc_info=(type(exc), exc, exc.__traceback__))
+    where = f" (details in {_State.log_path})" if _State.log_path else ""
+    return f"{bug}: {type(exc).__name__}: {exc}{where}"
+
+
+def show_error(exc: BaseException, *, bug: str = "Something went wrong inside Signoff") -> None:
+    """On the UI thread: a known error in the status bar; a bug as a dialog, logged."""
+    if isinstance(exc, KnownError):
+        text = one_line(exc)
+        if _State.status is not None:
+            _State.status(text)
+            return
+        _dialog(QMessageBox.Icon.Warning, "Signoff", text)
+        return
+    line = one_line(exc, bug)
+    _dialog(
+        QMessageBox.Icon.Critical,
+        "Signoff: something went wrong",
+        f"{line}\n\nWhat was under way was stopped; what was saved before stays saved.",
+    )
+
+
+def report_later(exc: BaseException) -> None:
+    """From any thread: ``show_error`` on the UI thread (logged only if there is no window)."""
+    if _State.bridge is not None:
+        _State.bridge.failure.emit(exc)
+    else:
+        one_line(exc, "background work failed")
+
+
+def _dialog(icon: QMessageBox.Icon, title: str, text: str) -> None:
+    if QApplication.instance() is None:
+        return
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, _State.parent())
+    box.setObjectName("errorDialog")
+    _open_dialogs.add(box)  # a dialog without a parent lives as long as its Python object
+    box.finished.connect(lambda _result: _open_dialogs.discard(box))
+    box.finished.connect(box.deleteLater)
+    box.open()  # not exec(): the window keeps working, and nothing waits on the dialog
+
+
+_open_dialogs: set[QMessageBox] = set()
+
+
+def install(
+    data_dir: Path,
+    *,
+    status: Callable[[str], None] | None = None,
+    parent: Callable[[], QWidget | None] | None = None,
+) -> Callable[[], None]:
+    """Log to ``data_dir/signoff.log`` (rotated) and route uncaught exceptions here.
+    Returns a function that undoes it (for tests)."""
+    from logging.handlers import RotatingFileHandler
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / LOG_NAME
+    handler = RotatingFileHandler(
+        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+    )
+    log.addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    _State.log_path, _State.status = path, status
+    if parent is not None:
+        _State.parent = parent
+    bridge = _State.bridge = _Bridge()
+    bridge.failure.connect(lambda exc: show_error(exc))
+    previous = sys.excepthook, threading.excepthook
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous[0](kind, exc, tb)
+            return
+        exc.__traceback__ = tb
+        if threading.current_thread() is threading.main_thread():
+            show_error(exc)
+        else:
+            report_later(exc)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook, threading.excepthook = excepthook, thread_hook
+
+    def uninstall() -> None:
+        sys.excepthook, threading.excepthook = previous
+        log.removeHandler(handler)
+        handler.close()
+        _State.log_path = _State.status = _State.bridge = None
+        _State.parent = _no_parent
+        bridge.deleteLater()
+
+    return uninstall
