@@ -4,6 +4,8 @@ Two kinds of problem: *invalid* (a value that cannot be used: a wrong type, a
 bad regex, a broken template, an unknown key) prevents loading; *incomplete*
 (a required part of the written definition is missing) loads, but the
 workflow cannot run or be enabled, and ``Spec.missing`` says what is missing.
+Keys, types, ranges, choices, defaults and required parts come from
+``core.spec_keys``; this module adds the rules that span keys.
 """
 
 from __future__ import annotations
@@ -19,13 +21,21 @@ from typing import Any
 from desktop_app.core.checks import CHECK_NAMES
 from desktop_app.core.durations import parse_duration
 from desktop_app.core.errors import SpecError, SpecProblem
+from desktop_app.core.spec_keys import (
+    BY_NAME,
+    INT,
+    KEYS,
+    NUM,
+    SECTIONS,
+    STRLIST,
+    TABLE,
+    TABLES,
+    TEXT,
+    TYPE_WORDS,
+    choices,
+    default,
+)
 from desktop_app.core.spec_model import (
-    ACTION_KINDS,
-    CATCH_UPS,
-    FAILURE_THENS,
-    FAILURE_WHENS,
-    INPUT_KINDS,
-    OUTPUT_FORMATS,
     ActionSpec,
     BudgetSpec,
     FailureMode,
@@ -48,80 +58,7 @@ else:  # pragma: no cover
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ACTION_VARIABLES = PROMPT_VARIABLES | {"item", "output", "now", "today"}
 
-# Each key: (type, extra rule). Types: str, int, num, bool, strlist, table.
-TEXT, INT, NUM, STRLIST, TABLE = "text", "int", "num", "strlist", "table"
-SECTIONS: dict[str, dict[str, str]] = {
-    "": {
-        "name": TEXT,
-        "title": TEXT,
-        "purpose": TEXT,
-        "model": TABLE,
-        "input": TABLE,
-        "criteria": TABLE,
-        "prompt": TABLE,
-        "output": TABLE,
-        "failure_modes": "tables",
-        "schedule": TABLE,
-        "review": TABLE,
-        "budget": TABLE,
-        "action": TABLE,
-    },
-    "model": {
-        "name": TEXT,
-        "fallbacks": STRLIST,
-        "api_base": TEXT,
-        "temperature": NUM,
-        "max_tokens": INT,
-        "timeout_s": NUM,
-        "retries": INT,
-        "input_cost_per_mtok": NUM,
-        "output_cost_per_mtok": NUM,
-    },
-    "input": {"kind": TEXT, "description": TEXT, "path": TEXT, "glob": TEXT, "max_chars": INT},
-    "criteria": {"rules": STRLIST},
-    "prompt": {"system": TEXT, "template": TEXT},
-    "output": {
-        "format": TEXT,
-        "json_schema": TABLE,
-        "schema_file": TEXT,
-        "min_chars": INT,
-        "max_chars": INT,
-        "must_contain": STRLIST,
-        "must_not_contain": STRLIST,
-        "pattern": TEXT,
-    },
-    "failure_modes": {"name": TEXT, "when": TEXT, "pattern": TEXT, "then": TEXT, "check": TEXT},
-    "schedule": {"every": TEXT, "cron": TEXT, "catch_up": TEXT},
-    "review": {"remind_after": TEXT, "expire_after": TEXT},
-    "budget": {"max_cost_per_run": NUM, "max_cost_per_day": NUM, "max_cost_per_month": NUM},
-    "action": {
-        "kind": TEXT,
-        "path": TEXT,
-        "url": TEXT,
-    },  # other keys are options of the action kind
-}
-RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
-    ("model", "temperature"): (0, 2, "between 0 and 2"),
-    ("model", "max_tokens"): (1, None, "at least 1"),
-    ("model", "timeout_s"): (0.001, None, "more than 0"),
-    ("model", "retries"): (0, 10, "between 0 and 10"),
-    ("model", "input_cost_per_mtok"): (0, None, "0 or more"),
-    ("model", "output_cost_per_mtok"): (0, None, "0 or more"),
-    ("input", "max_chars"): (1, None, "at least 1"),
-    ("output", "min_chars"): (0, None, "0 or more"),
-    ("output", "max_chars"): (1, None, "at least 1"),
-    ("budget", "max_cost_per_run"): (0, None, "0 or more"),
-    ("budget", "max_cost_per_day"): (0, None, "0 or more"),
-    ("budget", "max_cost_per_month"): (0, None, "0 or more"),
-}
-TYPE_WORDS = {
-    TEXT: "text",
-    INT: "a whole number",
-    NUM: "a number",
-    STRLIST: "a list of texts",
-    TABLE: "a table",
-    "tables": "a list of tables ([[failure_modes]])",
-}
+INCOMPLETE_IF_MISSING = tuple(k for k in KEYS if k.missing)
 
 
 def discover(workflows_dir: Path) -> list[Path]:
@@ -210,7 +147,9 @@ class _Loader:
 
     # --- typed access ---
 
-    def _unknown_keys(self, table: dict, section: str, where: tuple) -> None:
+    def _unknown_keys(self, table: dict[str, Any], section: str, where: tuple[Any, ...]) -> None:
+        if section and BY_NAME[section].options:
+            return  # the other keys are options
         allowed = SECTIONS[section]
         for key in table:
             if key not in allowed:
@@ -219,11 +158,36 @@ class _Loader:
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
                 self.problem(f"unknown key {label}'{key}'{suggestion}", *where, key)
 
-    def _get(self, table: dict, section: str, key: str, where: tuple, default: Any = None) -> Any:
+    def _get(
+        self,
+        table: dict[str, Any],
+        section: str,
+        key: str,
+        where: tuple[Any, ...],
+        choice_label: str | None = None,
+    ) -> Any:
+        """The key's value, or its default when it is absent or invalid (which is reported)."""
+        value = self._given(table, section, key, where, choice_label)
+        return default(f"{section}.{key}" if section else key) if value is None else value
+
+    def _given(
+        self,
+        table: dict[str, Any],
+        section: str,
+        key: str,
+        where: tuple[Any, ...],
+        choice_label: str | None = None,
+    ) -> Any:
+        """The key's value as written, or None when absent or invalid (reported as such).
+
+        A value that is not one of the key's choices is reported and kept; an empty
+        required key is left for the caller to report as missing.
+        """
         if key not in table:
-            return default
+            return None
         value = table[key]
-        kind = SECTIONS[section][key]
+        spec_key = SECTIONS[section][key]
+        kind = spec_key.type
         label = f"[{section}] {key}" if section else key
         ok = {
             TEXT: isinstance(value, str),
@@ -231,25 +195,27 @@ class _Loader:
             NUM: isinstance(value, (int, float)) and not isinstance(value, bool),
             STRLIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
             TABLE: isinstance(value, dict),
-            "tables": isinstance(value, list) and all(isinstance(v, dict) for v in value),
+            TABLES: isinstance(value, list) and all(isinstance(v, dict) for v in value),
         }[kind]
         if not ok:
             self.problem(
                 f"{label} must be {TYPE_WORDS[kind]}, not {_type_name(value)}", *where, key
             )
-            return default
-        bounds = RANGES.get((section, key))
+            return None
+        bounds = spec_key.range
         if bounds:
             low, high, words = bounds
             if (low is not None and value < low) or (high is not None and value > high):
                 self.problem(f"{label} must be {words} (it is {value})", *where, key)
-                return default
+                return None
+        if spec_key.choices and (value or not spec_key.required):
+            self._choice(value, spec_key.choices, choice_label or label, *where, key)
         if kind == NUM:
             value = float(value)
         return value
 
     def _table(self, data: dict, key: str) -> dict:
-        value = self._get(data, "", key, (), default={})
+        value = self._get(data, "", key, ())
         return value if isinstance(value, dict) else {}
 
     def _choice(self, value: str, allowed: tuple[str, ...], label: str, *path: Any) -> bool:
@@ -304,7 +270,7 @@ class _Loader:
 
     def _build(self, data: dict, text: str, raw: bytes) -> Spec:
         self._unknown_keys(data, "", ())
-        name = self._get(data, "", "name", (), default="")
+        name = self._get(data, "", "name", ())
         folder = self.path.parent.name
         if not name:
             self.problem("name is required (the folder's name, a-z 0-9 and '-')", line=1)
@@ -312,8 +278,8 @@ class _Loader:
             self.problem(f"name '{name}' may only use a-z, 0-9 and '-'", "name")
         elif name != folder:
             self.problem(f"name '{name}' must equal its folder's name '{folder}'", "name")
-        purpose = self._get(data, "", "purpose", (), default="").strip()
-        title = self._get(data, "", "title", (), default="")
+        purpose = self._get(data, "", "purpose", ()).strip()
+        title = self._get(data, "", "title", ())
 
         model = self._model(self._table(data, "model"))
         input_spec = self._input(self._table(data, "input"))
@@ -321,12 +287,12 @@ class _Loader:
         self._unknown_keys(criteria_table, "criteria", ("criteria",))
         rules = tuple(
             r.strip()
-            for r in self._get(criteria_table, "criteria", "rules", ("criteria",), [])
+            for r in self._get(criteria_table, "criteria", "rules", ("criteria",))
             if r.strip()
         )
         prompt = self._prompt(self._table(data, "prompt"))
         output, schema_bytes = self._output(self._table(data, "output"))
-        failure_modes = self._failure_modes(self._get(data, "", "failure_modes", (), default=[]))
+        failure_modes = self._failure_modes(self._get(data, "", "failure_modes", ()))
         schedule = (
             self._schedule(data["schedule"]) if isinstance(data.get("schedule"), dict) else None
         )
@@ -334,36 +300,22 @@ class _Loader:
         budget = self._budget(data["budget"]) if isinstance(data.get("budget"), dict) else None
         action = self._action(self._table(data, "action"))
 
+        present = {
+            "purpose": purpose,
+            "model.name": model.name,
+            "input.description": input_spec.description,
+            "criteria.rules": rules,
+            "prompt.template": prompt.template.strip(),
+            "output": output.check_count(),
+            "failure_modes": failure_modes,
+        }
         missing = []
-        checks = [
-            (
-                purpose,
-                "a purpose (what the workflow does and is not responsible for)",
-                ("purpose",),
-            ),
-            (model.name, "a model ([model] name)", ("model", "name")),
-            (
-                input_spec.description,
-                "a description of the exact inputs ([input] description)",
-                ("input", "description"),
-            ),
-            (rules, "decision criteria (at least one [criteria] rule)", ("criteria", "rules")),
-            (prompt.template.strip(), "a prompt ([prompt] template)", ("prompt", "template")),
-            (
-                output.check_count(),
-                "an output contract with at least one check ([output])",
-                ("output",),
-            ),
-            (
-                failure_modes,
-                "at least one failure mode ([[failure_modes]] with when and then)",
-                ("failure_modes",),
-            ),
-        ]
-        for present, words, where in checks:
-            if not present:
-                missing.append(words)
-                self.problem(f"incomplete: missing {words}", *where, incomplete=True)
+        for key in INCOMPLETE_IF_MISSING:
+            if not present[key.name]:
+                missing.append(key.missing)
+                self.problem(
+                    f"incomplete: missing {key.missing}", *key.name.split("."), incomplete=True
+                )
 
         version = hashlib.sha256(raw + (schema_bytes or b"")).hexdigest()
         return Spec(
@@ -389,8 +341,8 @@ class _Loader:
     def _model(self, t: dict) -> ModelSpec:
         w = ("model",)
         self._unknown_keys(t, "model", w)
-        g = lambda key, default: self._get(t, "model", key, w, default)  # noqa: E731
-        api_base = g("api_base", "").strip()
+        g = lambda key: self._get(t, "model", key, w)  # noqa: E731
+        api_base = g("api_base").strip()
         if api_base and not re.match(r"^https?://", api_base):
             self.problem(
                 f"[model] api_base must start with http:// or https:// (it is '{api_base}')",
@@ -398,39 +350,38 @@ class _Loader:
                 "api_base",
             )
         return ModelSpec(
-            name=g("name", "").strip(),
-            fallbacks=tuple(g("fallbacks", [])),
+            name=g("name").strip(),
+            fallbacks=tuple(g("fallbacks")),
             api_base=api_base,
-            temperature=g("temperature", 0.2),
-            max_tokens=g("max_tokens", 400),
-            timeout_s=g("timeout_s", 60.0),
-            retries=g("retries", 2),
-            input_cost_per_mtok=g("input_cost_per_mtok", None),
-            output_cost_per_mtok=g("output_cost_per_mtok", None),
+            temperature=g("temperature"),
+            max_tokens=g("max_tokens"),
+            timeout_s=g("timeout_s"),
+            retries=g("retries"),
+            input_cost_per_mtok=g("input_cost_per_mtok"),
+            output_cost_per_mtok=g("output_cost_per_mtok"),
         )
 
     def _input(self, t: dict) -> InputSpec:
         w = ("input",)
         self._unknown_keys(t, "input", w)
-        g = lambda key, default: self._get(t, "input", key, w, default)  # noqa: E731
-        kind = g("kind", "text")
-        self._choice(kind, INPUT_KINDS, "[input] kind", *w, "kind")
-        path = g("path", "")
+        g = lambda key: self._get(t, "input", key, w)  # noqa: E731
+        kind = g("kind")
+        path = g("path")
         if kind in ("folder", "csv") and not path:
             self.problem(f'[input] kind = "{kind}" needs a path (relative to the data folder)', *w)
         return InputSpec(
             kind=kind,
-            description=g("description", "").strip(),
+            description=g("description").strip(),
             path=path,
-            glob=g("glob", "*") or "*",
-            max_chars=g("max_chars", 20000),
+            glob=g("glob") or default("input.glob"),
+            max_chars=g("max_chars"),
         )
 
     def _prompt(self, t: dict) -> PromptSpec:
         w = ("prompt",)
         self._unknown_keys(t, "prompt", w)
-        system = self._get(t, "prompt", "system", w, "")
-        template = self._get(t, "prompt", "template", w, "")
+        system = self._get(t, "prompt", "system", w)
+        template = self._get(t, "prompt", "template", w)
         for key, source in (("system", system), ("template", template)):
             if source:
                 self._template(source, f"[prompt] {key}", PROMPT_VARIABLES, *w, key)
@@ -439,11 +390,10 @@ class _Loader:
     def _output(self, t: dict) -> tuple[OutputSpec, bytes | None]:
         w = ("output",)
         self._unknown_keys(t, "output", w)
-        g = lambda key, default: self._get(t, "output", key, w, default)  # noqa: E731
-        fmt = g("format", "text")
-        self._choice(fmt, OUTPUT_FORMATS, "[output] format", *w, "format")
-        schema = g("json_schema", None)
-        schema_file = g("schema_file", "")
+        g = lambda key: self._get(t, "output", key, w)  # noqa: E731
+        fmt = g("format")
+        schema = g("json_schema")
+        schema_file = g("schema_file")
         schema_bytes = None
         if schema is not None and schema_file:
             self.problem("[output] give json_schema or schema_file, not both", *w, "schema_file")
@@ -480,14 +430,14 @@ class _Loader:
                     *w,
                     "schema_file" if schema_file else "json_schema",
                 )
-        min_chars, max_chars = g("min_chars", None), g("max_chars", None)
+        min_chars, max_chars = g("min_chars"), g("max_chars")
         if min_chars is not None and max_chars is not None and min_chars > max_chars:
             self.problem(
                 f"[output] min_chars ({min_chars}) is more than max_chars ({max_chars})",
                 *w,
                 "min_chars",
             )
-        pattern = g("pattern", "")
+        pattern = g("pattern")
         if pattern:
             self._regex(pattern, "[output] pattern", *w, "pattern")
         return OutputSpec(
@@ -496,8 +446,8 @@ class _Loader:
             schema_file=schema_file,
             min_chars=min_chars,
             max_chars=max_chars,
-            must_contain=tuple(g("must_contain", [])),
-            must_not_contain=tuple(g("must_not_contain", [])),
+            must_contain=tuple(g("must_contain")),
+            must_not_contain=tuple(g("must_not_contain")),
             pattern=pattern,
         ), schema_bytes
 
@@ -506,15 +456,18 @@ class _Loader:
         for index, t in enumerate(tables):
             w = ("failure_modes", index)
             self._unknown_keys(t, "failure_modes", w)
-            g = lambda key, default, t=t, w=w: self._get(t, "failure_modes", key, w, default)  # noqa: E731
-            name, when, then = g("name", "").strip(), g("when", ""), g("then", "")
-            pattern, check = g("pattern", ""), g("check", "")
+            g = lambda key, t=t, w=w: self._get(t, "failure_modes", key, w)  # noqa: E731
+            name = g("name").strip()
             label = f"failure mode '{name}'" if name else f"failure mode {index + 1}"
+            when = self._get(t, "failure_modes", "when", w, f"{label}: when")
+            then = self._given(t, "failure_modes", "then", w, f"{label}: then")
+            pattern, check = g("pattern"), g("check")
+            whens, thens = choices("failure_modes.when"), choices("failure_modes.then")
             if not name:
                 self.problem(f"{label} needs a name", *w)
             if not when:
-                self.problem(f"{label} needs when = one of {', '.join(FAILURE_WHENS)}", *w)
-            elif self._choice(when, FAILURE_WHENS, f"{label}: when", *w, "when"):
+                self.problem(f"{label} needs when = one of {', '.join(whens)}", *w)
+            elif when in whens:  # (any other value was reported as it was read)
                 if when in ("input_matches", "output_matches") and not pattern:
                     self.problem(f'{label}: when = "{when}" needs a pattern', *w)
                 if then == "retry" and when not in (
@@ -529,9 +482,7 @@ class _Loader:
                         "then",
                     )
             if not then:
-                self.problem(f"{label} needs then = one of {', '.join(FAILURE_THENS)}", *w)
-            else:
-                self._choice(then, FAILURE_THENS, f"{label}: then", *w, "then")
+                self.problem(f"{label} needs then = one of {', '.join(thens)}", *w)
             if pattern:
                 self._regex(pattern, f"{label}: pattern", *w, "pattern")
             if check:
@@ -545,7 +496,7 @@ class _Loader:
                 FailureMode(
                     name=name,
                     when=when,
-                    then=then or "escalate",
+                    then=then or default("failure_modes.then"),
                     pattern=pattern,
                     check=check,
                     line=line_of(self.lines, *w),
@@ -556,8 +507,8 @@ class _Loader:
     def _schedule(self, t: dict) -> ScheduleSpec:
         w = ("schedule",)
         self._unknown_keys(t, "schedule", w)
-        g = lambda key, default: self._get(t, "schedule", key, w, default)  # noqa: E731
-        every, cron, catch_up = g("every", ""), g("cron", ""), g("catch_up", "latest")
+        g = lambda key: self._get(t, "schedule", key, w)  # noqa: E731
+        every, cron, catch_up = g("every"), g("cron"), g("catch_up")
         if every and cron:
             self.problem("[schedule] give every or cron, not both", *w, "cron")
         elif not every and not cron:
@@ -569,15 +520,14 @@ class _Loader:
 
             if not croniter.is_valid(cron):
                 self.problem(f"[schedule] cron '{cron}' is not a valid cron expression", *w, "cron")
-        self._choice(catch_up, CATCH_UPS, "[schedule] catch_up", *w, "catch_up")
         return ScheduleSpec(every=every, cron=cron, catch_up=catch_up)
 
     def _review(self, t: dict) -> ReviewSpec:
         w = ("review",)
         self._unknown_keys(t, "review", w)
         remind, expire = (
-            self._get(t, "review", "remind_after", w, ""),
-            self._get(t, "review", "expire_after", w, ""),
+            self._get(t, "review", "remind_after", w),
+            self._get(t, "review", "expire_after", w),
         )
         for key, value in (("remind_after", remind), ("expire_after", expire)):
             if value:
@@ -587,17 +537,17 @@ class _Loader:
     def _budget(self, t: dict) -> BudgetSpec:
         w = ("budget",)
         self._unknown_keys(t, "budget", w)
-        g = lambda key: self._get(t, "budget", key, w, None)  # noqa: E731
+        g = lambda key: self._get(t, "budget", key, w)  # noqa: E731
         return BudgetSpec(g("max_cost_per_run"), g("max_cost_per_day"), g("max_cost_per_month"))
 
     def _action(self, t: dict) -> ActionSpec:
         w = ("action",)
         if not t:
             return ActionSpec()
-        g = lambda key, default: self._get(t, "action", key, w, default)  # noqa: E731
-        kind = g("kind", "none")
-        self._choice(kind, ACTION_KINDS, "[action] kind", *w, "kind")
-        path, url = g("path", ""), g("url", "")
+        self._unknown_keys(t, "action", w)
+        g = lambda key: self._get(t, "action", key, w)  # noqa: E731
+        kind = g("kind")
+        path, url = g("path"), g("url")
         if kind in ("file", "csv", "email_draft") and not path:
             self.problem(f'[action] kind = "{kind}" needs a path', *w)
         if kind == "webhook" and not re.match(r"^https?://", url):

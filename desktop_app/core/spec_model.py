@@ -2,7 +2,8 @@
 
 The loader (``core.spec_loader``) turns a file into these objects or into a
 ``SpecError`` listing every problem with its line. Field names follow the keys
-of WORKFLOW-FORMAT.md one to one.
+of WORKFLOW-FORMAT.md one to one; their defaults and allowed values come from
+``core.spec_keys``, so that they are written once.
 """
 
 from __future__ import annotations
@@ -11,59 +12,56 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-INPUT_KINDS = ("text", "folder", "csv")
-OUTPUT_FORMATS = ("text", "json")
-FAILURE_WHENS = (
-    "input_matches",
-    "output_matches",
-    "check_failed",
-    "model_error",
-    "input_invalid",
-    "over_budget",
-)
-FAILURE_THENS = ("escalate", "skip", "retry")
-ACTION_KINDS = ("none", "file", "csv", "email_draft", "webhook", "clipboard")
-CATCH_UPS = ("latest", "all", "none")
+from desktop_app.core.spec_keys import choices, default
+
+INPUT_KINDS = choices("input.kind")
+OUTPUT_FORMATS = choices("output.format")
+FAILURE_WHENS = choices("failure_modes.when")
+FAILURE_THENS = choices("failure_modes.then")
+ACTION_KINDS = choices("action.kind")
+CATCH_UPS = choices("schedule.catch_up")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
-    fallbacks: tuple[str, ...] = ()
-    api_base: str = ""
-    temperature: float = 0.2
-    max_tokens: int = 400
-    timeout_s: float = 60.0
-    retries: int = 2
-    input_cost_per_mtok: float | None = None  # USD per million tokens; wins over litellm's price
-    output_cost_per_mtok: float | None = None
+    fallbacks: tuple[str, ...] = default("model.fallbacks")
+    api_base: str = default("model.api_base")
+    temperature: float = default("model.temperature")
+    max_tokens: int = default("model.max_tokens")
+    timeout_s: float = default("model.timeout_s")
+    retries: int = default("model.retries")
+    # USD per million tokens; wins over litellm's price
+    input_cost_per_mtok: float | None = default("model.input_cost_per_mtok")
+    output_cost_per_mtok: float | None = default("model.output_cost_per_mtok")
 
 
 @dataclass(frozen=True)
 class InputSpec:
-    kind: str = "text"
-    description: str = ""
-    path: str = ""  # folder / csv source, relative to the data folder
-    glob: str = "*"
-    max_chars: int = 20000
+    kind: str = default("input.kind")
+    description: str = default("input.description")
+    path: str = default("input.path")  # folder / csv source, relative to the data folder
+    glob: str = default("input.glob")
+    max_chars: int = default("input.max_chars")
 
 
 @dataclass(frozen=True)
 class PromptSpec:
-    system: str = ""
-    template: str = ""
+    system: str = default("prompt.system")
+    template: str = default("prompt.template")
 
 
 @dataclass(frozen=True)
 class OutputSpec:
-    format: str = "text"
-    json_schema: dict[str, Any] | None = None  # inline, or loaded from schema_file
-    schema_file: str = ""
-    min_chars: int | None = None
-    max_chars: int | None = None
-    must_contain: tuple[str, ...] = ()
-    must_not_contain: tuple[str, ...] = ()
-    pattern: str = ""
+    format: str = default("output.format")
+    # inline, or loaded from schema_file
+    json_schema: dict[str, Any] | None = field(default=default("output.json_schema"))
+    schema_file: str = default("output.schema_file")
+    min_chars: int | None = default("output.min_chars")
+    max_chars: int | None = default("output.max_chars")
+    must_contain: tuple[str, ...] = default("output.must_contain")
+    must_not_contain: tuple[str, ...] = default("output.must_not_contain")
+    pattern: str = default("output.pattern")
 
     def check_count(self) -> int:
         """How many checks this contract declares (a contract needs at least one)."""
@@ -84,37 +82,38 @@ class OutputSpec:
 class FailureMode:
     name: str
     when: str
-    then: str = "escalate"
-    pattern: str = ""  # for input_matches / output_matches
-    check: str = ""  # for check_failed: only this check (e.g. "max_chars"); empty = any
+    then: str = default("failure_modes.then")
+    pattern: str = default("failure_modes.pattern")  # for input_matches / output_matches
+    # for check_failed: only this check (e.g. "max_chars"); empty = any
+    check: str = default("failure_modes.check")
     line: int = 0  # where it is declared, for messages
 
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    every: str = ""
-    cron: str = ""
-    catch_up: str = "latest"
+    every: str = default("schedule.every")
+    cron: str = default("schedule.cron")
+    catch_up: str = default("schedule.catch_up")
 
 
 @dataclass(frozen=True)
 class ReviewSpec:
-    remind_after: str = ""
-    expire_after: str = ""
+    remind_after: str = default("review.remind_after")
+    expire_after: str = default("review.expire_after")
 
 
 @dataclass(frozen=True)
 class BudgetSpec:
-    max_cost_per_run: float | None = None
-    max_cost_per_day: float | None = None
-    max_cost_per_month: float | None = None
+    max_cost_per_run: float | None = default("budget.max_cost_per_run")
+    max_cost_per_day: float | None = default("budget.max_cost_per_day")
+    max_cost_per_month: float | None = default("budget.max_cost_per_month")
 
 
 @dataclass(frozen=True)
 class ActionSpec:
-    kind: str = "none"
-    path: str = ""
-    url: str = ""
+    kind: str = default("action.kind")
+    path: str = default("action.path")
+    url: str = default("action.url")
     options: dict[str, Any] = field(default_factory=dict)  # any other keys, kept for the action
 
 
@@ -132,9 +131,9 @@ class Spec:
     prompt: PromptSpec
     output: OutputSpec
     failure_modes: tuple[FailureMode, ...]
-    schedule: ScheduleSpec | None = None
-    review: ReviewSpec | None = None
-    budget: BudgetSpec | None = None
+    schedule: ScheduleSpec | None = field(default=default("schedule"))
+    review: ReviewSpec | None = field(default=default("review"))
+    budget: BudgetSpec | None = field(default=default("budget"))
     action: ActionSpec = field(default_factory=ActionSpec)
     version: str = ""  # sha256 of the spec file (and its schema file), hex
     text: str = ""  # the spec file's text, for diffs in spec.changed

@@ -97,6 +97,14 @@ def test_version_changes_with_the_file(tmp_path):
             "[output] min_chars (500) is more than max_chars (300)",
         ),
         ("rules = [", "rulez = [", "unknown key [criteria] 'rulez' (did you mean 'rules'?)"),
+        ("timeout_s = 5", 'timeout_s = "5"', "[model] timeout_s must be a number, not text"),
+        ("max_chars = 2000", "max_chars = 0", "[input] max_chars must be at least 1 (it is 0)"),
+        ("timeout_s = 5", "timeout_s = 0", "[model] timeout_s must be more than 0 (it is 0)"),
+        (
+            'format = "text"',
+            'format = "jsn"',
+            "[output] format must be one of text, json, not 'jsn' (did you mean 'json'?)",
+        ),
     ],
 )
 def test_invalid_values_name_file_and_line(tmp_path, old, new, fragment):
