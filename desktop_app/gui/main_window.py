@@ -116,14 +116,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts)
         self._counts_job = Job(db_path, self, plain=True)
         self._counts_job.done.connect(self._show_counts)
-        self._counts_job.failed.connect(self._say)
+        self._counts_job.failed.connect(self.say)
         self._counts_again = False
         # Items streaming in from a run refresh the inbox at most a few times a second.
         self._inbox_timer = QTimer(self, singleShot=True, interval=400)
         self._inbox_timer.timeout.connect(self._refresh_inbox)
         self.inbox.decided.connect(lambda *_: self.update_counts())
         self.inbox.decided.connect(lambda *_: self._refresh_activity_if_shown())
-        self.inbox.message.connect(self._say)
+        self.inbox.message.connect(self.say)
         self.inbox.compare_requested.connect(self.open_compare)
         self.compare_dialog = None
         # Schedules (before a restored tab is built: the Workflows tab uses them): a tick soon after start (catch-up after the app was closed), then steady.
@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         )
         self._action_job = Job(db_path, self)
         self._action_job.done.connect(lambda result: self._on_acted([result]))
-        self._action_job.failed.connect(self._say)
+        self._action_job.failed.connect(self.say)
         self.inbox.retry_action.connect(self.retry_action)
         self.notifier.pause_toggled.connect(self.set_paused)
         self.notifier.quit_requested.connect(self.quit)
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
 
         left = store.runs_in_state(self._db, RunState.INTERRUPTED)
         if left:
-            self._say(f"Resuming {len(left)} interrupted run(s)…")
+            self.say(f"Resuming {len(left)} interrupted run(s)…")
             self.workflows.resume_interrupted()
 
     @property
@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
 
         made = sum(len(s.item_ids) for s in fired.summaries)
         if made:
-            self._say(f"{fired.workflow}: {made} new item(s) from its schedule")
+            self.say(f"{fired.workflow}: {made} new item(s) from its schedule")
         ids = [i for s in fired.summaries for i in s.item_ids]
         statuses = {i: store.get_item(self._db, i)["status"] for i in ids[:200]}
         self.notify(from_runs(fired.workflow, fired.summaries, statuses))
@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
 
         done = [r for r in results if r.state == "done"]
         if done:
-            self._say(f"{len(done)} action(s) carried out: {done[-1].message}")
+            self.say(f"{len(done)} action(s) carried out: {done[-1].message}")
         self.notify(from_actions(results))
         self.inbox.reload_keeping_selection()
 
@@ -223,12 +223,12 @@ class MainWindow(QMainWindow):
         action = getattr(self.notifier, "pause_action", None)
         if action is not None and action.isChecked() != paused:
             action.setChecked(paused)
-        self._say("Schedules paused" if paused else "Schedules running")
+        self.say("Schedules paused" if paused else "Schedules running")
 
     def retry_action(self, item_id: int) -> None:
         if self._action_job.running:
             return
-        self._say(f"Trying the action of item {item_id} again…")
+        self.say(f"Trying the action of item {item_id} again…")
         self._action_job.start(
             _retry_action,
             item_id,
@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
         """A scheduled run or action that could not start: in the status bar and the banner."""
         from desktop_app.services.notices import Notice
 
-        self._say(text)
+        self.say(text)
         workflow = text.split(":", 1)[0] if ":" in text else ""
         self.notify([Notice("schedule_failed", workflow, "A scheduled task could not start", text)])
 
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         self._worker.submit(
             lambda _db: catalogue.find(self._workflows_dir, item["workflow"]),
             on_done=lambda spec: self._show_compare(item, spec),
-            on_error=lambda exc: self._say(f"Cannot compare item {item['id']}: {exc}"),
+            on_error=lambda exc: self.say(f"Cannot compare item {item['id']}: {exc}"),
             context=self,
         )
 
@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
                 self._db_path.parent, self._workflows_dir, self._db_path, self, gateway=self.gateway
             )
             view.changed.connect(self._settings_changed)
-        view.message.connect(self._say)
+        view.message.connect(self.say)
         if name == "workflows":
             view.pause_box.setChecked(self.schedules.paused)
             view.pause_toggled.connect(self.set_paused)
@@ -391,8 +391,6 @@ class MainWindow(QMainWindow):
     def say(self, text: str) -> None:
         """One line in the status bar (known errors from ``gui.errors`` come here too)."""
         self.statusBar().showMessage(text, 8000)
-
-    _say = say
 
     def _refresh_activity_if_shown(self) -> None:
         activity = self._views.get("activity")

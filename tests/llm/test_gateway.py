@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ import pytest
 
 from desktop_app.core.errors import ModelCallError
 from desktop_app.core.spec_model import ModelSpec
+from desktop_app.llm import gateway as gateway_module
 from desktop_app.llm.gateway import Attempt, CallResult, Gateway, warm_up
 from tests.conftest import REPO_ROOT
 from tests.helpers.llm_server import (
@@ -56,6 +56,26 @@ def failure(gateway: Gateway, model_spec: ModelSpec, **kw) -> ModelCallError:
 @pytest.fixture
 def gateway() -> Gateway:
     return Gateway()  # local-only and a 10 ms back-off base, from the test environment
+
+
+@pytest.fixture
+def slept(monkeypatch) -> list[float]:
+    """The seconds the gateway asks ``time.sleep`` for, in order (it still sleeps them)."""
+    calls: list[float] = []
+
+    class Clock:
+        """The gateway's ``time`` module, with ``sleep`` recorded."""
+
+        def __getattr__(self, name: str):
+            return getattr(time, name)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            calls.append(seconds)
+            time.sleep(seconds)
+
+    monkeypatch.setattr(gateway_module, "time", Clock())
+    return calls
 
 
 def test_success_records_tokens_and_exact_cost_from_spec_prices(gateway, llm_server):
@@ -103,9 +123,8 @@ def test_exactly_one_http_request_per_attempt_no_hidden_retries(gateway, llm_ser
     assert out == "" and err == ""  # litellm printed no banner or help text
 
 
-def test_rate_limit_then_success_backs_off_and_honours_retry_after(gateway, llm_server):
+def test_rate_limit_then_success_backs_off_and_honours_retry_after(gateway, llm_server, slept):
     llm_server.script(status(429, retry_after=0.2), reply("Now it works"))
-    started = time.monotonic()
     result = gateway.complete(spec(llm_server.url), MESSAGES)
 
     assert result.text == "Now it works"
@@ -114,7 +133,7 @@ def test_rate_limit_then_success_backs_off_and_honours_retry_after(gateway, llm_
     assert "429" in first.error
     assert first.wait_s is not None and first.wait_s >= 0.2  # at least the server's Retry-After
     assert second.ok and second.attempt == 2 and second.wait_s is None
-    assert time.monotonic() - started >= 0.2
+    assert slept == [first.wait_s]  # it did wait, once, what it decided, before the 2nd try
     assert len(chats(llm_server)) == 2
 
 
@@ -155,15 +174,15 @@ def test_server_errors_exhaust_retries_with_a_plain_message(gateway, llm_server,
 
 
 def test_timeout(gateway, llm_server):
-    llm_server.script(hang(2.0))
-    started = time.monotonic()
+    # Silent for far longer than the 1 s limit: without the limit applied, the server's
+    # hang-up would end the call as a connection error, not a timeout.
+    llm_server.script(hang(10.0))
     error = failure(gateway, spec(llm_server.url, retries=0, timeout_s=1))
-    elapsed = time.monotonic() - started
 
     assert error.kind == "timeout" and error.status is None
     assert "no answer within 1 second" in str(error)
-    assert 0.9 <= elapsed < 1.9
-    assert error.attempts[0].latency_ms >= 900
+    [attempt] = error.attempts
+    assert (attempt.ok, attempt.error_kind, attempt.wait_s) == (False, "timeout", None)
     assert len(chats(llm_server)) == 1
 
 
@@ -373,43 +392,6 @@ def test_concurrent_calls_from_several_threads(gateway, llm_server):
     assert len(results) == 90 == len(chats(llm_server))
 
 
-def test_gateway_overhead_over_litellm_is_small(gateway, llm_server):
-    """The gateway adds bookkeeping, not work: compare with litellm.completion directly."""
-    import litellm
-
-    model_spec = spec(llm_server.url, retries=0)
-
-    def direct() -> None:
-        litellm.completion(
-            model="openai/test-model",
-            messages=MESSAGES,
-            api_base=llm_server.url,
-            api_key="signoff-no-key",
-            temperature=0.2,
-            max_tokens=400,
-            timeout=5.0,
-            num_retries=0,
-            max_retries=0,
-            drop_params=True,
-        )
-
-    def via_gateway() -> None:
-        gateway.complete(model_spec, MESSAGES)
-
-    for _ in range(10):
-        direct()
-        via_gateway()
-    times: dict[str, list[float]] = {"direct": [], "gateway": []}
-    for _ in range(60):
-        for name, fn in (("direct", direct), ("gateway", via_gateway)):
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    overhead_ms = (statistics.median(times["gateway"]) - statistics.median(times["direct"])) * 1000
-    # Measured ~0.1 ms on an idle machine; the bound leaves room for a busy CI runner.
-    assert overhead_ms < 2.0, f"gateway overhead {overhead_ms:.2f} ms per call"
-
-
 def test_importing_the_llm_package_does_not_import_litellm():
     code = (
         "import sys\n"
@@ -469,11 +451,13 @@ def test_server_stops_promptly_mid_hang_and_leaves_no_threads():
     deadline = time.monotonic() + 5
     while len(server.completions) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    started = time.monotonic()
+    assert len(server.completions) == 2  # the second call is in the hang
     server.stop()
-    caller.join(5)
-    assert time.monotonic() - started < 2
+    caller.join(5)  # the hang lasts 30 s and the call's limit is 20 s
     assert not caller.is_alive()
     assert outcome and outcome[0].kind == "connection"  # the hang was cut, not waited out
+    [attempt] = outcome[0].attempts  # one try: the cut call was not retried
+    assert attempt.error_kind == "connection"
+    assert len(server.completions) == 2
     leftover = [t for t in set(threading.enumerate()) - before if t.name.startswith("llm-server")]
     assert leftover == []
