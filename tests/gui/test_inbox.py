@@ -37,6 +37,16 @@ def select(window, item_id):
     view.table.setFocus()
 
 
+def select_several(window, *item_ids):
+    view = window.inbox
+    selection = view.table.selectionModel()
+    selection.clearSelection()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for item_id in item_ids:
+        selection.select(view.model.index(view.model.row_of(item_id), 0), flags)
+    view.table.setFocus()
+
+
 def test_model_passes_qt_model_tester(qtmodeltester, window):
     qtmodeltester.check(window.inbox.model)
 
@@ -115,14 +125,8 @@ def test_reject_requires_a_reason(qtbot, window, seeded):
 
 
 def test_batch_approve_of_several_selected(qtbot, window, seeded):
-    view = window.inbox
-    selection = view.table.selectionModel()
-    selection.clearSelection()
-    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-    for item_id in (1, 2, 4):
-        selection.select(view.model.index(view.model.row_of(item_id), 0), flags)
-    view.table.setFocus()
-    qtbot.keyClick(view.table, Qt.Key.Key_A)
+    select_several(window, 1, 2, 4)
+    qtbot.keyClick(window.inbox.table, Qt.Key.Key_A)
     settle(qtbot, window)
     assert [item(seeded, i)["status"] for i in (1, 2, 3, 4)] == [
         "approved",
@@ -142,17 +146,11 @@ def test_a_batch_that_fails_halfway_decides_none_of_them(qtbot, window, seeded):
         decisions.reject(other, 4, reason="Handled by phone", by="cli")
     finally:
         other.conn.close()
-    view = window.inbox
-    selection = view.table.selectionModel()
-    selection.clearSelection()
-    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-    for item_id in (1, 2, 4):
-        selection.select(view.model.index(view.model.row_of(item_id), 0), flags)
-    view.table.setFocus()
-    qtbot.keyClick(view.table, Qt.Key.Key_A)
+    select_several(window, 1, 2, 4)
+    qtbot.keyClick(window.inbox.table, Qt.Key.Key_A)
     settle(qtbot, window)
     assert [item(seeded, i)["status"] for i in (1, 2, 4)] == ["pending", "pending", "rejected"]
-    qtbot.waitUntil(lambda: "item 4" in view.error.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "item 4" in window.inbox.error.text(), timeout=5000)
 
 
 def test_j_and_k_move_through_the_list(qtbot, window):
