@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_app.core.paths import Paths
 
 
-def open_window(paths, argv, *, when_ready: Callable[[], object] | None = None) -> int:
+def open_window(
+    paths: Paths, argv: Sequence[str], *, when_ready: Callable[[], object] | None = None
+) -> int:
     from desktop_app.app import run_app
 
     return run_app(paths, argv, when_ready=when_ready)

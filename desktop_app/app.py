@@ -54,7 +54,8 @@ def run_app(
         from desktop_app.services.recovery import mark_interrupted
         from desktop_app.storage.db import connect_plain
 
-        app = QApplication.instance() or QApplication(list(argv))
+        running = QApplication.instance()  # a QCoreApplication as far as the type goes
+        app = running if isinstance(running, QApplication) else QApplication(list(argv))
         app.setOrganizationName("Signoff")
         app.setApplicationName("Signoff")
         app.setDesktopFileName("signoff")
@@ -79,7 +80,7 @@ def run_app(
         # The UI thread's reader, without sqlite-utils (a third of the start); writes go
         # through the worker thread.
         db = connect_plain(paths.db_path)
-        mark_interrupted(db)
+        mark_interrupted(db)  # type: ignore[arg-type]  # it only runs SQL: should take DatabaseLike
         worker = DbWorker(paths.db_path)
         window = MainWindow(
             db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
@@ -88,6 +89,7 @@ def run_app(
         uninstall = errors.install(paths.data_dir, status=window.say, parent=lambda: window)
         window.show()
     QTimer.singleShot(200, instance.listen)  # after the first paint (see single_instance)
+    QTimer.singleShot(1000, errors.open_log)
     if when_ready is not None:
         QTimer.singleShot(0, when_ready)
     try:

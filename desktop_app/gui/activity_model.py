@@ -13,7 +13,9 @@ from desktop_app.gui.qt_values import DISPLAY_ROLE, FOREGROUND_ROLE
 from desktop_app.storage import eventlog
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from PySide6.QtCore import QObject
+
+    from desktop_app.storage.db import DatabaseLike
 
 NOTEWORTHY = {
     "item.escalated",
@@ -64,7 +66,7 @@ class ActivityModel(LazyTableModel):
     COLUMNS = ("#", "Time (UTC)", "Event", "Workflow", "Run", "Item", "Summary")
     ROLES = frozenset({DISPLAY_ROLE, FOREGROUND_ROLE})
 
-    def __init__(self, db: sqlite_utils.Database, parent=None):
+    def __init__(self, db: DatabaseLike, parent: QObject | None = None):
         super().__init__(parent)
         self._db = db
         self._query = eventlog.EventQuery()
@@ -75,7 +77,7 @@ class ActivityModel(LazyTableModel):
         self.refresh()
 
     def _reset_paging(self) -> None:
-        self._last = None
+        self._last: int | None = None
 
     def _page(self, limit: int) -> list[int]:
         seqs = eventlog.event_seqs_page(self._db, self._query, self._last, limit)
@@ -102,5 +104,7 @@ class ActivityModel(LazyTableModel):
             return ATTENTION
         return None
 
-    def event(self, row: int) -> eventlog.Event | None:
+    def event_at(self, row: int) -> eventlog.Event | None:
+        """The event in ``row`` (not named ``event``: that is QObject's event handler, which
+        Qt calls with every QEvent sent to the model)."""
         return self.row_data(row) if 0 <= row < self.rowCount() else None

@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
 
 from desktop_app.gui.activity_model import ActivityModel
 from desktop_app.gui.tasks import Job
-from desktop_app.gui.widgets import list_table, plain_label
+from desktop_app.gui.widgets import list_table, named, plain_label
 from desktop_app.storage import eventlog, store
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from desktop_app.storage.db import DatabaseLike
 
 ANY_DATE = QDate(2000, 1, 1)
 EXPORT_FILTERS = {
@@ -102,7 +104,7 @@ def _export(
 class ActivityView(QWidget):
     message = Signal(str)
 
-    def __init__(self, db: sqlite_utils.Database, db_path: Path, parent: QWidget | None = None):
+    def __init__(self, db: DatabaseLike, db_path: Path, parent: QWidget | None = None):
         super().__init__(parent)
         self._db = db
         self.model = ActivityModel(db, self)
@@ -112,13 +114,13 @@ class ActivityView(QWidget):
         self._select(0)
 
     def _build(self) -> None:
-        self.workflow_filter = QComboBox(objectName="activityWorkflow")
+        self.workflow_filter = named(QComboBox(), "activityWorkflow")
         self.workflow_filter.setAccessibleName("Workflow")
-        self.kind_filter = QComboBox(objectName="activityKind")
+        self.kind_filter = named(QComboBox(), "activityKind")
         self.kind_filter.setAccessibleName("Event kind")
         self.since = self._date_edit("activitySince", "From")
         self.until = self._date_edit("activityUntil", "Up to and including")
-        self.search = QLineEdit(objectName="activitySearch", placeholderText="Find in event data…")
+        self.search = named(QLineEdit(placeholderText="Find in event data…"), "activitySearch")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=300)
         self._fill_choices()
@@ -142,14 +144,14 @@ class ActivityView(QWidget):
         for column, width in ((0, 60), (1, 140), (2, 120), (3, 130), (4, 45), (5, 45)):
             self.table.setColumnWidth(column, width)
 
-        self.detail = QPlainTextEdit(objectName="eventDetail")
+        self.detail = named(QPlainTextEdit(), "eventDetail")
         self.detail.setAccessibleName("Event data")
         self.detail.setReadOnly(True)
         self.detail.setFont(QFont("monospace"))
-        self.verify_button = QPushButton("Verify the log", objectName="verifyLogButton")
-        self.export_button = QPushButton("Export…", objectName="exportLogButton")
+        self.verify_button = named(QPushButton("Verify the log"), "verifyLogButton")
+        self.export_button = named(QPushButton("Export…"), "exportLogButton")
         self.export_button.setAccessibleName("Export the log")
-        self.progress = QProgressBar(objectName="activityProgress")
+        self.progress = named(QProgressBar(), "activityProgress")
         self.result = plain_label("activityResult")
 
         actions = QHBoxLayout()
@@ -176,7 +178,7 @@ class ActivityView(QWidget):
 
     @staticmethod
     def _date_edit(name: str, accessible: str) -> QDateEdit:
-        edit = QDateEdit(objectName=name)
+        edit = named(QDateEdit(), name)
         edit.setAccessibleName(accessible)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
@@ -252,7 +254,7 @@ class ActivityView(QWidget):
         self._show(self.table.currentIndex().row())
 
     def _show(self, row: int) -> None:
-        event = self.model.event(row)
+        event = self.model.event_at(row)
         self.detail.setPlainText(describe(event) if event else "")
 
     # --- verify and export ---

@@ -5,6 +5,7 @@ the person keeps the other output."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -20,8 +21,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.money import usd
 from desktop_app.gui.tasks import Job
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui.widgets import named, plain_label
 from desktop_app.services import settings
+
+if TYPE_CHECKING:
+    from desktop_app.core.spec_model import Spec
+    from desktop_app.services.pipeline import ModelGateway
 
 
 def _run_compare(db, _report, item_id, spec, model, api_base, cap, gateway):
@@ -51,7 +56,13 @@ class CompareDialog(QDialog):
     kept = Signal(int)  # the new item's id
 
     def __init__(
-        self, item: dict, spec, db_path: Path, parent: QWidget | None = None, *, gateway=None
+        self,
+        item: dict,
+        spec: Spec,
+        db_path: Path,
+        parent: QWidget | None = None,
+        *,
+        gateway: ModelGateway | None = None,
     ):
         super().__init__(parent)
         self.setObjectName("comparePanel")
@@ -64,17 +75,17 @@ class CompareDialog(QDialog):
         self.job = Job(db_path, self)
         self.keep_job = Job(db_path, self)
 
-        self.model_edit = QLineEdit(objectName="compareModel")
+        self.model_edit = named(QLineEdit(), "compareModel")
         self.model_edit.setAccessibleName("Model to compare with")
         self.model_edit.setPlaceholderText("e.g. openai/gpt-4o-mini or ollama/llama3.1")
-        self.run_button = QPushButton("Compare", objectName="compareRunButton")
-        self.keep_button = QPushButton("Keep as a new item", objectName="compareKeepButton")
+        self.run_button = named(QPushButton("Compare"), "compareRunButton")
+        self.keep_button = named(QPushButton("Keep as a new item"), "compareKeepButton")
         self.keep_button.setToolTip("Its output goes to the inbox as a new pending item")
         self.status = plain_label("compareStatus")
         self.left_label = plain_label("compareOriginalLabel")
         self.right_label = plain_label("compareOtherLabel")
-        self.left = QPlainTextEdit(objectName="compareOriginal", readOnly=True)
-        self.right = QPlainTextEdit(objectName="compareOther", readOnly=True)
+        self.left = named(QPlainTextEdit(readOnly=True), "compareOriginal")
+        self.right = named(QPlainTextEdit(readOnly=True), "compareOther")
         self.left.setAccessibleName("The item's output")
         self.right.setAccessibleName("The other model's output")
         self.left_label.setText("This item: " + _summary(_side_of(item)))

@@ -37,6 +37,7 @@ class _Wiring:
         self.log_path: Path | None = None
         self.status: Callable[[str], None] | None = None  # the main window's status line
         self.bridge: _Bridge | None = None
+        self.handler: logging.Handler | None = None  # the log file, once opened
         self.parent: Callable[[], QWidget | None] = _no_parent
 
 
@@ -61,6 +62,7 @@ def one_line(exc: BaseException, bug: str = "something went wrong") -> str:
     """What the person reads about ``exc``; a bug's traceback is logged here."""
     if isinstance(exc, KnownError):
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    open_log()
     log.error("%s", bug, exc_info=(type(exc), exc, exc.__traceback__))
     where = f" (details in {_State.log_path})" if _State.log_path else ""
     return f"{bug}: {type(exc).__name__}: {exc}{where}"
@@ -111,22 +113,10 @@ def install(
     status: Callable[[str], None] | None = None,
     parent: Callable[[], QWidget | None] | None = None,
 ) -> Callable[[], None]:
-    """Log to ``data_dir/signoff.log`` (rotated) and route uncaught exceptions here.
-    Returns a function that undoes it (for tests)."""
-    from logging.handlers import RotatingFileHandler
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / LOG_NAME
-    handler = RotatingFileHandler(
-        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
-    )
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
-    )
-    log.addHandler(handler)
-    if log.level == logging.NOTSET or log.level > logging.INFO:
-        log.setLevel(logging.INFO)
-    _State.log_path, _State.status = path, status
+    """Route uncaught exceptions here and log to ``data_dir/signoff.log`` (rotated; the file
+    is opened by ``open_log``, after the first paint, or by the first bug, whichever comes
+    first: ``logging.handlers`` costs the start 5 ms). Returns a function that undoes it."""
+    _State.log_path, _State.status = data_dir / LOG_NAME, status
     if parent is not None:
         _State.parent = parent
     bridge = _State.bridge = _Bridge()
@@ -151,10 +141,30 @@ def install(
 
     def uninstall() -> None:
         sys.excepthook, threading.excepthook = previous
-        log.removeHandler(handler)
-        handler.close()
-        _State.log_path = _State.status = _State.bridge = None
+        if _State.handler is not None:
+            log.removeHandler(_State.handler)
+            _State.handler.close()
+        _State.log_path = _State.status = _State.bridge = _State.handler = None
         _State.parent = _no_parent
         bridge.deleteLater()
 
     return uninstall
+
+
+def open_log() -> None:
+    """The rotating log file, once (a no-op before ``install`` or when already open)."""
+    if _State.handler is not None or _State.log_path is None:
+        return
+    from logging.handlers import RotatingFileHandler
+
+    _State.log_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(
+        _State.log_path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+    )
+    log.addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    _State.handler = handler

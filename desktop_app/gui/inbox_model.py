@@ -17,7 +17,9 @@ from desktop_app.gui.qt_values import (
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from PySide6.QtCore import QObject
+
+    from desktop_app.storage.db import DatabaseLike
 
 # Colours rather than brushes: the view takes either, and QBrush would load QGradient at start.
 ESCALATED_COLOR = QColor("#b3261e")
@@ -31,7 +33,7 @@ class InboxModel(LazyTableModel):
         {DISPLAY_ROLE, TOOLTIP_ROLE, FOREGROUND_ROLE, ACCESSIBLE_TEXT_ROLE, USER_ROLE}
     )
 
-    def __init__(self, db: sqlite_utils.Database, parent=None):
+    def __init__(self, db: DatabaseLike, parent: QObject | None = None):
         super().__init__(parent)
         self._db = db
         self._query = store.ItemQuery()
@@ -46,7 +48,8 @@ class InboxModel(LazyTableModel):
         self.refresh()
 
     def _reset_paging(self) -> None:
-        self._group, self._last_id = 0, None
+        self._group = 0
+        self._last_id: int | None = None
 
     def _page(self, limit: int) -> list[int]:
         """The current status group by keyset (id < last seen), then the next group."""

@@ -31,11 +31,13 @@ from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
 from desktop_app.gui.tasks import DbWorker
-from desktop_app.gui.widgets import list_table, plain_label, shortcut
+from desktop_app.gui.widgets import list_table, named, plain_label, shortcut
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from desktop_app.storage.db import DatabaseLike
 
 STATUS_FILTERS = (
     ("Awaiting decision", ("pending", "escalated")),
@@ -77,7 +79,7 @@ class InboxView(QWidget):
     compare_requested = Signal(dict)  # the item shown: compare its input on another model
     retry_action = Signal(int)  # an approved item whose action failed: try it again
 
-    def __init__(self, db: sqlite_utils.Database, worker: DbWorker, parent: QWidget | None = None):
+    def __init__(self, db: DatabaseLike, worker: DbWorker, parent: QWidget | None = None):
         super().__init__(parent)
         self._db = db
         self._worker = worker
@@ -93,15 +95,15 @@ class InboxView(QWidget):
     # --- layout ---
 
     def _build(self) -> None:
-        self.status_filter = QComboBox(objectName="statusFilter")
+        self.status_filter = named(QComboBox(), "statusFilter")
         self.status_filter.setAccessibleName("Show items")
         for label, _ in STATUS_FILTERS:
             self.status_filter.addItem(label)
-        self.workflow_filter = QComboBox(objectName="workflowFilter")
+        self.workflow_filter = named(QComboBox(), "workflowFilter")
         self.workflow_filter.setAccessibleName("Workflow")
         self._fill_workflows()
-        self.search = QLineEdit(
-            objectName="inboxSearch", placeholderText="Search input, output or reason…"
+        self.search = named(
+            QLineEdit(placeholderText="Search input, output or reason…"), "inboxSearch"
         )
         self.search.setAccessibleName("Search")
         self._search_timer = QTimer(self, singleShot=True, interval=250)
@@ -144,24 +146,24 @@ class InboxView(QWidget):
         self.input_box = _text_box("itemInput", "Input")
         self.editor = _text_box("itemEditor", "Output")
         self.diff_box = _text_box("itemDiff", "Your edit against the model's output")
-        self.reject_reason = QLineEdit(
-            objectName="rejectReason", placeholderText="Why reject it? (required)"
+        self.reject_reason = named(
+            QLineEdit(placeholderText="Why reject it? (required)"), "rejectReason"
         )
         self.reject_reason.setAccessibleName("Reason for rejecting")
         self.error = plain_label("inboxError")
         self.error.setStyleSheet("color: #b3261e;")
 
-        self.approve_button = QPushButton("&Approve", objectName="approveButton")
-        self.edit_button = QPushButton("&Edit", objectName="editButton")
-        self.reject_button = QPushButton("&Reject", objectName="rejectButton")
-        self.save_button = QPushButton("Save && approve  (Ctrl+Enter)", objectName="saveEditButton")
-        self.cancel_button = QPushButton("Cancel  (Esc)", objectName="cancelButton")
-        self.undo_button = QPushButton("Undo  (Ctrl+Z)", objectName="undoButton")
+        self.approve_button = named(QPushButton("&Approve"), "approveButton")
+        self.edit_button = named(QPushButton("&Edit"), "editButton")
+        self.reject_button = named(QPushButton("&Reject"), "rejectButton")
+        self.save_button = named(QPushButton("Save && approve  (Ctrl+Enter)"), "saveEditButton")
+        self.cancel_button = named(QPushButton("Cancel  (Esc)"), "cancelButton")
+        self.undo_button = named(QPushButton("Undo  (Ctrl+Z)"), "undoButton")
         self.undo_button.setToolTip("Take back the last decision (for a minute)")
         self.action_label = plain_label("itemAction")
-        self.retry_action_button = QPushButton("Retry the action", objectName="retryActionButton")
+        self.retry_action_button = named(QPushButton("Retry the action"), "retryActionButton")
         self.retry_action_button.setToolTip("Carry out the action again (the model is not run)")
-        self.compare_button = QPushButton("Compare models…", objectName="compareButton")
+        self.compare_button = named(QPushButton("Compare models…"), "compareButton")
         self.compare_button.setToolTip("Run this item's input on another model, side by side")
         self._undoable: list[int] = []
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_WINDOW_S * 1000)
@@ -193,7 +195,7 @@ class InboxView(QWidget):
         self.diff_label = plain_label(wrap=False)
         self.diff_label.setText("Your edit (against the model's output)")
 
-        self.detail = QFrame(objectName="itemDetail")
+        self.detail = named(QFrame(), "itemDetail")
         detail_layout = QVBoxLayout(self.detail)
         for widget in (
             self.title, self.reason, self.meta, self.checks, self.action_label, self.input_label
@@ -248,12 +250,8 @@ class InboxView(QWidget):
         self.reject_button.clicked.connect(self.start_reject)
         self.save_button.clicked.connect(self.save_edit)
         self.cancel_button.clicked.connect(self.cancel)
-        self.retry_action_button.clicked.connect(
-            lambda: self._current and self.retry_action.emit(self._current["id"])
-        )
-        self.compare_button.clicked.connect(
-            lambda: self._current and self.compare_requested.emit(dict(self._current))
-        )
+        self.retry_action_button.clicked.connect(self._retry_current)
+        self.compare_button.clicked.connect(self._compare_current)
         self.editor.textChanged.connect(self._update_diff)
         self.reject_reason.returnPressed.connect(self.confirm_reject)
         self.undo_button.clicked.connect(self.undo)
@@ -271,6 +269,14 @@ class InboxView(QWidget):
             shortcut("Ctrl+Return", widget, done)
             shortcut("Ctrl+Enter", widget, done)
             shortcut("Esc", widget, self.cancel)
+
+    def _retry_current(self) -> None:
+        if self._current:
+            self.retry_action.emit(self._current["id"])
+
+    def _compare_current(self) -> None:
+        if self._current:
+            self.compare_requested.emit(dict(self._current))
 
     # --- keys on the list ---
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex
 
 from desktop_app.gui.qt_values import DISPLAY_ROLE
 
@@ -27,7 +27,7 @@ class LazyTableModel(QAbstractTableModel):
     # others are answered at once, without finding the row.
     ROLES: frozenset[int] = frozenset({DISPLAY_ROLE})
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._keys: list[int] = []
         self._rows: dict[int, Any] = {}

@@ -8,7 +8,7 @@ geometry and the last tab are restored on the next start (QSettings).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QIcon
@@ -25,11 +25,22 @@ from desktop_app.core.money import usd
 from desktop_app.gui import tasks
 from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker, Job
+from desktop_app.gui.widgets import named
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
-    import sqlite_utils
     from PySide6.QtGui import QCloseEvent  # QEvent's enums are 1.4 ms; not needed at start
+
+    from desktop_app.core.spec_model import Spec
+
+    # For types only: the other tabs' modules are imported when each tab is first shown.
+    from desktop_app.gui.activity_view import ActivityView
+    from desktop_app.gui.compare_dialog import CompareDialog
+    from desktop_app.gui.settings_view import SettingsView
+    from desktop_app.gui.workflows_view import WorkflowsView
+    from desktop_app.llm.process_gateway import ProcessGateway
+    from desktop_app.services.scheduler import Fired
+    from desktop_app.storage.db import DatabaseLike
 
 TABS = (
     ("inbox", "Inbox"),
@@ -71,7 +82,7 @@ def _first_start(db, report, data_dir: Path) -> bool:
 class MainWindow(QMainWindow):
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: DatabaseLike,
         worker: DbWorker,
         *,
         db_path: Path,
@@ -85,13 +96,13 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(icon)
         self._db, self._worker = db, worker
         self._db_path, self._workflows_dir = db_path, workflows_dir
-        self._gateway = None
+        self._gateway: ProcessGateway | None = None
         self.inbox = InboxView(db, worker, self)
         self._views: dict[str, QWidget] = {"inbox": self.inbox}
         self._pages: dict[str, QWidget] = {}
-        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs = named(QTabWidget(), "mainTabs")
         for name, title in TABS:
-            page = QWidget(objectName=f"{name}Page")
+            page = named(QWidget(), f"{name}Page")
             layout = QVBoxLayout(page)
             layout.setContentsMargins(0, 0, 0, 0)
             if name == "inbox":
@@ -101,7 +112,7 @@ class MainWindow(QMainWindow):
         from desktop_app.gui.notifier import Banner, Notifier
 
         self.banner = Banner(self)
-        central = QWidget(objectName="centralArea")
+        central = named(QWidget(), "centralArea")
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.addWidget(self.banner)
@@ -112,7 +123,7 @@ class MainWindow(QMainWindow):
         self.notifier.open_window.connect(self.bring_forward)
         self._quitting = False
         self._told_about_tray = False
-        self.counts = QLabel(objectName="statusCounts")
+        self.counts = named(QLabel(), "statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
         self._counts_job = Job(db_path, self, plain=True)
         self._counts_job.done.connect(self._show_counts)
@@ -125,7 +136,7 @@ class MainWindow(QMainWindow):
         self.inbox.decided.connect(lambda *_: self._refresh_activity_if_shown())
         self.inbox.message.connect(self.say)
         self.inbox.compare_requested.connect(self.open_compare)
-        self.compare_dialog = None
+        self.compare_dialog: CompareDialog | None = None
         # Schedules (before a restored tab is built: the Workflows tab uses them): a tick soon after start (catch-up after the app was closed), then steady.
         from desktop_app.gui.schedule_driver import ScheduleDriver
 
@@ -167,8 +178,9 @@ class MainWindow(QMainWindow):
         self._setup_timer.start()
 
     def _after_start(self) -> None:
-        if self.notifier.start_tray():
-            QApplication.instance().setQuitOnLastWindowClosed(False)  # closing keeps it there
+        app = QApplication.instance()
+        if self.notifier.start_tray() and isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(False)  # closing keeps it there
         self._setup_job.start(_first_start, self._db_path.parent)
         self.resume_interrupted()
 
@@ -183,7 +195,7 @@ class MainWindow(QMainWindow):
             self.workflows.resume_interrupted()
 
     @property
-    def gateway(self):
+    def gateway(self) -> ProcessGateway:
         """Model calls happen in a child process that exits when idle (made on first use)."""
         if self._gateway is None:
             from desktop_app.llm.process_gateway import ProcessGateway
@@ -191,7 +203,7 @@ class MainWindow(QMainWindow):
             self._gateway = ProcessGateway()
         return self._gateway
 
-    def _on_scheduled(self, fired) -> None:
+    def _on_scheduled(self, fired: Fired) -> None:
         from desktop_app.services.notices import from_runs
 
         made = sum(len(s.item_ids) for s in fired.summaries)
@@ -201,7 +213,7 @@ class MainWindow(QMainWindow):
         statuses = {i: store.get_item(self._db, i)["status"] for i in ids[:200]}
         self.notify(from_runs(fired.workflow, fired.summaries, statuses))
         self._refresh_inbox()
-        workflows = self._views.get("workflows")
+        workflows = self._built_workflows()
         if workflows is not None:
             workflows.reload()
 
@@ -217,7 +229,7 @@ class MainWindow(QMainWindow):
     def set_paused(self, paused: bool) -> None:
         """Pause all schedules, from the tray's menu or the Workflows tab (kept in step)."""
         self.schedules.set_paused(paused)
-        workflows = self._views.get("workflows")
+        workflows = self._built_workflows()
         if workflows is not None and workflows.pause_box.isChecked() != paused:
             workflows.pause_box.setChecked(paused)
         action = getattr(self.notifier, "pause_action", None)
@@ -303,64 +315,88 @@ class MainWindow(QMainWindow):
             context=self,
         )
 
-    def _show_compare(self, item: dict, spec) -> None:
+    def _show_compare(self, item: dict, spec: Spec) -> None:
         from desktop_app.gui.compare_dialog import CompareDialog
 
         if self.compare_dialog is not None:
             self.compare_dialog.close()
-        self.compare_dialog = CompareDialog(item, spec, self._db_path, self, gateway=self.gateway)
-        self.compare_dialog.kept.connect(lambda _id: self._refresh_inbox())
-        self.compare_dialog.show()
+        dialog = CompareDialog(item, spec, self._db_path, self, gateway=self.gateway)
+        self.compare_dialog = dialog
+        dialog.kept.connect(lambda _id: self._refresh_inbox())
+        dialog.show()
 
     # --- tabs, built on first show ---
 
-    @property
-    def workflows(self):
-        return self.view("workflows")
+    # ``_views`` holds each tab's view under its name (``_build`` makes the one that goes with
+    # each name); the typed accessors below say which class that is.
 
     @property
-    def activity(self):
-        return self.view("activity")
+    def workflows(self) -> WorkflowsView:
+        return cast("WorkflowsView", self.view("workflows"))
 
     @property
-    def settings(self):
-        return self.view("settings")
+    def activity(self) -> ActivityView:
+        return cast("ActivityView", self.view("activity"))
+
+    @property
+    def settings(self) -> SettingsView:
+        return cast("SettingsView", self.view("settings"))
+
+    def _built_workflows(self) -> WorkflowsView | None:
+        """The Workflows tab's view if it was built (nothing to keep in step otherwise)."""
+        return cast("WorkflowsView | None", self._views.get("workflows"))
+
+    def _built_activity(self) -> ActivityView | None:
+        return cast("ActivityView | None", self._views.get("activity"))
 
     def view(self, name: str) -> QWidget:
         if name not in self._views:
             self._views[name] = self._build(name)
-            self._pages[name].layout().addWidget(self._views[name])
+            layout = self._pages[name].layout()
+            assert layout is not None  # every page is made with its QVBoxLayout
+            layout.addWidget(self._views[name])
         return self._views[name]
 
     def _build(self, name: str) -> QWidget:
         if name == "workflows":
-            from desktop_app.gui.workflows_view import WorkflowsView
+            return self._build_workflows()
+        if name == "activity":
+            return self._build_activity()
+        return self._build_settings()
 
-            view = WorkflowsView(
-                self._db_path, self._workflows_dir, self._worker, self, gateway=self.gateway
-            )
-            view.items_made.connect(self._inbox_timer.start)
-            view.items_made.connect(self._refresh_activity_if_shown)
-        elif name == "activity":
-            from desktop_app.gui.activity_view import ActivityView
+    def _build_workflows(self) -> WorkflowsView:
+        from desktop_app.gui.workflows_view import WorkflowsView
 
-            view = ActivityView(self._db, self._db_path, self)
-        else:
-            from desktop_app.gui.settings_view import SettingsView
-
-            view = SettingsView(
-                self._db_path.parent, self._workflows_dir, self._db_path, self, gateway=self.gateway
-            )
-            view.changed.connect(self._settings_changed)
+        view = WorkflowsView(
+            self._db_path, self._workflows_dir, self._worker, self, gateway=self.gateway
+        )
+        view.items_made.connect(self._inbox_timer.start)
+        view.items_made.connect(self._refresh_activity_if_shown)
         view.message.connect(self.say)
-        if name == "workflows":
-            view.pause_box.setChecked(self.schedules.paused)
-            view.pause_toggled.connect(self.set_paused)
+        view.pause_box.setChecked(self.schedules.paused)
+        view.pause_toggled.connect(self.set_paused)
+        return view
+
+    def _build_activity(self) -> ActivityView:
+        from desktop_app.gui.activity_view import ActivityView
+
+        view = ActivityView(self._db, self._db_path, self)
+        view.message.connect(self.say)
+        return view
+
+    def _build_settings(self) -> SettingsView:
+        from desktop_app.gui.settings_view import SettingsView
+
+        view = SettingsView(
+            self._db_path.parent, self._workflows_dir, self._db_path, self, gateway=self.gateway
+        )
+        view.changed.connect(self._settings_changed)
+        view.message.connect(self.say)
         return view
 
     def _settings_changed(self) -> None:
         """A new model or server: the Workflows tab shows what runs will use."""
-        workflows = self._views.get("workflows")
+        workflows = self._built_workflows()
         if workflows is not None:
             workflows.reload()
 
@@ -382,7 +418,8 @@ class MainWindow(QMainWindow):
     def _maybe_welcome(self, needed: bool) -> None:
         self._setup_job.wait()
         if needed:
-            settings = self.show_tab("settings")
+            self.show_tab("settings")
+            settings = self.settings
             settings.welcome.show()
             settings.find_local()
 
@@ -393,7 +430,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def _refresh_activity_if_shown(self) -> None:
-        activity = self._views.get("activity")
+        activity = self._built_activity()
         if activity is not None and self.current_tab() == "activity" and not activity.job.running:
             activity.reload()
 
@@ -430,21 +467,22 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
-        tab = settings.value("window/tab", 0)
-        index = int(tab) if str(tab).isdigit() and int(tab) < len(TABS) else 0
+        tab = str(settings.value("window/tab", 0))  # a str from the file, an int if set this run
+        index = int(tab) if tab.isdigit() and int(tab) < len(TABS) else 0
         self.tabs.setCurrentIndex(index)
         if index == 0:
             self.inbox.table.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.notifier.has_tray and not self._quitting:
+        tray = self.notifier.tray
+        if tray is not None and not self._quitting:
             # Closing keeps Signoff running in the tray: schedules go on, the tray says when
             # something needs a decision. Quit is in the tray's menu.
             event.ignore()
             self.hide()
-            if not self._told_about_tray and self.notifier.tray.supportsMessages():
+            if not self._told_about_tray and tray.supportsMessages():
                 self._told_about_tray = True
-                self.notifier.tray.showMessage(
+                tray.showMessage(
                     "Signoff",
                     "Signoff keeps running here. Quit is in this menu.",
                     self.windowIcon(),

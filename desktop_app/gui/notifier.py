@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSystemTrayIcon, QWidget
 
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui.widgets import named, plain_label
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -40,8 +40,8 @@ class Banner(QFrame):
             " border-radius: 4px; }"
         )
         self.text = plain_label("notificationText")
-        self.open_button = QPushButton("Open", objectName="notificationOpen")
-        self.dismiss_button = QPushButton("Dismiss", objectName="notificationDismiss")
+        self.open_button = named(QPushButton("Open"), "notificationOpen")
+        self.dismiss_button = named(QPushButton("Dismiss"), "notificationDismiss")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.text, 1)
@@ -102,14 +102,14 @@ class Notifier(QObject):
         menu.addAction("Quit", self.quit_requested.emit)
         tray.setContextMenu(menu)
         self._menu = menu  # the tray does not own its menu
-        tray.activated.connect(
-            lambda reason: (
-                reason == QSystemTrayIcon.ActivationReason.Trigger and self.open_window.emit()
-            )
-        )
+        tray.activated.connect(self._tray_activated)
         tray.messageClicked.connect(self._balloon_clicked)
         tray.show()
         return tray
+
+    def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.open_window.emit()
 
     @property
     def has_tray(self) -> bool:

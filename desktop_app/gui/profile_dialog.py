@@ -4,6 +4,7 @@ by side, before it is enabled. The profile runs on its own thread (``ProfileJob`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,8 +27,13 @@ from PySide6.QtWidgets import (
 from desktop_app.core.money import usd
 from desktop_app.gui.profile_job import ProfileJob
 from desktop_app.gui.tasks import DbWorker
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui.widgets import named, plain_label
 from desktop_app.services import settings
+
+if TYPE_CHECKING:
+    from desktop_app.core.spec_model import Spec
+    from desktop_app.services.pipeline import ModelGateway
+    from desktop_app.services.profiler import Profile, SampleRun
 
 FIGURES = (
     "Model",
@@ -59,7 +65,7 @@ def _cell(text: str, tooltip: str = "") -> QTableWidgetItem:
 
 
 def _table(object_name: str, accessible: str, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers), objectName=object_name)
+    table = named(QTableWidget(0, len(headers)), object_name)
     table.setAccessibleName(accessible)
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -72,12 +78,12 @@ class ProfileDialog(QDialog):
 
     def __init__(
         self,
-        spec,
+        spec: Spec,
         db_path: Path,
         worker: DbWorker,
         parent: QWidget | None = None,
         *,
-        gateway=None,
+        gateway: ModelGateway | None = None,
     ):
         super().__init__(parent)
         self.setObjectName("profilePanel")
@@ -85,7 +91,7 @@ class ProfileDialog(QDialog):
         self.spec = spec
         self._db_path = db_path
         self._worker = worker
-        self._runs: dict[tuple[str, str], object] = {}
+        self._runs: dict[tuple[str, str], SampleRun] = {}
         self.job = ProfileJob(db_path, self, gateway=gateway)
         self._build()
         self._connect()
@@ -107,26 +113,26 @@ class ProfileDialog(QDialog):
             f"Runs {spec.display_name} on every sample in {spec.samples_dir.name}/ with each "
             "model. Nothing reaches the inbox; the calls count towards this month's spend."
         )
-        self.models_edit = QLineEdit(objectName="profileModels")
+        self.models_edit = named(QLineEdit(), "profileModels")
         self.models_edit.setAccessibleName("Models to profile")
         self.models_edit.setText(
             ", ".join(default_models(spec, chosen.run_model(None), chosen.run_fallbacks()))
         )
         self.models_edit.setToolTip("One or more models, separated by commas")
-        self.api_base_edit = QLineEdit(objectName="profileApiBase")
+        self.api_base_edit = named(QLineEdit(), "profileApiBase")
         self.api_base_edit.setAccessibleName("API base for the profile")
         self.api_base_edit.setPlaceholderText(
             chosen.api_base or spec.model.api_base or "the provider's own"
         )
         runs, basis = projection(spec)
-        self.runs_edit = QLineEdit(objectName="profileRunsPerMonth")
+        self.runs_edit = named(QLineEdit(), "profileRunsPerMonth")
         self.runs_edit.setAccessibleName("Runs per month")
         self.runs_edit.setPlaceholderText(
             f"{runs:,.0f} ({basis})" if runs is not None else "e.g. 300 (no schedule)"
         )
-        self.start_button = QPushButton("Profile", objectName="startProfileButton")
-        self.cancel_button = QPushButton("Cancel", objectName="cancelProfileButton")
-        self.progress = QProgressBar(objectName="profileProgress")
+        self.start_button = named(QPushButton("Profile"), "startProfileButton")
+        self.cancel_button = named(QPushButton("Cancel"), "cancelProfileButton")
+        self.progress = named(QProgressBar(), "profileProgress")
         self.status = plain_label("profileStatus")
 
         self.figures = _table("profileTable", "Figures per model", list(FIGURES))
@@ -137,7 +143,7 @@ class ProfileDialog(QDialog):
         self.outputs.setWordWrap(True)
         self.outputs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.outputs.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.detail = QPlainTextEdit(objectName="profileOutputDetail", readOnly=True)
+        self.detail = named(QPlainTextEdit(readOnly=True), "profileOutputDetail")
         self.detail.setAccessibleName("The chosen output in full")
         self.detail.setPlaceholderText("Choose an output to read it in full")
 
@@ -182,7 +188,7 @@ class ProfileDialog(QDialog):
             context=self,
         )
 
-    def _show_stored(self, profile) -> None:
+    def _show_stored(self, profile: Profile | None) -> None:
         if profile is None or self.job.running:
             if profile is None:
                 self.status.setText("Not profiled yet.")
@@ -246,17 +252,17 @@ class ProfileDialog(QDialog):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 
-    def _on_finished(self, profile) -> None:
+    def _on_finished(self, profile: Profile) -> None:
         self.job.wait()
         self._set_running(False)
-        cheapest = min(
-            (r for r in profile.reports if r.cost_mean_usd is not None),
-            key=lambda r: r.cost_mean_usd,
+        cheapest = min(  # (model, cost a run); the first of equals, as in the table
+            ((r.model, r.cost_mean_usd) for r in profile.reports if r.cost_mean_usd is not None),
+            key=lambda priced: priced[1],
             default=None,
         )
         text = f"Profile {profile.id} {profile.state}."
         if cheapest is not None and len(profile.reports) > 1:
-            text += f" Cheapest: {cheapest.model} at {usd(cheapest.cost_mean_usd)} a run."
+            text += f" Cheapest: {cheapest[0]} at {usd(cheapest[1])} a run."
         self.status.setText(text)
         self.show_profile(profile)
         self.profiled.emit(self.spec.name)
@@ -268,7 +274,7 @@ class ProfileDialog(QDialog):
 
     # --- showing ---
 
-    def show_profile(self, profile) -> None:
+    def show_profile(self, profile: Profile) -> None:
         self.figures.setRowCount(0)
         for report in profile.reports:
             row = self.figures.rowCount()
@@ -326,7 +332,7 @@ class ProfileDialog(QDialog):
                 self.outputs.setItem(row, column, item)
 
     @staticmethod
-    def _verdict(run) -> str:
+    def _verdict(run: SampleRun) -> str:
         if run.passed:
             what = "passed every check"
         else:
@@ -339,9 +345,11 @@ class ProfileDialog(QDialog):
         if row < 0 or column < 1:
             self.detail.clear()
             return
-        sample = self.outputs.item(row, 0).text()
-        model = self.outputs.horizontalHeaderItem(column).text()
-        run = self._runs.get((sample, model))
+        sample, model = self.outputs.item(row, 0), self.outputs.horizontalHeaderItem(column)
+        if sample is None or model is None:  # the table is being filled
+            self.detail.clear()
+            return
+        run = self._runs.get((sample.text(), model.text()))
         if run is None:
             self.detail.clear()
             return

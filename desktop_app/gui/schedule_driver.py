@@ -8,12 +8,16 @@ of one workflow never overlap and a slow run never piles up threads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.gui.tasks import Job
+
+if TYPE_CHECKING:
+    from desktop_app.services.pipeline import ModelGateway
 
 TICK_MS = 30_000
 
@@ -58,7 +62,7 @@ class ScheduleDriver(QObject):
         workflows_dir: Path,
         parent: QObject | None = None,
         *,
-        gateway=None,
+        gateway: ModelGateway | Callable[[], ModelGateway] | None = None,
         interval_ms: int = TICK_MS,
     ):
         super().__init__(parent)
@@ -69,7 +73,8 @@ class ScheduleDriver(QObject):
         self.job.failed.connect(lambda text: self.failed.emit(f"schedules stopped: {text}"))
         self._cancel = self.job.cancelled
         self.paused = False
-        self.timer = QTimer(self, objectName="scheduleTimer", interval=interval_ms)
+        self.timer = QTimer(self, interval=interval_ms)
+        self.timer.setObjectName("scheduleTimer")
         self.timer.timeout.connect(self.tick)
 
     def start(self) -> None:

@@ -8,6 +8,7 @@ connection run off the UI thread (the test imports litellm there).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -25,9 +26,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.errors import KnownError
 from desktop_app.gui.tasks import Job
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui.widgets import named, plain_label
 from desktop_app.llm import keys
 from desktop_app.services import settings
+
+if TYPE_CHECKING:
+    from desktop_app.services.pipeline import ModelGateway
 
 HOSTED = ("openai", "anthropic", "gemini", "mistral", "groq", "openrouter", "deepseek")
 
@@ -70,7 +74,7 @@ class SettingsView(QWidget):
         db_path: Path,
         parent: QWidget | None = None,
         *,
-        gateway=None,
+        gateway: ModelGateway | None = None,
     ):
         super().__init__(parent)
         self.gateway = gateway
@@ -96,32 +100,30 @@ class SettingsView(QWidget):
         )
         self.welcome.hide()
 
-        self.model_edit = QLineEdit(
-            objectName="settingsModel", placeholderText="each workflow's own model"
+        self.model_edit = named(
+            QLineEdit(placeholderText="each workflow's own model"), "settingsModel"
         )
         self.model_edit.setAccessibleName("Model for every workflow")
-        self.api_base_edit = QLineEdit(
-            objectName="settingsApiBase", placeholderText="the provider's own"
+        self.api_base_edit = named(
+            QLineEdit(placeholderText="the provider's own"), "settingsApiBase"
         )
         self.api_base_edit.setAccessibleName("API base")
-        self.fallbacks_edit = QLineEdit(
-            objectName="settingsFallbacks", placeholderText="each workflow's own"
+        self.fallbacks_edit = named(
+            QLineEdit(placeholderText="each workflow's own"), "settingsFallbacks"
         )
         self.fallbacks_edit.setAccessibleName("Fallback models")
         self.fallbacks_edit.setToolTip(
             "Models tried in order when the model above fails after its retries, separated by "
             "commas, e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest"
         )
-        self.save_button = QPushButton("Save", objectName="saveSettingsButton")
-        self.test_button = QPushButton("Test connection", objectName="testConnectionButton")
-        self.find_button = QPushButton(
-            "Find a model server on this computer", objectName="findLocalButton"
+        self.save_button = named(QPushButton("Save"), "saveSettingsButton")
+        self.test_button = named(QPushButton("Test connection"), "testConnectionButton")
+        self.find_button = named(
+            QPushButton("Find a model server on this computer"), "findLocalButton"
         )
-        self.local_models = QComboBox(objectName="localModels")
+        self.local_models = named(QComboBox(), "localModels")
         self.local_models.setAccessibleName("Models found on this computer")
-        self.use_local_button = QPushButton(
-            "Use it for every workflow", objectName="useLocalButton"
-        )
+        self.use_local_button = named(QPushButton("Use it for every workflow"), "useLocalButton")
         self.model_status = plain_label("modelStatus")
 
         model_box = QGroupBox("Model for every workflow")
@@ -129,7 +131,7 @@ class SettingsView(QWidget):
         form.addRow("Model", self.model_edit)
         form.addRow("API base", self.api_base_edit)
         form.addRow("Fallbacks", self.fallbacks_edit)
-        self.budget_edit = QLineEdit(objectName="settingsMonthlyBudget", placeholderText="no cap")
+        self.budget_edit = named(QLineEdit(placeholderText="no cap"), "settingsMonthlyBudget")
         self.budget_edit.setAccessibleName("Monthly budget for all workflows, in USD")
         self.budget_edit.setToolTip(
             "Runs stop before a model call that would take this month's spend of all "
@@ -147,14 +149,14 @@ class SettingsView(QWidget):
         form.addRow("Found", local)
         form.addRow("", self.model_status)
 
-        self.provider = QComboBox(objectName="keyProvider")
+        self.provider = named(QComboBox(), "keyProvider")
         self.provider.setAccessibleName("Provider")
         self.provider.addItems(list(HOSTED))
-        self.key_field = QLineEdit(objectName="apiKeyField", placeholderText="paste the API key")
+        self.key_field = named(QLineEdit(placeholderText="paste the API key"), "apiKeyField")
         self.key_field.setAccessibleName("API key")
         self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.store_key_button = QPushButton("Store in the keychain", objectName="storeKeyButton")
-        self.delete_key_button = QPushButton("Delete the stored key", objectName="deleteKeyButton")
+        self.store_key_button = named(QPushButton("Store in the keychain"), "storeKeyButton")
+        self.delete_key_button = named(QPushButton("Delete the stored key"), "deleteKeyButton")
         self.key_status = plain_label("keyStatus")
         key_box = QGroupBox("API keys (kept in the operating system's keychain)")
         key_form = QFormLayout(key_box)
@@ -185,19 +187,17 @@ class SettingsView(QWidget):
 
         away = QGroupBox("While you are away")
         away_form = QFormLayout(away)
-        self.quiet_edit = QLineEdit(
-            objectName="settingsQuietHours", placeholderText="e.g. 22:00-07:00"
-        )
+        self.quiet_edit = named(QLineEdit(placeholderText="e.g. 22:00-07:00"), "settingsQuietHours")
         self.quiet_edit.setAccessibleName("Quiet hours")
         self.quiet_edit.setToolTip(
             "No pop-up notifications in these hours; the banner still shows them"
         )
-        self.muted_edit = QLineEdit(objectName="settingsMuted", placeholderText="none")
+        self.muted_edit = named(QLineEdit(placeholderText="none"), "settingsMuted")
         self.muted_edit.setAccessibleName("Muted workflows")
         self.muted_edit.setToolTip("Workflows that never notify, separated by commas")
-        self.login_box = QCheckBox("Start Signoff when I log in", objectName="settingsStartAtLogin")
+        self.login_box = named(QCheckBox("Start Signoff when I log in"), "settingsStartAtLogin")
         self.login_box.setVisible(autostart.supported())
-        self.save_away_button = QPushButton("Save", objectName="saveAwayButton")
+        self.save_away_button = named(QPushButton("Save"), "saveAwayButton")
         self.away_status = plain_label("awayStatus")
         away_form.addRow("Quiet hours", self.quiet_edit)
         away_form.addRow("Muted workflows", self.muted_edit)

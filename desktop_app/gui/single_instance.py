@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer  # loaded by ``listen``, after the first paint
 
 LOCK_NAME = "signoff.lock"
 CONNECT_MS = 3000  # the first start may not listen yet (it does so just after its first paint)
@@ -35,7 +39,7 @@ class SingleInstance(QObject):
         self._data_dir = Path(data_dir)
         self._lock = QLockFile(str(self._data_dir / LOCK_NAME))
         self._lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
-        self.server = None
+        self.server: QLocalServer | None = None
         self.answered = False  # after a refused claim: did the running one hear us?
 
     @cached_property
@@ -99,7 +103,7 @@ class SingleInstance(QObject):
         from PySide6.QtNetwork import QLocalSocket
 
         conn = self.sender()
-        if isinstance(conn, QLocalSocket) and bytes(conn.readAll()).startswith(b"show"):
+        if isinstance(conn, QLocalSocket) and conn.readAll().startsWith(b"show"):
             self.activated.emit()
 
     def release(self) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtCore import QAbstractItemModel, QObject
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QWidget
 
@@ -14,6 +15,19 @@ from desktop_app.gui.qt_values import (
     WIDGET_SHORTCUT,
     set_enum,
 )
+
+_Named = TypeVar("_Named", bound=QObject)
+
+
+def named(obj: _Named, object_name: str) -> _Named:
+    """``obj`` with its object name set (tests and style sheets find widgets by it), keeping
+    its type: ``named(QPushButton("Run"), "runButton")``.
+
+    Qt for Python also takes ``objectName=`` as a constructor keyword, but its stubs only
+    describe the keywords for a class's own properties, not inherited ones like this one;
+    so the GUI names its widgets here, where the type checker can follow the call."""
+    obj.setObjectName(object_name)
+    return obj
 
 
 def plain_label(object_name: str = "", *, wrap: bool = True) -> QLabel:
@@ -56,7 +70,7 @@ def list_table(
     rather than asking ``model.headerData``: Qt calls that with a ``Qt.Orientation``,
     and the first one builds PySide's whole ``Qt`` namespace (see ``qt_values``).
     """
-    table = QTableView(objectName=object_name)
+    table = named(QTableView(), object_name)
     table.setAccessibleName(accessible_name)
     table.setModel(model)
     if titles:

@@ -9,6 +9,7 @@ inbox as they are made.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
@@ -32,8 +33,15 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.money import usd, usd_or_unknown
 from desktop_app.gui.run_job import RunJob
 from desktop_app.gui.tasks import DbWorker
-from desktop_app.gui.widgets import list_table, plain_label
+from desktop_app.gui.widgets import list_table, named, plain_label
 from desktop_app.services import settings
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from desktop_app.core.spec_model import Spec
+    from desktop_app.gui.profile_dialog import ProfileDialog
+    from desktop_app.services.pipeline import ModelGateway
 
 COLUMNS = ("Workflow", "Complete", "Model", "Schedule", "Last run", "Pending", "This month")
 SOURCES = ("Its samples", "A file or folder…", "Text I paste")
@@ -86,17 +94,17 @@ class WorkflowsView(QWidget):
         worker: DbWorker,
         parent: QWidget | None = None,
         *,
-        gateway=None,
+        gateway: ModelGateway | None = None,
     ):
         super().__init__(parent)
         self._db_path = db_path
         self._workflows_dir = workflows_dir
         self._worker = worker
         self._rows: list[dict] = []
-        self._specs: dict = {}
+        self._specs: dict[str, Spec | None] = {}
         self._chosen_path: Path | None = None
         self.gateway = gateway
-        self.profile_dialog = None
+        self.profile_dialog: ProfileDialog | None = None
         self.job = RunJob(db_path, self, gateway=gateway)
         self._build()
         self._connect()
@@ -124,39 +132,39 @@ class WorkflowsView(QWidget):
         self.purpose = plain_label("workflowPurpose")
         self.problems = plain_label("workflowProblems")
         self.problems.setStyleSheet("color: #b3261e;")
-        self.open_button = QPushButton("Open the spec", objectName="openSpecButton")
-        self.profile_button = QPushButton("Cost profile…", objectName="profileButton")
+        self.open_button = named(QPushButton("Open the spec"), "openSpecButton")
+        self.profile_button = named(QPushButton("Cost profile…"), "profileButton")
         self.profile_button.setToolTip(
             "Run its samples on one or more models: cost, latency, pass rate, outputs side by side"
         )
-        self.pause_box = QCheckBox("Pause all schedules", objectName="pauseSchedulesBox")
+        self.pause_box = named(QCheckBox("Pause all schedules"), "pauseSchedulesBox")
         self.pause_box.setToolTip(
             "No scheduled runs until unticked (missed slots follow each catch_up rule)"
         )
-        self.enable_switch = QCheckBox("Run on its schedule", objectName="enableSwitch")
+        self.enable_switch = named(QCheckBox("Run on its schedule"), "enableSwitch")
         self.enable_switch.setAccessibleName("Enable the schedule")
         self.schedule_status = plain_label("scheduleStatus")
         self.budget_status = plain_label("budgetStatus")
 
-        self.source = QComboBox(objectName="runSource")
+        self.source = named(QComboBox(), "runSource")
         self.source.addItems(list(SOURCES))
         self.source.setAccessibleName("Run on")
-        self.choose_button = QPushButton("Choose…", objectName="chooseInputButton")
+        self.choose_button = named(QPushButton("Choose…"), "chooseInputButton")
         self.chosen = plain_label("chosenInput")
-        self.pasted = QPlainTextEdit(objectName="pastedInput")
+        self.pasted = named(QPlainTextEdit(), "pastedInput")
         self.pasted.setAccessibleName("Text to run on")
         self.pasted.setPlaceholderText("Paste one input here (a review, an e-mail, meeting notes…)")
-        self.model_edit = QLineEdit(objectName="runModel")
+        self.model_edit = named(QLineEdit(), "runModel")
         self.model_edit.setAccessibleName("Model for this run")
-        self.api_base_edit = QLineEdit(objectName="runApiBase")
+        self.api_base_edit = named(QLineEdit(), "runApiBase")
         self.api_base_edit.setAccessibleName("API base for this run")
         self.api_base_edit.setPlaceholderText(
             "the provider's own (or e.g. http://127.0.0.1:11434/v1 for Ollama)"
         )
-        self.run_button = QPushButton("Run now", objectName="runNowButton")
+        self.run_button = named(QPushButton("Run now"), "runNowButton")
         self.run_button.setAccessibleName("Run now")
-        self.cancel_button = QPushButton("Cancel", objectName="cancelRunButton")
-        self.progress = QProgressBar(objectName="runProgress")
+        self.cancel_button = named(QPushButton("Cancel"), "cancelRunButton")
+        self.progress = named(QProgressBar(), "runProgress")
         self.run_status = plain_label("runStatus")
 
         form = QFormLayout()
@@ -361,20 +369,15 @@ class WorkflowsView(QWidget):
             return
         chosen = self._defaults()
         self.enable_switch.setEnabled(False)
-        if on:
-            fn, args = switches.enable, (spec,)
-            kwargs = {
-                "model": chosen.run_model(None),
-                "global_month_cap": chosen.monthly_budget_usd,
-            }
-        else:
-            fn, args, kwargs = switches.disable, (spec.name,), {}
+        model, cap = chosen.run_model(None), chosen.monthly_budget_usd
 
-        def call(db, *a):
-            return fn(db, *a, **kwargs)
+        def call(db: sqlite_utils.Database) -> object:
+            if on:
+                return switches.enable(db, spec, model=model, global_month_cap=cap)
+            return switches.disable(db, spec.name)
 
         self._worker.submit(
-            call, *args, on_done=lambda _r: self._switched(spec.name, on), on_error=self._refused,
+            call, on_done=lambda _r: self._switched(spec.name, on), on_error=self._refused,
             context=self,
         )  # fmt: skip
 
@@ -399,11 +402,10 @@ class WorkflowsView(QWidget):
             return
         if self.profile_dialog is not None:
             self.profile_dialog.close()
-        self.profile_dialog = ProfileDialog(
-            spec, self._db_path, self._worker, self, gateway=self.gateway
-        )
-        self.profile_dialog.profiled.connect(lambda _name: self.reload())
-        self.profile_dialog.show()
+        dialog = ProfileDialog(spec, self._db_path, self._worker, self, gateway=self.gateway)
+        self.profile_dialog = dialog
+        dialog.profiled.connect(lambda _name: self.reload())
+        dialog.show()
 
     def _defaults(self) -> settings.Settings:
         try:
