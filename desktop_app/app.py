@@ -80,7 +80,7 @@ def run_app(
         # The UI thread's reader, without sqlite-utils (a third of the start); writes go
         # through the worker thread.
         db = connect_plain(paths.db_path)
-        mark_interrupted(db)  # type: ignore[arg-type]  # it only runs SQL: should take DatabaseLike
+        mark_interrupted(db)
         worker = DbWorker(paths.db_path)
         window = MainWindow(
             db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon

@@ -11,12 +11,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop_app.core.errors import KnownError, SpecError
 from desktop_app.core.money import usd, usd_or_unknown
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from desktop_app.services.runner import RunSummary
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 STATUSES = ("pending", "escalated", "approved", "rejected", "expired", "all")
@@ -32,7 +37,7 @@ class Context:
         self.paths = resolve_paths(
             getattr(args, "data_dir", None), getattr(args, "workflows", None)
         )
-        self._db = None
+        self._db: sqlite_utils.Database | None = None
         self.open_window: Callable[..., int] | None = None
 
     @property
@@ -44,7 +49,7 @@ class Context:
         return self.paths.workflows_dir
 
     @property
-    def db(self):
+    def db(self) -> sqlite_utils.Database:
         if self._db is None:
             from desktop_app.core.paths import ensure_data_dir
             from desktop_app.services.recovery import mark_interrupted
@@ -161,7 +166,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _summary_dict(s) -> dict:
+def _summary_dict(s: RunSummary) -> dict[str, Any]:
     return {
         "run_id": s.run_id,
         "workflow": s.workflow,
@@ -179,6 +184,7 @@ def _summary_dict(s) -> dict:
 def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.storage import store
 
+    statuses: tuple[str, ...]
     if args.status == "all":
         statuses = STATUSES[:-1]
     elif args.status:
@@ -223,7 +229,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _stream_json_array(objects, stream: TextIO) -> None:
+def _stream_json_array(objects: Iterable[dict[str, Any]], stream: TextIO) -> None:
     count = 0
     stream.write("[")
     for obj in objects:
@@ -503,7 +509,10 @@ def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
     done = switches.enable(
         ctx.db, spec, model=chosen.run_model(None), global_month_cap=chosen.monthly_budget_usd
     )
+    # ``enable`` raises unless the gate is open: a profile with a report for the model.
+    assert done.profile is not None
     report = done.profile.report_for(done.model)
+    assert report is not None
     projected = _money(report.projected_month_usd, report.projected_month_usd is not None)
     if report.projected_month_usd is None and report.served_here:
         projected = "nothing billed (a model on this machine)"
@@ -512,6 +521,7 @@ def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
     else:
         projected = "an unknown cost a month"
     sched = spec.schedule
+    assert sched is not None  # ``enable`` refuses a spec without a schedule
     what = f"every {sched.every}" if sched.every else f"cron {sched.cron}"
     out(f"enabled {spec.name}: {what} on {done.model}, {projected}")
     return EXIT_OK

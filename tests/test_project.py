@@ -1,4 +1,4 @@
-"""Project rules that must hold without anyone remembering them: layers and lint."""
+"""Project rules that must hold without anyone remembering them: layers, lint and types."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO_ROOT
 
@@ -37,5 +39,18 @@ def test_ruff_clean():
         text=True,
         cwd=REPO_ROOT,
         timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow  # ~30 s: a fresh cache every time, so nothing is written into the project
+def test_mypy_clean(tmp_path: Path):
+    """mypy as configured in pyproject.toml: the engine layers and the cli, every def typed."""
+    proc = subprocess.run(
+        [_tool("mypy"), "--cache-dir", str(tmp_path / "mypy_cache")],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

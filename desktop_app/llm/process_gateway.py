@@ -131,6 +131,7 @@ class ProcessGateway:
             self._next_id += 1
             request_id = self._next_id
             self._pending[request_id] = (proc, future)
+            assert proc.stdin is not None  # started with stdin=PIPE
             try:
                 proc.stdin.write(json.dumps({"id": request_id, **request}) + "\n")
                 proc.stdin.flush()
@@ -170,6 +171,7 @@ class ProcessGateway:
         return proc
 
     def _read(self, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None  # started with stdout=PIPE
         for line in proc.stdout:
             try:
                 answer = json.loads(line)
@@ -186,6 +188,7 @@ class ProcessGateway:
             lost = [i for i, (owner, _) in self._pending.items() if owner is proc]
             orphans = [self._pending.pop(i)[1] for i in lost]
             for stream in (proc.stdin, proc.stdout):
+                assert stream is not None  # started with stdin=PIPE, stdout=PIPE
                 with contextlib.suppress(OSError):
                     stream.close()
         message = self._died_message(proc)
@@ -196,6 +199,7 @@ class ProcessGateway:
             )  # fmt: skip
 
     def _drain(self, proc: subprocess.Popen) -> None:
+        assert proc.stderr is not None  # started with stderr=PIPE
         for line in proc.stderr:
             if line.strip():
                 self._stderr.append(line.rstrip())
@@ -238,6 +242,7 @@ class ProcessGateway:
 def _stop(proc: subprocess.Popen | None, threads: list[threading.Thread], timeout: float) -> None:
     if proc is None:
         return
+    assert proc.stdin is not None  # started with stdin=PIPE
     with contextlib.suppress(OSError):  # end of requests: the child answers them, then exits
         proc.stdin.close()
     try:

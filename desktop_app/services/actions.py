@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from desktop_app.core.errors import KnownError
@@ -88,14 +88,25 @@ def perform(
 
 
 def retry(
-    db: sqlite_utils.Database, item_id: int, spec: Spec, data_dir: Path, **kw
+    db: sqlite_utils.Database,
+    item_id: int,
+    spec: Spec,
+    data_dir: Path,
+    *,
+    clipboard: Clipboard | None = None,
+    http_timeout_s: float = 10.0,
 ) -> ActionResult:
     """Try a failed (or unsettled) action again, from the inbox or the command line."""
-    return perform(db, item_id, spec, data_dir, **kw)
+    return perform(db, item_id, spec, data_dir, clipboard=clipboard, http_timeout_s=http_timeout_s)
 
 
 def recover(
-    db: sqlite_utils.Database, specs: dict[str, Spec | None], data_dir: Path, **kw
+    db: sqlite_utils.Database,
+    specs: dict[str, Spec | None],
+    data_dir: Path,
+    *,
+    clipboard: Clipboard | None = None,
+    http_timeout_s: float = 10.0,
 ) -> list[ActionResult]:
     """Settle every action left ``intended`` by a crash, without doing it twice."""
     results = []
@@ -105,7 +116,9 @@ def recover(
         spec = specs.get(workflow)
         if spec is None:
             continue
-        results.append(perform(db, item_id, spec, data_dir, **kw))
+        results.append(
+            perform(db, item_id, spec, data_dir, clipboard=clipboard, http_timeout_s=http_timeout_s)
+        )
     return results
 
 
@@ -201,7 +214,7 @@ def _email(item: dict, doc: InputDoc) -> str:
     return msg.as_string()
 
 
-def _plan(db, item: dict, spec: Spec, data_dir: Path) -> _Plan:
+def _plan(db: sqlite_utils.Database, item: dict[str, Any], spec: Spec, data_dir: Path) -> _Plan:
     kind = spec.action.kind
     key = _key(item)
     if kind == "webhook":
@@ -236,7 +249,7 @@ def _plan(db, item: dict, spec: Spec, data_dir: Path) -> _Plan:
     raise ActionError(f"unknown action kind '{kind}'")
 
 
-def _record_intent(db, item: dict, plan: _Plan) -> None:
+def _record_intent(db: sqlite_utils.Database, item: dict[str, Any], plan: _Plan) -> None:
     digest = hashlib.sha256(plan.payload.encode("utf-8")).hexdigest()
     now = utcnow()
     with transaction(db):
@@ -259,7 +272,14 @@ def _record_intent(db, item: dict, plan: _Plan) -> None:
 # --- acting ---------------------------------------------------------------------------------
 
 
-def _act_and_settle(db, item, spec, plan: _Plan, clipboard, timeout_s) -> ActionResult:
+def _act_and_settle(
+    db: sqlite_utils.Database,
+    item: dict[str, Any],
+    spec: Spec,
+    plan: _Plan,
+    clipboard: Clipboard | None,
+    timeout_s: float,
+) -> ActionResult:
     try:
         target, message = _act(plan, clipboard, timeout_s)
     except ActionError as exc:
@@ -269,14 +289,23 @@ def _act_and_settle(db, item, spec, plan: _Plan, clipboard, timeout_s) -> Action
     return _settle(db, item, plan, "done", target, message)
 
 
-def _settle(db, item, plan: _Plan, state: str, target: str, message: str) -> ActionResult:
+def _settle(
+    db: sqlite_utils.Database,
+    item: dict[str, Any],
+    plan: _Plan,
+    state: str,
+    target: str,
+    message: str,
+) -> ActionResult:
     with transaction(db):
         db.execute(
             "UPDATE actions SET state = ?, target = ?, message = ?, updated_at = ? "
             "WHERE item_id = ?",
             [state, target, message, utcnow(), item["id"]],
         )
-        attempts = action_for(db, item["id"])["attempts"]
+        row = action_for(db, item["id"])
+        assert row is not None  # _record_intent wrote it before the action ran
+        attempts = row["attempts"]
         eventlog.append(
             db,
             "action.done" if state == "done" else "action.failed",

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from desktop_app.core.errors import ModelCallError
 from desktop_app.core.spec_model import ModelSpec
 
+if TYPE_CHECKING:
+    from desktop_app.services.pipeline import ModelGateway
 
-def test_connection(model: str, api_base: str | None, gateway=None) -> tuple[bool, str]:
+
+def test_connection(
+    model: str, api_base: str | None, gateway: ModelGateway | None = None
+) -> tuple[bool, str]:
     """(worked?, what happened) after asking ``model`` for a one-word answer."""
     if not model:
         return False, "Choose a model first."

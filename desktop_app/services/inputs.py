@@ -58,8 +58,10 @@ def from_eml(path: Path) -> InputDoc:
         try:
             body = body_part.get_content()
         except (LookupError, UnicodeDecodeError):
-            payload = body_part.get_payload(decode=True) or b""
-            body = payload.decode("utf-8", errors="replace")
+            # A text part's payload decodes to bytes (None when it has none).
+            payload = body_part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                body = payload.decode("utf-8", errors="replace")
     fields = {
         "from": str(msg.get("From", "")),
         "to": str(msg.get("To", "")),

@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import KnownError
+
+if TYPE_CHECKING:
+    from desktop_app.services.review_timeouts import Swept
 
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -65,7 +69,7 @@ def from_runs(workflow: str, summaries: list, statuses: dict[int, str]) -> list[
     return notices
 
 
-def from_sweep(swept) -> list[Notice]:
+def from_sweep(swept: Swept) -> list[Notice]:
     notices = []
     for workflow, ids in swept.reminded.items():
         notices.append(

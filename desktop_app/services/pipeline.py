@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -380,7 +380,7 @@ def map_concurrently(
     limit: int,
     cancel: threading.Event | None = None,
     name: str = "signoff-calls",
-) -> Iterator[tuple[J, R]]:
+) -> Generator[tuple[J, R], None, None]:
     """``fn(job)`` for each job on up to ``limit`` threads; yields ``(job, result)`` as each
     finishes, on the caller's thread.
 
@@ -405,7 +405,7 @@ def map_concurrently(
                 if job is _END:
                     exhausted = True
                     break
-                in_flight[pool.submit(fn, job)] = job  # type: ignore[arg-type]
+                in_flight[pool.submit(fn, job)] = job
             if not in_flight:
                 return
             finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -582,7 +582,7 @@ def log_call(
                 },
             )
             continue
-        detail = {
+        detail: dict[str, Any] = {
             **base,
             "error": attempt.error,
             "error_kind": attempt.error_kind,

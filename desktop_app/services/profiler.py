@@ -182,9 +182,9 @@ def _sample_run(model: str, sample: str, outcome: Outcome) -> SampleRun:
 def summarise(
     model: str, runs: list[SampleRun], runs_per_month: float | None, local: bool
 ) -> ModelReport:
-    costs = [r.cost_usd for r in runs]
-    known = bool(runs) and all(c is not None for c in costs)
-    mean = sum(costs) / len(costs) if known else None  # type: ignore[arg-type]
+    costs = [r.cost_usd for r in runs if r.cost_usd is not None]
+    known = bool(runs) and len(costs) == len(runs)  # every sample's cost is known
+    mean = sum(costs) / len(costs) if known else None
     t_in = [r.tokens_in for r in runs if r.tokens_in is not None]
     t_out = [r.tokens_out for r in runs if r.tokens_out is not None]
     latencies = [r.latency_ms for r in runs if r.latency_ms is not None]
@@ -194,7 +194,7 @@ def summarise(
         samples=len(runs),
         cost_known=known,
         cost_mean_usd=mean,
-        cost_max_usd=max(costs) if known else None,  # type: ignore[type-var]
+        cost_max_usd=max(costs) if known else None,
         tokens_in_mean=sum(t_in) / len(t_in) if t_in else None,
         tokens_out_mean=sum(t_out) / len(t_out) if t_out else None,
         latency_p50_ms=_nearest_rank(latencies, 0.50),
@@ -360,7 +360,14 @@ class Profiler:
                     self.db, spec.name, None, None, call, purpose="profile", profile_id=profile.id
                 )
 
-    def _finish(self, spec, profile: Profile, state: str, api_base, error: str | None = None):
+    def _finish(
+        self,
+        spec: Spec,
+        profile: Profile,
+        state: str,
+        api_base: str | None,
+        error: str | None = None,
+    ) -> None:
         profile.state = state
         profile.finished_at = utcnow()
         by_model: dict[str, list[SampleRun]] = {m: [] for m in profile.models}

@@ -18,7 +18,7 @@ from desktop_app.storage import store
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from desktop_app.storage.db import DatabaseLike
 
 
 def _process_start(pid: int) -> float | None:
@@ -63,7 +63,7 @@ def process_alive(pid: int, since_iso: str | None = None) -> bool:
     return True
 
 
-def mark_interrupted(db: sqlite_utils.Database) -> list[int]:
+def mark_interrupted(db: DatabaseLike) -> list[int]:
     """Mark every run whose process is gone as interrupted; return their ids."""
     running = store.runs_in_state(db, RunState.RUNNING)
     if not running:

@@ -116,6 +116,9 @@ def run_due(
             return Fired(name, note="a run of it is already under way")
         _busy.add(name)
     try:
+        # ``due`` makes a Due only for a spec with a schedule and a slot to record.
+        schedule = item.spec.schedule
+        assert schedule is not None and todo.last_slot is not None
         with transaction(db):
             switch_rows.set_last_slot(db, name, _stamp(todo.last_slot))
             eventlog.append(
@@ -126,7 +129,7 @@ def run_due(
                     "slots": [_stamp(s) for s in todo.slots],
                     "missed": todo.missed,
                     "catch_up": todo.catch_up,
-                    "rule": item.spec.schedule.catch_up,
+                    "rule": schedule.catch_up,
                     "next_at": _stamp(todo.next_at),
                 },
             )

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop_app.core.errors import NotFoundError
 from desktop_app.core.states import ItemState, RunState, check_run_transition
-from desktop_app.storage.db import utcnow
+from desktop_app.storage.db import DatabaseLike, utcnow
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    import sqlite3
 
     from desktop_app.core.inputdoc import InputDoc
 
@@ -39,6 +39,13 @@ def hostname() -> str:
     return socket.gethostname()
 
 
+def _new_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an ``INSERT`` just made (always set after a successful insert)."""
+    rowid = cur.lastrowid
+    assert rowid is not None
+    return rowid
+
+
 class RunInput(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at the window's start
     id: int
     run_id: int
@@ -49,7 +56,7 @@ class RunInput(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at t
 # --- spec versions -------------------------------------------------------------------------
 
 
-def latest_version(db: sqlite_utils.Database, workflow: str) -> tuple[int, str, str] | None:
+def latest_version(db: DatabaseLike, workflow: str) -> tuple[int, str, str] | None:
     """(id, hash, spec_text) of the newest recorded version of ``workflow``."""
     row = db.execute(
         "SELECT id, hash, spec_text FROM workflow_versions WHERE workflow = ? ORDER BY id DESC LIMIT 1",
@@ -58,21 +65,19 @@ def latest_version(db: sqlite_utils.Database, workflow: str) -> tuple[int, str, 
     return (row[0], row[1], row[2]) if row else None
 
 
-def insert_version(
-    db: sqlite_utils.Database, workflow: str, hash_: str, path: str, text: str
-) -> int:
+def insert_version(db: DatabaseLike, workflow: str, hash_: str, path: str, text: str) -> int:
     cur = db.execute(
         "INSERT INTO workflow_versions (workflow, hash, path, spec_text, created_at) VALUES (?, ?, ?, ?, ?)",
         [workflow, hash_, path, text, utcnow()],
     )
-    return cur.lastrowid
+    return _new_id(cur)
 
 
 # --- runs ----------------------------------------------------------------------------------
 
 
 def create_run(
-    db: sqlite_utils.Database,
+    db: DatabaseLike,
     *,
     workflow: str,
     version_id: int | None,
@@ -103,7 +108,7 @@ def create_run(
             int(reads_source),
         ],
     )
-    run_id = cur.lastrowid
+    run_id = _new_id(cur)
     run_inputs = []
     seen: set[str] = set()
     for doc in inputs:
@@ -123,11 +128,11 @@ def create_run(
                 doc.content_hash,
             ],
         )
-        run_inputs.append(RunInput(c.lastrowid, run_id, doc, "queued"))
+        run_inputs.append(RunInput(_new_id(c), run_id, doc, "queued"))
     return run_id, run_inputs
 
 
-def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
+def get_run(db: DatabaseLike, run_id: int) -> dict[str, Any]:
     cur = db.execute("SELECT * FROM runs WHERE id = ?", [run_id])
     row = cur.fetchone()
     if row is None:
@@ -136,7 +141,7 @@ def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
 
 
 def set_run_state(
-    db: sqlite_utils.Database, run_id: int, new: RunState, *, error: str | None = None
+    db: DatabaseLike, run_id: int, new: RunState, *, error: str | None = None
 ) -> None:
     current = db.execute("SELECT state FROM runs WHERE id = ?", [run_id]).fetchone()
     if current is None:
@@ -159,7 +164,7 @@ def set_run_state(
     )
 
 
-def last_run(db: sqlite_utils.Database, workflow: str) -> dict[str, Any] | None:
+def last_run(db: DatabaseLike, workflow: str) -> dict[str, Any] | None:
     """The newest run of ``workflow``: id, state, started_at, finished_at."""
     row = db.execute(
         "SELECT id, state, started_at, finished_at FROM runs WHERE workflow = ?"
@@ -171,16 +176,14 @@ def last_run(db: sqlite_utils.Database, workflow: str) -> dict[str, Any] | None:
     return {"id": row[0], "state": row[1], "started_at": row[2], "finished_at": row[3]}
 
 
-def has_running_run(db: sqlite_utils.Database, workflow: str) -> bool:
+def has_running_run(db: DatabaseLike, workflow: str) -> bool:
     row = db.execute(
         "SELECT 1 FROM runs WHERE workflow = ? AND state = 'running' LIMIT 1", [workflow]
     ).fetchone()
     return row is not None
 
 
-def runs_in_state(
-    db: sqlite_utils.Database, state: RunState, workflow: str | None = None
-) -> list[dict]:
+def runs_in_state(db: DatabaseLike, state: RunState, workflow: str | None = None) -> list[dict]:
     sql = "SELECT id, workflow, pid, host, started_at FROM runs WHERE state = ?"
     args: list[Any] = [state.value]
     if workflow:
@@ -191,7 +194,7 @@ def runs_in_state(
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def queued_inputs(db: sqlite_utils.Database, run_id: int) -> list[RunInput]:
+def queued_inputs(db: DatabaseLike, run_id: int) -> list[RunInput]:
     from desktop_app.core.inputdoc import InputDoc
 
     rows = db.execute(
@@ -210,14 +213,14 @@ def queued_inputs(db: sqlite_utils.Database, run_id: int) -> list[RunInput]:
     ]
 
 
-def set_input_status(db: sqlite_utils.Database, run_input_id: int, status: str) -> None:
+def set_input_status(db: DatabaseLike, run_input_id: int, status: str) -> None:
     db.execute("UPDATE run_inputs SET status = ? WHERE id = ?", [status, run_input_id])
 
 
 # --- processed inputs (configured sources: each input once, ever) ---------------------------
 
 
-def is_processed(db: sqlite_utils.Database, workflow: str, doc: InputDoc) -> bool:
+def is_processed(db: DatabaseLike, workflow: str, doc: InputDoc) -> bool:
     row = db.execute(
         "SELECT 1 FROM processed_inputs WHERE workflow = ? AND input_key = ? AND content_hash = ?",
         [workflow, doc.key, doc.content_hash],
@@ -226,7 +229,7 @@ def is_processed(db: sqlite_utils.Database, workflow: str, doc: InputDoc) -> boo
 
 
 def mark_processed(
-    db: sqlite_utils.Database, workflow: str, doc: InputDoc, run_id: int, item_id: int | None
+    db: DatabaseLike, workflow: str, doc: InputDoc, run_id: int, item_id: int | None
 ) -> None:
     db.execute(
         "INSERT OR IGNORE INTO processed_inputs (workflow, input_key, content_hash, run_id, item_id, processed_at)"
@@ -238,7 +241,7 @@ def mark_processed(
 # --- model calls -----------------------------------------------------------------------------
 
 
-def record_model_call(db: sqlite_utils.Database, **row: Any) -> None:
+def record_model_call(db: DatabaseLike, **row: Any) -> None:
     row.setdefault("at", utcnow())
     cols = ", ".join(row)
     db.execute(
@@ -262,7 +265,7 @@ def month_start(now: datetime | None = None) -> str:
     return _stamp(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
 
 
-def cost_since(db: sqlite_utils.Database, since: str, workflow: str | None = None) -> float:
+def cost_since(db: DatabaseLike, since: str, workflow: str | None = None) -> float:
     """What the recorded model calls cost from ``since`` on (runs, profiles, comparisons)."""
     sql = "SELECT coalesce(sum(cost_usd), 0) FROM model_calls WHERE at >= ?"
     args: list[Any] = [since]
@@ -272,14 +275,14 @@ def cost_since(db: sqlite_utils.Database, since: str, workflow: str | None = Non
     return float(db.execute(sql, args).fetchone()[0])
 
 
-def month_cost(db: sqlite_utils.Database, workflow: str | None = None) -> float:
+def month_cost(db: DatabaseLike, workflow: str | None = None) -> float:
     return cost_since(db, month_start(), workflow)
 
 
 # --- items -----------------------------------------------------------------------------------
 
 
-def insert_item(db: sqlite_utils.Database, **row: Any) -> int:
+def insert_item(db: DatabaseLike, **row: Any) -> int:
     row.setdefault("created_at", utcnow())
     row.setdefault("original_output", row.get("output", ""))
     if isinstance(row.get("status"), ItemState):
@@ -288,10 +291,10 @@ def insert_item(db: sqlite_utils.Database, **row: Any) -> int:
     cur = db.execute(
         f"INSERT INTO items ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
     )
-    return cur.lastrowid
+    return _new_id(cur)
 
 
-def get_item(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
+def get_item(db: DatabaseLike, item_id: int) -> dict[str, Any]:
     item = next(
         _items(db.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", [item_id])), None
     )
@@ -300,21 +303,21 @@ def get_item(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
     return item
 
 
-def update_item(db: sqlite_utils.Database, item_id: int, **changes: Any) -> None:
+def update_item(db: DatabaseLike, item_id: int, **changes: Any) -> None:
     sets = ", ".join(f"{k} = ?" for k in changes)
     db.execute(f"UPDATE items SET {sets} WHERE id = ?", [*changes.values(), item_id])
 
 
-def insert_decision(db: sqlite_utils.Database, **row: Any) -> int:
+def insert_decision(db: DatabaseLike, **row: Any) -> int:
     cols = ", ".join(row)
     cur = db.execute(
         f"INSERT INTO decisions ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
     )
-    return cur.lastrowid
+    return _new_id(cur)
 
 
 def iter_items(
-    db: sqlite_utils.Database,
+    db: DatabaseLike,
     *,
     statuses: Sequence[str],
     workflow: str | None = None,
@@ -342,7 +345,7 @@ def iter_items(
             yield item
 
 
-def _items(cursor) -> Iterator[dict[str, Any]]:
+def _items(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
     """Rows of ITEM_COLUMNS or SUMMARY_COLUMNS as dicts (``checks`` parsed, ``output`` named)."""
     names = [c[0] if not c[0].startswith("substr") else "output" for c in cursor.description]
     for row in cursor:
@@ -352,9 +355,7 @@ def _items(cursor) -> Iterator[dict[str, Any]]:
         yield item
 
 
-def count_items(
-    db: sqlite_utils.Database, *, statuses: Sequence[str], workflow: str | None = None
-) -> int:
+def count_items(db: DatabaseLike, *, statuses: Sequence[str], workflow: str | None = None) -> int:
     query = ItemQuery(statuses=tuple(statuses), workflow=workflow)
     where, args = _item_where(query, query.statuses)
     return db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0]
@@ -406,7 +407,7 @@ class ItemQuery(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at 
 
 
 def item_ids_page(
-    db: sqlite_utils.Database, query: ItemQuery, group: int, before_id: int | None, limit: int
+    db: DatabaseLike, query: ItemQuery, group: int, before_id: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` ids of ``query``'s group ``group`` older than ``before_id`` (keyset paging)."""
     where, args = _item_where(query, query.groups()[group])
@@ -430,7 +431,7 @@ def _item_where(query: ItemQuery, statuses: Sequence[str]) -> tuple[str, list[An
     return " AND ".join(where), args
 
 
-def item_summaries(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def item_summaries(db: DatabaseLike, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The list columns of ``ids`` (one query), keyed by id."""
     if not ids:
         return {}
@@ -440,7 +441,7 @@ def item_summaries(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, d
     return {item["id"]: item for item in _items(cur)}
 
 
-def workflow_names(db: sqlite_utils.Database) -> list[str]:
+def workflow_names(db: DatabaseLike) -> list[str]:
     """Every workflow that has ever run (from the small versions table, not a scan of items)."""
     return [
         r[0]
@@ -448,7 +449,7 @@ def workflow_names(db: sqlite_utils.Database) -> list[str]:
     ]
 
 
-def action_for(db: sqlite_utils.Database, item_id: int) -> dict | None:
+def action_for(db: DatabaseLike, item_id: int) -> dict[str, Any] | None:
     """What became of an approved item's action (``actions`` row), or None."""
     row = db.execute(
         "SELECT kind, target, state, attempts, message, idempotency_key, updated_at "
