@@ -293,11 +293,13 @@ class _Loader:
         prompt = self._prompt(self._table(data, "prompt"))
         output, schema_bytes = self._output(self._table(data, "output"))
         failure_modes = self._failure_modes(self._get(data, "", "failure_modes", ()))
-        schedule = (
-            self._schedule(data["schedule"]) if isinstance(data.get("schedule"), dict) else None
+        # Optional tables: absent (or of the wrong type, which is reported) means none.
+        schedule_t, review_t, budget_t = (
+            self._given(data, "", key, ()) for key in ("schedule", "review", "budget")
         )
-        review = self._review(data["review"]) if isinstance(data.get("review"), dict) else None
-        budget = self._budget(data["budget"]) if isinstance(data.get("budget"), dict) else None
+        schedule = self._schedule(schedule_t) if isinstance(schedule_t, dict) else None
+        review = self._review(review_t) if isinstance(review_t, dict) else None
+        budget = self._budget(budget_t) if isinstance(budget_t, dict) else None
         action = self._action(self._table(data, "action"))
 
         present = {
