@@ -32,6 +32,7 @@ from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import list_table, named, plain_label, shortcut
+from desktop_app.storage import actions as action_rows
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
@@ -369,7 +370,9 @@ class InboxView(QWidget):
 
     def _show_action(self, item: dict) -> None:
         """What became of an approved item's action: done, failed (retry), or still to come."""
-        action = store.action_for(self._db, item["id"]) if item["status"] == "approved" else None
+        action = (
+            action_rows.action_for(self._db, item["id"]) if item["status"] == "approved" else None
+        )
         failed = bool(action and action["state"] == "failed")
         self.retry_action_button.setVisible(failed)
         if action is None:

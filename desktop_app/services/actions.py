@@ -33,8 +33,9 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.redact import redact
 from desktop_app.core.spec_model import Spec
+from desktop_app.storage import actions as action_rows
 from desktop_app.storage import eventlog, store
-from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -110,9 +111,7 @@ def recover(
 ) -> list[ActionResult]:
     """Settle every action left ``intended`` by a crash, without doing it twice."""
     results = []
-    for item_id, workflow in db.execute(
-        "SELECT item_id, workflow FROM actions WHERE state = 'intended' ORDER BY id"
-    ).fetchall():
+    for item_id, workflow in action_rows.left_intended(db):
         spec = specs.get(workflow)
         if spec is None:
             continue
@@ -122,7 +121,7 @@ def recover(
     return results
 
 
-action_for = store.action_for  # the action row of an item, or None
+action_for = action_rows.action_for  # the action row of an item, or None
 
 
 def due(
@@ -132,17 +131,7 @@ def due(
     tried, decided before ``settled_before`` (the undo window has passed), and actions left
     ``intended``: (item id, workflow). Items approved before actions existed in this
     database (migration 3) are never acted on after the fact."""
-    if not workflows:
-        return []
-    marks = ", ".join("?" * len(workflows))
-    rows = db.execute(
-        "SELECT i.id, i.workflow FROM items i LEFT JOIN actions a ON a.item_id = i.id "
-        f"WHERE i.status = 'approved' AND i.workflow IN ({marks}) AND i.decided_at <= ? "
-        "AND i.decided_at >= (SELECT applied_at FROM migrations WHERE id = 3) "
-        "AND (a.id IS NULL OR a.state = 'intended') ORDER BY i.id",
-        [*workflows, settled_before],
-    ).fetchall()
-    return [(r[0], r[1]) for r in rows]
+    return action_rows.due(db, settled_before=settled_before, workflows=workflows)
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -251,22 +240,16 @@ def _plan(db: sqlite_utils.Database, item: dict[str, Any], spec: Spec, data_dir:
 
 def _record_intent(db: sqlite_utils.Database, item: dict[str, Any], plan: _Plan) -> None:
     digest = hashlib.sha256(plan.payload.encode("utf-8")).hexdigest()
-    now = utcnow()
     with transaction(db):
-        row = action_for(db, item["id"])
-        if row is None:
-            db.execute(
-                "INSERT INTO actions (item_id, workflow, kind, target, payload_hash, "
-                "idempotency_key, state, attempts, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'intended', 1, ?, ?)",
-                [item["id"], item["workflow"], plan.kind, plan.target, digest, plan.key, now, now],
-            )
-        else:  # a retry, or recovery after a crash: the same row, one more attempt
-            db.execute(
-                "UPDATE actions SET state = 'intended', attempts = attempts + 1, "
-                "updated_at = ? WHERE item_id = ?",
-                [now, item["id"]],
-            )
+        action_rows.record_intent(
+            db,
+            item_id=item["id"],
+            workflow=item["workflow"],
+            kind=plan.kind,
+            target=plan.target,
+            payload_hash=digest,
+            idempotency_key=plan.key,
+        )
 
 
 # --- acting ---------------------------------------------------------------------------------
@@ -298,11 +281,7 @@ def _settle(
     message: str,
 ) -> ActionResult:
     with transaction(db):
-        db.execute(
-            "UPDATE actions SET state = ?, target = ?, message = ?, updated_at = ? "
-            "WHERE item_id = ?",
-            [state, target, message, utcnow(), item["id"]],
-        )
+        action_rows.settle(db, item["id"], state, target, message)
         row = action_for(db, item["id"])
         assert row is not None  # _record_intent wrote it before the action ran
         attempts = row["attempts"]

@@ -52,11 +52,7 @@ class Comparison:
 
 def input_of(db: sqlite_utils.Database, item: dict) -> InputDoc:
     """The input an item was made from, as the run read it (key and CSV fields included)."""
-    row = db.execute(
-        "SELECT input_key, fields_json FROM run_inputs WHERE id = "
-        "(SELECT run_input_id FROM items WHERE id = ?)",
-        [item["id"]],
-    ).fetchone()
+    row = store.input_of_item(db, item["id"])
     key, fields = (
         (row[0], json.loads(row[1]) if row[1] else {}) if row else (item["input_name"], {})
     )

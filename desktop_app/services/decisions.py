@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from desktop_app.core import states
 from desktop_app.core.errors import KnownError
 from desktop_app.core.states import ItemState, check_item_transition, check_undo
+from desktop_app.storage import actions as action_rows
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction, utcnow
 
@@ -147,10 +148,7 @@ def undo(
     by = by or default_decider()
     with transaction(db):
         item = store.get_item(db, item_id)
-        last = db.execute(
-            "SELECT decision, at, was FROM decisions WHERE item_id = ? ORDER BY id DESC LIMIT 1",
-            [item_id],
-        ).fetchone()
+        last = store.last_decision(db, item_id)
         if last is None or last[0] == "undo":
             raise KnownError(f"item {item_id} has no decision to undo")
         decision, at, was = last
@@ -162,10 +160,7 @@ def undo(
                 f"item {item_id} was {item['status']} {int(age)} seconds ago: "
                 f"a decision can be undone for {int(within_s)} seconds"
             )
-        acted = db.execute(
-            "SELECT 1 FROM events WHERE item_id = ? AND kind = 'action.done' LIMIT 1", [item_id]
-        ).fetchone()
-        if acted:
+        if action_rows.acted_on(db, item_id):
             raise KnownError(
                 f"item {item_id} has already been acted on: its decision cannot be undone"
             )

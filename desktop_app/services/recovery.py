@@ -79,13 +79,9 @@ def mark_interrupted(db: DatabaseLike) -> list[int]:
         if run["pid"] == os.getpid() or process_alive(run["pid"] or 0, run["started_at"]):
             continue
         with transaction(db):
-            still = db.execute("SELECT state FROM runs WHERE id = ?", [run["id"]]).fetchone()
-            if not still or still[0] != RunState.RUNNING.value:
+            if store.run_state(db, run["id"]) != RunState.RUNNING.value:
                 continue
-            left = db.execute(
-                "SELECT count(*) FROM run_inputs WHERE run_id = ? AND status = 'queued'",
-                [run["id"]],
-            ).fetchone()[0]
+            left = store.queued_count(db, run["id"])
             store.set_run_state(
                 db, run["id"], RunState.INTERRUPTED, error="the process running it stopped"
             )

@@ -51,28 +51,13 @@ def sweep(
         expire, remind = _limit(spec.review.expire_after), _limit(spec.review.remind_after)
         if expire is not None:
             cutoff = _stamp(now - expire)
-            ids = [
-                r[0]
-                for r in db.execute(
-                    "SELECT id FROM items WHERE workflow = ? AND status IN ('pending', 'escalated') "
-                    "AND created_at <= ? ORDER BY id",
-                    [name, cutoff],
-                )
-            ]
+            ids = store.open_item_ids_since(db, name, cutoff)
             for item_id in ids:
                 if _expire(db, item_id, name, spec.review.expire_after):
                     swept.expired.setdefault(name, []).append(item_id)
         if remind is not None:
             cutoff = _stamp(now - remind)
-            ids = [
-                r[0]
-                for r in db.execute(
-                    "SELECT id FROM items WHERE workflow = ? AND status IN ('pending', 'escalated') "
-                    "AND created_at <= ? AND NOT EXISTS (SELECT 1 FROM events e WHERE "
-                    "e.item_id = items.id AND e.kind = 'item.reminded') ORDER BY id",
-                    [name, cutoff],
-                )
-            ]
+            ids = store.open_item_ids_since(db, name, cutoff, unreminded=True)
             if ids:
                 with transaction(db):
                     for item_id in ids:

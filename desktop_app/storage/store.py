@@ -316,6 +316,54 @@ def insert_decision(db: DatabaseLike, **row: Any) -> int:
     return _new_id(cur)
 
 
+def last_decision(db: DatabaseLike, item_id: int) -> tuple[str, str, str | None] | None:
+    """(decision, at, the status it changed) of the item's newest decision, or None."""
+    row = db.execute(
+        "SELECT decision, at, was FROM decisions WHERE item_id = ? ORDER BY id DESC LIMIT 1",
+        [item_id],
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def open_item_ids_since(
+    db: DatabaseLike, workflow: str, created_before: str, *, unreminded: bool = False
+) -> list[int]:
+    """Pending and escalated items of ``workflow`` made at or before ``created_before``
+    (``unreminded``: only those without an ``item.reminded`` event)."""
+    sql = (
+        "SELECT id FROM items WHERE workflow = ? AND status IN ('pending', 'escalated') "
+        "AND created_at <= ?"
+    )
+    if unreminded:
+        sql += (
+            " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.item_id = items.id"
+            " AND e.kind = 'item.reminded')"
+        )
+    return [r[0] for r in db.execute(sql + " ORDER BY id", [workflow, created_before])]
+
+
+def input_of_item(db: DatabaseLike, item_id: int) -> tuple[str, str | None] | None:
+    """(input_key, fields_json) of the run input an item was made from, or None."""
+    row = db.execute(
+        "SELECT input_key, fields_json FROM run_inputs WHERE id = "
+        "(SELECT run_input_id FROM items WHERE id = ?)",
+        [item_id],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def queued_count(db: DatabaseLike, run_id: int) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM run_inputs WHERE run_id = ? AND status = 'queued'", [run_id]
+    ).fetchone()
+    return int(row[0])
+
+
+def run_state(db: DatabaseLike, run_id: int) -> str | None:
+    row = db.execute("SELECT state FROM runs WHERE id = ?", [run_id]).fetchone()
+    return row[0] if row else None
+
+
 def iter_items(
     db: DatabaseLike,
     *,
@@ -447,16 +495,3 @@ def workflow_names(db: DatabaseLike) -> list[str]:
         r[0]
         for r in db.execute("SELECT DISTINCT workflow FROM workflow_versions ORDER BY workflow")
     ]
-
-
-def action_for(db: DatabaseLike, item_id: int) -> dict[str, Any] | None:
-    """What became of an approved item's action (``actions`` row), or None."""
-    row = db.execute(
-        "SELECT kind, target, state, attempts, message, idempotency_key, updated_at "
-        "FROM actions WHERE item_id = ?",
-        [item_id],
-    ).fetchone()
-    if row is None:
-        return None
-    keys = ("kind", "target", "state", "attempts", "message", "idempotency_key", "updated_at")
-    return dict(zip(keys, row))

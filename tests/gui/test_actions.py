@@ -6,14 +6,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from desktop_app.services import decisions
-from desktop_app.storage import store
+from desktop_app.storage import actions as action_rows
 from desktop_app.storage.db import connect
 
 
 def action_of(db_path, item_id):
     db = connect(db_path)
     try:
-        return store.action_for(db, item_id)
+        return action_rows.action_for(db, item_id)
     finally:
         db.conn.close()
 
