@@ -119,6 +119,7 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import catalogue, runs
     from desktop_app.services.inputs import read_inputs
+    from desktop_app.services.runner import Hooks
 
     spec = catalogue.find(ctx.workflows_dir, args.name)
     inputs = None
@@ -146,8 +147,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         model=args.model,
         api_base=args.api_base,
         concurrency=args.concurrency,
-        on_item=on_item,
-        on_resume=on_resume,
+        hooks=Hooks(on_item=on_item, on_resume=on_resume),
     )
     summaries = done.summaries
     if args.json:

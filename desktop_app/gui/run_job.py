@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from desktop_app.core.inputdoc import InputDoc
     from desktop_app.core.spec_model import Spec
     from desktop_app.services.pipeline import ModelGateway
+    from desktop_app.services.runner import Hooks
     from desktop_app.services.runs import Runs
 
 
@@ -55,21 +56,15 @@ class RunJob(Job):
             inputs=inputs,
             model=model,
             api_base=api_base,
-            gateway=self._gateway,
-            on_item=self.item_made.emit,
-            on_progress=report,
-            cancel=self.cancelled,
+            hooks=self._hooks(report),
         )
 
     def _resume_all(self, db: Any, report: Any, workflows_dir: Path) -> Runs:
         from desktop_app.services import runs
 
-        return runs.resume_all(
-            db,
-            workflows_dir,
-            self._db_path.parent,
-            gateway=self._gateway,
-            on_item=self.item_made.emit,
-            on_progress=report,
-            cancel=self.cancelled,
-        )
+        return runs.resume_all(db, workflows_dir, self._db_path.parent, self._hooks(report))
+
+    def _hooks(self, report: Any) -> Hooks:
+        from desktop_app.services.runner import Hooks
+
+        return Hooks(self._gateway, self.item_made.emit, report, cancel=self.cancelled)

@@ -133,6 +133,7 @@ class ScheduleDriver(QObject):
         from desktop_app.core.errors import KnownError
         from desktop_app.services import scheduler
         from desktop_app.services.review_timeouts import sweep
+        from desktop_app.services.runner import Hooks
 
         specs = _specs(self._workflows_dir)
         self._act(db, specs)
@@ -143,14 +144,9 @@ class ScheduleDriver(QObject):
             if self._cancel.is_set():
                 break
             try:
-                fired = scheduler.run_due(
-                    db,
-                    item,
-                    data_dir=self._db_path.parent,
-                    gateway=self._gateway() if callable(self._gateway) else self._gateway,
-                    on_item=self.item_made.emit,
-                    cancel=self._cancel,
-                )
+                gateway = self._gateway() if callable(self._gateway) else self._gateway
+                hooks = Hooks(gateway, self.item_made.emit, cancel=self._cancel)
+                fired = scheduler.run_due(db, item, data_dir=self._db_path.parent, hooks=hooks)
             except KnownError as exc:
                 self.failed.emit(f"{item.workflow}: the scheduled run could not start: {exc}")
             else:

@@ -88,17 +88,7 @@ def perform(
     return _act_and_settle(db, item, spec, plan, clipboard, http_timeout_s)
 
 
-def retry(
-    db: sqlite_utils.Database,
-    item_id: int,
-    spec: Spec,
-    data_dir: Path,
-    *,
-    clipboard: Clipboard | None = None,
-    http_timeout_s: float = 10.0,
-) -> ActionResult:
-    """Try a failed (or unsettled) action again, from the inbox or the command line."""
-    return perform(db, item_id, spec, data_dir, clipboard=clipboard, http_timeout_s=http_timeout_s)
+retry = perform  # a failed or unsettled action, tried again (a done one is never redone)
 
 
 def recover(

@@ -565,45 +565,35 @@ def log_call(
             "latency_ms": attempt.latency_ms,
         }
         last = index == len(attempts) - 1
+        events: list[tuple[str, dict[str, Any]]] = []
         if attempt.ok:
-            eventlog.append(
-                db,
-                "model.call",
-                workflow=workflow,
-                run_id=run_id,
-                detail={
-                    **base,
-                    "messages": call.messages,
-                    "response": attempt.text,
-                    "finish_reason": attempt.finish_reason,
-                    "tokens_in": attempt.tokens_in,
-                    "tokens_out": attempt.tokens_out,
-                    "cost_usd": attempt.cost_usd,
-                },
-            )
-            continue
-        detail: dict[str, Any] = {
-            **base,
-            "error": attempt.error,
-            "error_kind": attempt.error_kind,
-            "status": attempt.status,
-            "final": last,
-        }
-        if last:
-            detail["messages"] = call.messages
-        eventlog.append(db, "model.error", workflow=workflow, run_id=run_id, detail=detail)
-        if not last:
+            response = {
+                "messages": call.messages,
+                "response": attempt.text,
+                "finish_reason": attempt.finish_reason,
+                "tokens_in": attempt.tokens_in,
+                "tokens_out": attempt.tokens_out,
+                "cost_usd": attempt.cost_usd,
+            }
+            events.append(("model.call", {**base, **response}))
+        else:
+            failure = {
+                "error": attempt.error,
+                "error_kind": attempt.error_kind,
+                "status": attempt.status,
+                "final": last,
+                **({"messages": call.messages} if last else {}),
+            }
+            events.append(("model.error", {**base, **failure}))
+        if not attempt.ok and not last:
             nxt = attempts[index + 1]
-            eventlog.append(
-                db,
-                "model.retry",
-                workflow=workflow,
-                run_id=run_id,
-                detail={
-                    "model": nxt.model,
-                    "attempt": nxt.attempt,
-                    "after_error": attempt.error,
-                    "wait_s": attempt.wait_s,
-                    "fallback": nxt.model != attempt.model,
-                },
-            )
+            retry = {
+                "model": nxt.model,
+                "attempt": nxt.attempt,
+                "after_error": attempt.error,
+                "wait_s": attempt.wait_s,
+                "fallback": nxt.model != attempt.model,
+            }
+            events.append(("model.retry", retry))
+        for kind, detail in events:
+            eventlog.append(db, kind, workflow=workflow, run_id=run_id, detail=detail)

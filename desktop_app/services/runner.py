@@ -82,6 +82,25 @@ ItemCallback = Callable[[int, str], None]
 ProgressCallback = Callable[[int, int], None]
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """Where a run's model calls go, whom it tells, and what stops it (all optional)."""
+
+    gateway: ModelGateway | None = None
+    on_item: ItemCallback | None = None  # (item id, status) as each item is written
+    on_progress: ProgressCallback | None = None  # (done, total) inputs of the current run
+    on_resume: ItemCallback | None = None  # (run id, workflow) before a run is resumed
+    cancel: threading.Event | None = None  # set: no new model call starts
+
+    def runner(self, db: sqlite_utils.Database) -> Runner:
+        return Runner(
+            db, self.gateway, on_item=self.on_item, on_progress=self.on_progress, cancel=self.cancel
+        )
+
+
+NO_HOOKS = Hooks()  # the default: an in-process gateway, nobody told, never cancelled
+
+
 class Runner:
     """Runs workflows against one database; ``gateway`` makes the model calls."""
 

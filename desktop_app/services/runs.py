@@ -13,7 +13,6 @@ and trigger, and marks its inputs processed when it read its source (stored on t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +23,10 @@ from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import RunState
 from desktop_app.services import catalogue, settings
-from desktop_app.services.pipeline import ModelGateway
 from desktop_app.services.runner import (
+    NO_HOOKS,
+    Hooks,
     IncompleteSpecError,
-    ItemCallback,
-    ProgressCallback,
-    Runner,
     RunOptions,
     RunSummary,
     source_inputs,
@@ -80,14 +77,10 @@ def run_workflow(
     api_base: str | None = None,
     concurrency: int = 4,
     trigger: str | None = None,
-    gateway: ModelGateway | None = None,
-    on_item: ItemCallback | None = None,
-    on_progress: ProgressCallback | None = None,
-    on_resume: ItemCallback | None = None,
-    cancel: threading.Event | None = None,
+    hooks: Hooks = NO_HOOKS,
 ) -> Runs:
     """Resume ``spec``'s interrupted runs, then run it on ``inputs`` (None: the new inputs of
-    its folder or csv source). ``on_resume(run_id, workflow)`` is told before each resume."""
+    its folder or csv source)."""
     reads_source = inputs is None
     if reads_source and spec.input.kind == "text":
         raise KnownError(
@@ -96,14 +89,14 @@ def run_workflow(
     if not spec.complete:
         raise IncompleteSpecError(spec)
     chosen = settings.load(data_dir)
-    runner = Runner(db, gateway, on_item=on_item, on_progress=on_progress, cancel=cancel)
+    runner = hooks.runner(db)
     resume_options = options(chosen, model=model, api_base=api_base, concurrency=concurrency)
     done = Runs()
     for run_id in interrupted(db, spec.name):
         if runner.cancel.is_set():
             return done
-        if on_resume is not None:
-            on_resume(run_id, spec.name)
+        if hooks.on_resume is not None:
+            hooks.on_resume(run_id, spec.name)
         done.summaries.append(runner.resume(spec, run_id, resume_options))
     if runner.cancel.is_set():
         return done
@@ -129,12 +122,7 @@ def resume_all(
     db: sqlite_utils.Database,
     workflows_dir: Path,
     data_dir: Path,
-    *,
-    gateway: ModelGateway | None = None,
-    on_item: ItemCallback | None = None,
-    on_progress: ProgressCallback | None = None,
-    on_resume: ItemCallback | None = None,
-    cancel: threading.Event | None = None,
+    hooks: Hooks = NO_HOOKS,
 ) -> Runs:
     """Every interrupted run, each on its workflow's current spec. A run whose spec cannot
     be loaded or is incomplete stays interrupted, with the reason in ``problems``."""
@@ -143,7 +131,7 @@ def resume_all(
     if not pending:
         return done
     chosen = settings.load(data_dir)
-    runner = Runner(db, gateway, on_item=on_item, on_progress=on_progress, cancel=cancel)
+    runner = hooks.runner(db)
     resume_options = options(chosen)
     specs: dict[str, Spec] = {}
     for run_id, workflow in pending:
@@ -157,8 +145,8 @@ def resume_all(
             done.problems.append(f"run {run_id} of '{workflow}' stays interrupted: {exc}")
             continue
         specs[workflow] = spec
-        if on_resume is not None:
-            on_resume(run_id, workflow)
+        if hooks.on_resume is not None:
+            hooks.on_resume(run_id, workflow)
         done.summaries.append(runner.resume(spec, run_id, resume_options))
     return done
 

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 from desktop_app.core.schedule import Plan, Schedule, plan
 from desktop_app.core.spec_model import Spec
 from desktop_app.services import runs, switches
-from desktop_app.services.pipeline import ModelGateway
-from desktop_app.services.runner import ItemCallback
+from desktop_app.services.runner import NO_HOOKS, Hooks
 from desktop_app.storage import eventlog, store
 from desktop_app.storage import switches as switch_rows
 from desktop_app.storage.db import transaction
@@ -105,9 +104,7 @@ def run_due(
     item: Due,
     *,
     data_dir: Path,
-    gateway: ModelGateway | None = None,
-    on_item: ItemCallback | None = None,
-    cancel: threading.Event | None = None,
+    hooks: Hooks = NO_HOOKS,
 ) -> Fired:
     """Record the slots as handled, then one run per slot to run (catch-up runs say so)."""
     name, todo = item.workflow, item.plan
@@ -143,9 +140,7 @@ def run_due(
                 item.spec,
                 data_dir,
                 trigger="catch-up" if todo.catch_up else "schedule",
-                gateway=gateway,
-                on_item=on_item,
-                cancel=cancel,
+                hooks=hooks,
             )
             fired.summaries.extend(done.summaries)
             if done.nothing_new:

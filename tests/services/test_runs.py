@@ -11,7 +11,7 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.services import runs, settings
 from desktop_app.services.inputs import from_text
 from desktop_app.services.recovery import mark_interrupted
-from desktop_app.services.runner import Runner, RunOptions
+from desktop_app.services.runner import Hooks, Runner, RunOptions
 from desktop_app.storage import store
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
@@ -110,9 +110,8 @@ def test_resume_all_resumes_every_workflow_and_names_what_it_cannot(tmp_path, db
             )
     assert mark_interrupted(db) == []  # marked by the Ctrl+C already
     resumed: list[tuple[int, str]] = []
-    done = runs.resume_all(
-        db, workflows, tmp_path / "data", on_resume=lambda r, w: resumed.append((r, w))
-    )
+    hooks = Hooks(on_resume=lambda r, w: resumed.append((r, w)))
+    done = runs.resume_all(db, workflows, tmp_path / "data", hooks)
     assert resumed == [(1, "good")]
     assert [(s.workflow, s.state, s.inputs) for s in done.summaries] == [("good", "finished", 2)]
     (problem,) = done.problems
