@@ -98,6 +98,15 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+_TABLE_DEFAULT: Any = object()  # ``_get``'s fallback when none is given: the key's default
+
+
+def _fallback(section: str, key: str, fallback: Any) -> Any:
+    return (
+        default(f"{section}.{key}" if section else key) if fallback is _TABLE_DEFAULT else fallback
+    )
+
+
 class _Loader:
     def __init__(self, path: Path):
         self.path = path
@@ -165,26 +174,17 @@ class _Loader:
         key: str,
         where: tuple[Any, ...],
         choice_label: str | None = None,
+        *,
+        fallback: Any = _TABLE_DEFAULT,
     ) -> Any:
-        """The key's value, or its default when it is absent or invalid (which is reported)."""
-        value = self._given(table, section, key, where, choice_label)
-        return default(f"{section}.{key}" if section else key) if value is None else value
-
-    def _given(
-        self,
-        table: dict[str, Any],
-        section: str,
-        key: str,
-        where: tuple[Any, ...],
-        choice_label: str | None = None,
-    ) -> Any:
-        """The key's value as written, or None when absent or invalid (reported as such).
+        """The key's value; when it is absent or invalid (reported as such), ``fallback``:
+        the table's default unless another is given (``None`` for "not given").
 
         A value that is not one of the key's choices is reported and kept; an empty
         required key is left for the caller to report as missing.
         """
         if key not in table:
-            return None
+            return _fallback(section, key, fallback)
         value = table[key]
         spec_key = SECTIONS[section][key]
         kind = spec_key.type
@@ -201,13 +201,13 @@ class _Loader:
             self.problem(
                 f"{label} must be {TYPE_WORDS[kind]}, not {_type_name(value)}", *where, key
             )
-            return None
+            return _fallback(section, key, fallback)
         bounds = spec_key.range
         if bounds:
             low, high, words = bounds
             if (low is not None and value < low) or (high is not None and value > high):
                 self.problem(f"{label} must be {words} (it is {value})", *where, key)
-                return None
+                return _fallback(section, key, fallback)
         if spec_key.choices and (value or not spec_key.required):
             self._choice(value, spec_key.choices, choice_label or label, *where, key)
         if kind == NUM:
@@ -295,7 +295,7 @@ class _Loader:
         failure_modes = self._failure_modes(self._get(data, "", "failure_modes", ()))
         # Optional tables: absent (or of the wrong type, which is reported) means none.
         schedule_t, review_t, budget_t = (
-            self._given(data, "", key, ()) for key in ("schedule", "review", "budget")
+            self._get(data, "", key, (), fallback=None) for key in ("schedule", "review", "budget")
         )
         schedule = self._schedule(schedule_t) if isinstance(schedule_t, dict) else None
         review = self._review(review_t) if isinstance(review_t, dict) else None
@@ -462,7 +462,7 @@ class _Loader:
             name = g("name").strip()
             label = f"failure mode '{name}'" if name else f"failure mode {index + 1}"
             when = self._get(t, "failure_modes", "when", w, f"{label}: when")
-            then = self._given(t, "failure_modes", "then", w, f"{label}: then")
+            then = self._get(t, "failure_modes", "then", w, f"{label}: then", fallback=None)
             pattern, check = g("pattern"), g("check")
             whens, thens = choices("failure_modes.when"), choices("failure_modes.then")
             if not name:

@@ -10,44 +10,23 @@ from typing import Any
 
 import pytest
 
-from desktop_app.core.spec_keys import (
-    INT,
-    KEYS,
-    NUM,
-    SECTIONS,
-    STRLIST,
-    TABLE,
-    TABLES,
-    TEXT,
-    SpecKey,
-)
+from desktop_app.core import spec_keys as sk
+from desktop_app.core import spec_model as sm
 from desktop_app.core.spec_loader import check_spec
-from desktop_app.core.spec_model import (
-    ActionSpec,
-    BudgetSpec,
-    FailureMode,
-    InputSpec,
-    ModelSpec,
-    OutputSpec,
-    PromptSpec,
-    ReviewSpec,
-    ScheduleSpec,
-    Spec,
-)
 from tests.conftest import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "workflow-format.md"
 MODELS: dict[str, type] = {
-    "": Spec,
-    "model": ModelSpec,
-    "input": InputSpec,
-    "prompt": PromptSpec,
-    "output": OutputSpec,
-    "failure_modes": FailureMode,
-    "schedule": ScheduleSpec,
-    "review": ReviewSpec,
-    "budget": BudgetSpec,
-    "action": ActionSpec,
+    "": sm.Spec,
+    "model": sm.ModelSpec,
+    "input": sm.InputSpec,
+    "prompt": sm.PromptSpec,
+    "output": sm.OutputSpec,
+    "failure_modes": sm.FailureMode,
+    "schedule": sm.ScheduleSpec,
+    "review": sm.ReviewSpec,
+    "budget": sm.BudgetSpec,
+    "action": sm.ActionSpec,
 }
 # A complete spec with every table and as few keys as possible: the rest take their defaults.
 MINIMAL: dict[str, dict[str, str]] = {
@@ -63,9 +42,9 @@ MINIMAL: dict[str, dict[str, str]] = {
     "budget": {"max_cost_per_day": "1"},
     "action": {"kind": '"clipboard"'},
 }
-LEAF_KEYS = [k for k in KEYS if k.type not in (TABLE, TABLES) or k.section]
-WRONG = {TEXT: ("5", "a whole number"), INT: ('"5"', "text"), NUM: ('"5"', "text")}
-WRONG |= {STRLIST: ('"x"', "text"), TABLE: ("5", "a whole number")}
+LEAF_KEYS = [k for k in sk.KEYS if k.type not in (sk.TABLE, sk.TABLES) or k.section]
+WRONG = {sk.TEXT: ("5", "a whole number"), sk.INT: ('"5"', "text"), sk.NUM: ('"5"', "text")}
+WRONG |= {sk.STRLIST: ('"x"', "text"), sk.TABLE: ("5", "a whole number")}
 
 
 def write_minimal(
@@ -91,7 +70,7 @@ def write_minimal(
     return path, where
 
 
-def loaded(spec: Spec, key: SpecKey) -> Any:
+def loaded(spec: sm.Spec, key: sk.SpecKey) -> Any:
     """The value the loaded ``spec`` holds for ``key``."""
     if key.name == "criteria.rules":
         return spec.criteria
@@ -101,7 +80,7 @@ def loaded(spec: Spec, key: SpecKey) -> Any:
     return getattr(owner, key.leaf)
 
 
-def label(key: SpecKey) -> str:
+def label(key: sk.SpecKey) -> str:
     return f"[{key.section}] {key.leaf}" if key.section else key.name
 
 
@@ -130,16 +109,16 @@ def test_unwritten_keys_take_the_tables_defaults(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("key", LEAF_KEYS, ids=lambda k: k.name)
-def test_a_wrong_type_is_named_with_file_and_line(tmp_path: Path, key: SpecKey) -> None:
+def test_a_wrong_type_is_named_with_file_and_line(tmp_path: Path, key: sk.SpecKey) -> None:
     value, written_as = WRONG[key.type]
     path, where = write_minimal(tmp_path, {key.name: value})
-    words = {TEXT: "text", INT: "a whole number", NUM: "a number"}
-    words |= {STRLIST: "a list of texts", TABLE: "a table"}
+    words = {sk.TEXT: "text", sk.INT: "a whole number", sk.NUM: "a number"}
+    words |= {sk.STRLIST: "a list of texts", sk.TABLE: "a table"}
     problem_at(path, where[key.name], f"{label(key)} must be {words[key.type]}, not {written_as}")
 
 
-@pytest.mark.parametrize("key", [k for k in KEYS if k.range], ids=lambda k: k.name)
-def test_an_out_of_range_value_is_named_with_file_and_line(tmp_path: Path, key: SpecKey) -> None:
+@pytest.mark.parametrize("key", [k for k in sk.KEYS if k.range], ids=lambda k: k.name)
+def test_an_out_of_range_value_is_named_with_file_and_line(tmp_path: Path, key: sk.SpecKey) -> None:
     assert key.range is not None
     low, high, words = key.range
     outside = [math.ceil(low) - 1] if low is not None else []
@@ -149,9 +128,9 @@ def test_an_out_of_range_value_is_named_with_file_and_line(tmp_path: Path, key: 
         problem_at(path, where[key.name], f"{label(key)} must be {words} (it is {value})")
 
 
-@pytest.mark.parametrize("key", [k for k in KEYS if k.choices], ids=lambda k: k.name)
+@pytest.mark.parametrize("key", [k for k in sk.KEYS if k.choices], ids=lambda k: k.name)
 def test_a_value_not_among_the_choices_is_named_with_file_and_line(
-    tmp_path: Path, key: SpecKey
+    tmp_path: Path, key: sk.SpecKey
 ) -> None:
     path, where = write_minimal(tmp_path, {key.name: '"bogus"'})
     problem_at(path, where[key.name], f"must be one of {', '.join(key.choices)}, not 'bogus'")
@@ -167,8 +146,15 @@ def test_an_optional_table_of_the_wrong_type_is_reported(tmp_path: Path, table: 
 
 
 def test_each_default_is_a_value_the_key_accepts() -> None:
-    types = {TEXT: str, INT: int, NUM: float, STRLIST: tuple, TABLE: dict, TABLES: tuple}
-    for key in KEYS:
+    types = {
+        sk.TEXT: str,
+        sk.INT: int,
+        sk.NUM: float,
+        sk.STRLIST: tuple,
+        sk.TABLE: dict,
+        sk.TABLES: tuple,
+    }
+    for key in sk.KEYS:
         value: Any = key.default
         if value is None:
             continue
@@ -178,13 +164,13 @@ def test_each_default_is_a_value_the_key_accepts() -> None:
         if key.choices and value:
             assert value in key.choices, key.name
         assert type(value) is types[key.type], key.name
-    assert all(k.required for k in KEYS if k.missing)
+    assert all(k.required for k in sk.KEYS if k.missing)
 
 
 def test_the_models_fields_are_the_keys_with_the_tables_defaults() -> None:
     for section, model in MODELS.items():
         fields = {f.name: f for f in dataclasses.fields(model)}
-        for leaf, key in SECTIONS[section].items():
+        for leaf, key in sk.SECTIONS[section].items():
             if section:
                 assert leaf in fields or key.name == "criteria.rules", key.name
             field = fields.get(leaf)
@@ -238,12 +224,12 @@ def as_documented(value: Any) -> str:
 
 def test_every_key_is_documented_and_every_documented_key_is_in_the_table() -> None:
     doc = documented()
-    assert sorted(k.name for k in KEYS if k.name not in doc) == []
-    assert sorted(name for name in doc if name not in {k.name for k in KEYS}) == []
+    assert sorted(k.name for k in sk.KEYS if k.name not in doc) == []
+    assert sorted(name for name in doc if name not in {k.name for k in sk.KEYS}) == []
 
 
 def test_the_documented_defaults_choices_and_required_keys_agree_with_the_table() -> None:
-    table = {k.name: k for k in KEYS}
+    table = {k.name: k for k in sk.KEYS}
     stated = 0
     for name, (kind, notes) in documented().items():
         key = table[name]
