@@ -392,7 +392,7 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
         jobs = [RunJob(db_path, gateway=gateway) for _ in range(runs)]
         done = []
         for job in jobs:
-            job.finished.connect(lambda s: done.append(s))
+            job.done.connect(lambda s: done.append(s))
             job.failed.connect(lambda text: done.append(text))
             job.item_made.connect(lambda *_: window.workflows.items_made.emit())
         per_run = items // runs
@@ -400,7 +400,7 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
         heartbeat.start()
         for n, (job, spec) in enumerate(zip(jobs, specs)):
             docs = [from_text(f"Run {n}, review {i}: lovely cake") for i in range(per_run)]
-            job.start(spec, docs, model=None, api_base=None)
+            job.start_run(spec, docs, model=None, api_base=None)
         while len(done) < runs:
             app.processEvents()
             time.sleep(0.001)
