@@ -509,7 +509,7 @@ class WorkflowsView(QWidget):
         lines = []
         for summary in done.summaries:
             cost = usd_or_unknown(summary.cost_usd)
-            verb = "resumed, " if summary.resumed else ""
+            verb = f"of {summary.workflow} resumed, " if summary.resumed else ""
             lines.append(
                 f"Run {summary.run_id} {verb}{summary.state}: {summary.pending} pending, "
                 f"{summary.escalated} escalated, {summary.skipped} skipped · cost {cost}"

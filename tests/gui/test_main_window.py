@@ -108,7 +108,10 @@ def test_the_window_resumes_an_interrupted_run(qtbot, window, seeded, workflows_
         with opened_again(qtbot, seeded, workflows_dir) as again:
             qtbot.waitUntil(lambda: store.get_run(db, run_id)["state"] == "finished", timeout=60000)
             qtbot.waitUntil(lambda: not again.workflows.job.running, timeout=10000)
-            assert f"Run {run_id} resumed, finished" in again.workflows.run_status.text()
+            assert (
+                f"Run {run_id} of review-reply resumed, finished"
+                in again.workflows.run_status.text()
+            )
         made = db.execute("SELECT count(*) FROM items WHERE run_id = ?", [run_id]).fetchone()[0]
         assert made == 2 and len(llm_server.completions) >= 2  # a retry with feedback may add one
     finally:
