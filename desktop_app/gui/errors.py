@@ -60,8 +60,10 @@ def log_path() -> Path | None:
 
 def one_line(exc: BaseException, bug: str = "something went wrong") -> str:
     """What the person reads about ``exc``; a bug's traceback is logged here."""
-    if isinstance(exc, KnownError):
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, KnownError):  # several problems (a spec's) become one line
+        return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or (
+            type(exc).__name__
+        )
     open_log()
     log.error("%s", bug, exc_info=(type(exc), exc, exc.__traceback__))
     where = f" (details in {_State.log_path})" if _State.log_path else ""

@@ -134,3 +134,12 @@ def test_closing_cancels_runs_and_waits_for_every_job(qtbot, db_path):
     assert not run.cancelled.is_set() or run not in tasks._in_flight
     assert tasks._in_flight == set() and writer.cancelled.is_set() is False
     qtbot.waitUntil(lambda: sorted(results) == ["cancelled", "written"], timeout=5000)
+
+
+def test_a_known_error_of_several_lines_is_said_in_one():
+    from desktop_app.core.errors import SpecError, SpecProblem
+
+    problems = [SpecProblem("a/workflow.toml", 3, "purpose is empty"),
+                SpecProblem("a/workflow.toml", 9, "unknown key 'modle'")]  # fmt: skip
+    line = errors.one_line(SpecError(problems))
+    assert "\n" not in line and "purpose is empty" in line and "unknown key 'modle'" in line
