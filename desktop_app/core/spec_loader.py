@@ -246,8 +246,13 @@ class _Loader:
             ast = environment().parse(source)
         except TemplateSyntaxError as exc:
             raw = self.raw_lines[key_line - 1] if key_line - 1 < len(self.raw_lines) else ""
-            opens_block = raw.rstrip().endswith(('"""', "'''"))
-            line = key_line + (exc.lineno or 1) - (0 if opens_block else 1)
+            value = raw.split("=", 1)[1].strip() if "=" in raw else ""
+            if not value.startswith(('"""', "'''")):
+                line = key_line  # a one-line string: its \n escapes all stand on this line
+            elif value in ('"""', "'''"):
+                line = key_line + (exc.lineno or 1)  # the newline after the quotes is no text
+            else:
+                line = key_line + (exc.lineno or 1) - 1
             self.problem(f"{label} is not a valid template: {exc.message}", line=line)
             return
         env_globals = set(environment().globals)

@@ -136,6 +136,28 @@ def test_template_syntax_error_points_into_a_multiline_template(tmp_path):
     assert problems[0].line == bad_line and "is not a valid template" in problems[0].message
 
 
+def test_template_error_in_a_one_line_string_with_escapes_names_that_line(tmp_path):
+    """The template's line 2 is still the TOML line: a one-line string keeps its \\n escapes."""
+    path, line = broken(
+        tmp_path,
+        'template = "Message from {{ input.name }}:\\n{{ input.text }}"',
+        'template = "Message from {{ input.name }}:\\n{{ input.text }"',
+    )
+    (problem,) = [p for p in check_spec(path)[1] if "not a valid template" in p.message]
+    assert problem.line == line
+
+
+def test_template_error_in_a_string_opened_on_the_key_line(tmp_path):
+    path, _ = broken(
+        tmp_path,
+        'template = "Message from {{ input.name }}:\\n{{ input.text }}"',
+        'template = """Hello\n{{ input.text }\nBye"""',
+    )
+    bad_line = path.read_text().splitlines().index("{{ input.text }") + 1
+    (problem,) = [p for p in check_spec(path)[1] if "not a valid template" in p.message]
+    assert problem.line == bad_line
+
+
 def test_unknown_template_variable(tmp_path):
     path, line = broken(tmp_path, "{{ input.text }}", "{{ inptu.text }}")
     problem = check_spec(path)[1][0]
