@@ -23,6 +23,7 @@ class SpecProblem(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read a
     line: int
     message: str
     incomplete: bool = False  # a missing required part, as opposed to an invalid value
+    key: str = ""  # the dotted key it is about ("output.max_chars"), "" for the file as a whole
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"

@@ -82,6 +82,11 @@ def check_spec(path: Path) -> tuple[Spec | None, list[SpecProblem]]:
     return _Loader(Path(path)).load()
 
 
+def check_text(path: Path, text: str) -> tuple[Spec | None, list[SpecProblem]]:
+    """As ``check_spec``, for ``text`` not yet saved as ``path`` (the spec editor's)."""
+    return _Loader(Path(path)).load(text.encode("utf-8"))
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -119,18 +124,21 @@ class _Loader:
     def problem(
         self, message: str, *path: Any, incomplete: bool = False, line: int | None = None
     ) -> None:
+        key = ".".join(str(part) for part in path if not isinstance(part, int))
         self.problems.append(
-            SpecProblem(self.path, line or line_of(self.lines, *path), message, incomplete)
+            SpecProblem(self.path, line or line_of(self.lines, *path), message, incomplete, key)
         )
 
     # --- entry ---
 
-    def load(self) -> tuple[Spec | None, list[SpecProblem]]:
-        try:
-            raw = self.path.read_bytes()
-        except OSError as exc:
-            self.problem(f"cannot read the spec: {exc.strerror}", line=1)
-            return None, self.problems
+    def load(self, raw: bytes | None = None) -> tuple[Spec | None, list[SpecProblem]]:
+        """The spec in ``raw`` (None: read from the file)."""
+        if raw is None:
+            try:
+                raw = self.path.read_bytes()
+            except OSError as exc:
+                self.problem(f"cannot read the spec: {exc.strerror}", line=1)
+                return None, self.problems
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
