@@ -261,7 +261,7 @@ class _Loader:
                 line = key_line + (exc.lineno or 1)  # the newline after the quotes is no text
             else:
                 line = key_line + (exc.lineno or 1) - 1
-            self.problem(f"{label} is not a valid template: {exc.message}", line=line)
+            self.problem(f"{label} is not a valid template: {exc.message}", *path, line=line)
             return
         env_globals = set(environment().globals)
         for name in sorted(meta.find_undeclared_variables(ast) - variables - env_globals):
@@ -270,6 +270,7 @@ class _Loader:
             known = ", ".join(sorted(variables))
             self.problem(
                 f"{label} uses an unknown variable '{name}'{suggestion}; known: {known}",
+                *path,
                 line=key_line,
             )
 

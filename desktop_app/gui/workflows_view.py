@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from desktop_app.core.spec_model import Spec
     from desktop_app.gui.profile_dialog import ProfileDialog
+    from desktop_app.gui.spec_editor import SpecEditor
     from desktop_app.services.pipeline import ModelGateway
 
 COLUMNS = ("Workflow", "Complete", "Model", "Schedule", "Last run", "Pending", "This month")
@@ -132,7 +133,15 @@ class WorkflowsView(QWidget):
         self.purpose = plain_label("workflowPurpose")
         self.problems = plain_label("workflowProblems")
         self.problems.setStyleSheet("color: #b3261e;")
-        self.open_button = named(QPushButton("Open the spec"), "openSpecButton")
+        self.new_button = named(QPushButton("New workflow…"), "newWorkflowButton")
+        self.new_button.setToolTip("Define a workflow: blank, from an example, or a copy")
+        self.edit_button = named(QPushButton("Edit…"), "editWorkflowButton")
+        self.edit_button.setToolTip("Its purpose, inputs, criteria, output contract and more")
+        self.archive_button = named(QPushButton("Archive"), "archiveWorkflowButton")
+        self.archive_button.setToolTip("Hide it (its items and log stay); signoff unarchive")
+        self.open_button = named(QPushButton("Open the file"), "openSpecButton")
+        self.open_button.setToolTip("Open workflow.toml in your text editor")
+        self.editor: SpecEditor | None = None
         self.profile_button = named(QPushButton("Cost profile…"), "profileButton")
         self.profile_button.setToolTip(
             "Run its samples on one or more models: cost, latency, pass rate, outputs side by side"
@@ -186,8 +195,10 @@ class WorkflowsView(QWidget):
         for widget in (self.title, self.purpose, self.problems):
             panel_layout.addWidget(widget)
         spec_row = QHBoxLayout()
-        spec_row.addWidget(self.open_button)
+        spec_row.addWidget(self.edit_button)
         spec_row.addWidget(self.profile_button)
+        spec_row.addWidget(self.open_button)
+        spec_row.addWidget(self.archive_button)
         spec_row.addStretch(1)
         panel_layout.addLayout(spec_row)
         panel_layout.addWidget(self.enable_switch)
@@ -206,7 +217,11 @@ class WorkflowsView(QWidget):
         splitter.setSizes([720, 460])
         outer = QVBoxLayout(self)
         outer.addWidget(splitter, 1)
-        outer.addWidget(self.pause_box)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.new_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.pause_box)
+        outer.addLayout(bottom)
         self.watcher = QFileSystemWatcher(self)
         self._reload_timer = QTimer(self, singleShot=True, interval=300)
         self._show_source()
@@ -220,6 +235,9 @@ class WorkflowsView(QWidget):
         self.source.currentIndexChanged.connect(self._show_source)
         self.choose_button.clicked.connect(self._choose)
         self.open_button.clicked.connect(self._open_spec)
+        self.new_button.clicked.connect(self.new_workflow)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.archive_button.clicked.connect(self.archive_selected)
         self.profile_button.clicked.connect(self.open_profile)
         self.enable_switch.clicked.connect(self._switch)
         self.pause_box.toggled.connect(self.pause_toggled)
@@ -406,6 +424,67 @@ class WorkflowsView(QWidget):
         self.profile_dialog = dialog
         dialog.profiled.connect(lambda _name: self.reload())
         dialog.show()
+
+    def new_workflow(self) -> None:
+        from desktop_app.gui.new_workflow_dialog import NewWorkflowDialog
+
+        dialog = NewWorkflowDialog(self._workflows_dir, self)
+        dialog.accepted.connect(lambda: self._create(dialog.name, dialog.source))
+        dialog.open()
+
+    def _create(self, name: str, source: str | None) -> None:
+        from desktop_app.services import workflow_files
+
+        self._worker.submit(
+            lambda db: workflow_files.new_workflow(
+                db, self._workflows_dir, name, from_existing=source
+            ),
+            on_done=self.open_editor,
+            on_error=lambda exc: self.message.emit(f"Cannot create '{name}': {exc}"),
+            context=self,
+        )
+
+    def edit_selected(self) -> None:
+        name = self.selected_name()
+        if name:
+            self.open_editor(self._workflows_dir / name / "workflow.toml")
+
+    def open_editor(self, path: Path) -> None:
+        """The spec editor on ``path`` (one at a time, kept until closed)."""
+        from desktop_app.gui.spec_editor import SpecEditor
+
+        if self.editor is not None:
+            self.editor.close()
+        try:
+            editor = SpecEditor(path, self._db_path, self._worker, self, gateway=self.gateway)
+        except KnownError as exc:
+            self.message.emit(str(exc))
+            return
+        self.editor = editor
+        editor.saved.connect(lambda _name: self.reload())
+        editor.show()
+        self.reload()
+
+    def archive_selected(self) -> None:
+        from desktop_app.services import workflow_files
+
+        name = self.selected_name()
+        if not name:
+            return
+        self._worker.submit(
+            workflow_files.archive,
+            self._workflows_dir,
+            name,
+            on_done=lambda _path: self._archived(name),
+            on_error=lambda exc: self.message.emit(f"Cannot archive '{name}': {exc}"),
+            context=self,
+        )
+
+    def _archived(self, name: str) -> None:
+        self.message.emit(
+            f"'{name}' archived: hidden, its items and log kept (signoff unarchive {name})"
+        )
+        self.reload()
 
     def _defaults(self) -> settings.Settings:
         try:

@@ -136,13 +136,20 @@ class SpecDocument:
         """Write the file atomically; with ``db``, record the new version (``spec.changed``).
         Returns the spec when it loads (an incomplete spec saves too, and cannot run)."""
         text = self.text
-        _parse(self.path, text)  # never write what does not parse
-        write_atomically(self.path, text)
+        spec = save_text(db, self.path, text)
         self.saved_text = text
-        spec, _ = check_text(self.path, text)
-        if db is not None and spec is not None:
-            catalogue.sync_version(db, spec)
         return spec
+
+
+def save_text(db: sqlite_utils.Database | None, path: Path, text: str) -> Spec | None:
+    """Save a spec's text (refused when it is not valid TOML): atomically, then with ``db``
+    its new version is recorded (``spec.changed`` with the diff). The spec, when it loads."""
+    _parse(path, text)  # never write what does not parse
+    write_atomically(path, text)
+    spec, _ = check_text(path, text)
+    if db is not None and spec is not None:
+        catalogue.sync_version(db, spec)
+    return spec
 
 
 LINE = 88  # a list whose line would be longer is written one item a line

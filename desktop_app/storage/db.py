@@ -80,7 +80,7 @@ def _open(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=15)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=15000")
@@ -90,6 +90,24 @@ def _open(path: Path) -> sqlite3.Connection:
     except OSError as exc:
         raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from exc
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection, wait_s: float = 15.0) -> None:
+    """Switch to WAL once. Two connections opening a new database at the same moment (the
+    window and the command line) can find the switch locked: SQLite does not wait for that
+    lock through the busy timeout, so this waits for it here."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 @contextmanager

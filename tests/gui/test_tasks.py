@@ -133,7 +133,8 @@ def test_closing_cancels_runs_and_waits_for_every_job(qtbot, db_path):
     tasks.close_all(timeout=10)
     assert not run.cancelled.is_set() or run not in tasks._in_flight
     assert tasks._in_flight == set() and writer.cancelled.is_set() is False
-    qtbot.waitUntil(lambda: sorted(results) == ["cancelled", "written"], timeout=5000)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert sorted(results) == ["cancelled", "written"]
 
 
 def test_a_known_error_of_several_lines_is_said_in_one():
