@@ -122,6 +122,9 @@ class SpecEditor(QDialog):
         self.path, self._db_path, self._worker, self._gateway = path, db_path, worker, gateway
         self.document = SpecDocument.open(path)
         self.spec: Spec | None = None
+        self._last_valid: Spec | None = (
+            None  # the preview's spec while the current one has problems
+        )
         self.problems_found: list[SpecProblem] = []
         self.fields: dict[str, Field] = {}
         self._filling = False
@@ -170,6 +173,7 @@ class SpecEditor(QDialog):
         self.checklist = plain_label("specChecklist")
         self.problem_list = named(QListWidget(), "specProblems")
         self.problem_list.setAccessibleName("Problems")
+        self.problem_list.setWordWrap(True)
         self.problem_list.itemActivated.connect(self._go_to_problem)
         self.status = plain_label("specStatus")
         self.save_button = named(QPushButton("Save"), "specSaveButton")
@@ -216,6 +220,8 @@ class SpecEditor(QDialog):
                 field.changed.connect(lambda f=field: self._on_field(f))
                 self.fields[name] = field
                 form.addRow(label_for(field.key), field)
+            if title == "Inputs":
+                self._inputs_form = form
             if title == "Prompt":
                 form.addRow("Insert", self._variables())
                 form.addRow("Preview", self._preview())
@@ -245,6 +251,7 @@ class SpecEditor(QDialog):
         self.preview = named(QPlainTextEdit(), "specPromptPreview")
         self.preview.setReadOnly(True)
         self.preview.setMinimumHeight(120)
+        self.preview.setMaximumHeight(260)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.preview_sample)
@@ -322,7 +329,10 @@ class SpecEditor(QDialog):
     def check(self) -> None:
         """What ``signoff check`` says of the spec as it stands, at each field."""
         self.spec, self.problems_found = self.document.check()
+        if self.spec is not None:
+            self._last_valid = self.spec
         self._show_problems(self.problems_found)
+        self._show_source_rows()
         self._show_preview()
         self.samples.set_spec(self.spec)
 
@@ -387,7 +397,8 @@ class SpecEditor(QDialog):
             self.preview_sample.clear()
             self.preview_sample.addItems(names)
             self.preview_sample.blockSignals(False)
-        if self.spec is None:
+        spec = self.spec or self._last_valid
+        if spec is None:
             self.preview.setPlainText("(the prompt shows here once the spec has no problems)")
             return
         if not docs:
@@ -397,11 +408,20 @@ class SpecEditor(QDialog):
 
         doc = docs[max(0, self.preview_sample.currentIndex())]
         try:
-            messages = render_messages(self.spec, doc)
+            messages = render_messages(spec, doc)
         except TemplateRenderError as exc:
             self.preview.setPlainText(f"The prompt cannot be filled in for {doc.name}: {exc}")
             return
-        self.preview.setPlainText("\n\n".join(f"— {m['role']} —\n{m['content']}" for m in messages))
+        note = "" if self.spec is not None else "(as it was before the problems listed)\n\n"
+        shown = "\n\n".join(f"— {m['role']} —\n{m['content']}" for m in messages)
+        self.preview.setPlainText(note + shown)
+
+    def _show_source_rows(self) -> None:
+        """The folder or CSV rows only for a workflow that reads one."""
+        reads = str(self.document.get("input.kind") or "text") != "text"
+        for name in ("input.path", "input.glob"):
+            visible = reads or bool(self.document.get(name))
+            self._inputs_form.setRowVisible(self.fields[name], visible)
 
     # --- saving, the file on disk ---
 

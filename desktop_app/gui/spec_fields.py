@@ -126,7 +126,9 @@ class TextField(Field):
         self.edit = QPlainTextEdit()
         self.edit.setAccessibleName(self.accessibleName())
         self.edit.setTabChangesFocus(True)
-        self.edit.setMinimumHeight(70 if self.key.name != "prompt.template" else 110)
+        tall = self.key.name in ("prompt.system", "prompt.template")
+        self.edit.setMinimumHeight(110 if tall else 60)
+        self.edit.setMaximumHeight(220 if tall else 110)
         self.edit.textChanged.connect(self.changed.emit)
         return self.edit
 
@@ -165,7 +167,7 @@ class ListField(Field):
         box = QWidget()
         self.items = QListWidget()
         self.items.setAccessibleName(self.accessibleName())
-        self.items.setMaximumHeight(120)
+        self.items.setMaximumHeight(130)
         self.items.itemChanged.connect(lambda _item: self.changed.emit())
         self.entry = QLineEdit()
         self.entry.setAccessibleName(f"New {self.accessibleName()}")
@@ -271,6 +273,7 @@ class SchemaField(Field):
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText('{"type": "object", "properties": {...}}')
         self.edit.setMinimumHeight(90)
+        self.edit.setMaximumHeight(220)
         self.edit.textChanged.connect(self.changed.emit)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)

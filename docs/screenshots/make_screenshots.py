@@ -121,12 +121,50 @@ dialog.close(); worker.close()
     subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120)
 
 
+def capture_editor(data: Path, out: Path, *, tab: int = 0, scroll: int = 0) -> None:
+    """The spec editor on a copy of review-reply, rendered in a process of its own."""
+    code = f"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from PySide6.QtWidgets import QApplication, QScrollArea
+from desktop_app.gui.spec_editor import SpecEditor
+from desktop_app.gui.tasks import DbWorker
+app = QApplication([])
+data = Path({str(data)!r})
+worker = DbWorker(data / "signoff.db")
+editor = SpecEditor(data / "workflows" / "review-reply" / "workflow.toml", data / "signoff.db", worker)
+editor.resize(1280, 820)
+editor.show()
+editor.tabs.setCurrentIndex({tab})
+editor.fields["output.max_chars"].edit.setText("-5")
+editor.fields["output.max_chars"].changed.emit()
+for _ in range(30):
+    app.processEvents()
+editor.check()
+scroll = editor.tabs.widget(0)
+if isinstance(scroll, QScrollArea):
+    scroll.verticalScrollBar().setValue({scroll})
+for _ in range(10):
+    app.processEvents()
+editor.grab().save({str(out)!r})
+editor.document.saved_text = editor.document.text
+editor.close(); worker.close()
+"""
+    env = dict(os.environ, SIGNOFF_HOME=str(data), XDG_CONFIG_HOME=str(data / "config"))
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         seed(data)
         capture_profile(data, HERE / "profile.png")
         print(f"wrote {HERE / 'profile.png'}")
+        capture_editor(data, HERE / "spec-editor.png")
+        capture_editor(data, HERE / "spec-editor-contract.png", scroll=1200)
+        print(f"wrote {HERE / 'spec-editor.png'} and spec-editor-contract.png")
         for tab, name in enumerate(("inbox", "workflows", "activity", "settings")):
             capture(data, HERE / f"{name}.png", tab=tab)
             print(f"wrote {HERE / name}.png")
