@@ -104,6 +104,35 @@ def cmd_unarchive(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.errors import KnownError
+    from desktop_app.services import drafting, runs, settings, workflow_files
+    from desktop_app.services.inputs import from_path
+
+    why = workflow_files.check_name(ctx.workflows_dir, args.name)
+    if why:
+        raise KnownError(why)
+    files = [Path(f) for f in args.example or []]
+    examples = [doc for path in files for doc in from_path(path)]
+    options = runs.options(settings.load(ctx.paths.data_dir), model=args.model)
+    draft = drafting.draft_spec(
+        ctx.db, ctx.workflows_dir, args.name, args.describe, examples, options.route,
+        global_month_cap=options.global_month_cap,
+    )  # fmt: skip
+    path = workflow_files.new_workflow(ctx.db, ctx.workflows_dir, args.name, text=draft.text)
+    if files:
+        workflow_files.add_samples(ctx.db, path.parent, files)
+    out(f"drafted {path} ({draft.tries} tr{'y' if draft.tries == 1 else 'ies'}, "
+        f"cost {usd_or_unknown(draft.cost_usd)})")  # fmt: skip
+    for problem in draft.problems:
+        out(str(problem))
+    if draft.passes:
+        out("it passes `signoff check`: review it (the spec editor, or the file) before you run it")
+    else:
+        out("review and fix it before it can run: nothing runs until it is complete")
+    return EXIT_OK
+
+
 def _workflow_dir(ctx: Context, name: str) -> Path:
     from desktop_app.core.errors import NotFoundError
 
@@ -136,6 +165,15 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="MODEL", help="another model than the spec's / Settings'")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_try)
+
+    p = sub.add_parser(
+        "draft", parents=[common], help="a model drafts a new workflow's spec from a description"
+    )
+    p.add_argument("--describe", metavar="TEXT", required=True, help="the task, in a few sentences")
+    p.add_argument("--example", nargs="+", metavar="FILE", help="up to three example inputs")
+    p.add_argument("--name", metavar="NAME", required=True, help="the new workflow's name")
+    p.add_argument("--model", metavar="MODEL", help="another model than Settings' / the default")
+    p.set_defaults(func=cmd_draft)
 
     for verb, func, text in (
         ("archive", cmd_archive, "hide a workflow, keeping its items and log"),

@@ -88,9 +88,11 @@ def new_workflow(
     name: str,
     *,
     from_existing: str | None = None,
+    text: str | None = None,
 ) -> Path:
-    """A new workflow folder: blank, or a copy of ``from_existing`` (a workflow of this
-    folder, else a bundled one) with its samples. Returns its spec's path."""
+    """A new workflow folder: blank, a copy of ``from_existing`` (a workflow of this
+    folder, else a bundled one) with its samples, or with ``text`` as its spec (a draft).
+    Returns its spec's path."""
     why = check_name(workflows_dir, name)
     if why:
         raise KnownError(why)
@@ -105,7 +107,7 @@ def new_workflow(
         write_atomically(target / SPEC_NAME, document.text)
     else:
         target.mkdir(parents=True)
-        write_atomically(target / SPEC_NAME, BLANK.format(name=name))
+        write_atomically(target / SPEC_NAME, text if text is not None else BLANK.format(name=name))
     (target / SAMPLES).mkdir(exist_ok=True)
     if db is not None:
         with transaction(db):
@@ -113,7 +115,10 @@ def new_workflow(
                 db,
                 "workflow.created",
                 workflow=name,
-                detail={"path": str(target / SPEC_NAME), "from": from_existing},
+                detail={
+                    "path": str(target / SPEC_NAME),
+                    "from": from_existing or ("a draft" if text is not None else None),
+                },
             )
     return target / SPEC_NAME
 
