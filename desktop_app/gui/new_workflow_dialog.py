@@ -1,5 +1,6 @@
 """*New workflow*: a name (checked as you type: a folder name, free), and where to start:
-blank, one of the bundled workflows, or a copy of one of yours."""
+blank, one of the bundled workflows, a copy of one of yours, or a draft the model writes
+from a description (and up to three example inputs)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -40,9 +45,26 @@ class NewWorkflowDialog(QDialog):
         self.bundled_choice.addItems(workflow_files.bundled_names())
         self.copy_choice = named(QComboBox(), "newWorkflowCopyChoice")
         self.copy_choice.addItems([p.parent.name for p in discover(workflows_dir)])
+        self.draft = named(
+            QRadioButton("Drafted by the model from a description"), "newWorkflowDraft"
+        )
+        self.description = named(QPlainTextEdit(), "newWorkflowDescription")
+        self.description.setAccessibleName("What the workflow does")
+        self.description.setPlaceholderText(
+            "A few sentences: what comes in, what a good answer does, what it must never do."
+        )
+        self.description.setMaximumHeight(110)
+        self.description.textChanged.connect(lambda: self.draft.setChecked(True))
+        self.examples: list[Path] = []
+        self.examples_label = plain_label("newWorkflowExamples")
+        pick = named(QPushButton("Example inputs…"), "newWorkflowPickExamples")
+        pick.clicked.connect(self._pick_examples)
+        examples_row = QHBoxLayout()
+        examples_row.addWidget(pick)
+        examples_row.addWidget(self.examples_label, 1)
         self.blank.setChecked(True)
         group = QButtonGroup(self)
-        for button in (self.blank, self.bundled, self.copy):
+        for button in (self.blank, self.bundled, self.copy, self.draft):
             group.addButton(button)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -60,6 +82,9 @@ class NewWorkflowDialog(QDialog):
         form.addRow("", self.bundled_choice)
         form.addRow("", self.copy)
         form.addRow("", self.copy_choice)
+        form.addRow("", self.draft)
+        form.addRow("", self.description)
+        form.addRow("", examples_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
@@ -74,6 +99,22 @@ class NewWorkflowDialog(QDialog):
         why = workflow_files.check_name(self._workflows_dir, name)
         self.name_problem.setText((why or "") if name else "")
         self.ok.setEnabled(why is None)
+
+    def _pick_examples(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Up to three example inputs", str(Path.home())
+        )
+        if paths:
+            self.set_examples([Path(p) for p in paths])
+
+    def set_examples(self, paths: list[Path]) -> None:
+        self.examples = paths[:3]
+        self.examples_label.setText(", ".join(p.name for p in self.examples))
+        self.draft.setChecked(True)
+
+    @property
+    def drafting(self) -> bool:
+        return self.draft.isChecked() and bool(self.description.toPlainText().strip())
 
     @property
     def name(self) -> str:

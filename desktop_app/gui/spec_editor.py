@@ -502,6 +502,20 @@ class SpecEditor(QDialog):
         if str(self.path) not in self.watcher.files() and self.path.exists():
             self.watcher.addPath(str(self.path))
 
+    def show_draft(self, text: str) -> None:
+        """A draft from the model, unsaved: it is the person's Save that writes it."""
+        try:
+            self.document.replace_text(text)
+        except KnownError as exc:
+            self.status.setText(f"The draft is not valid TOML: {exc}")
+            self.toml.setPlainText(text)
+            return
+        self._fill_form()
+        self.check()
+        self.status.setText(
+            "A draft from the model, not saved: review every part, then Save. " + self.status.text()
+        )
+
     def reload(self) -> None:
         try:
             self.document = SpecDocument.open(self.path)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from desktop_app.core.spec_model import Spec
+    from desktop_app.gui.new_workflow_dialog import NewWorkflowDialog
     from desktop_app.gui.profile_dialog import ProfileDialog
     from desktop_app.gui.spec_editor import SpecEditor
     from desktop_app.services.pipeline import ModelGateway
@@ -429,8 +430,33 @@ class WorkflowsView(QWidget):
         from desktop_app.gui.new_workflow_dialog import NewWorkflowDialog
 
         dialog = NewWorkflowDialog(self._workflows_dir, self)
-        dialog.accepted.connect(lambda: self._create(dialog.name, dialog.source))
+        dialog.accepted.connect(lambda: self._accepted(dialog))
+        self.new_dialog = dialog
         dialog.open()
+
+    def _accepted(self, dialog: NewWorkflowDialog) -> None:
+        if dialog.drafting:
+            self.draft_workflow(dialog.name, dialog.description.toPlainText(), dialog.examples)
+        else:
+            self._create(dialog.name, dialog.source)
+
+    def draft_workflow(self, name: str, description: str, examples: list[Path]) -> None:
+        """The model drafts the spec (off the UI thread); it opens in the editor, unsaved."""
+        from desktop_app.gui.draft_job import DraftJob
+
+        self.draft_job = DraftJob(self._db_path, self, gateway=self.gateway)
+        self.draft_job.done.connect(self._drafted)
+        self.draft_job.failed.connect(
+            lambda text: self.message.emit(f"The draft of '{name}' could not be made: {text}")
+        )
+        self.message.emit(f"The model is drafting '{name}'…")
+        self.draft_job.start_draft(self._workflows_dir, name, description, examples)
+
+    def _drafted(self, made: tuple[Path, str]) -> None:
+        path, text = made
+        self.open_editor(path)
+        if self.editor is not None:
+            self.editor.show_draft(text)
 
     def _create(self, name: str, source: str | None) -> None:
         from desktop_app.services import workflow_files

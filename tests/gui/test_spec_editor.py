@@ -201,3 +201,34 @@ def test_samples_are_added_and_the_prompt_preview_uses_them(qtbot, editor_on, tm
     panel.add_files([note])
     qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=5000)
     assert panel.list.item(1).text() == "rows.csv  (2 inputs)"
+
+
+def test_a_draft_from_a_description_opens_unsaved_in_the_editor(
+    qtbot, window, seeded, tmp_path, llm_server
+):
+    from desktop_app.services import settings
+
+    good = (REPO_ROOT / "workflows" / "review-reply" / "workflow.toml").read_text()
+    llm_server.script(reply(good.replace('name = "review-reply"', 'name = "supplier-prices"')))
+    settings.save(seeded.parent, settings.Settings(api_base=llm_server.url))
+    example = tmp_path / "acme.txt"
+    example.write_text("Dear Rosa, from March our flour costs 8% more.")
+    view = window.show_tab("workflows")
+    qtbot.mouseClick(view.findChild(QPushButton, "newWorkflowButton"), Qt.MouseButton.LeftButton)
+    dialog = view.findChild(QDialog, "newWorkflowDialog")
+    qtbot.keyClicks(dialog.name_edit, "supplier-prices")
+    qtbot.keyClicks(dialog.description, "Answer a supplier's price-increase e-mail politely.")
+    dialog.set_examples([example])
+    assert dialog.drafting
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.editor is not None, timeout=60000)
+    editor = view.editor
+    assert editor.status.text().startswith("A draft from the model, not saved")
+    assert editor.document.changed and "# What the workflow does" in editor.path.read_text()
+    assert [editor.samples.list.item(i).text() for i in range(editor.samples.list.count())] == [
+        "acme.txt"
+    ]
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.status.text().startswith("Saved."), timeout=10000)
+    spec, problems = check_spec(editor.path)
+    assert spec is not None and spec.complete and problems == []
