@@ -20,7 +20,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLineEdit,
+    QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -138,11 +141,17 @@ class WorkflowsView(QWidget):
         self.new_button.setToolTip("Define a workflow: blank, from an example, or a copy")
         self.edit_button = named(QPushButton("Edit…"), "editWorkflowButton")
         self.edit_button.setToolTip("Its purpose, inputs, criteria, output contract and more")
-        self.archive_button = named(QPushButton("Archive"), "archiveWorkflowButton")
-        self.archive_button.setToolTip("Hide it (its items and log stay); signoff unarchive")
+        self.manage_button = named(QPushButton("More ▾"), "manageWorkflowButton")
+        manage = QMenu(self.manage_button)
+        self.rename_action = named(manage.addAction("Rename…"), "renameWorkflowAction")
+        self.archive_action = named(manage.addAction("Archive"), "archiveWorkflowAction")
+        self.archive_action.setToolTip("Hide it (its items and log stay); signoff unarchive")
+        self.delete_action = named(manage.addAction("Delete…"), "deleteWorkflowAction")
+        self.manage_button.setMenu(manage)
         self.open_button = named(QPushButton("Open the file"), "openSpecButton")
         self.open_button.setToolTip("Open workflow.toml in your text editor")
         self.editor: SpecEditor | None = None
+        self._select_after_reload: str | None = None  # a renamed workflow stays selected
         self.profile_button = named(QPushButton("Cost profile…"), "profileButton")
         self.profile_button.setToolTip(
             "Run its samples on one or more models: cost, latency, pass rate, outputs side by side"
@@ -199,7 +208,7 @@ class WorkflowsView(QWidget):
         spec_row.addWidget(self.edit_button)
         spec_row.addWidget(self.profile_button)
         spec_row.addWidget(self.open_button)
-        spec_row.addWidget(self.archive_button)
+        spec_row.addWidget(self.manage_button)
         spec_row.addStretch(1)
         panel_layout.addLayout(spec_row)
         panel_layout.addWidget(self.enable_switch)
@@ -238,7 +247,9 @@ class WorkflowsView(QWidget):
         self.open_button.clicked.connect(self._open_spec)
         self.new_button.clicked.connect(self.new_workflow)
         self.edit_button.clicked.connect(self.edit_selected)
-        self.archive_button.clicked.connect(self.archive_selected)
+        self.archive_action.triggered.connect(self.archive_selected)
+        self.rename_action.triggered.connect(self.ask_rename)
+        self.delete_action.triggered.connect(self.ask_delete)
         self.profile_button.clicked.connect(self.open_profile)
         self.enable_switch.clicked.connect(self._switch)
         self.pause_box.toggled.connect(self.pause_toggled)
@@ -262,7 +273,8 @@ class WorkflowsView(QWidget):
 
     def _show_rows(self, loaded) -> None:
         rows, specs = loaded
-        selected = self.selected_name()
+        selected = self._select_after_reload or self.selected_name()
+        self._select_after_reload = None
         self._rows, self._specs = rows, specs
         self.model.setRowCount(0)
         chosen = self._defaults().model  # Settings' model replaces every spec's own
@@ -505,6 +517,66 @@ class WorkflowsView(QWidget):
             on_error=lambda exc: self.message.emit(f"Cannot archive '{name}': {exc}"),
             context=self,
         )
+
+    def ask_rename(self) -> None:
+        name = self.selected_name()
+        if not name:
+            return
+        dialog = named(QInputDialog(self), "renameWorkflowDialog")
+        dialog.setWindowTitle(f"Rename {name}")
+        dialog.setLabelText("New name (a-z, 0-9 and '-'); its items and history follow it:")
+        dialog.setTextValue(name)
+        dialog.textValueSelected.connect(lambda new: self.rename(name, new.strip()))
+        dialog.open()
+
+    def rename(self, old: str, new: str) -> None:
+        from desktop_app.services import workflow_files
+
+        if not new or new == old:
+            return
+        self._worker.submit(
+            lambda db: workflow_files.rename(db, self._workflows_dir, old, new),
+            on_done=lambda _path: self._renamed(new),
+            on_error=lambda exc: self.message.emit(f"Cannot rename '{old}': {exc}"),
+            context=self,
+        )
+
+    def _renamed(self, new: str) -> None:
+        self.message.emit(f"Renamed to '{new}'")
+        self._select_after_reload = new
+        self.reload()
+
+    def ask_delete(self) -> None:
+        name = self.selected_name()
+        if not name:
+            return
+        box = named(
+            QMessageBox(
+                QMessageBox.Icon.Warning,
+                f"Delete {name}",
+                f"Delete '{name}' and its folder for good? Only a workflow that never made "
+                "an item can be deleted; one that did can be archived.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                self,
+            ),
+            "deleteWorkflowDialog",
+        )
+        box.accepted.connect(lambda: self.delete(name))
+        box.open()
+
+    def delete(self, name: str) -> None:
+        from desktop_app.services import workflow_files
+
+        self._worker.submit(
+            lambda db: workflow_files.delete(db, self._workflows_dir, name),
+            on_done=lambda _none: self._deleted(name),
+            on_error=lambda exc: self.message.emit(f"Cannot delete '{name}': {exc}"),
+            context=self,
+        )
+
+    def _deleted(self, name: str) -> None:
+        self.message.emit(f"'{name}' deleted")
+        self.reload()
 
     def _archived(self, name: str) -> None:
         self.message.emit(

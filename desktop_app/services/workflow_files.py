@@ -246,6 +246,34 @@ def unarchive(db: sqlite_utils.Database, workflows_dir: Path, name: str) -> Path
     return target
 
 
+def rename(db: sqlite_utils.Database, workflows_dir: Path, old: str, new: str) -> Path:
+    """A new name for a workflow: its folder, its spec's ``name`` and its items, runs, costs
+    and profiles follow; the log keeps the old name on what happened before, and says so
+    (``workflow.renamed``). Refused while it runs. Returns the spec's new path."""
+    source = workflows_dir / old
+    if not (source / SPEC_NAME).is_file():
+        raise NotFoundError(f"no workflow '{old}' in {workflows_dir}")
+    why = check_name(workflows_dir, new)
+    if why:
+        raise KnownError(why)
+    if store.has_running_run(db, old):
+        raise KnownError(f"'{old}' has a run under way: rename it when the run has finished")
+    document = SpecDocument.open(source / SPEC_NAME)
+    document.set("name", new)
+    target = workflows_dir / new
+    source.rename(target)
+    try:
+        write_atomically(target / SPEC_NAME, document.text)
+        with transaction(db):
+            store.rename_workflow(db, old, new)
+            eventlog.append(db, "workflow.renamed", workflow=new, detail={"from": old, "to": new})
+    except BaseException:
+        target.rename(source)  # the folder goes back with its old spec: nothing half done
+        (source / SPEC_NAME).write_text(document.saved_text, encoding="utf-8")
+        raise
+    return target / SPEC_NAME
+
+
 def archived(workflows_dir: Path) -> list[str]:
     return [p.parent.name for p in discover(workflows_dir / ARCHIVE)]
 

@@ -495,3 +495,22 @@ def workflow_names(db: DatabaseLike) -> list[str]:
         r[0]
         for r in db.execute("SELECT DISTINCT workflow FROM workflow_versions ORDER BY workflow")
     ]
+
+
+# Every table that names a workflow, but the append-only events (the log keeps what was).
+_NAMED_BY_WORKFLOW = (
+    "workflow_versions",
+    "runs",
+    "items",
+    "processed_inputs",
+    "model_calls",
+    "profiles",
+    "workflow_state",
+    "actions",
+)
+
+
+def rename_workflow(db: DatabaseLike, old: str, new: str) -> None:
+    """Its rows follow a workflow to its new name; call inside a transaction."""
+    for table in _NAMED_BY_WORKFLOW:
+        db.execute(f"UPDATE {table} SET workflow = ? WHERE workflow = ?", [new, old])

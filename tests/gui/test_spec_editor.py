@@ -232,3 +232,34 @@ def test_a_draft_from_a_description_opens_unsaved_in_the_editor(
     qtbot.waitUntil(lambda: editor.status.text().startswith("Saved."), timeout=10000)
     spec, problems = check_spec(editor.path)
     assert spec is not None and spec.complete and problems == []
+
+
+def test_rename_archive_and_delete_from_the_workflows_view(qtbot, window, seeded, workflows_dir):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    view = window.show_tab("workflows")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 6, timeout=10000)
+    view.select_workflow("review-reply")
+    view.rename_action.trigger()
+    dialog = view.findChild(QInputDialog, "renameWorkflowDialog")
+    dialog.setTextValue("cafe-replies")
+    dialog.accept()
+    qtbot.waitUntil(lambda: view.selected_name() == "cafe-replies", timeout=10000)
+    db = connect(seeded)
+    try:  # the seeded items of review-reply followed it
+        assert (
+            db.execute("SELECT count(*) FROM items WHERE workflow = 'cafe-replies'").fetchone()[0]
+            == 3
+        )
+    finally:
+        db.conn.close()
+
+    view.delete_action.trigger()  # it has made items: refused, with the reason
+    box = view.findChild(QMessageBox, "deleteWorkflowDialog")
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: "can be archived" in window.statusBar().currentMessage(), timeout=5000)
+    assert (workflows_dir / "cafe-replies").is_dir()
+
+    view.archive_action.trigger()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 5, timeout=10000)
+    assert (workflows_dir / ".archived" / "cafe-replies" / "workflow.toml").is_file()

@@ -107,3 +107,28 @@ def test_delete_only_a_workflow_that_never_made_an_item(tmp_path, db, llm_server
     fresh = wf.new_workflow(db, tmp_path, "fresh")
     wf.delete(db, tmp_path, "fresh")
     assert not fresh.parent.exists() and "workflow.deleted" in kinds(db)
+
+
+def test_rename_moves_the_folder_the_name_and_its_history(tmp_path, db, llm_server):
+    from desktop_app.core.spec_loader import load_spec
+    from desktop_app.services.inputs import from_text
+    from desktop_app.services.runner import Runner
+    from desktop_app.storage import store
+
+    path = write_spec(tmp_path, "reply", api_base=llm_server.url)
+    path.write_text("# kept\n" + path.read_text())
+    Runner(db).run(load_spec(path), [from_text("Lovely cake")])
+    new = wf.rename(db, tmp_path, "reply", "cake-replies")
+    spec, problems = check_spec(new)
+    assert spec is not None and spec.name == "cake-replies" and problems == []
+    assert new.read_text().startswith("# kept\n") and not (tmp_path / "reply").exists()
+    assert store.count_items(db, statuses=("pending", "escalated"), workflow="cake-replies") == 1
+    assert store.last_run(db, "cake-replies") is not None
+    (detail,) = [
+        json.loads(d)
+        for (d,) in db.execute("SELECT detail FROM events WHERE kind = 'workflow.renamed'")
+    ]
+    assert detail == {"from": "reply", "to": "cake-replies"}
+    assert db.execute("SELECT count(*) FROM events WHERE workflow = 'reply'").fetchone()[0] > 0
+    with pytest.raises(KnownError, match="a-z, 0-9"):
+        wf.rename(db, tmp_path, "cake-replies", "Bad Name")
