@@ -147,6 +147,8 @@ class WorkflowsView(QWidget):
         self.archive_action = named(manage.addAction("Archive"), "archiveWorkflowAction")
         self.archive_action.setToolTip("Hide it (its items and log stay); signoff unarchive")
         self.delete_action = named(manage.addAction("Delete…"), "deleteWorkflowAction")
+        manage.addSeparator()
+        self.unarchive_action = named(manage.addAction("Unarchive…"), "unarchiveWorkflowAction")
         self.manage_button.setMenu(manage)
         self.open_button = named(QPushButton("Open the file"), "openSpecButton")
         self.open_button.setToolTip("Open workflow.toml in your text editor")
@@ -250,6 +252,7 @@ class WorkflowsView(QWidget):
         self.archive_action.triggered.connect(self.archive_selected)
         self.rename_action.triggered.connect(self.ask_rename)
         self.delete_action.triggered.connect(self.ask_delete)
+        self.unarchive_action.triggered.connect(self.ask_unarchive)
         self.profile_button.clicked.connect(self.open_profile)
         self.enable_switch.clicked.connect(self._switch)
         self.pause_box.toggled.connect(self.pause_toggled)
@@ -542,7 +545,8 @@ class WorkflowsView(QWidget):
         )
 
     def _renamed(self, new: str) -> None:
-        self.message.emit(f"Renamed to '{new}'")
+        """A workflow back under ``new`` (renamed, unarchived): listed and selected."""
+        self.message.emit(f"'{new}' is in the list")
         self._select_after_reload = new
         self.reload()
 
@@ -574,13 +578,37 @@ class WorkflowsView(QWidget):
             context=self,
         )
 
+    def ask_unarchive(self) -> None:
+        from desktop_app.services import workflow_files
+
+        names = workflow_files.archived(self._workflows_dir)
+        if not names:
+            self.message.emit("No archived workflows")
+            return
+        dialog = named(QInputDialog(self), "unarchiveWorkflowDialog")
+        dialog.setWindowTitle("Unarchive")
+        dialog.setLabelText("Bring back:")
+        dialog.setComboBoxItems(names)
+        dialog.textValueSelected.connect(self.unarchive)
+        dialog.open()
+
+    def unarchive(self, name: str) -> None:
+        from desktop_app.services import workflow_files
+
+        self._worker.submit(
+            lambda db: workflow_files.unarchive(db, self._workflows_dir, name),
+            on_done=lambda _path: self._renamed(name),
+            on_error=lambda exc: self.message.emit(f"Cannot unarchive '{name}': {exc}"),
+            context=self,
+        )
+
     def _deleted(self, name: str) -> None:
         self.message.emit(f"'{name}' deleted")
         self.reload()
 
     def _archived(self, name: str) -> None:
         self.message.emit(
-            f"'{name}' archived: hidden, its items and log kept (signoff unarchive {name})"
+            f"'{name}' archived: hidden, its items and log kept (More ▾ › Unarchive… brings it back)"
         )
         self.reload()
 

@@ -114,7 +114,11 @@ class SpecDocument:
                 if value not in (None, "", []):
                     table[key] = value
             tables.append(table)
-        if modes:
+        if modes and "failure_modes" not in self.doc:
+            if not self.text.endswith("\n\n"):
+                self.doc.add(tomlkit.nl())  # a blank line before the new tables, as by hand
+            self.doc.append("failure_modes", tables)
+        elif modes:
             self.doc["failure_modes"] = tables
         elif "failure_modes" in self.doc:
             del self.doc["failure_modes"]
@@ -152,7 +156,7 @@ def save_text(db: sqlite_utils.Database | None, path: Path, text: str) -> Spec |
     return spec
 
 
-LINE = 88  # a list whose line would be longer is written one item a line
+LINE = 72  # a list whose line would be longer is written one item a line
 
 
 def _set_list(node: Any, key: str, values: list[Any]) -> None:

@@ -263,3 +263,10 @@ def test_rename_archive_and_delete_from_the_workflows_view(qtbot, window, seeded
     view.archive_action.trigger()
     qtbot.waitUntil(lambda: view.model.rowCount() == 5, timeout=10000)
     assert (workflows_dir / ".archived" / "cafe-replies" / "workflow.toml").is_file()
+    view.unarchive_action.trigger()  # undone from the same menu
+    dialog = view.findChild(QInputDialog, "unarchiveWorkflowDialog")
+    assert dialog.comboBoxItems() == ["cafe-replies"]
+    dialog.setTextValue("cafe-replies")
+    dialog.accept()
+    qtbot.waitUntil(lambda: view.selected_name() == "cafe-replies", timeout=10000)
+    assert view.model.rowCount() == 6
