@@ -115,11 +115,7 @@ def compare(
     guard = BudgetGuard(db, gateway, spec, route, global_month_cap=global_month_cap)
     admission = guard.admit(prepared.messages)
     if admission.blocked is not None:
-        with transaction(db):
-            for kind, detail in guard.blocked_outcome(admission).events:
-                detail = {**detail, "for": "compare"}
-                eventlog.append(db, kind, workflow=spec.name, item_id=item_id, detail=detail)
-        raise KnownError(admission.message)
+        guard.refuse(admission, for_="compare", item_id=item_id)
     outcome = pipeline.answer(gateway, spec, prepared, route)
     result = Comparison(item_id, spec.name, original_side(item), _side(model.strip(), outcome))
     with transaction(db):

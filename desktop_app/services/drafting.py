@@ -24,9 +24,7 @@ from desktop_app.core.paths import bundled_dir
 from desktop_app.core.spec_loader import check_text, load_spec
 from desktop_app.core.spec_model import Spec
 from desktop_app.services import pipeline
-from desktop_app.services.pipeline import BudgetGuard, ModelGateway, Outcome, Route
-from desktop_app.storage import eventlog
-from desktop_app.storage.db import transaction
+from desktop_app.services.pipeline import ModelGateway, Outcome, Route
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -130,19 +128,10 @@ def _ask(
     gateway: ModelGateway,
 ) -> Outcome:
     doc = InputDoc(key=f"draft:{name}", name=name, text=request)
-    prepared = pipeline.prepare(spec, doc)
-    if prepared.decided is None:
-        guard = BudgetGuard(db, gateway, spec, route, global_month_cap=global_month_cap)
-        admission = guard.admit(prepared.messages)
-        if admission.blocked is not None:
-            detail = {**admission.blocked.as_dict(), "message": admission.message, "for": "draft"}
-            with transaction(db):
-                eventlog.append(db, "budget.blocked", workflow=name, detail=detail)
-            raise KnownError(admission.message)
-    outcome = pipeline.answer(gateway, spec, prepared, route)
-    with transaction(db):
-        for call in outcome.calls:
-            pipeline.log_call(db, name, None, None, call, purpose="draft")
+    _, outcome = pipeline.answer_one(
+        db, gateway, spec, doc, route,
+        purpose="draft", global_month_cap=global_month_cap, workflow=name,
+    )  # fmt: skip
     return outcome
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from desktop_app.core import budget
 from desktop_app.core.checks import CheckResult
-from desktop_app.core.errors import ModelCallError
+from desktop_app.core.errors import KnownError, ModelCallError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import BudgetSpec, ModelSpec, Spec
 from desktop_app.core.states import ItemState
@@ -43,6 +43,7 @@ from desktop_app.core.verdict import (
     over_budget_then,
 )
 from desktop_app.storage import eventlog, store
+from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -266,6 +267,17 @@ class BudgetGuard:
             return Admission(estimate)
         return Admission(estimate, block, block.message(wf))
 
+    def refuse(self, admission: Admission, *, for_: str, item_id: int | None = None) -> None:
+        """A call outside a run stopped by a cap: logged (``budget.blocked``, what it was
+        for), then raised as the cap's message. No model is called."""
+        assert admission.blocked is not None
+        detail = {**admission.blocked.as_dict(), "message": admission.message, "for": for_}
+        with transaction(self.db):
+            eventlog.append(
+                self.db, "budget.blocked", workflow=self.spec.name, item_id=item_id, detail=detail
+            )
+        raise KnownError(admission.message)
+
     def blocked_outcome(self, admission: Admission) -> Outcome:
         """What an input stopped by a cap becomes (the spec's over_budget rule decides)."""
         assert admission.blocked is not None
@@ -368,6 +380,33 @@ def settle(outcome: Outcome) -> Outcome:
         outcome.status = ItemState.ESCALATED
         outcome.reason = " ".join(f.reason for f in outcome.findings if f.then != SKIP) or None
     return outcome
+
+
+def answer_one(
+    db: sqlite_utils.Database,
+    gateway: ModelGateway,
+    spec: Spec,
+    doc: InputDoc,
+    route: Route,
+    *,
+    purpose: str,
+    global_month_cap: float | None = None,
+    workflow: str | None = None,
+) -> tuple[Prepared, Outcome]:
+    """One input outside a run (a try-out, a draft): prepare, the budget caps (a block is
+    logged and raised), the answer, and its calls recorded with ``purpose`` under
+    ``workflow`` (default: the spec's name). No item is made."""
+    prepared = prepare(spec, doc)
+    if prepared.decided is None:
+        guard = BudgetGuard(db, gateway, spec, route, global_month_cap=global_month_cap)
+        admission = guard.admit(prepared.messages)
+        if admission.blocked is not None:
+            guard.refuse(admission, for_=purpose)
+    outcome = answer(gateway, spec, prepared, route)
+    with transaction(db):
+        for call in outcome.calls:
+            log_call(db, workflow or spec.name, None, None, call, purpose=purpose)
+    return prepared, outcome
 
 
 # --- many at once -----------------------------------------------------------------------------

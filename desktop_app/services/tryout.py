@@ -15,9 +15,7 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
 from desktop_app.services import pipeline
-from desktop_app.services.pipeline import BudgetGuard, Messages, ModelGateway, Route
-from desktop_app.storage import eventlog
-from desktop_app.storage.db import transaction
+from desktop_app.services.pipeline import Messages, ModelGateway, Route
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -66,19 +64,9 @@ def try_sample(
             + "; ".join(spec.missing)
         )
     gateway = pipeline.gateway_or_default(gateway)
-    prepared = pipeline.prepare(spec, doc)
-    if prepared.decided is None:
-        guard = BudgetGuard(db, gateway, spec, route, global_month_cap=global_month_cap)
-        admission = guard.admit(prepared.messages)
-        if admission.blocked is not None:
-            detail = {**admission.blocked.as_dict(), "message": admission.message, "for": "try"}
-            with transaction(db):
-                eventlog.append(db, "budget.blocked", workflow=spec.name, detail=detail)
-            raise KnownError(admission.message)
-    outcome = pipeline.answer(gateway, spec, prepared, route)
-    with transaction(db):
-        for call in outcome.calls:
-            pipeline.log_call(db, spec.name, None, None, call, purpose="try")
+    prepared, outcome = pipeline.answer_one(
+        db, gateway, spec, doc, route, purpose="try", global_month_cap=global_month_cap
+    )
     answer = outcome.answered_by
     return TryResult(
         workflow=spec.name,
