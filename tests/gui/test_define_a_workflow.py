@@ -98,9 +98,15 @@ def test_a_new_user_defines_tries_profiles_and_runs_a_workflow(qtbot, tmp_path, 
         assert all(len(line) < 200 for line in text.splitlines())
         editor.close()
 
-        qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10000)
+        def listed_complete() -> bool:  # the list has re-read the saved spec
+            spec = view._specs.get("supplier-prices")
+            settled = not worker.busy and not view._reload_timer.isActive()
+            return spec is not None and spec.complete and settled
+
+        qtbot.waitUntil(listed_complete, timeout=10000)
         view.select_workflow("supplier-prices")
         qtbot.mouseClick(window.findChild(QPushButton, "profileButton"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: view.profile_dialog is not None, timeout=5000)
         profile = view.profile_dialog
         with qtbot.waitSignal(profile.job.done, timeout=60000):
             qtbot.mouseClick(profile.start_button, Qt.MouseButton.LeftButton)
