@@ -194,19 +194,29 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
     db = ctx.db
     if args.json:
         items = store.iter_items(
-            db, statuses=statuses, workflow=args.workflow, limit=args.limit or None, full=True
+            db,
+            statuses=statuses,
+            workflow=args.workflow,
+            limit=args.limit or None,
+            full=True,
+            search=args.search or "",
         )
         _stream_json_array((store.public_item(i) for i in items), sys.stdout)
         return EXIT_OK
     limit = args.limit if args.limit is not None else 50
-    total = store.count_items(db, statuses=statuses, workflow=args.workflow)
+    search = args.search or ""
+    total = store.count_items(db, statuses=statuses, workflow=args.workflow, search=search)
     if not total:
         what = "awaiting a decision" if not args.status else args.status
-        out(f"no items {what}" + (f" in '{args.workflow}'" if args.workflow else ""))
+        out(
+            f"no items {what}"
+            + (f" in '{args.workflow}'" if args.workflow else "")
+            + (f" matching {search!r}" if search else "")
+        )
         return EXIT_OK
     out(f"{'ID':>6}  {'STATUS':<9}  {'WORKFLOW':<20}  {'INPUT':<24}  OUTPUT / REASON")
     for item in store.iter_items(
-        db, statuses=statuses, workflow=args.workflow, limit=limit or None
+        db, statuses=statuses, workflow=args.workflow, limit=limit or None, search=search
     ):
         text = (
             item["reason"] if item["status"] == "escalated" and item["reason"] else item["output"]
@@ -663,6 +673,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inbox", parents=[common], help="items awaiting a decision")
     p.add_argument("--status", choices=STATUSES, help="default: pending and escalated")
     p.add_argument("--workflow", metavar="NAME")
+    p.add_argument(
+        "--search",
+        metavar="QUERY",
+        help='words, "a phrase", -word, workflow: status: model: by: after: before:',
+    )
     p.add_argument(
         "--limit",
         type=int,

@@ -442,3 +442,14 @@ def test_approve_carries_out_the_action_once(signoff, llm_server, _isolated_envi
     code, out, _ = signoff("action", str(item["id"]))  # done already: reported, not redone
     assert code == 0 and f"wrote {written}" in out
     assert written.stat().st_mtime_ns == before and len(list(written.parent.iterdir())) == 1
+
+
+def test_inbox_search_takes_the_search_language(signoff, workflows, llm_server):
+    llm_server.default = reply("Dear customer, thank you!")
+    signoff("run", "reply", "--text", "Cold coffee and slow service. Tom")
+    signoff("run", "reply", "--text", "Lovely cake. Anna")
+    code, out, _ = signoff("inbox", "--search", '"slow service" -cake', "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 1 and "slow service" in json.loads(out)[0]["input_text"]
+    code, out, _ = signoff("inbox", "--search", "status:approved coffee")
+    assert code == 0 and "no items awaiting a decision matching" in out

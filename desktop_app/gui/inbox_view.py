@@ -104,9 +104,17 @@ class InboxView(QWidget):
         self.workflow_filter.setAccessibleName("Workflow")
         self._fill_workflows()
         self.search = named(
-            QLineEdit(placeholderText="Search input, output or reason…"), "inboxSearch"
+            QLineEdit(
+                placeholderText='Search: words, "a phrase", -word, status: workflow: by: after:…'
+            ),
+            "inboxSearch",
         )
         self.search.setAccessibleName("Search")
+        self.search.setToolTip(
+            'Every word must appear; "a phrase" together; -word must not appear.\n'
+            "Filters: workflow:NAME status:STATUS model:TEXT by:PERSON "
+            "after:YYYY-MM-DD before:YYYY-MM-DD"
+        )
         self._search_timer = QTimer(self, singleShot=True, interval=250)
 
         filters = QHBoxLayout()

@@ -371,6 +371,7 @@ def iter_items(
     workflow: str | None = None,
     limit: int | None = None,
     full: bool = False,
+    search: str = "",
 ) -> Iterator[dict[str, Any]]:
     """Items newest first, escalated ones before the rest, streamed.
 
@@ -378,7 +379,7 @@ def iter_items(
     one sort over every matching row, so a large inbox answers at once.
     """
     columns = ITEM_COLUMNS if full else SUMMARY_COLUMNS
-    query = ItemQuery(statuses=tuple(statuses), workflow=workflow)
+    query = ItemQuery(statuses=tuple(statuses), workflow=workflow, search=search)
     remaining = limit
     for group in query.groups():
         if remaining is not None and remaining <= 0:
@@ -403,10 +404,12 @@ def _items(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         yield item
 
 
-def count_items(db: DatabaseLike, *, statuses: Sequence[str], workflow: str | None = None) -> int:
-    query = ItemQuery(statuses=tuple(statuses), workflow=workflow)
-    where, args = _item_where(query, query.statuses)
-    return db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0]
+def count_items(
+    db: DatabaseLike, *, statuses: Sequence[str], workflow: str | None = None, search: str = ""
+) -> int:
+    query = ItemQuery(statuses=tuple(statuses), workflow=workflow, search=search)
+    where, args = _item_where(query, [s for group in query.groups() for s in group])
+    return int(db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0])
 
 
 def public_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -447,11 +450,17 @@ class ItemQuery(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at 
     search: str = ""
 
     def groups(self) -> list[tuple[str, ...]]:
-        """Escalated items first, then the rest: each group pages by id, newest first."""
+        """Escalated items first, then the rest: each group pages by id, newest first. A
+        ``status:`` filter typed in the search replaces the view's statuses."""
+        statuses = self.statuses
+        if "status:" in self.search:
+            from desktop_app.core.search_query import parse
+
+            statuses = parse(self.search).status or statuses
         esc = ItemState.ESCALATED.value
-        if esc in self.statuses and len(self.statuses) > 1:
-            return [(esc,), tuple(s for s in self.statuses if s != esc)]
-        return [self.statuses]
+        if esc in statuses and len(statuses) > 1:
+            return [(esc,), tuple(s for s in statuses if s != esc)]
+        return [statuses]
 
 
 def item_ids_page(
@@ -474,9 +483,49 @@ def _item_where(query: ItemQuery, statuses: Sequence[str]) -> tuple[str, list[An
         where.append("workflow = ?")
         args.append(query.workflow)
     if query.search.strip():
-        where.append("(input_name LIKE ? OR output LIKE ? OR input_text LIKE ? OR reason LIKE ?)")
-        args.extend([f"%{query.search.strip()}%"] * 4)
+        found, found_args = _search_where(query.search)
+        where += found
+        args += found_args
     return " AND ".join(where), args
+
+
+_ITEM_TEXT = ("input_name", "input_text", "output", "original_output", "reason", "reject_reason")
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_where(text: str) -> tuple[list[str], list[Any]]:
+    """The search box's query (``core.search_query``) as conditions on items' text and
+    columns. (The status filter is applied by ``ItemQuery.groups``.)"""
+    from desktop_app.core.search_query import parse
+
+    query = parse(text)
+    where: list[str] = []
+    args: list[Any] = []
+    anywhere = "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _ITEM_TEXT) + ")"
+    for word in query.words:
+        where.append(anywhere)
+        args += [_like(word)] * len(_ITEM_TEXT)
+    for word in query.excluded:
+        where.append(f"NOT coalesce({anywhere}, 0)")
+        args += [_like(word)] * len(_ITEM_TEXT)
+    for column, values in (("workflow", query.workflow), ("decided_by", query.by)):
+        if values:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            args += list(values)
+    if query.model:
+        where.append("(" + " OR ".join("model LIKE ? ESCAPE '\\'" for _ in query.model) + ")")
+        args += [_like(m) for m in query.model]
+    if query.after:
+        where.append("created_at >= ?")
+        args.append(query.after)
+    if query.before:
+        where.append("created_at < ?")
+        args.append(query.before)
+    return where, args
 
 
 def item_summaries(db: DatabaseLike, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

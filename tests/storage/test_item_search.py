@@ -1,0 +1,87 @@
+"""The search box's query over items (the LIKE path): each form finds exactly its items."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.storage import store
+from desktop_app.storage.db import connect, transaction
+
+ALL = ("pending", "escalated", "approved", "rejected", "expired")
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = connect(tmp_path / "signoff.db")
+    rows = [
+        # workflow, input name, input, output, status, model, decided_by, created_at
+        ("review-reply", "anna", "Lovely cake, thank you", "Dear Anna, thanks!", "pending",
+         "openai/gpt-4o-mini", None, "2026-11-02T10:00:00.000000Z"),
+        ("review-reply", "tom", "Cold coffee and slow service", "Dear Tom, sorry.", "escalated",
+         "openai/gpt-4o", None, "2026-11-10T10:00:00.000000Z"),
+        ("support-digest", "mail-1", "Refund for order 100% late", "Summary: refund asked",
+         "approved", "ollama/llama3.1", "maria", "2026-11-20T10:00:00.000000Z"),
+        ("support-digest", "mail-2", "Zürich Bestellung kaputt", "Summary: broken order",
+         "rejected", "ollama/llama3.1", "tom", "2026-11-25T10:00:00.000000Z"),
+    ]  # fmt: skip
+    with transaction(database):
+        for wf, name, text, output, status, model, by, at in rows:
+            run_id, (run_input,) = store.create_run(
+                database, workflow=wf, version_id=None, trigger="manual", model=model,
+                api_base=None, inputs=[InputDoc(key=name, name=name, text=text)],
+            )  # fmt: skip
+            item_id = store.insert_item(
+                database, workflow=wf, run_id=run_id, run_input_id=run_input.id, status=status,
+                input_name=name, input_text=text, output=output, model=model,
+            )  # fmt: skip
+            database.execute(
+                "UPDATE items SET decided_by = ?, created_at = ? WHERE id = ?", [by, at, item_id]
+            )
+    yield database
+    database.conn.close()
+
+
+def found(db, search, statuses=ALL):
+    return [i["input_name"] for i in store.iter_items(db, statuses=statuses, search=search)]
+
+
+@pytest.mark.parametrize(
+    ("search", "names"),
+    [
+        ("cake", ["anna"]),
+        ("CAKE thank", ["anna"]),  # every word, any case
+        ("cake coffee", []),
+        ('"slow service"', ["tom"]),
+        ('"service slow"', []),
+        ("summary -refund", ["mail-2"]),
+        ('summary -"broken order"', ["mail-1"]),
+        ("100%", ["mail-1"]),  # % is a character here, not a wildcard
+        ("_", []),
+        ("Zürich", ["mail-2"]),
+        ("workflow:support-digest", ["mail-2", "mail-1"]),
+        ("model:gpt-4o", ["tom", "anna"]),
+        ("by:maria", ["mail-1"]),
+        ("after:2026-11-10 before:2026-11-25", ["tom", "mail-1"]),  # escalated first
+        ("status:rejected", ["mail-2"]),
+        ("status:approved status:rejected summary", ["mail-2", "mail-1"]),
+        ("after:someday", []),  # not a date: searched as text, found nowhere
+    ],
+)
+def test_each_query_form_finds_exactly_its_items(db, search, names):
+    assert found(db, search) == names
+
+
+def test_a_status_filter_replaces_the_views_statuses(db):
+    assert found(db, "status:approved", statuses=("pending", "escalated")) == ["mail-1"]
+    assert store.count_items(db, statuses=("pending",), search="status:approved") == 1
+
+
+def test_escalated_first_then_newest_first(db):
+    assert found(db, "Dear") == ["tom", "anna"]
+    assert found(db, "") == ["tom", "mail-2", "mail-1", "anna"]
+
+
+def test_a_row_written_by_plain_sql_is_found(db):
+    db.execute("UPDATE items SET output = 'Grazie mille' WHERE input_name = 'anna'")
+    assert found(db, "grazie") == ["anna"]
