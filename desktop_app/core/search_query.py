@@ -49,6 +49,38 @@ class SearchQuery:
         return self.words
 
 
+TRIGRAM = 3  # the shortest text a trigram index can find; shorter words are matched with LIKE
+
+
+@dataclass(frozen=True)
+class FtsPlan:
+    """How a query runs on an FTS5 trigram index: ``match`` for the index (None: nothing
+    it can do), and the words and exclusions too short for it, left for LIKE."""
+
+    match: str | None
+    short_words: tuple[str, ...] = ()
+    short_excluded: tuple[str, ...] = ()
+
+
+def fts_plan(query: SearchQuery) -> FtsPlan:
+    """The MATCH expression for ``query``'s words: each a quoted string (quotes doubled),
+    AND between them, NOT for exclusions (FTS5 needs a word to exclude from first)."""
+    long_words = [w for w in query.words if len(w) >= TRIGRAM]
+    long_excluded = [w for w in query.excluded if len(w) >= TRIGRAM]
+    short_words = tuple(w for w in query.words if len(w) < TRIGRAM)
+    short_excluded = tuple(w for w in query.excluded if len(w) < TRIGRAM)
+    if not long_words:  # nothing to match: every exclusion goes to LIKE too
+        return FtsPlan(None, short_words, short_excluded + tuple(long_excluded))
+    match = " AND ".join(_quoted(w) for w in long_words)
+    for word in long_excluded:
+        match += f" NOT {_quoted(word)}"
+    return FtsPlan(match, short_words, short_excluded)
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
 def parse(text: str) -> SearchQuery:
     words: list[str] = []
     excluded: list[str] = []

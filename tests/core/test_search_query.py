@@ -62,3 +62,44 @@ def test_what_does_not_parse_is_searched_literally(typed, words):
 
 def test_an_empty_query():
     assert parse("   ").empty and not parse("x").empty and not parse("status:pending").empty
+
+
+def test_the_fts_plan_quotes_words_and_leaves_short_ones_to_like():
+    from desktop_app.core.search_query import fts_plan
+
+    plan = fts_plan(parse('refund "cold coffee" -voucher ok -no'))
+    assert plan.match == '"refund" AND "cold coffee" NOT "voucher"'
+    assert (plan.short_words, plan.short_excluded) == (("ok",), ("no",))
+    assert fts_plan(parse('say "hi"')).match == '"say"'
+    quoted = fts_plan(SearchQuery(words=('say "hi" now',)))
+    assert quoted.match == '"say ""hi"" now"'  # a quote inside is doubled
+    only_excluded = fts_plan(parse("-voucher status:pending"))
+    assert only_excluded.match is None and only_excluded.short_excluded == ("voucher",)
+
+
+def test_the_fts_plan_is_valid_fts5(tmp_path):
+    """Every plan runs on a real FTS5 trigram table and finds what LIKE would."""
+    import sqlite3
+
+    from desktop_app.core.search_query import fts_plan
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='trigram')")
+    rows = ["Cold coffee, no refund", 'He said "quoted" words', "Voucher and refund", "ok"]
+    conn.executemany("INSERT INTO t(rowid, body) VALUES (?, ?)", enumerate(rows, start=1))
+    for typed, expected in (
+        ("refund", [1, 3]),
+        ("refund -voucher", [1]),
+        ('"cold coffee"', [1]),
+        ('said "quoted', [2]),
+        ("REFUND", [1, 3]),
+    ):
+        plan = fts_plan(parse(typed))
+        assert plan.match is not None
+        found = [
+            r[0]
+            for r in conn.execute(
+                "SELECT rowid FROM t WHERE t MATCH ? ORDER BY rowid", [plan.match]
+            )
+        ]
+        assert found == expected, typed
