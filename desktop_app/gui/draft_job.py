@@ -8,23 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
-
 from desktop_app.gui.tasks import Job
 
 if TYPE_CHECKING:
-    from desktop_app.services.pipeline import ModelGateway
+    pass
 
 
 class DraftJob(Job):
     what = "draft"  # done: (the new spec's path, the draft's text)
     cancel_on_close = True
-
-    def __init__(
-        self, db_path: Path, parent: QObject | None = None, *, gateway: ModelGateway | None = None
-    ):
-        super().__init__(db_path, parent)
-        self._gateway = gateway
 
     def start_draft(
         self, workflows_dir: Path, name: str, description: str, examples: list[Path]

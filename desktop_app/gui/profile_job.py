@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from PySide6.QtCore import QObject
 
 from desktop_app.gui.tasks import Job
 
 if TYPE_CHECKING:
     from desktop_app.core.spec_model import Spec
-    from desktop_app.services.pipeline import ModelGateway
     from desktop_app.services.profiler import Profile
 
 
 class ProfileJob(Job):
     what = "profile"  # done: a Profile
     cancel_on_close = True
-
-    def __init__(
-        self, db_path: Path, parent: QObject | None = None, *, gateway: ModelGateway | None = None
-    ):
-        super().__init__(db_path, parent)
-        self._gateway = gateway
 
     def start_profile(self, spec: Spec, models: list[str], **options: Any) -> None:
         """``options``: api_base, runs_per_month, global_month_cap (see ``Profiler.profile``)."""

@@ -6,14 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
-
 from desktop_app.gui.tasks import Job
 
 if TYPE_CHECKING:
     from desktop_app.core.inputdoc import InputDoc
     from desktop_app.core.spec_model import Spec
-    from desktop_app.services.pipeline import ModelGateway
     from desktop_app.services.runner import Hooks
     from desktop_app.services.runs import Runs
 
@@ -21,12 +18,6 @@ if TYPE_CHECKING:
 class RunJob(Job):
     what = "run"  # done: a services.runs.Runs
     cancel_on_close = True
-
-    def __init__(
-        self, db_path: Path, parent: QObject | None = None, *, gateway: ModelGateway | None = None
-    ):
-        super().__init__(db_path, parent)
-        self._gateway = gateway
 
     def start_run(
         self, spec: Spec, inputs: list[InputDoc], *, model: str | None, api_base: str | None

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -233,10 +232,6 @@ class TryJob(Job):
     """A try-out on the worker process's gateway, off the UI thread."""
 
     what = "try-out"
-
-    def __init__(self, db_path: Path, parent: QObject | None = None, *, gateway: Any = None):
-        super().__init__(db_path, parent)
-        self._gateway = gateway
 
     def start_try(self, spec: Spec, doc: InputDoc, model: str | None) -> None:
         self.start(self._try, spec, doc, model)

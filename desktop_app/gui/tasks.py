@@ -28,6 +28,8 @@ from PySide6.QtCore import QMetaMethod, QObject, Signal
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
+    from desktop_app.services.pipeline import ModelGateway
+
 
 class _Bridge(QObject):
     done = Signal(object, object, object)  # callback, result, error
@@ -141,10 +143,14 @@ class Job(QObject):
         *,
         plain: bool = False,
         what: str | None = None,
+        gateway: ModelGateway | None = None,
     ):
+        """``gateway``: where a job that calls models sends them (the window's
+        ``ProcessGateway``; None: an in-process one, made when first needed)."""
         super().__init__(parent)
         self._db_path = db_path
         self._plain = plain
+        self._gateway = gateway
         if what is not None:
             self.what = what
         self.cancelled = threading.Event()
