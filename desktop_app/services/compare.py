@@ -18,7 +18,7 @@ from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState
 from desktop_app.services import pipeline
-from desktop_app.services.pipeline import BudgetGuard, ItemDraft, ModelGateway, Outcome, Route
+from desktop_app.services.pipeline import ItemDraft, ModelGateway, Outcome, Route
 from desktop_app.storage import eventlog, store
 from desktop_app.storage.db import transaction
 
@@ -111,24 +111,26 @@ def compare(
         raise KnownError(
             f"item {item_id}'s input is decided before any model call: {prepared.decided.reason}"
         )
-    route = Route(model.strip(), api_base, fallbacks=())
-    guard = BudgetGuard(db, gateway, spec, route, global_month_cap=global_month_cap)
-    admission = guard.admit(prepared.messages)
-    if admission.blocked is not None:
-        guard.refuse(admission, for_="compare", item_id=item_id)
-    outcome = pipeline.answer(gateway, spec, prepared, route)
-    result = Comparison(item_id, spec.name, original_side(item), _side(model.strip(), outcome))
-    with transaction(db):
-        for call in outcome.calls:
-            pipeline.log_call(db, spec.name, None, None, call, purpose="compare")
-        eventlog.append(
-            db,
-            "item.compared",
-            workflow=spec.name,
-            item_id=item_id,
-            detail={"original": asdict(result.original), "other": asdict(result.other)},
-        )
-    return result
+    compared: list[Comparison] = []
+
+    def record(outcome: Outcome) -> None:  # in the calls' transaction
+        result = Comparison(item_id, spec.name, original_side(item), _side(model.strip(), outcome))
+        detail = {"original": asdict(result.original), "other": asdict(result.other)}
+        eventlog.append(db, "item.compared", workflow=spec.name, item_id=item_id, detail=detail)
+        compared.append(result)
+
+    pipeline.answer_one(
+        db,
+        gateway,
+        spec,
+        prepared,
+        Route(model.strip(), api_base, fallbacks=()),
+        purpose="compare",
+        global_month_cap=global_month_cap,
+        item_id=item_id,
+        record=record,
+    )
+    return compared[0]
 
 
 def keep(db: sqlite_utils.Database, comparison: Comparison) -> int:

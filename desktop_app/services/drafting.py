@@ -128,11 +128,10 @@ def _ask(
     gateway: ModelGateway,
 ) -> Outcome:
     doc = InputDoc(key=f"draft:{name}", name=name, text=request)
-    _, outcome = pipeline.answer_one(
-        db, gateway, spec, doc, route,
+    return pipeline.answer_one(
+        db, gateway, spec, pipeline.prepare(spec, doc), route,
         purpose="draft", global_month_cap=global_month_cap, workflow=name,
     )  # fmt: skip
-    return outcome
 
 
 def _unfenced(text: str) -> str:

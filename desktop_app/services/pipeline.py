@@ -386,27 +386,31 @@ def answer_one(
     db: sqlite_utils.Database,
     gateway: ModelGateway,
     spec: Spec,
-    doc: InputDoc,
+    prepared: Prepared,
     route: Route,
     *,
     purpose: str,
     global_month_cap: float | None = None,
     workflow: str | None = None,
-) -> tuple[Prepared, Outcome]:
-    """One input outside a run (a try-out, a draft): prepare, the budget caps (a block is
-    logged and raised), the answer, and its calls recorded with ``purpose`` under
-    ``workflow`` (default: the spec's name). No item is made."""
-    prepared = prepare(spec, doc)
+    item_id: int | None = None,
+    record: Callable[[Outcome], None] | None = None,
+) -> Outcome:
+    """One input outside a run (a try-out, a comparison, a draft): the budget caps (a block
+    is logged, for ``item_id`` when given, and raised), the answer, and its calls recorded
+    with ``purpose`` under ``workflow`` (default: the spec's name), with whatever ``record``
+    adds in the same transaction. No item is made."""
     if prepared.decided is None:
         guard = BudgetGuard(db, gateway, spec, route, global_month_cap=global_month_cap)
         admission = guard.admit(prepared.messages)
         if admission.blocked is not None:
-            guard.refuse(admission, for_=purpose)
+            guard.refuse(admission, for_=purpose, item_id=item_id)
     outcome = answer(gateway, spec, prepared, route)
     with transaction(db):
         for call in outcome.calls:
             log_call(db, workflow or spec.name, None, None, call, purpose=purpose)
-    return prepared, outcome
+        if record is not None:
+            record(outcome)
+    return outcome
 
 
 # --- many at once -----------------------------------------------------------------------------

@@ -64,8 +64,9 @@ def try_sample(
             + "; ".join(spec.missing)
         )
     gateway = pipeline.gateway_or_default(gateway)
-    prepared, outcome = pipeline.answer_one(
-        db, gateway, spec, doc, route, purpose="try", global_month_cap=global_month_cap
+    prepared = pipeline.prepare(spec, doc)
+    outcome = pipeline.answer_one(
+        db, gateway, spec, prepared, route, purpose="try", global_month_cap=global_month_cap
     )
     answer = outcome.answered_by
     return TryResult(
