@@ -18,7 +18,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -165,8 +165,9 @@ class Runner:
     def resume(self, spec: Spec, run_id: int, options: RunOptions | None = None) -> RunSummary:
         """Run again the inputs an interrupted run never finished (no input gets two items).
 
-        The run keeps its model, server, trigger and whether it read its source; ``options``
-        brings the rest (fallbacks, the monthly cap, concurrency) from today's Settings."""
+        The run keeps its trigger and whether it read its source, and its own model and
+        server unless ``options`` names others (``--model``, Settings); ``options`` brings
+        the rest (fallbacks, the monthly cap, concurrency)."""
         options = options or RunOptions()
         if not spec.complete:
             raise IncompleteSpecError(spec)
@@ -182,13 +183,11 @@ class Runner:
                 run_id=run_id,
                 detail={"inputs_left": len(queued), "spec_version": spec.version},
             )
-        options = RunOptions(
+        options = replace(
+            options,
             model=options.model or run["model"],
             api_base=options.api_base or run["api_base"],
             trigger=run["trigger"],
-            concurrency=options.concurrency,
-            fallbacks=options.fallbacks,
-            global_month_cap=options.global_month_cap,
             reads_source=bool(run["reads_source"]),
         )
         summary = RunSummary(run_id, spec.name, inputs=len(queued), resumed=True)
