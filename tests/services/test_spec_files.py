@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import difflib
 import json
+from pathlib import Path
 
 import pytest
 
 from desktop_app.core.errors import KnownError
 from desktop_app.services.spec_files import SpecDocument
 from tests.conftest import REPO_ROOT
+
+
+def spec_file(tmp_path: Path, text: str) -> Path:
+    """A spec file of ``text`` in a workflow folder of its own."""
+    path = tmp_path / "wf" / "workflow.toml"
+    path.parent.mkdir()
+    path.write_text(text)
+    return path
+
 
 BUNDLED = sorted((REPO_ROOT / "workflows").glob("*/workflow.toml"))
 
@@ -52,9 +62,7 @@ def test_an_edited_field_changes_its_own_lines_only(tmp_path):
 
 
 def test_a_long_new_list_is_written_one_item_a_line(tmp_path):
-    path = tmp_path / "wf" / "workflow.toml"
-    path.parent.mkdir()
-    path.write_text('name = "wf"\n')
+    path = spec_file(tmp_path, 'name = "wf"\n')
     document = SpecDocument.open(path)
     rules = ["Quote the supplier's new price and its start date.", "Never accept the increase."]
     document.set("criteria.rules", rules)
@@ -63,9 +71,7 @@ def test_a_long_new_list_is_written_one_item_a_line(tmp_path):
 
 
 def test_a_new_table_goes_at_the_end_and_a_cleared_key_leaves_no_trace(tmp_path):
-    path = tmp_path / "wf" / "workflow.toml"
-    path.parent.mkdir()
-    path.write_text('name = "wf"\npurpose = "x"\n')
+    path = spec_file(tmp_path, 'name = "wf"\npurpose = "x"\n')
     document = SpecDocument.open(path)
     document.set("budget.max_cost_per_day", 2.5)
     document.set("purpose", None)
@@ -73,18 +79,14 @@ def test_a_new_table_goes_at_the_end_and_a_cleared_key_leaves_no_trace(tmp_path)
 
 
 def test_text_with_newlines_is_written_as_a_multiline_string(tmp_path):
-    path = tmp_path / "wf" / "workflow.toml"
-    path.parent.mkdir()
-    path.write_text('name = "wf"\n')
+    path = spec_file(tmp_path, 'name = "wf"\n')
     document = SpecDocument.open(path)
     document.set("purpose", "Reply to suppliers.\nNot responsible for orders.")
     assert 'purpose = """Reply to suppliers.\nNot responsible for orders."""' in document.text
 
 
 def test_text_that_does_not_parse_is_refused_and_nothing_is_written(tmp_path):
-    path = tmp_path / "wf" / "workflow.toml"
-    path.parent.mkdir()
-    path.write_text('name = "wf"\n')
+    path = spec_file(tmp_path, 'name = "wf"\n')
     document = SpecDocument.open(path)
     with pytest.raises(KnownError, match=r"workflow.toml:2: not valid TOML"):
         document.replace_text('name = "wf"\npurpose = = "x"\n')
@@ -92,9 +94,7 @@ def test_text_that_does_not_parse_is_refused_and_nothing_is_written(tmp_path):
 
 
 def test_an_incomplete_spec_saves_and_says_what_is_missing(tmp_path, db):
-    path = tmp_path / "wf" / "workflow.toml"
-    path.parent.mkdir()
-    path.write_text('name = "wf"\n')
+    path = spec_file(tmp_path, 'name = "wf"\n')
     document = SpecDocument.open(path)
     document.set("purpose", "Reply to suppliers. Not responsible for orders.")
     spec = document.save(db)
@@ -110,9 +110,7 @@ def test_an_incomplete_spec_saves_and_says_what_is_missing(tmp_path, db):
 
 
 def test_a_change_on_disk_is_noticed(tmp_path):
-    path = tmp_path / "wf" / "workflow.toml"
-    path.parent.mkdir()
-    path.write_text('name = "wf"\n')
+    path = spec_file(tmp_path, 'name = "wf"\n')
     document = SpecDocument.open(path)
     assert not document.on_disk_changed()
     path.write_text('name = "wf"\npurpose = "changed in another editor"\n')
@@ -123,9 +121,9 @@ def test_a_change_on_disk_is_noticed(tmp_path):
 
 
 def test_problems_name_their_field(tmp_path):
-    path = tmp_path / "wf" / "workflow.toml"
-    path.parent.mkdir()
-    path.write_text('name = "wf"\n[model]\nname = "m"\ntemperature = 5\n[output]\nmax_chars = -1\n')
+    path = spec_file(
+        tmp_path, 'name = "wf"\n[model]\nname = "m"\ntemperature = 5\n[output]\nmax_chars = -1\n'
+    )
     _, problems = SpecDocument.open(path).check()
     keys = {p.key: p.message for p in problems if not p.incomplete}
     assert "between 0 and 2" in keys["model.temperature"]
