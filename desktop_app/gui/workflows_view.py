@@ -8,8 +8,9 @@ inbox as they are made.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
@@ -476,12 +477,23 @@ class WorkflowsView(QWidget):
     def _create(self, name: str, source: str | None) -> None:
         from desktop_app.services import workflow_files
 
-        self._worker.submit(
+        self._change_files(
+            f"create '{name}'",
             lambda db: workflow_files.new_workflow(
                 db, self._workflows_dir, name, from_existing=source
             ),
-            on_done=self.open_editor,
-            on_error=lambda exc: self.message.emit(f"Cannot create '{name}': {exc}"),
+            self.open_editor,
+        )
+
+    def _change_files(
+        self, doing: str, change: Callable[[Any], Any], on_done: Callable[[Any], Any]
+    ) -> None:
+        """A change to the workflows' folders (``services.workflow_files``) on the writer
+        thread; a refusal is said in the status bar: "Cannot <doing>: <why>"."""
+        self._worker.submit(
+            change,
+            on_done=on_done,
+            on_error=lambda exc: self.message.emit(f"Cannot {doing}: {exc}"),
             context=self,
         )
 
@@ -512,13 +524,10 @@ class WorkflowsView(QWidget):
         name = self.selected_name()
         if not name:
             return
-        self._worker.submit(
-            workflow_files.archive,
-            self._workflows_dir,
-            name,
-            on_done=lambda _path: self._archived(name),
-            on_error=lambda exc: self.message.emit(f"Cannot archive '{name}': {exc}"),
-            context=self,
+        self._change_files(
+            f"archive '{name}'",
+            lambda db: workflow_files.archive(db, self._workflows_dir, name),
+            lambda _path: self._archived(name),
         )
 
     def ask_rename(self) -> None:
@@ -537,11 +546,10 @@ class WorkflowsView(QWidget):
 
         if not new or new == old:
             return
-        self._worker.submit(
+        self._change_files(
+            f"rename '{old}'",
             lambda db: workflow_files.rename(db, self._workflows_dir, old, new),
-            on_done=lambda _path: self._renamed(new),
-            on_error=lambda exc: self.message.emit(f"Cannot rename '{old}': {exc}"),
-            context=self,
+            lambda _path: self._renamed(new),
         )
 
     def _renamed(self, new: str) -> None:
@@ -571,11 +579,10 @@ class WorkflowsView(QWidget):
     def delete(self, name: str) -> None:
         from desktop_app.services import workflow_files
 
-        self._worker.submit(
+        self._change_files(
+            f"delete '{name}'",
             lambda db: workflow_files.delete(db, self._workflows_dir, name),
-            on_done=lambda _none: self._deleted(name),
-            on_error=lambda exc: self.message.emit(f"Cannot delete '{name}': {exc}"),
-            context=self,
+            lambda _none: self._deleted(name),
         )
 
     def ask_unarchive(self) -> None:
@@ -595,11 +602,10 @@ class WorkflowsView(QWidget):
     def unarchive(self, name: str) -> None:
         from desktop_app.services import workflow_files
 
-        self._worker.submit(
+        self._change_files(
+            f"unarchive '{name}'",
             lambda db: workflow_files.unarchive(db, self._workflows_dir, name),
-            on_done=lambda _path: self._renamed(name),
-            on_error=lambda exc: self.message.emit(f"Cannot unarchive '{name}': {exc}"),
-            context=self,
+            lambda _path: self._renamed(name),
         )
 
     def _deleted(self, name: str) -> None:
