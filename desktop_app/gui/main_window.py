@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import usd
-from desktop_app.gui import tasks
 from desktop_app.gui.inbox_view import InboxView
-from desktop_app.gui.tasks import DbWorker, Job
+from desktop_app.gui.tasks import DbWorker, Job, close_all
 from desktop_app.gui.widgets import named
 from desktop_app.storage import store
 
@@ -496,7 +495,7 @@ class MainWindow(QMainWindow):
             self.compare_dialog.close()
         # Every job under way: runs and profiles are cancelled (calls under way finish and
         # are recorded), an export finishes rather than leaving a .part file.
-        tasks.close_all()
+        close_all()
         self.schedules.stop()
         self.notifier.hide_tray()
         if self._gateway is not None:

@@ -187,26 +187,23 @@ class Job(QObject):
         from desktop_app.storage.db import connect, connect_plain
 
         db = None
+        failure: Exception | None = None
         try:  # the connection too: a database that cannot be opened is a failure, not a hang
             db = (connect_plain if self._plain else connect)(self._db_path)
             result = fn(db, self.report, *args)
         except Exception as exc:
-            signal, value = (
-                self.failed,
-                errors.one_line(exc, f"the {self.what} stopped unexpectedly"),
-            )
-            failure: BaseException | None = exc
-        else:
-            signal, value, failure = self.done, result, None
+            failure = exc
         finally:
             if db is not None:
                 db.conn.close()
         self._busy = False
         _in_flight.discard(self)
-        if failure is not None and not self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
-            errors.report_later(failure)  # no one handles it here: the window's error path
-            return
-        signal.emit(value)
+        if failure is None:
+            self.done.emit(result)
+        elif self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
+            self.failed.emit(errors.one_line(failure, f"the {self.what} stopped unexpectedly"))
+        else:  # no one handles it here: the window's error path (it logs a bug, once)
+            errors.report_later(failure)
 
 
 _in_flight: set[Job] = set()  # jobs under way (a set of strong references: none is lost)
