@@ -142,7 +142,7 @@ class WorkflowsView(QWidget):
         self.new_button.setToolTip("Define a workflow: blank, from an example, or a copy")
         self.edit_button = named(QPushButton("Edit…"), "editWorkflowButton")
         self.edit_button.setToolTip("Its purpose, inputs, criteria, output contract and more")
-        self.manage_button = named(QPushButton("More ▾"), "manageWorkflowButton")
+        self.manage_button = named(QPushButton("More"), "manageWorkflowButton")
         manage = QMenu(self.manage_button)
         self.rename_action = named(manage.addAction("Rename…"), "renameWorkflowAction")
         self.archive_action = named(manage.addAction("Archive"), "archiveWorkflowAction")
@@ -614,7 +614,7 @@ class WorkflowsView(QWidget):
 
     def _archived(self, name: str) -> None:
         self.message.emit(
-            f"'{name}' archived: hidden, its items and log kept (More ▾ › Unarchive… brings it back)"
+            f"'{name}' archived: hidden, its items and log kept (More › Unarchive… brings it back)"
         )
         self.reload()
 
