@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from desktop_app.services.runner import RunSummary
+    from desktop_app.storage.db import DatabaseLike
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 STATUSES = ("pending", "escalated", "approved", "rejected", "expired", "all")
@@ -193,6 +194,7 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         statuses = ("pending", "escalated")
     db = ctx.db
     if args.json:
+        _search_ready(db, args.search or "")
         items = store.iter_items(
             db,
             statuses=statuses,
@@ -205,6 +207,7 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     limit = args.limit if args.limit is not None else 50
     search = args.search or ""
+    _search_ready(db, search)
     total = store.count_items(db, statuses=statuses, workflow=args.workflow, search=search)
     if not total:
         what = "awaiting a decision" if not args.status else args.status
@@ -231,6 +234,69 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         )
     if limit and total > limit:
         out(f"… {total - limit:,} more (showing {limit:,} of {total:,}; use --limit 0 for all)")
+    return EXIT_OK
+
+
+def _search_ready(db: DatabaseLike, text: str) -> None:
+    """Before a search with words: an index still being built (an older database) is
+    finished first, with its progress on stderr; a search then answers at once."""
+    from desktop_app.storage import fulltext
+
+    if not text.strip() or fulltext.progress(db).ready:
+        return
+    err("the search index is being built (once, after an upgrade): waiting for it")
+    live = sys.stderr.isatty()
+
+    def progress(now: fulltext.Progress) -> None:
+        if live:
+            end = "\n" if now.ready else ""
+            print(f"\rbuilding the search index: {now.percent}%", end=end, file=sys.stderr)
+
+    fulltext.build(db, on_progress=progress)
+    if not live:
+        err("the search index is ready")
+
+
+def cmd_log_search(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.storage import eventlog
+
+    db = ctx.db
+    _search_ready(db, args.query)
+    query = eventlog.EventQuery(text=args.query)
+    limit = args.limit if args.limit is not None else (0 if args.json else 50)
+    seqs = eventlog.event_seqs_page(db, query, None, limit + 1 if limit else 10**12)
+    more = bool(limit) and len(seqs) > limit
+    seqs = seqs[:limit] if limit else seqs
+    if args.json:
+        from desktop_app.storage.export import event_json
+
+        sys.stdout.write("[")
+        for start in range(0, len(seqs), 200):
+            found = eventlog.events_by_seq(db, seqs[start : start + 200])
+            lines = (event_json(*found[seq]) for seq in seqs[start : start + 200])
+            sys.stdout.write(("," if start else "") + ",".join(lines))
+        sys.stdout.write("]\n")
+        return EXIT_OK
+    if not seqs:
+        out(f"no events matching {args.query!r}")
+        return EXIT_OK
+    from desktop_app.core.search_query import parse
+    from desktop_app.storage.export import event_line
+
+    terms = parse(args.query).terms
+    out(f"{'SEQ':>8}  {'TIME (UTC)':<19}  {'EVENT':<15}  {'WORKFLOW':<18}  {'ITEM':>6}  DETAIL")
+    for start in range(0, len(seqs), 200):
+        chunk = seqs[start : start + 200]
+        found = eventlog.events_by_seq(db, chunk)
+        for seq in chunk:
+            event = found[seq]
+            item = "" if event.item_id is None else str(event.item_id)
+            out(
+                f"{event.seq:>8}  {event.ts[:19].replace('T', ' '):<19}  {_cut(event.kind, 15):<15}  "
+                f"{_cut(event.workflow or '', 18):<18}  {item:>6}  {event_line(event, terms, 70)}"
+            )
+    if more:
+        out(f"… more (showing the newest {limit:,}; use --limit 0 for all)")
     return EXIT_OK
 
 
@@ -721,8 +787,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", metavar="NAME")
     p.set_defaults(func=cmd_undo)
 
-    p = sub.add_parser("log", parents=[common], help="the activity log: export or verify")
-    log_sub = p.add_subparsers(dest="log_command", metavar="export|verify", required=True)
+    p = sub.add_parser("log", parents=[common], help="the activity log: export, search or verify")
+    log_sub = p.add_subparsers(dest="log_command", metavar="export|search|verify", required=True)
     e = log_sub.add_parser("export", parents=[common], help="write the log as CSV, JSONL or HTML")
     e.add_argument("--format", choices=("csv", "jsonl", "html"), required=True)
     e.add_argument("--out", metavar="FILE", help="default: standard output")
@@ -732,6 +798,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--workflow", metavar="NAME")
     e.set_defaults(func=cmd_log_export)
+    f = log_sub.add_parser(
+        "search",
+        parents=[common],
+        help="find events: the inbox's search language, newest first",
+    )
+    f.add_argument(
+        "query",
+        metavar="QUERY",
+        help='words, "a phrase", -word, workflow: status: model: by: after: before:',
+    )
+    f.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="at most N events (0 = all; default 50, all with --json)",
+    )
+    f.add_argument("--json", action="store_true", help="a JSON array of events, as exported")
+    f.set_defaults(func=cmd_log_search)
     v = log_sub.add_parser(
         "verify", parents=[common], help="recompute the hash chain; exit 1 if altered"
     )

@@ -67,23 +67,14 @@ class ActivityModel(LazyTableModel):
     ROLES = frozenset({DISPLAY_ROLE, FOREGROUND_ROLE})
 
     def __init__(self, db: DatabaseLike, parent: QObject | None = None):
-        super().__init__(parent)
-        self._db = db
-        self._query = eventlog.EventQuery()
-        self._load_first_page()
+        super().__init__(db, eventlog.EventQuery(), parent)
 
-    def set_query(self, query: eventlog.EventQuery) -> None:
-        self._query = query
-        self.refresh()
-
-    def _reset_paging(self) -> None:
-        self._last: int | None = None
-
-    def _page(self, limit: int) -> list[int]:
-        seqs = eventlog.event_seqs_page(self._db, self._query, self._last, limit)
-        if seqs:
-            self._last = seqs[-1]
-        return seqs
+    @staticmethod
+    def page_of(
+        db: DatabaseLike, query: eventlog.EventQuery, after: Any, limit: int
+    ) -> tuple[list[int], Any]:
+        seqs = eventlog.event_seqs_page(db, query, after, limit)
+        return seqs, (seqs[-1] if seqs else after)
 
     def _fetch_rows(self, keys: list[int]) -> dict[int, Any]:
         return eventlog.events_by_seq(self._db, keys)

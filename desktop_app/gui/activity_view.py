@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.search_query import parse
 from desktop_app.gui.activity_model import ActivityModel
-from desktop_app.gui.tasks import Job
+from desktop_app.gui.highlight import highlight
+from desktop_app.gui.tasks import Job, LatestRead
 from desktop_app.gui.widgets import list_table, named, plain_label
 from desktop_app.storage import eventlog, store
 
@@ -109,6 +111,8 @@ class ActivityView(QWidget):
         self._db = db
         self.model = ActivityModel(db, self)
         self.job = Job(db_path, self)
+        self._reader = LatestRead(db_path, self)  # searches, off the UI thread
+        self._wanted: eventlog.EventQuery | None = None  # the search under way
         self._build()
         self._connect()
         self._select(0)
@@ -120,9 +124,19 @@ class ActivityView(QWidget):
         self.kind_filter.setAccessibleName("Event kind")
         self.since = self._date_edit("activitySince", "From")
         self.until = self._date_edit("activityUntil", "Up to and including")
-        self.search = named(QLineEdit(placeholderText="Find in event data…"), "activitySearch")
+        self.search = named(
+            QLineEdit(placeholderText='Search: words, "a phrase", -word, by: model: status:…'),
+            "activitySearch",
+        )
+        self.search.setAccessibleName("Search the log")
+        self.search.setToolTip(
+            'Every word must appear in the event\'s data; "a phrase" together; -word must not.\n'
+            "Filters: workflow:NAME by:PERSON model:TEXT status:STATUS (of the item) "
+            "after:YYYY-MM-DD before:YYYY-MM-DD.\nPrompts are not searched: their inputs are "
+            "the items' (search them in the Inbox)."
+        )
         self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self, singleShot=True, interval=300)
+        self._search_timer = QTimer(self, singleShot=True, interval=150)
         self._fill_choices()
 
         filters = QHBoxLayout()
@@ -211,6 +225,10 @@ class ActivityView(QWidget):
             edit.dateChanged.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self._search_timer.timeout.connect(self.apply_filters)
+        self._reader.done.connect(self._on_found)
+        self._reader.failed.connect(
+            lambda text: self.message.emit(f"The search did not work: {text}")
+        )
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self._ask_export)
         self.job.progress.connect(self._on_progress)
@@ -229,16 +247,33 @@ class ActivityView(QWidget):
 
     def apply_filters(self) -> None:
         f = self.filters()
-        self.model.set_query(
-            eventlog.EventQuery(
-                workflow=f["workflow"],
-                kind=self.kind_filter.currentData(),
-                since=f["since"],
-                until=f["until"],
-                text=self.search.text(),
-            )
+        query = eventlog.EventQuery(
+            workflow=f["workflow"],
+            kind=self.kind_filter.currentData(),
+            since=f["since"],
+            until=f["until"],
+            text=self.search.text(),
         )
+        if not query.text.strip():  # the filters alone: an indexed read, at once
+            self._reader.forget()
+            self._wanted = None
+            self.model.set_query(query)
+            self._select(0)
+            return
+        self._wanted = query  # a search: on the reader thread; the newest one wins
+        self._reader.request(ActivityModel.first_page, query)
+
+    def _on_found(self, page) -> None:
+        if page.query != self._wanted:
+            return  # typed on since
+        self._wanted = None
+        self.model.show(page)
         self._select(0)
+
+    @property
+    def searching(self) -> bool:
+        """A search was typed and its results are not shown yet."""
+        return self._wanted is not None
 
     def reload(self) -> None:
         """New events exist: re-read, newest first."""
@@ -256,6 +291,8 @@ class ActivityView(QWidget):
     def _show(self, row: int) -> None:
         event = self.model.event_at(row)
         self.detail.setPlainText(describe(event) if event else "")
+        text = self.model.query.text
+        highlight(self.detail, parse(text).terms if text and event else ())
 
     # --- verify and export ---
 

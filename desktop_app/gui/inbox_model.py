@@ -34,38 +34,13 @@ class InboxModel(LazyTableModel):
     )
 
     def __init__(self, db: DatabaseLike, parent: QObject | None = None):
-        super().__init__(parent)
-        self._db = db
-        self._query = store.ItemQuery()
-        self._load_first_page()
+        super().__init__(db, store.ItemQuery(), parent)
 
-    @property
-    def query(self) -> store.ItemQuery:
-        return self._query
-
-    def set_query(self, query: store.ItemQuery) -> None:
-        self._query = query
-        self.refresh()
-
-    def _reset_paging(self) -> None:
-        self._group = 0
-        self._last_id: int | None = None
-
-    def _page(self, limit: int) -> list[int]:
-        """The current status group by keyset (id < last seen), then the next group."""
-        found: list[int] = []
-        groups = len(self._query.groups())
-        while len(found) < limit:
-            want = limit - len(found)
-            page = store.item_ids_page(self._db, self._query, self._group, self._last_id, want)
-            found.extend(page)
-            if page:
-                self._last_id = page[-1]
-            if len(page) < want:
-                if self._group + 1 >= groups:
-                    break
-                self._group, self._last_id = self._group + 1, None
-        return found
+    @staticmethod
+    def page_of(
+        db: DatabaseLike, query: store.ItemQuery, after: Any, limit: int
+    ) -> tuple[list[int], Any]:
+        return store.item_page(db, query, after, limit)
 
     def _fetch_rows(self, keys: list[int]) -> dict[int, Any]:
         return store.item_summaries(self._db, keys)

@@ -27,10 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import usd_or_unknown
+from desktop_app.core.search_query import parse
 from desktop_app.core.states import UNDO_WINDOW_S
+from desktop_app.gui.highlight import highlight
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
-from desktop_app.gui.tasks import DbWorker
+from desktop_app.gui.tasks import DbWorker, LatestRead
 from desktop_app.gui.widgets import list_table, named, plain_label, shortcut
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage import store
@@ -89,6 +91,8 @@ class InboxView(QWidget):
         self._mode = "browse"  # browse | edit | reject
 
         self.model = InboxModel(db, self)
+        self._reader = LatestRead(worker.db_path, self)  # searches, off the UI thread
+        self._wanted: store.ItemQuery | None = None  # the search under way
         self._build()
         self._connect()
         self._select_row(0)
@@ -115,7 +119,7 @@ class InboxView(QWidget):
             "Filters: workflow:NAME status:STATUS model:TEXT by:PERSON "
             "after:YYYY-MM-DD before:YYYY-MM-DD"
         )
-        self._search_timer = QTimer(self, singleShot=True, interval=250)
+        self._search_timer = QTimer(self, singleShot=True, interval=150)
 
         filters = QHBoxLayout()
         filters.addWidget(self.status_filter)
@@ -254,6 +258,8 @@ class InboxView(QWidget):
         self.workflow_filter.currentIndexChanged.connect(self._apply_filters)
         self.search.textChanged.connect(self._on_search_text)
         self._search_timer.timeout.connect(self._apply_filters)
+        self._reader.done.connect(self._on_found)
+        self._reader.failed.connect(self._on_search_failed)
         self.approve_button.clicked.connect(self.approve)
         self.edit_button.clicked.connect(self.start_edit)
         self.reject_button.clicked.connect(self.start_reject)
@@ -370,6 +376,9 @@ class InboxView(QWidget):
         )
         self.input_box.setPlainText(item["input_text"])
         self.editor.setPlainText(item["output"])
+        terms = parse(self.model.query.search).terms if self.model.query.search else ()
+        for box in (self.input_box, self.editor):
+            highlight(box, terms)
         self.compare_button.setEnabled(bool(item["input_text"]))
         self._show_action(item)
         open_item = item["status"] in ("pending", "escalated")
@@ -564,5 +573,27 @@ class InboxView(QWidget):
             workflow=self.workflow_filter.currentData(),
             search=self.search.text(),
         )
-        self.model.set_query(query)
+        if not query.search.strip():  # statuses and workflow: an indexed read, at once
+            self._reader.forget()
+            self._wanted = None
+            self.model.set_query(query)
+            self._select_row(0)
+            return
+        self._wanted = query  # a search: on the reader thread; the newest one wins
+        self._reader.request(InboxModel.first_page, query)
+
+    def _on_found(self, page) -> None:
+        if page.query != self._wanted or self._mode != "browse":
+            return  # typed on since, or a decision is being written: the next search shows it
+        self._wanted = None
+        self.model.show(page)
         self._select_row(0)
+
+    def _on_search_failed(self, message: str) -> None:
+        self._wanted = None
+        self.message.emit(f"The search did not work: {message}")
+
+    @property
+    def searching(self) -> bool:
+        """A search was typed and its results are not shown yet."""
+        return self._wanted is not None

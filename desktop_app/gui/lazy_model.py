@@ -2,22 +2,35 @@
 
 Anki's browser keeps a list of ids and a row cache; qutebrowser's history
 completion pages with ``canFetchMore``/``fetchMore``. Subclasses say how to
-page keys (keyset: "older than the last one seen") and how to load rows.
+page keys (keyset: "older than the last one seen") and how to load rows. The first page
+can be read on another thread (``first_page``) and shown when it arrives (``show``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex
 
 from desktop_app.gui.qt_values import DISPLAY_ROLE
+
+if TYPE_CHECKING:
+    from desktop_app.storage.db import DatabaseLike
 
 PAGE = 200
 CHUNK = 100
 CACHE_LIMIT = 20 * CHUNK
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+class Page(NamedTuple):
+    """A first page of keys for ``query`` and where paging goes on from."""
+
+    query: Any
+    keys: list[int]
+    after: Any
+    exhausted: bool
 
 
 class LazyTableModel(QAbstractTableModel):
@@ -27,19 +40,23 @@ class LazyTableModel(QAbstractTableModel):
     # others are answered at once, without finding the row.
     ROLES: frozenset[int] = frozenset({DISPLAY_ROLE})
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, db: DatabaseLike, query: Any, parent: QObject | None = None):
         super().__init__(parent)
+        self._db = db
+        self._query = query  # what the rows shown are (a filter value the pager understands)
         self._keys: list[int] = []
         self._rows: dict[int, Any] = {}
         self._exhausted = False
+        self._after: Any = None  # where the next page starts
+        self._load_first_page()
 
     # --- for subclasses ---
 
-    def _reset_paging(self) -> None:
-        """Forget where paging stopped (the next ``_page`` starts from the newest)."""
-
-    def _page(self, limit: int) -> list[int]:
-        """The next ``limit`` keys after the ones already handed out; fewer means the end."""
+    @staticmethod
+    def page_of(db: DatabaseLike, query: Any, after: Any, limit: int) -> tuple[list[int], Any]:
+        """Up to ``limit`` keys of ``query`` after the place ``after`` (None: from the
+        first), and the place to go on from. Fewer than ``limit`` keys: the end. Reads only
+        ``db``, so it runs on any thread (a search runs off the UI thread)."""
         raise NotImplementedError
 
     def _fetch_rows(self, keys: list[int]) -> dict[int, Any]:
@@ -50,19 +67,40 @@ class LazyTableModel(QAbstractTableModel):
 
     # --- paging ---
 
+    @property
+    def query(self) -> Any:
+        return self._query
+
+    def set_query(self, query: Any) -> None:
+        """Show ``query``'s first page, read here (see ``first_page`` for another thread)."""
+        self.show(self.first_page(self._db, query))
+
+    @classmethod
+    def first_page(cls, db: DatabaseLike, query: Any) -> Page:
+        """The first page of ``query``, to be shown by ``show`` (a reader thread's work)."""
+        keys, after = cls.page_of(db, query, None, PAGE)
+        return Page(query, keys, after, len(keys) < PAGE)
+
     def refresh(self) -> None:
-        """Reload from the first page (after the data or the filters changed)."""
+        """Reload from the first page (after the data changed)."""
+        self.set_query(self._query)
+
+    def show(self, page: Page) -> None:
+        """Show a first page (read here or on another thread): the rows are replaced."""
         self.beginResetModel()
-        self._load_first_page()
+        self._take_page(page)
         self.endResetModel()
 
     def _load_first_page(self) -> None:
-        self._keys, self._rows, self._exhausted = [], {}, False
-        self._reset_paging()
-        self._keys.extend(self._take(PAGE))
+        self._take_page(self.first_page(self._db, self._query))
+
+    def _take_page(self, page: Page) -> None:
+        self._rows = {}
+        self._query, self._keys = page.query, list(page.keys)
+        self._after, self._exhausted = page.after, page.exhausted
 
     def _take(self, limit: int) -> list[int]:
-        keys = self._page(limit)
+        keys, self._after = self.page_of(self._db, self._query, self._after, limit)
         if len(keys) < limit:
             self._exhausted = True
         return keys

@@ -128,6 +128,10 @@ class MainWindow(QMainWindow):
         self._counts_job.done.connect(self._show_counts)
         self._counts_job.failed.connect(self.say)
         self._counts_again = False
+        from desktop_app.gui.index_builder import IndexBuilder
+
+        self.index_builder = IndexBuilder(db_path, self.statusBar(), self)
+        self.index_builder.message.connect(self.say)
         # Items streaming in from a run refresh the inbox at most a few times a second.
         self._inbox_timer = QTimer(self, singleShot=True, interval=400)
         self._inbox_timer.timeout.connect(self._refresh_inbox)
@@ -182,6 +186,7 @@ class MainWindow(QMainWindow):
             app.setQuitOnLastWindowClosed(False)  # closing keeps it there
         self._setup_job.start(_first_start, self._db_path.parent)
         self.resume_interrupted()
+        self.index_builder.start_if_needed(self._db)
 
     def resume_interrupted(self) -> None:
         """Runs a crash or a kill interrupted are finished now, in the Workflows tab (as

@@ -1,6 +1,6 @@
 """How the window works in the background: the one place to look.
 
-Anki's task manager in miniature, in two shapes:
+Anki's task manager in miniature, in three shapes:
 
 - ``DbWorker``: short writes (decisions, reloading the lists) on one writer thread that
   owns its connection, so writes never overlap and never run on the UI thread.
@@ -8,6 +8,9 @@ Anki's task manager in miniature, in two shapes:
   thread of its own with its own connection, opened inside the guarded code. It reports
   progress, can be cancelled, and its result or failure comes back as a Qt signal, which
   Qt delivers on the UI thread.
+- ``LatestRead``: reads where only the newest request matters (a search typed into a
+  box): one thread with its own read connection; a newer request interrupts the one under
+  way (SQLite's interrupt), and only the newest result is delivered.
 
 Failures take one path: a known error (``KnownError``) is one line for the person; a bug
 is one line too, and its traceback goes to the log file (see ``gui.errors``). A failure
@@ -50,6 +53,10 @@ class DbWorker:
     @property
     def busy(self) -> bool:
         return self._pending > 0
+
+    @property
+    def db_path(self) -> Path:
+        return self._db_path
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -206,7 +213,123 @@ class Job(QObject):
             errors.report_later(failure)
 
 
-_in_flight: set[Job] = set()  # jobs under way (a set of strong references: none is lost)
+class LatestRead(QObject):
+    """``request(fn, *args)`` runs ``fn(db, *args)`` on the reader thread; only the newest
+    request's result arrives (``done``); an older one still running is interrupted."""
+
+    done = Signal(object)  # what the newest request's fn returned
+    failed = Signal(str)  # one line for the person
+    cancel_on_close = True
+
+    def __init__(self, db_path: Path, parent: QObject | None = None, *, what: str = "search"):
+        super().__init__(parent)
+        self._db_path = db_path
+        self.what = what
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._wanted: tuple[int, Callable[..., Any], tuple[Any, ...]] | None = None
+        self._latest = 0  # the newest request's number
+        self._conn: Any = None  # the reader's connection while a request runs on it
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._pending = False
+
+    @property
+    def busy(self) -> bool:
+        """A request is waiting or running (its result not delivered yet)."""
+        return self._pending
+
+    def request(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._latest += 1
+            self._wanted = (self._latest, fn, args)
+            self._pending = True
+            if self._conn is not None:
+                self._conn.interrupt()  # the older query stops at once
+            self._wake.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name=f"signoff-{self.what}", daemon=True
+                )
+                self._thread.start()
+                _in_flight.add(self)
+
+    def forget(self) -> None:
+        """Drop the request under way, if any: the view shows something else now."""
+        with self._lock:
+            self._latest += 1
+            self._wanted = None
+            self._pending = False
+            if self._conn is not None:
+                self._conn.interrupt()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._wanted = None
+            if self._conn is not None:
+                self._conn.interrupt()
+            self._wake.notify()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        import sqlite3
+
+        from desktop_app.gui import errors
+        from desktop_app.storage.db import connect_plain
+
+        db = None
+        try:
+            while True:
+                with self._lock:
+                    while self._wanted is None and not self._closed:
+                        self._wake.wait()
+                    if self._closed:
+                        return
+                    assert self._wanted is not None
+                    number, fn, args = self._wanted
+                    self._wanted = None
+                result: Any = None
+                failure: Exception | None = None
+                try:
+                    if db is None:
+                        db = connect_plain(self._db_path)
+                    with self._lock:
+                        self._conn = db.conn
+                    result = fn(db, *args)
+                except sqlite3.OperationalError as exc:
+                    if "interrupt" in str(exc):
+                        continue  # a newer request (or the window's closing) stopped it
+                    failure = exc
+                except Exception as exc:
+                    failure = exc
+                finally:
+                    with self._lock:
+                        self._conn = None
+                with self._lock:
+                    if number != self._latest or self._closed:
+                        continue  # superseded while it ran
+                    self._pending = False
+                if failure is None:
+                    self.done.emit(result)
+                elif self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
+                    self.failed.emit(errors.one_line(failure, f"the {self.what} failed"))
+                else:
+                    errors.report_later(failure)
+        finally:
+            if db is not None:
+                db.conn.close()
+            _in_flight.discard(self)
+
+
+_in_flight: set[Job | LatestRead] = (
+    set()
+)  # jobs under way (a set of strong references: none is lost)
 
 
 def close_all(timeout: float = 60.0) -> None:

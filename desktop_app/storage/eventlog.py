@@ -213,14 +213,14 @@ COLUMNS = ("seq", "ts", "kind", "workflow", "run_id", "item_id", "detail", "prev
 
 def events_cursor(db: DatabaseLike, **filters: Any) -> sqlite3.Cursor:
     """A cursor over every column of the matching events, oldest first (for streaming readers)."""
-    where, args = _filters(**filters)
+    where, args = _filters(db, **filters)
     sql = f"SELECT {', '.join(COLUMNS)} FROM events" + (
         " WHERE " + " AND ".join(where) if where else ""
     )
     return db.conn.execute(sql + " ORDER BY seq", args)
 
 
-def _filters(**given: Any) -> tuple[list[str], list[Any]]:
+def _filters(db: DatabaseLike, **given: Any) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     args: list[Any] = []
     if given.get("since"):
@@ -235,8 +235,12 @@ def _filters(**given: Any) -> tuple[list[str], list[Any]]:
             args.append(given[column])
     text = (given.get("text") or "").strip()
     if text:
-        where.append("detail LIKE ?")
-        args.append(f"%{text}%")
+        from desktop_app.core.search_query import parse
+        from desktop_app.storage.search import event_conditions
+
+        found, found_args = event_conditions(db, parse(text))
+        where += found
+        args += found_args
     return where, args
 
 
@@ -322,7 +326,7 @@ def event_seqs_page(
     db: DatabaseLike, query: EventQuery, before_seq: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` event numbers matching ``query``, newest first, older than ``before_seq``."""
-    where, args = _filters(**asdict(query))
+    where, args = _filters(db, **asdict(query))
     if before_seq is not None:
         where.append("seq < ?")
         args.append(before_seq)
@@ -346,6 +350,6 @@ def kinds(db: DatabaseLike) -> list[str]:
 
 
 def count_events(db: DatabaseLike, query: EventQuery) -> int:
-    where, args = _filters(**asdict(query))
+    where, args = _filters(db, **asdict(query))
     sql = "SELECT count(*) FROM events" + (" WHERE " + " AND ".join(where) if where else "")
     return db.execute(sql, args).fetchone()[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -116,21 +116,74 @@ def _write_csv(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head: 
     return count
 
 
-def _write_jsonl(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head: LogHead) -> int:
+def event_json(
+    seq: int,
+    ts: str,
+    kind: str,
+    workflow: str | None,
+    run_id: int | None,
+    item_id: int | None,
+    detail: str,
+    prev_hash: str,
+    hash_: str,
+) -> str:
+    """One event as a JSON object (the ``jsonl`` export's line, ``log search --json``'s
+    element). ``detail`` is stored as JSON text: spliced in, never parsed and re-encoded."""
     dumps = json.dumps
+    return (
+        f'{{"seq":{seq},"ts":"{ts}","kind":{dumps(kind)},"workflow":{dumps(workflow)},'
+        f'"run_id":{"null" if run_id is None else run_id},'
+        f'"item_id":{"null" if item_id is None else item_id},'
+        f'"detail":{detail},"prev_hash":"{prev_hash}","hash":"{hash_}"}}'
+    )
+
+
+def event_line(event: Any, terms: Sequence[str], width: int) -> str:
+    """An event's searched text (its detail without the prompt's messages) on one line of
+    ``width`` characters, around the first of ``terms`` found; control characters shown
+    as spaces, so model text cannot steer a terminal."""
+    try:
+        detail = json.loads(event.detail)
+    except ValueError:
+        detail = event.detail
+    if isinstance(detail, dict):
+        text = " · ".join(f"{k}: {v}" for k, v in detail.items() if k != "messages")
+    else:
+        text = str(detail)
+    text = " ".join(_printable(text).split())
+    lowered = text.lower()
+    at = min((i for i in (lowered.find(t.lower()) for t in terms if t) if i >= 0), default=0)
+    start = max(0, min(at - width // 3, len(text) - width))
+    shown = text[start : start + width]
+    if start > 0:
+        shown = "…" + shown[1:]
+    if start + width < len(text):
+        shown = shown[:-1] + "…"
+    return shown
+
+
+def _printable(text: str) -> str:
+    return "".join(
+        " "
+        if (
+            ord(c) < 32
+            or 0x7F <= ord(c) < 0xA0
+            or 0x202A <= ord(c) <= 0x202E
+            or 0x2066 <= ord(c) <= 0x2069
+        )
+        else c
+        for c in text
+    )
+
+
+def _write_jsonl(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head: LogHead) -> int:
     count = 0
     write = out.write
     for chunk in iter(lambda: rows.fetchmany(2000), []):
         lines = []
-        for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, hash_ in chunk:
-            # detail is stored as JSON text: spliced in, never parsed and re-encoded.
-            lines.append(
-                f'{{"seq":{seq},"ts":"{ts}","kind":{dumps(kind)},"workflow":{dumps(workflow)},'
-                f'"run_id":{"null" if run_id is None else run_id},'
-                f'"item_id":{"null" if item_id is None else item_id},'
-                f'"detail":{detail},"prev_hash":"{prev_hash}","hash":"{hash_}"}}\n'
-            )
-        write("".join(lines))
+        for row in chunk:
+            lines.append(event_json(*row))
+        write("\n".join(lines) + "\n")
         count += len(chunk)
     record = {
         "seq": None,

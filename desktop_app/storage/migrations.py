@@ -209,10 +209,84 @@ ALTER TABLE runs ADD COLUMN reads_source INTEGER NOT NULL DEFAULT 0;
 UPDATE runs SET reads_source = 1 WHERE trigger IN ('source', 'schedule', 'catch-up');
 """
 
+M005_FULL_TEXT = """
+-- Full-text search (storage/fulltext.py): FTS5 trigram indexes over the items' text and the
+-- log's detail. An item's original output is indexed only when an edit made it differ from
+-- the output (a search looks in both, so the same items are found with a smaller index). Created empty; an existing database's rows are added afterwards in batches
+-- (fulltext.build), so this migration takes no time however large the database is.
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    input_name, input_text, output, original_output, reason, reject_reason,
+    content='items', content_rowid='id', tokenize='trigram', columnsize=0
+);
+-- Contentless (the log is append-only: nothing is ever deleted from it); the detail
+-- without the prompt's messages.
+CREATE VIRTUAL TABLE events_fts USING fts5(detail, content='', tokenize='trigram', columnsize=0);
+
+-- How far each index's build has come: rows with key <= done are indexed, and so are rows
+-- with key > target (written after this migration, indexed by the triggers below).
+CREATE TABLE fulltext_state (
+    name TEXT PRIMARY KEY,
+    done INTEGER NOT NULL,
+    target INTEGER NOT NULL
+);
+INSERT INTO fulltext_state (name, done, target) SELECT 'items', 0, coalesce(max(id), 0) FROM items;
+INSERT INTO fulltext_state (name, done, target)
+    SELECT 'events', 0, coalesce(max(seq), 0) FROM events;
+
+-- The triggers touch only rows the index holds: deleting a row it never held from an
+-- external-content index corrupts it. The rows still to build are the build's.
+CREATE TRIGGER items_fts_insert AFTER INSERT ON items
+    WHEN (new.id > (SELECT target FROM fulltext_state WHERE name = 'items')
+        OR new.id <= (SELECT done FROM fulltext_state WHERE name = 'items'))
+BEGIN
+    INSERT INTO items_fts (rowid, input_name, input_text, output, original_output, reason, reject_reason)
+        VALUES (new.id, new.input_name, new.input_text, new.output,
+            CASE WHEN new.original_output = new.output THEN NULL ELSE new.original_output END,
+            new.reason, new.reject_reason);
+END;
+
+CREATE TRIGGER items_fts_delete AFTER DELETE ON items
+    WHEN (old.id > (SELECT target FROM fulltext_state WHERE name = 'items')
+        OR old.id <= (SELECT done FROM fulltext_state WHERE name = 'items'))
+BEGIN
+    INSERT INTO items_fts (items_fts, rowid, input_name, input_text, output, original_output, reason, reject_reason)
+        VALUES ('delete', old.id, old.input_name, old.input_text, old.output,
+            CASE WHEN old.original_output = old.output THEN NULL ELSE old.original_output END,
+            old.reason, old.reject_reason);
+END;
+
+CREATE TRIGGER items_fts_update AFTER UPDATE OF id, input_name, input_text, output, original_output, reason, reject_reason ON items
+BEGIN
+    INSERT INTO items_fts (items_fts, rowid, input_name, input_text, output, original_output, reason, reject_reason)
+        SELECT 'delete', old.id, old.input_name, old.input_text, old.output,
+            CASE WHEN old.original_output = old.output THEN NULL ELSE old.original_output END,
+            old.reason, old.reject_reason
+        WHERE (old.id > (SELECT target FROM fulltext_state WHERE name = 'items')
+        OR old.id <= (SELECT done FROM fulltext_state WHERE name = 'items'));
+    INSERT INTO items_fts (rowid, input_name, input_text, output, original_output, reason, reject_reason)
+        SELECT new.id, new.input_name, new.input_text, new.output,
+            CASE WHEN new.original_output = new.output THEN NULL ELSE new.original_output END,
+            new.reason, new.reject_reason
+        WHERE (new.id > (SELECT target FROM fulltext_state WHERE name = 'items')
+        OR new.id <= (SELECT done FROM fulltext_state WHERE name = 'items'));
+END;
+
+CREATE TRIGGER events_fts_insert AFTER INSERT ON events
+    WHEN (new.seq > (SELECT target FROM fulltext_state WHERE name = 'events')
+        OR new.seq <= (SELECT done FROM fulltext_state WHERE name = 'events'))
+BEGIN
+    INSERT INTO events_fts (rowid, detail) VALUES (
+        new.seq,
+        CASE WHEN json_valid(new.detail) THEN json_remove(new.detail, '$.messages') ELSE new.detail END
+    );
+END;
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
     ("cost profiles, call purposes, workflow switches", M002_PROFILES_AND_SWITCHES),
     ("actions after approval", M003_ACTIONS),
     ("runs record whether they read their source", M004_RUNS_READ_SOURCE),
+    ("full-text search indexes", M005_FULL_TEXT),
 ]

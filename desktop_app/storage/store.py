@@ -384,7 +384,7 @@ def iter_items(
     for group in query.groups():
         if remaining is not None and remaining <= 0:
             return
-        where, args = _item_where(query, group)
+        where, args = _item_where(db, query, group)
         sql = f"SELECT {columns} FROM items WHERE {where} ORDER BY id DESC"
         if remaining is not None:
             sql += f" LIMIT {int(remaining)}"
@@ -408,7 +408,7 @@ def count_items(
     db: DatabaseLike, *, statuses: Sequence[str], workflow: str | None = None, search: str = ""
 ) -> int:
     query = ItemQuery(statuses=tuple(statuses), workflow=workflow, search=search)
-    where, args = _item_where(query, [s for group in query.groups() for s in group])
+    where, args = _item_where(db, query, [s for group in query.groups() for s in group])
     return int(db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0])
 
 
@@ -467,7 +467,7 @@ def item_ids_page(
     db: DatabaseLike, query: ItemQuery, group: int, before_id: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` ids of ``query``'s group ``group`` older than ``before_id`` (keyset paging)."""
-    where, args = _item_where(query, query.groups()[group])
+    where, args = _item_where(db, query, query.groups()[group])
     if before_id is not None:
         where += " AND id < ?"
         args.append(before_id)
@@ -475,7 +475,31 @@ def item_ids_page(
     return [r[0] for r in db.execute(sql, args)]
 
 
-def _item_where(query: ItemQuery, statuses: Sequence[str]) -> tuple[str, list[Any]]:
+def item_page(
+    db: DatabaseLike, query: ItemQuery, after: tuple[int, int | None] | None, limit: int
+) -> tuple[list[int], tuple[int, int | None]]:
+    """Up to ``limit`` ids of ``query`` in the inbox's order after the place ``after``
+    (status group, last id; None: from the first), and the place to go on from: each
+    status group by keyset (id below the last seen), then the next group."""
+    group, last_id = after or (0, None)
+    found: list[int] = []
+    groups = len(query.groups())
+    while len(found) < limit:
+        want = limit - len(found)
+        page = item_ids_page(db, query, group, last_id, want)
+        found.extend(page)
+        if page:
+            last_id = page[-1]
+        if len(page) < want:
+            if group + 1 >= groups:
+                break
+            group, last_id = group + 1, None
+    return found, (group, last_id)
+
+
+def _item_where(
+    db: DatabaseLike, query: ItemQuery, statuses: Sequence[str]
+) -> tuple[str, list[Any]]:
     """The WHERE clause (and its arguments) for ``query`` limited to ``statuses``."""
     where = [f"status IN ({', '.join('?' * len(statuses))})"]
     args: list[Any] = list(statuses)
@@ -483,49 +507,18 @@ def _item_where(query: ItemQuery, statuses: Sequence[str]) -> tuple[str, list[An
         where.append("workflow = ?")
         args.append(query.workflow)
     if query.search.strip():
-        found, found_args = _search_where(query.search)
+        found, found_args = _search_where(db, query.search)
         where += found
         args += found_args
     return " AND ".join(where), args
 
 
-_ITEM_TEXT = ("input_name", "input_text", "output", "original_output", "reason", "reject_reason")
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _search_where(text: str) -> tuple[list[str], list[Any]]:
-    """The search box's query (``core.search_query``) as conditions on items' text and
-    columns. (The status filter is applied by ``ItemQuery.groups``.)"""
+def _search_where(db: DatabaseLike, text: str) -> tuple[list[str], list[Any]]:
+    """The search box's query as conditions on items (see ``storage.search``)."""
     from desktop_app.core.search_query import parse
+    from desktop_app.storage.search import item_conditions
 
-    query = parse(text)
-    where: list[str] = []
-    args: list[Any] = []
-    anywhere = "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _ITEM_TEXT) + ")"
-    for word in query.words:
-        where.append(anywhere)
-        args += [_like(word)] * len(_ITEM_TEXT)
-    for word in query.excluded:
-        where.append(f"NOT coalesce({anywhere}, 0)")
-        args += [_like(word)] * len(_ITEM_TEXT)
-    for column, values in (("workflow", query.workflow), ("decided_by", query.by)):
-        if values:
-            where.append(f"{column} IN ({', '.join('?' * len(values))})")
-            args += list(values)
-    if query.model:
-        where.append("(" + " OR ".join("model LIKE ? ESCAPE '\\'" for _ in query.model) + ")")
-        args += [_like(m) for m in query.model]
-    if query.after:
-        where.append("created_at >= ?")
-        args.append(query.after)
-    if query.before:
-        where.append("created_at < ?")
-        args.append(query.before)
-    return where, args
+    return item_conditions(db, parse(text))
 
 
 def item_summaries(db: DatabaseLike, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -1,0 +1,164 @@
+"""Search figures over a large history: the index build, the file's growth, and the first
+page of each query shape in the inbox and the activity log, warm and after a start.
+
+    python benchmarks/history.py /tmp/history.db --items 1000000   # once, about 5 min
+    python benchmarks/bench_search.py /tmp/history.db [--build-only] [--rows 5000]
+
+The history file is changed: opening it adds the indexes (migration 5), and the first
+run builds them (the figures of that build are printed). Goals (issue 16): every first
+page <= 20 ms with the file in memory, <= 300 ms for the first search after a start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from desktop_app.storage import eventlog, fulltext, store  # noqa: E402
+from desktop_app.storage.db import connect_plain  # noqa: E402
+
+ALL = ("pending", "escalated", "approved", "rejected", "expired")
+AWAITING = ("pending", "escalated")
+# The shapes of issue 16, with words the history generator writes at those frequencies.
+SHAPES = {
+    "rare word": "Quinn",
+    "common word": "delivery",
+    "no match": "zyxwvut",
+    "phrase": '"thank you for"',
+    "filter + word": "workflow:invoice-reminder refund",
+    "short word": "Kim",
+    "two-char word": "ok",
+    "non-English": "Rechnung",
+    "file name": "mail-0424242.eml",
+}
+VIEWS = {
+    "inbox, awaiting": lambda db, q: _inbox(db, AWAITING, q),
+    "inbox, all": lambda db, q: _inbox(db, ALL, q),
+    "activity": lambda db, q: _activity(db, q),
+}
+
+
+def _inbox(db, statuses, text: str) -> int:
+    ids, _ = store.item_page(db, store.ItemQuery(statuses=statuses, search=text), None, 200)
+    store.item_summaries(db, ids[:100])
+    return len(ids)
+
+
+def _activity(db, text: str) -> int:
+    seqs = eventlog.event_seqs_page(db, eventlog.EventQuery(text=text), None, 200)
+    eventlog.events_by_seq(db, seqs[:100])
+    return len(seqs)
+
+
+def _size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+
+
+def build(path: Path, rows: int) -> None:
+    before = _size_mb(path)
+    db = connect_plain(path)
+    db.conn.execute("PRAGMA cache_size=-500000")
+    progress = fulltext.progress(db)
+    if progress.ready:
+        print(f"index already built ({progress.total:,} rows); file {before:,.0f} MB")
+        return
+    print(f"building the index over {progress.total:,} rows (items and events) …", flush=True)
+    started = time.perf_counter()
+    last = started
+    for index in fulltext.INDEXES:
+        index_started = time.perf_counter()
+        while not fulltext.ready(db, index):
+            fulltext.build_step(db, rows)
+            if time.perf_counter() - last > 30:
+                last = time.perf_counter()
+                print(f"  {fulltext.progress(db).percent}%", flush=True)
+        print(f"  {index.fts}: {time.perf_counter() - index_started:.0f} s", flush=True)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    took = time.perf_counter() - started
+    after = _size_mb(path)
+    sizes = {
+        name: db.execute("SELECT sum(length(block)) / 1e6 FROM " + name + "_data").fetchone()[0]
+        for name in ("items_fts", "events_fts")
+    }
+    db.conn.close()
+    print(
+        f"index build: {took:.0f} s; file {before:,.0f} MB -> {after:,.0f} MB (+{after / before - 1:.0%})"
+    )
+    for name, mb in sizes.items():
+        print(f"  {name}: {mb:,.0f} MB of index")
+
+
+def warm(path: Path, repeat: int) -> dict[str, dict[str, float]]:
+    db = connect_plain(path)
+    db.conn.execute("PRAGMA cache_size=-200000")
+    figures: dict[str, dict[str, float]] = {}
+    for view, run in VIEWS.items():
+        for shape, text in SHAPES.items():
+            run(db, text)  # once to warm
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                count = run(db, text)
+                times.append((time.perf_counter() - started) * 1000)
+            figures.setdefault(view, {})[shape] = statistics.median(times)
+            figures[view][shape + " (rows)"] = count
+    db.conn.close()
+    return figures
+
+
+_FIRST = """
+import sys, time, json
+sys.path.insert(0, {root!r})
+sys.argv = ["x"]
+import benchmarks.bench_search as b
+started = time.perf_counter()
+from desktop_app.storage.db import connect_plain
+db = connect_plain({path!r})
+b.VIEWS[{view!r}](db, {text!r})
+print(json.dumps((time.perf_counter() - started) * 1000))
+"""
+
+
+def first_after_start(path: Path, view: str, text: str) -> float:
+    """One search in a new process (its own connection and an empty SQLite cache; the
+    file in the OS's cache, as after closing and opening the window)."""
+    code = _FIRST.format(root=str(ROOT), path=str(path), view=view, text=text)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--rows", type=int, default=5000, help="rows per build batch")
+    parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    items = connect_plain(args.db).execute("SELECT count(*) FROM items").fetchone()[0]
+    print(f"{items:,} items, {_size_mb(args.db):,.0f} MB")
+    build(args.db, args.rows)
+    if args.build_only:
+        return
+    figures = warm(args.db, args.repeat)
+    print("\nfirst page (200 rows, 100 shown), median ms, file in memory:")
+    print(f"{'shape':<16}" + "".join(f"{view:>18}" for view in VIEWS) + "   rows found")
+    for shape in SHAPES:
+        cells = "".join(f"{figures[view][shape]:>18.1f}" for view in VIEWS)
+        rows = "/".join(str(int(figures[view][shape + " (rows)"])) for view in VIEWS)
+        print(f"{shape:<16}{cells}   {rows}")
+    print("\nfirst search after a start, ms (a new process each):")
+    for shape, text in SHAPES.items():
+        cells = "".join(f"{first_after_start(args.db, view, text):>18.1f}" for view in VIEWS)
+        print(f"{shape:<16}{cells}")
+
+
+if __name__ == "__main__":
+    main()
