@@ -1,0 +1,88 @@
+"""Searching from the command line: ``signoff log search`` and ``inbox --search``, and the
+wait for an index an upgrade is still building."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app.cli import main
+from desktop_app.storage import fulltext
+from desktop_app.storage.db import connect
+from tests.helpers.llm_server import reply
+from tests.helpers.old_database import make_old_database
+from tests.helpers.specs import write_spec
+
+
+@pytest.fixture
+def signoff(capsys):
+    def run(*args: str):
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def history(signoff, tmp_path, monkeypatch, llm_server):
+    """Two runs of a workflow; one item approved by maria, one rejected by tom."""
+    folder = tmp_path / "my-workflows"
+    write_spec(folder, "reply", api_base=llm_server.url)
+    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
+    llm_server.default = reply("Dear Tom, we are sorry about the coffee.")
+    signoff("run", "reply", "--text", "Cold coffee and slow service. Tom")
+    llm_server.default = reply("Dear Anna, thank you!\x1b]0;pwned\x07 \x1b[2J")
+    signoff("run", "reply", "--text", "Lovely cake. Anna")
+    items = {i["input_text"][:4]: i["id"] for i in json.loads(signoff("inbox", "--json")[1])}
+    signoff("approve", str(items["Love"]), "--by", "maria")
+    signoff("reject", str(items["Cold"]), "--reason", "too formal for our café", "--by", "tom")
+    return items
+
+
+def test_log_search_finds_events_by_words_phrases_and_filters(signoff, history):
+    code, out, _ = signoff("log", "search", "--json", '"formal for our"')
+    events = json.loads(out)
+    assert code == 0 and [e["kind"] for e in events] == ["item.rejected"]
+    assert events[0]["detail"]["reason"] == "too formal for our café"
+    assert set(events[0]) >= {"seq", "ts", "kind", "workflow", "run_id", "item_id", "detail"}
+
+    def kinds(query: str) -> list[str]:
+        found = json.loads(signoff("log", "search", "--json", query)[1])
+        return [e["kind"] for e in found]
+
+    assert kinds("by:maria") == ["item.approved"]
+    assert kinds("by:tom café") == ["item.rejected"]
+    assert kinds("sorry") == ["model.call"]  # the answer is searched …
+    assert "model.call" not in kinds("politely")  # … the prompt is not (in spec.changed)
+    assert kinds('"slow service" -sorry') == ["item.created"]  # its input's name
+    assert "item.created" in kinds("status:approved")  # events of items now approved
+    assert kinds("workflow:reply model:nothing-like-this") == []
+    assert kinds("after:2999-01-01 coffee") == []
+
+
+def test_log_search_prints_one_clean_line_an_event(signoff, history):
+    code, out, _ = signoff("log", "search", "thank")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split()[:3] == ["SEQ", "TIME", "(UTC)"]
+    assert len(lines) == 2 and "model.call" in lines[1] and "thank you" in lines[1]
+    assert "\x1b" not in out and "\x07" not in out  # model text cannot steer the terminal
+    code, out, _ = signoff("log", "search", "zyxwvut")
+    assert code == 0 and out.strip() == "no events matching 'zyxwvut'"
+    code, out, _ = signoff("log", "search", "Dear", "--limit", "1")
+    assert "… more (showing the newest 1; use --limit 0 for all)" in out
+
+
+def test_a_search_waits_for_the_index_an_upgrade_builds(signoff, _isolated_environment):
+    path = _isolated_environment / "signoff.db"
+    _isolated_environment.mkdir(parents=True)
+    make_old_database(path, 40)
+    code, out, err = signoff("inbox", "--status", "all", "--search", "number17", "--json")
+    assert code == 0 and [i["input_name"] for i in json.loads(out)] == ["in-17"]
+    assert "the search index is being built" in err and "the search index is ready" in err
+    db = connect(path)
+    assert fulltext.progress(db).ready
+    db.conn.close()
+    code, _out, err = signoff("log", "search", "number17")
+    assert code == 0 and err == ""  # built once: no more waiting
