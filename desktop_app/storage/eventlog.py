@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from desktop_app.storage.db import DatabaseLike
+    from desktop_app.storage.search import Where
 
 GENESIS = "0" * 64
 _SEP = "\x1f"
@@ -213,35 +214,27 @@ COLUMNS = ("seq", "ts", "kind", "workflow", "run_id", "item_id", "detail", "prev
 
 def events_cursor(db: DatabaseLike, **filters: Any) -> sqlite3.Cursor:
     """A cursor over every column of the matching events, oldest first (for streaming readers)."""
-    where, args = _filters(db, **filters)
-    sql = f"SELECT {', '.join(COLUMNS)} FROM events" + (
-        " WHERE " + " AND ".join(where) if where else ""
-    )
+    where, args = _where(db, **filters).sql()
+    sql = f"SELECT {', '.join(COLUMNS)} FROM events WHERE {where}"
     return db.conn.execute(sql + " ORDER BY seq", args)
 
 
-def _filters(db: DatabaseLike, **given: Any) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    args: list[Any] = []
+def _where(db: DatabaseLike, **given: Any) -> Where:
+    """Which events the filters want: dates, workflow, kind, item, and ``text`` in the
+    search box's language (``storage.search``)."""
+    from desktop_app.core.search_query import SearchQuery, parse
+    from desktop_app.storage.search import event_where
+
+    text = (given.get("text") or "").strip()
+    where = event_where(db, parse(text) if text else SearchQuery())
     if given.get("since"):
-        where.append("ts >= ?")
-        args.append(given["since"])
+        where.add("ts >= ?", given["since"])
     if given.get("until"):
-        where.append("ts < ?")
-        args.append(given["until"])
+        where.add("ts < ?", given["until"])
     for column in ("workflow", "kind", "item_id"):
         if given.get(column) is not None:
-            where.append(f"{column} = ?")
-            args.append(given[column])
-    text = (given.get("text") or "").strip()
-    if text:
-        from desktop_app.core.search_query import parse
-        from desktop_app.storage.search import event_conditions
-
-        found, found_args = event_conditions(db, parse(text))
-        where += found
-        args += found_args
-    return where, args
+            where.add(f"{column} = ?", given[column])
+    return where
 
 
 def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
@@ -326,12 +319,9 @@ def event_seqs_page(
     db: DatabaseLike, query: EventQuery, before_seq: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` event numbers matching ``query``, newest first, older than ``before_seq``."""
-    where, args = _filters(db, **asdict(query))
-    if before_seq is not None:
-        where.append("seq < ?")
-        args.append(before_seq)
-    sql = "SELECT seq FROM events" + (" WHERE " + " AND ".join(where) if where else "")
-    return [r[0] for r in db.execute(f"{sql} ORDER BY seq DESC LIMIT {int(limit)}", args)]
+    from desktop_app.storage.search import keys_desc
+
+    return keys_desc(db, _where(db, **asdict(query)), below=before_seq, limit=limit)
 
 
 def events_by_seq(db: DatabaseLike, seqs: list[int]) -> dict[int, Event]:
@@ -350,6 +340,5 @@ def kinds(db: DatabaseLike) -> list[str]:
 
 
 def count_events(db: DatabaseLike, query: EventQuery) -> int:
-    where, args = _filters(db, **asdict(query))
-    sql = "SELECT count(*) FROM events" + (" WHERE " + " AND ".join(where) if where else "")
-    return db.execute(sql, args).fetchone()[0]
+    where, args = _where(db, **asdict(query)).sql()
+    return int(db.execute(f"SELECT count(*) FROM events WHERE {where}", args).fetchone()[0])

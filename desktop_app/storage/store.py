@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from desktop_app.core.inputdoc import InputDoc
+    from desktop_app.storage.search import Where
 
 ITEM_COLUMNS = (
     "id, workflow, run_id, run_input_id, status, input_name, input_text, output, original_output, "
@@ -373,25 +374,24 @@ def iter_items(
     full: bool = False,
     search: str = "",
 ) -> Iterator[dict[str, Any]]:
-    """Items newest first, escalated ones before the rest, streamed.
-
-    One indexed query per status group (escalated, then the others) instead of
-    one sort over every matching row, so a large inbox answers at once.
-    """
+    """Items in the inbox's order (escalated first, then newest first), streamed a page at
+    a time (``item_page``), so a large inbox answers at once."""
     columns = ITEM_COLUMNS if full else SUMMARY_COLUMNS
     query = ItemQuery(statuses=tuple(statuses), workflow=workflow, search=search)
     remaining = limit
-    for group in query.groups():
-        if remaining is not None and remaining <= 0:
-            return
-        where, args = _item_where(db, query, group)
-        sql = f"SELECT {columns} FROM items WHERE {where} ORDER BY id DESC"
+    after = None
+    while remaining is None or remaining > 0:
+        want = 500 if remaining is None else min(500, remaining)
+        ids, after = item_page(db, query, after, want)
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            cursor = db.execute(f"SELECT {columns} FROM items WHERE id IN ({marks})", ids)
+            rows = {item["id"]: item for item in _items(cursor)}
+            yield from (rows[i] for i in ids if i in rows)
         if remaining is not None:
-            sql += f" LIMIT {int(remaining)}"
-        for item in _items(db.execute(sql, args)):
-            if remaining is not None:
-                remaining -= 1
-            yield item
+            remaining -= len(ids)
+        if len(ids) < want:
+            return
 
 
 def _items(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
@@ -408,7 +408,7 @@ def count_items(
     db: DatabaseLike, *, statuses: Sequence[str], workflow: str | None = None, search: str = ""
 ) -> int:
     query = ItemQuery(statuses=tuple(statuses), workflow=workflow, search=search)
-    where, args = _item_where(db, query, [s for group in query.groups() for s in group])
+    where, args = _item_where(db, query, [s for group in query.groups() for s in group]).sql()
     return int(db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0])
 
 
@@ -467,12 +467,25 @@ def item_ids_page(
     db: DatabaseLike, query: ItemQuery, group: int, before_id: int | None, limit: int
 ) -> list[int]:
     """Up to ``limit`` ids of ``query``'s group ``group`` older than ``before_id`` (keyset paging)."""
-    where, args = _item_where(db, query, query.groups()[group])
-    if before_id is not None:
-        where += " AND id < ?"
-        args.append(before_id)
-    sql = f"SELECT id FROM items WHERE {where} ORDER BY id DESC LIMIT {int(limit)}"
-    return [r[0] for r in db.execute(sql, args)]
+    from desktop_app.storage.search import keys_desc
+
+    statuses = query.groups()[group]
+    where = _item_where(db, query, statuses)
+    lowest = _lowest_id(db, statuses, query.workflow) if where.match is not None else None
+    return keys_desc(db, where, below=before_id, limit=limit, lowest=lowest)
+
+
+def _lowest_id(db: DatabaseLike, statuses: Sequence[str], workflow: str | None) -> int:
+    """The oldest item with one of ``statuses`` (in ``workflow``), from the index on them:
+    a search for items awaiting a decision reads no further back than the oldest of them."""
+    column, args = ("workflow = ? AND status", [workflow]) if workflow else ("status", [])
+    lowest = None
+    for status in statuses:
+        row = db.execute(f"SELECT min(id) FROM items WHERE {column} = ?", [*args, status])
+        found = row.fetchone()[0]
+        if found is not None and (lowest is None or found < lowest):
+            lowest = found
+    return lowest if lowest is not None else 2**62  # none: nothing to read
 
 
 def item_page(
@@ -497,28 +510,13 @@ def item_page(
     return found, (group, last_id)
 
 
-def _item_where(
-    db: DatabaseLike, query: ItemQuery, statuses: Sequence[str]
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its arguments) for ``query`` limited to ``statuses``."""
-    where = [f"status IN ({', '.join('?' * len(statuses))})"]
-    args: list[Any] = list(statuses)
-    if query.workflow:
-        where.append("workflow = ?")
-        args.append(query.workflow)
-    if query.search.strip():
-        found, found_args = _search_where(db, query.search)
-        where += found
-        args += found_args
-    return " AND ".join(where), args
+def _item_where(db: DatabaseLike, query: ItemQuery, statuses: Sequence[str]) -> Where:
+    """Which items ``query`` wants among ``statuses`` (see ``storage.search``)."""
+    from desktop_app.core.search_query import SearchQuery, parse
+    from desktop_app.storage.search import item_where
 
-
-def _search_where(db: DatabaseLike, text: str) -> tuple[list[str], list[Any]]:
-    """The search box's query as conditions on items (see ``storage.search``)."""
-    from desktop_app.core.search_query import parse
-    from desktop_app.storage.search import item_conditions
-
-    return item_conditions(db, parse(text))
+    searched = parse(query.search) if query.search.strip() else SearchQuery()
+    return item_where(db, searched, statuses, query.workflow)
 
 
 def item_summaries(db: DatabaseLike, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.core.search_query import parse
-from desktop_app.storage import eventlog, fulltext, store
+from desktop_app.storage import eventlog, fulltext, search, store
 from desktop_app.storage.db import connect, schema_version, transaction
 from desktop_app.storage.migrations import MIGRATIONS
-from desktop_app.storage.search import event_conditions, item_conditions
+from desktop_app.storage.search import event_where, item_where
 from tests.helpers.old_database import add_items, make_old_database
 
 ALL = ("pending", "escalated", "approved", "rejected", "expired")
@@ -28,15 +28,13 @@ def old_db(tmp_path):
 
 
 def _ids(db, text: str, *, use_index: bool) -> list[int]:
-    where, args = item_conditions(db, parse(text), use_index=use_index)
-    sql = "SELECT id FROM items" + (" WHERE " + " AND ".join(where) if where else "")
-    return [r[0] for r in db.execute(sql + " ORDER BY id", args)]
+    where, args = item_where(db, parse(text), use_index=use_index).sql()
+    return [r[0] for r in db.execute(f"SELECT id FROM items WHERE {where} ORDER BY id", args)]
 
 
 def _seqs(db, text: str, *, use_index: bool) -> list[int]:
-    where, args = event_conditions(db, parse(text), use_index=use_index)
-    sql = "SELECT seq FROM events" + (" WHERE " + " AND ".join(where) if where else "")
-    return [r[0] for r in db.execute(sql + " ORDER BY seq", args)]
+    where, args = event_where(db, parse(text), use_index=use_index).sql()
+    return [r[0] for r in db.execute(f"SELECT seq FROM events WHERE {where} ORDER BY seq", args)]
 
 
 QUERIES = (
@@ -182,3 +180,28 @@ def test_the_log_index_leaves_out_the_prompts_messages(tmp_path):
 def test_the_log_is_unchanged_by_its_index(old_db):
     fulltext.build(old_db)
     assert eventlog.verify(old_db).ok
+
+
+@pytest.mark.parametrize("text", [*QUERIES, "apple number1", "-apple", "fig status:pending"])
+@pytest.mark.parametrize("use_index", [True, False])
+def test_pages_newest_first_hold_every_match_once(tmp_path, monkeypatch, text, use_index):
+    """Pages read from the index's side, in chunks (made small here), then kept by the
+    other conditions: together they are exactly the matches, newest first."""
+    monkeypatch.setattr(search, "FIRST_CHUNK", 3)
+    monkeypatch.setattr(search, "LARGEST_CHUNK", 10)
+    database = connect(tmp_path / "signoff.db")
+    add_items(database, 1, 120)
+    database.execute("UPDATE items SET status = 'approved' WHERE id % 3 = 0")
+    query = parse(text)
+    where = search.item_where(database, query, ("pending",), use_index=use_index)
+    sql, args = where.sql()
+    expected = [r[0] for r in database.execute(f"SELECT id FROM items WHERE {sql}", args)]
+    pages: list[int] = []
+    below = None
+    while True:
+        page = search.keys_desc(database, where, below=below, limit=7)
+        pages += page
+        if len(page) < 7:
+            break
+        below = page[-1]
+    assert pages == sorted(expected, reverse=True) and len(set(pages)) == len(pages)
