@@ -188,7 +188,8 @@ def _vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
     words = set(COMMON)
     while len(words) < size:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
-    return sorted(words, key=lambda w: (w not in COMMON, rng.random()))
+    # sorted first: a set's order changes from one process to the next (hash seeds)
+    return sorted(sorted(words), key=lambda w: (w not in COMMON, rng.random()))
 
 
 class Text:

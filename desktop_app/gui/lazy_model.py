@@ -17,7 +17,7 @@ from desktop_app.gui.qt_values import DISPLAY_ROLE
 if TYPE_CHECKING:
     from desktop_app.storage.db import DatabaseLike
 
-PAGE = 200
+PAGE = 100  # rows read at a time: four screens of the list
 CHUNK = 100
 CACHE_LIMIT = 20 * CHUNK
 

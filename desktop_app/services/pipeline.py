@@ -423,9 +423,11 @@ def map_concurrently(
     limit: int,
     cancel: threading.Event | None = None,
     name: str = "signoff-calls",
-) -> Generator[tuple[J, R], None, None]:
-    """``fn(job)`` for each job on up to ``limit`` threads; yields ``(job, result)`` as each
-    finishes, on the caller's thread.
+) -> Generator[list[tuple[J, R]], None, None]:
+    """``fn(job)`` for each job on up to ``limit`` threads; yields, on the caller's thread,
+    the ``(job, result)`` pairs that have finished since the last yield (at least one): a
+    caller that writes them down writes what finished together in one go, so a slow write
+    catches up instead of holding the calls back.
 
     Jobs are drawn from ``jobs`` lazily, on the caller's thread, and never more than
     ``2 * limit`` ahead: the caller may decide about each (a budget check) with what has
@@ -452,8 +454,9 @@ def map_concurrently(
             if not in_flight:
                 return
             finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield in_flight.pop(future), future.result()
+            finished |= {f for f in in_flight if f.done()}  # what finished meanwhile too
+            ordered = [f for f in in_flight if f in finished]  # in the order they were drawn
+            yield [(in_flight.pop(f), f.result()) for f in ordered]
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

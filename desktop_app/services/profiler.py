@@ -345,11 +345,14 @@ class Profiler:
         answers = pipeline.map_concurrently(
             jobs, ask, limit=concurrency, cancel=self.cancel, name=f"signoff-profile-{spec.name}"
         )
-        for done, ((model, index), outcome) in enumerate(answers, start=1):
-            if outcome.calls:
-                self._record(spec, profile, outcome.calls)
-            results[(model, index)] = _sample_run(model, prepared[index].doc.name, outcome)
-            self._progress(done, len(jobs))
+        done = 0
+        for finished in answers:
+            for (model, index), outcome in finished:
+                if outcome.calls:
+                    self._record(spec, profile, outcome.calls)
+                results[(model, index)] = _sample_run(model, prepared[index].doc.name, outcome)
+                done += 1
+                self._progress(done, len(jobs))
         order = {m: n for n, m in enumerate(routes)}
         profile.runs = [results[k] for k in sorted(results, key=lambda k: (k[1], order[k[0]]))]
 

@@ -244,10 +244,16 @@ class Runner:
         )
         try:
             with contextlib.closing(answers):  # on any exception: wait for calls under way
-                for (run_input, _), outcome in answers:
-                    reserved.pop(run_input.id, None)
-                    self._write(spec, run_id, run_input, outcome, options, summary)
-                    done += 1
+                for finished in answers:
+                    made: list[tuple[int, ItemState]] = []
+                    with transaction(self.db):  # what finished together: one transaction
+                        for (run_input, _), outcome in finished:
+                            reserved.pop(run_input.id, None)
+                            made += self._write(spec, run_id, run_input, outcome, options, summary)
+                    for item_id, status in made:  # told once they are there to be read
+                        if self.on_item:
+                            self.on_item(item_id, status.value)
+                    done += len(finished)
                     self._progress(done, total)
             if done < total:
                 state = RunState.CANCELLED
@@ -274,8 +280,9 @@ class Runner:
         outcome: Outcome,
         options: RunOptions,
         summary: RunSummary,
-    ) -> None:
-        """The item (or the skip) with every event it produced, in one transaction."""
+    ) -> list[tuple[int, ItemState]]:
+        """The item (or the skip) with every event it produced, in the caller's transaction;
+        returns the item made (none for a skip)."""
         wf = spec.name
         item_id = None
         with transaction(self.db):
@@ -334,8 +341,9 @@ class Runner:
         summary.cost_usd = (
             None if (cost is None or summary.cost_usd is None) else summary.cost_usd + cost
         )
-        if item_id is not None and self.on_item and outcome.status is not None:
-            self.on_item(item_id, outcome.status.value)
+        if item_id is not None and outcome.status is not None:
+            return [(item_id, outcome.status)]
+        return []
 
     def _finish(
         self,

@@ -76,11 +76,11 @@ def _text(
     if use_index is None:
         use_index = fulltext.ready(db, index)
     words, excluded = query.words, query.excluded
+    anywhere = _like_any(index.values)
     if use_index:
         plan = fts_plan(query)
         where.match = plan.match
         words, excluded = plan.short_words, plan.short_excluded
-    anywhere = _like_any(index.values)
     for word in words:
         where.add(anywhere, *[like_pattern(word)] * len(index.values))
     for word in excluded:

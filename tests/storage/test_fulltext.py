@@ -46,6 +46,9 @@ QUERIES = (
     "日本語",
     "out fi",
     "in-3",
+    "number12",
+    '"apple Birne"',
+    "number299 -Birne",
 )
 
 

@@ -84,6 +84,11 @@ def found(db, search, statuses=ALL):
         ('say "hello', []),
         ("-cake", ["tom", "mail-3", "mail-2", "mail-1"]),  # only an exclusion
         ("-Dear -Summary", []),
+        ("Bestellung", ["mail-2"]),
+        ("BESTELLUNG kaputt", ["mail-2"]),
+        ("Bestellungen", []),
+        ('"Cold coffee and slow"', ["tom"]),
+        ("summary -Bestellung", ["mail-3", "mail-1"]),
     ],
 )
 def test_each_query_form_finds_exactly_its_items(db, search, names):

@@ -1,0 +1,49 @@
+"""What finishes together is written together: the calls' results come in groups, and a
+run writes a group in one transaction, telling the window about its items once they are
+there to be read."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from desktop_app.core.spec_loader import load_spec
+from desktop_app.services.inputs import from_text
+from desktop_app.services.pipeline import map_concurrently
+from desktop_app.services.runner import Runner, RunOptions
+from desktop_app.storage.eventlog import verify
+from tests.helpers.llm_server import responder
+from tests.helpers.specs import write_spec
+
+
+def test_results_come_grouped_each_once_in_the_order_drawn():
+    first_taken = threading.Event()
+    groups = []
+    for group in map_concurrently(range(12), lambda n: n * 10, limit=2):
+        groups.append(group)
+        if not first_taken.is_set():  # a slow writer: meanwhile the others finish
+            first_taken.set()
+            threading.Event().wait(0.3)
+    results = [pair for group in groups for pair in group]
+    assert sorted(results) == [(n, n * 10) for n in range(12)]
+    assert all(group for group in groups)
+    assert max(len(group) for group in groups) > 1  # what finished meanwhile came together
+    for group in groups:
+        assert [job for job, _ in group] == sorted(job for job, _ in group)
+
+
+def test_a_run_tells_of_each_item_once_another_connection_can_read_it(tmp_path, db, llm_server):
+    spec = load_spec(write_spec(tmp_path / "wf", api_base=llm_server.url))
+    llm_server.default = responder(lambda body: "Reply to: " + body["messages"][-1]["content"])
+    reader = sqlite3.connect(tmp_path / "data" / "signoff.db")
+    visible = []
+
+    def on_item(item_id: int, status: str) -> None:
+        row = reader.execute("SELECT status FROM items WHERE id = ?", [item_id]).fetchone()
+        visible.append(row is not None and row[0] == status)
+
+    docs = [from_text(f"Message number {n:03d}") for n in range(24)]
+    summary = Runner(db, on_item=on_item).run(spec, docs, RunOptions(concurrency=6))
+    assert summary.pending == 24 and visible == [True] * 24
+    assert verify(db).ok
+    reader.close()
