@@ -2,7 +2,7 @@
 page of each query shape in the inbox and the activity log, warm and after a start.
 
     python benchmarks/history.py /tmp/history.db --items 1000000   # once, about 5 min
-    python benchmarks/bench_search.py /tmp/history.db [--build-only] [--rows 5000]
+    python benchmarks/bench_search.py /tmp/history.db [--build-only | --typing-only] [--rows 5000]
 
 The history file is changed: opening it adds the indexes (migration 5), and the first
 run builds them (the figures of that build are printed). Goals (issue 16): every first
@@ -74,16 +74,15 @@ def build(path: Path, rows: int) -> None:
         print(f"index already built ({progress.total:,} rows); file {before:,.0f} MB")
         return
     print(f"building the index over {progress.total:,} rows (items and events) …", flush=True)
-    started = time.perf_counter()
-    last = started
-    for index in fulltext.INDEXES:
-        index_started = time.perf_counter()
-        while not fulltext.ready(db, index):
-            fulltext.build_step(db, rows)
-            if time.perf_counter() - last > 30:
-                last = time.perf_counter()
-                print(f"  {fulltext.progress(db).percent}%", flush=True)
-        print(f"  {index.fts}: {time.perf_counter() - index_started:.0f} s", flush=True)
+    started = last = time.perf_counter()
+
+    def report(now: fulltext.Progress) -> None:
+        nonlocal last
+        if time.perf_counter() - last > 30:
+            last = time.perf_counter()
+            print(f"  {now.percent}% after {last - started:.0f} s", flush=True)
+
+    fulltext.build(db, rows=rows, on_progress=report)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     took = time.perf_counter() - started
     after = _size_mb(path)
@@ -138,17 +137,98 @@ def first_after_start(path: Path, view: str, text: str) -> float:
     return float(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def typing(path: Path, key_ms: int = 60) -> None:
+    """Each shape typed into the inbox's and the activity log's search boxes, a key every
+    ``key_ms``, offscreen: the UI thread's longest stall (a 10 ms heartbeat) and the time
+    from the last key to the results shown."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.gui.activity_view import ActivityView
+    from desktop_app.gui.inbox_view import InboxView
+    from desktop_app.gui.tasks import DbWorker, close_all
+
+    app = QApplication.instance() or QApplication([])
+    db = connect_plain(path)
+    worker = DbWorker(path)
+    inbox = InboxView(db, worker)
+    activity = ActivityView(db, path)
+    for view in (inbox, activity):
+        view.resize(1200, 700)
+        view.show()
+    app.processEvents()
+    clock = QElapsedTimer()
+    clock.start()
+    gaps: list[float] = []
+    last = [clock.elapsed()]
+
+    def beat() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer(interval=10)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+
+    def pump(ms: float) -> None:
+        end = time.perf_counter() + ms / 1000
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.001)
+
+    print(f"\ntyping a key every {key_ms} ms over {path.name}, offscreen:")
+    for name, view in (("inbox", inbox), ("activity", activity)):
+        latencies = []
+        for shape, text in SHAPES.items():
+            view.search.clear()
+            pump(300)
+            for n in range(1, len(text) + 1):
+                view.search.setText(text[:n])
+                pump(key_ms)
+            typed = time.perf_counter()
+            shown = inbox.model.query.search if view is inbox else activity.model.query.text
+            while view.searching or shown != text:
+                app.processEvents()
+                time.sleep(0.001)
+                shown = inbox.model.query.search if view is inbox else activity.model.query.text
+            latencies.append((shape, (time.perf_counter() - typed) * 1000))
+        print(
+            f"  {name}: results after the last key (ms, incl. the 150 ms pause that ends typing):"
+        )
+        print("    " + " · ".join(f"{shape} {ms:.0f}" for shape, ms in latencies))
+    heartbeat.stop()
+    beats = sorted(gaps)
+    print(
+        f"  UI thread: longest gap {beats[-1]:.0f} ms (goal <= 50), p99 "
+        f"{beats[int(len(beats) * 0.99)]:.0f} ms, median {beats[len(beats) // 2]:.0f} ms "
+        f"({len(beats)} heartbeats of 10 ms)"
+    )
+    for view in (inbox, activity):
+        view.close()
+    close_all()
+    worker.close()
+    db.conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("db", type=Path)
     parser.add_argument("--rows", type=int, default=5000, help="rows per build batch")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--typing-only", action="store_true", help="only the typing figures")
     args = parser.parse_args()
     items = connect_plain(args.db).execute("SELECT count(*) FROM items").fetchone()[0]
     print(f"{items:,} items, {_size_mb(args.db):,.0f} MB")
     build(args.db, args.rows)
     if args.build_only:
+        return
+    if args.typing_only:
+        typing(args.db)
         return
     figures = warm(args.db, args.repeat)
     print(f"\nfirst page ({PAGE} rows and their columns), median ms, file in memory:")
@@ -161,6 +241,7 @@ def main() -> None:
     for shape, text in SHAPES.items():
         cells = "".join(f"{first_after_start(args.db, view, text):>18.1f}" for view in VIEWS)
         print(f"{shape:<16}{cells}")
+    typing(args.db)
 
 
 if __name__ == "__main__":

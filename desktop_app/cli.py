@@ -195,7 +195,7 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
     db = ctx.db
     if args.json:
         _search_ready(db, args.search or "")
-        items = store.iter_items(
+        stream = store.iter_items(
             db,
             statuses=statuses,
             workflow=args.workflow,
@@ -203,13 +203,24 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
             full=True,
             search=args.search or "",
         )
-        _stream_json_array((store.public_item(i) for i in items), sys.stdout)
+        _stream_json_array((store.public_item(i) for i in stream), sys.stdout)
         return EXIT_OK
     limit = args.limit if args.limit is not None else 50
     search = args.search or ""
     _search_ready(db, search)
-    total = store.count_items(db, statuses=statuses, workflow=args.workflow, search=search)
-    if not total:
+    # A search is not counted (over every status that would read the whole table): one
+    # item more than shown says whether there are more.
+    total = None if search else store.count_items(db, statuses=statuses, workflow=args.workflow)
+    items = list(
+        store.iter_items(
+            db,
+            statuses=statuses,
+            workflow=args.workflow,
+            limit=(limit + 1 if search else limit) or None,
+            search=search,
+        )
+    )
+    if not items:
         what = "awaiting a decision" if not args.status else args.status
         out(
             f"no items {what}"
@@ -218,9 +229,7 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     out(f"{'ID':>6}  {'STATUS':<9}  {'WORKFLOW':<20}  {'INPUT':<24}  OUTPUT / REASON")
-    for item in store.iter_items(
-        db, statuses=statuses, workflow=args.workflow, limit=limit or None, search=search
-    ):
+    for item in items[:limit] if limit else items:
         text = (
             item["reason"] if item["status"] == "escalated" and item["reason"] else item["output"]
         )
@@ -232,20 +241,30 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
             f"{item['id']:>6}{mark} {item['status']:<9}  {_cut(item['workflow'], 20):<20}  "
             f"{_cut(item['input_name'], 24):<24}  {_cut(line, 70)}"
         )
-    if limit and total > limit:
+    if limit and total is not None and total > limit:
         out(f"… {total - limit:,} more (showing {limit:,} of {total:,}; use --limit 0 for all)")
+    elif limit and len(items) > limit:
+        out(f"… more match (showing the first {limit:,}; use --limit 0 for all)")
     return EXIT_OK
 
 
 def _search_ready(db: DatabaseLike, text: str) -> None:
-    """Before a search with words: an index still being built (an older database) is
-    finished first, with its progress on stderr; a search then answers at once."""
+    """Before a search with words: the rows written since the index was last brought up to
+    date are added first (a long wait only after an upgrade, said on stderr with its
+    progress); a search then answers from the index."""
     from desktop_app.storage import fulltext
 
-    if not text.strip() or fulltext.progress(db).ready:
+    if not text.strip():
         return
-    err("the search index is being built (once, after an upgrade): waiting for it")
-    live = sys.stderr.isatty()
+    behind = fulltext.progress(db).behind
+    if not behind:
+        return
+    tell = behind >= fulltext.LONG_TAIL
+    live = tell and sys.stderr.isatty()
+    if tell:
+        err(
+            f"the search index is being built ({behind:,} rows, once after an upgrade): waiting for it"
+        )
 
     def progress(now: fulltext.Progress) -> None:
         if live:
@@ -253,7 +272,7 @@ def _search_ready(db: DatabaseLike, text: str) -> None:
             print(f"\rbuilding the search index: {now.percent}%", end=end, file=sys.stderr)
 
     fulltext.build(db, on_progress=progress)
-    if not live:
+    if tell and not live:
         err("the search index is ready")
 
 

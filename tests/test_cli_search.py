@@ -37,7 +37,14 @@ def history(signoff, tmp_path, monkeypatch, llm_server):
     signoff("run", "reply", "--text", "Lovely cake. Anna")
     items = {i["input_text"][:4]: i["id"] for i in json.loads(signoff("inbox", "--json")[1])}
     signoff("approve", str(items["Love"]), "--by", "maria")
-    signoff("reject", str(items["Cold"]), "--reason", "too formal for our café", "--by", "tom")
+    signoff(
+        "reject",
+        str(items["Cold"]),
+        "--reason",
+        "too formal for our café\x1b]0;pwned\x07",
+        "--by",
+        "tom",
+    )
     return items
 
 
@@ -45,7 +52,7 @@ def test_log_search_finds_events_by_words_phrases_and_filters(signoff, history):
     code, out, _ = signoff("log", "search", "--json", '"formal for our"')
     events = json.loads(out)
     assert code == 0 and [e["kind"] for e in events] == ["item.rejected"]
-    assert events[0]["detail"]["reason"] == "too formal for our café"
+    assert events[0]["detail"]["reason"] == "too formal for our café\x1b]0;pwned\x07"
     assert set(events[0]) >= {"seq", "ts", "kind", "workflow", "run_id", "item_id", "detail"}
 
     def kinds(query: str) -> list[str]:
@@ -54,27 +61,31 @@ def test_log_search_finds_events_by_words_phrases_and_filters(signoff, history):
 
     assert kinds("by:maria") == ["item.approved"]
     assert kinds("by:tom café") == ["item.rejected"]
-    assert kinds("sorry") == ["model.call"]  # the answer is searched …
-    assert "model.call" not in kinds("politely")  # … the prompt is not (in spec.changed)
-    assert kinds('"slow service" -sorry') == ["item.created"]  # its input's name
+    # the prompt and the answer are the item's (searched in the inbox), not the log's
+    assert kinds("sorry") == [] and "model.call" not in kinds("politely")
+    assert kinds('"slow service" -formal') == ["item.created"]  # its input's name
+    assert set(kinds("model:test-model")) == {"run.started", "model.call", "item.created"}
     assert "item.created" in kinds("status:approved")  # events of items now approved
     assert kinds("workflow:reply model:nothing-like-this") == []
     assert kinds("after:2999-01-01 coffee") == []
 
 
 def test_log_search_prints_one_clean_line_an_event(signoff, history):
-    code, out, _ = signoff("log", "search", "thank")
+    code, out, _ = signoff("log", "search", "formal")
     lines = out.splitlines()
     assert code == 0 and lines[0].split()[:3] == ["SEQ", "TIME", "(UTC)"]
-    assert len(lines) == 2 and "model.call" in lines[1] and "thank you" in lines[1]
-    assert "\x1b" not in out and "\x07" not in out  # model text cannot steer the terminal
+    assert len(lines) == 2 and "item.rejected" in lines[1] and "too formal" in lines[1]
+    assert "\x1b" not in out and "\x07" not in out  # stored text cannot steer the terminal
     code, out, _ = signoff("log", "search", "zyxwvut")
     assert code == 0 and out.strip() == "no events matching 'zyxwvut'"
-    code, out, _ = signoff("log", "search", "Dear", "--limit", "1")
+    code, out, _ = signoff("log", "search", "test-model", "--limit", "1")
     assert "… more (showing the newest 1; use --limit 0 for all)" in out
 
 
-def test_a_search_waits_for_the_index_an_upgrade_builds(signoff, _isolated_environment):
+def test_a_search_waits_for_the_index_an_upgrade_builds(
+    signoff, _isolated_environment, monkeypatch
+):
+    monkeypatch.setattr(fulltext, "LONG_TAIL", 50)  # an upgrade's history: 80 rows here
     path = _isolated_environment / "signoff.db"
     _isolated_environment.mkdir(parents=True)
     make_old_database(path, 40)
@@ -86,3 +97,11 @@ def test_a_search_waits_for_the_index_an_upgrade_builds(signoff, _isolated_envir
     db.conn.close()
     code, _out, err = signoff("log", "search", "number17")
     assert code == 0 and err == ""  # built once: no more waiting
+
+
+def test_inbox_search_says_when_more_match_than_it_shows(signoff, history):
+    code, out, _ = signoff("inbox", "--status", "all", "--search", "Dear", "--limit", "1")
+    assert code == 0 and len(out.splitlines()) == 3
+    assert out.splitlines()[-1] == "… more match (showing the first 1; use --limit 0 for all)"
+    code, out, _ = signoff("inbox", "--status", "all", "--search", "Dear", "--limit", "2")
+    assert "more" not in out and len(out.splitlines()) == 3

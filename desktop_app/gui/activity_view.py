@@ -32,7 +32,7 @@ from desktop_app.core.search_query import parse
 from desktop_app.gui.activity_model import ActivityModel
 from desktop_app.gui.highlight import highlight
 from desktop_app.gui.tasks import Job, LatestRead
-from desktop_app.gui.widgets import list_table, named, plain_label
+from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label
 from desktop_app.storage import eventlog, store
 
 if TYPE_CHECKING:
@@ -229,6 +229,7 @@ class ActivityView(QWidget):
         self._reader.failed.connect(
             lambda text: self.message.emit(f"The search did not work: {text}")
         )
+        find_shortcut(self, self.search)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self._ask_export)
         self.job.progress.connect(self._on_progress)

@@ -33,7 +33,7 @@ from desktop_app.gui.highlight import highlight
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
 from desktop_app.gui.tasks import DbWorker, LatestRead
-from desktop_app.gui.widgets import list_table, named, plain_label, shortcut
+from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label, shortcut
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage import store
 
@@ -271,6 +271,7 @@ class InboxView(QWidget):
         self.reject_reason.returnPressed.connect(self.confirm_reject)
         self.undo_button.clicked.connect(self.undo)
         self._undo_timer.timeout.connect(self._forget_undo)
+        find_shortcut(self, self.search)
         shortcut(
             QKeySequence.StandardKey.Undo,
             self,

@@ -1,7 +1,9 @@
-"""The full-text indexes of an older database, built in the background after the start.
+"""The full-text indexes brought up to date in the background: an upgraded database's
+whole history after the start (with its progress in the status bar), and later the rows
+runs and decisions wrote, a few seconds after them.
 
-Search works meanwhile (by LIKE, slower over a large history); the status bar shows how far
-the build is. Closing the window stops it between two batches; the next start goes on.
+Search works meanwhile (the rows not indexed yet by LIKE: slower over a large history).
+Closing the window stops a build between two batches; the next start goes on.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from desktop_app.gui.tasks import Job
@@ -29,12 +31,13 @@ def _build(db: DatabaseLike, report: Callable[[int, int], None], stop: threading
 
 
 class IndexBuilder(QObject):
-    ready = Signal()  # the indexes are complete: searches use them from now on
+    ready = Signal()  # an upgrade's build is complete: searches are fast from now on
     message = Signal(str)
+    CATCH_UP_MS = 10_000  # how soon after new rows are written they are indexed
 
     def __init__(self, db_path: Path, status_bar: QStatusBar, parent: QObject | None = None):
         super().__init__(parent)
-        self.job = Job(db_path, self, what="search index build")
+        self.job = Job(db_path, self, what="search index build", plain=True)
         self.job.cancel_on_close = True
         self.job.progress.connect(self._on_progress)
         self.job.done.connect(self._on_done)
@@ -46,26 +49,42 @@ class IndexBuilder(QObject):
         )
         self.label.hide()
         status_bar.addPermanentWidget(self.label)
+        self._timer = QTimer(self, singleShot=True, interval=self.CATCH_UP_MS)
+        self._timer.timeout.connect(self._catch_up)
+        self._db: DatabaseLike | None = None
 
     def start_if_needed(self, db: DatabaseLike) -> bool:
-        """Start the build when an index is not complete; True when it started."""
+        """Index what is not indexed yet; True when a build started. A long one (after an
+        upgrade) shows its progress; the later ones are quiet."""
+        self._db = db
         progress = fulltext.progress(db)
         if progress.ready or self.job.running:
             return False
-        self._on_progress(progress.done, progress.total)
-        self.label.show()
+        if progress.behind >= fulltext.LONG_TAIL:
+            self._on_progress(progress.done, progress.total)
+            self.label.show()
         self.job.start(_build, self.job.cancelled)
         return True
 
+    def soon(self) -> None:
+        """Rows were written (a run, decisions): index them a little later, in one go."""
+        if self._db is not None and not self._timer.isActive():
+            self._timer.start()
+
+    def _catch_up(self) -> None:
+        if self._db is not None:
+            self.start_if_needed(self._db)
+
     def _on_progress(self, done: int, total: int) -> None:
-        percent = 100 if not total else min(99, done * 100 // total)
-        self.label.setText(f"Building the search index: {percent}%")
+        if self.label.isVisible() or not self.label.text():
+            percent = 100 if not total else min(99, done * 100 // total)
+            self.label.setText(f"Building the search index: {percent}%")
 
     def _on_done(self, complete: bool) -> None:
-        self.label.hide()
-        if complete:
+        if self.label.isVisible() and complete:
             self.message.emit("The search index is ready: searches are fast now.")
             self.ready.emit()
+        self.label.hide()
 
     def _on_failed(self, text: str) -> None:
         self.label.hide()

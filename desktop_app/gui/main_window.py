@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
 
         self.index_builder = IndexBuilder(db_path, self.statusBar(), self)
         self.index_builder.message.connect(self.say)
+        self.inbox.decided.connect(lambda *_: self.index_builder.soon())
         # Items streaming in from a run refresh the inbox at most a few times a second.
         self._inbox_timer = QTimer(self, singleShot=True, interval=400)
         self._inbox_timer.timeout.connect(self._refresh_inbox)
@@ -441,6 +442,7 @@ class MainWindow(QMainWindow):
     def _refresh_inbox(self) -> None:
         self.inbox.reload_keeping_selection()
         self.update_counts()
+        self.index_builder.soon()  # new items: into the search index a little later
 
     def update_counts(self) -> None:
         """Refresh the status bar's figures off the UI thread (the counts take about 10 ms over

@@ -7,12 +7,13 @@ from typing import TypeVar
 
 from PySide6.QtCore import QAbstractItemModel, QObject
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTableView, QWidget
 
 from desktop_app.gui.qt_values import (
     PLAIN_TEXT,
     SELECTABLE_BY_MOUSE,
     WIDGET_SHORTCUT,
+    WIDGET_WITH_CHILDREN_SHORTCUT,
     set_enum,
 )
 
@@ -54,6 +55,19 @@ def shortcut(
     set_enum(made, "context", context)
     made.activated.connect(slot)
     return made
+
+
+def find_shortcut(view: QWidget, box: QLineEdit) -> QShortcut:
+    """Ctrl+F (the platform's Find) anywhere in ``view``: to its search ``box``, the text
+    selected to type over."""
+
+    def find() -> None:
+        box.setFocus()
+        box.selectAll()
+
+    return shortcut(
+        QKeySequence.StandardKey.Find, view, find, context=WIDGET_WITH_CHILDREN_SHORTCUT
+    )
 
 
 def list_table(

@@ -2,22 +2,26 @@
 
 A trigram index finds any substring of three characters or more, in any language, as
 ``LIKE '%…%'`` does, but from an index: a search over a million items takes milliseconds
-instead of seconds. Migration 5 creates the indexes empty; an existing database's rows
-are then added in batches (``build_step``), each batch in its own transaction with its
-progress, so a build stopped halfway resumes where it stopped. Until an index is
-complete, search uses ``LIKE`` (``ready``).
+instead of seconds.
 
-Triggers keep the indexes in step with their tables in the same transaction, so a row is
-found however it was written, also by plain SQL. A trigger only touches rows the index
-holds: rows newer than the build's ``target`` (written after the migration) and rows the
-build has reached (``done``). The rows in between are the build's: it reads them as they
-are when it gets there. (Telling an external-content FTS5 index to delete a row it never
-held corrupts it; this is what the condition prevents.)
+Each index holds its table's rows up to a key (``done``); the newer rows, the *tail*, are
+added in batches after they are written (``build``: the window in the background, the
+command line before a search), and a search finds them with ``LIKE`` meanwhile
+(``storage.search``). A run's writes therefore cost what they cost before the index: each
+of its small transactions would otherwise flush a piece of index and merge pieces (0.5 ms
+an input, a tenth of a model call's own time in the runner benchmark). Migration 5 creates
+the indexes empty, so an existing database's whole history is at first the tail, added in
+batches that each commit with their progress: a build stopped halfway resumes.
+
+Triggers keep the rows the index holds in step when they change or go, in the same
+transaction and whoever writes them (also plain SQL). They touch only those rows: telling
+an external-content FTS5 index to delete a row it never held corrupts it.
 
 * ``items_fts`` is an external-content index over ``items`` (it stores no copy of the text).
 * ``events_fts`` is contentless: the log is append-only, so nothing is ever deleted from
   it. It indexes ``detail`` without the prompt's ``messages`` (the system text repeated in
-  every call, and the input, which the item holds): ``EVENT_TEXT``.
+  every call, and the input) and the model's ``response`` (the item's output): the
+  items hold both, and the inbox searches them (``EVENT_TEXT``).
 
 The index is not part of the log's hash chain; ``log verify`` does not read it.
 """
@@ -45,9 +49,12 @@ ITEM_VALUES = (
     "reason",
     "reject_reason",
 )
-# What of an event is searched: its detail without the prompt's messages. Used by the
-# index's trigger and build and by the LIKE fallback alike, so both find the same events.
-EVENT_TEXT = "CASE WHEN json_valid(detail) THEN json_remove(detail, '$.messages') ELSE detail END"
+# What of an event is searched: its detail without the prompt's messages and the answer.
+# Used by the index's trigger and build and by LIKE alike, so both find the same events.
+EVENT_TEXT = (
+    "CASE WHEN json_valid(detail)"
+    " THEN json_remove(detail, '$.messages', '$.response') ELSE detail END"
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,10 @@ class Index:
     values: tuple[str, ...]  # what goes into them, as SQL over the table's row
 
 
+# A tail this long (rows) is worth a word: an upgraded database's whole history. A run's
+# few hundred rows are indexed without one (and found meanwhile by LIKE).
+LONG_TAIL = 20_000
+
 INDEXES = (
     Index("items", "items", "id", "items_fts", ITEM_TEXT, ITEM_VALUES),
     Index("events", "events", "seq", "events_fts", ("detail",), (EVENT_TEXT,)),
@@ -69,7 +80,7 @@ ITEMS, EVENTS = INDEXES
 
 @dataclass(frozen=True)
 class Progress:
-    """How much of the indexes is built: rows added so far out of the rows to add."""
+    """How much of the tables the indexes hold, in rows (keys, to be exact)."""
 
     done: int
     total: int
@@ -79,41 +90,44 @@ class Progress:
         return self.done >= self.total
 
     @property
+    def behind(self) -> int:
+        """Rows written and not indexed yet (searched by LIKE meanwhile)."""
+        return max(0, self.total - self.done)
+
+    @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, int(self.done * 100 / self.total))
 
 
-def _state(db: DatabaseLike, index: Index) -> tuple[int, int]:
-    row = db.execute(
-        "SELECT done, target FROM fulltext_state WHERE name = ?", [index.name]
-    ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+def indexed_upto(db: DatabaseLike, index: Index) -> int:
+    """The index holds the rows with a key up to this; the newer ones are its tail."""
+    row = db.execute("SELECT done FROM fulltext_state WHERE name = ?", [index.name]).fetchone()
+    return int(row[0]) if row else 0
 
 
-def ready(db: DatabaseLike, index: Index) -> bool:
-    """True when ``index`` holds every row, so a search can use it."""
-    done, target = _state(db, index)
-    return done >= target
+def _newest(db: DatabaseLike, index: Index) -> int:
+    row = db.execute(f"SELECT max({index.key}) FROM {index.table}").fetchone()
+    return int(row[0] or 0)
 
 
 def progress(db: DatabaseLike) -> Progress:
-    """Both indexes' build, in rows (the events outnumber the items several times)."""
+    """Both indexes together (the events outnumber the items several times)."""
     done = total = 0
     for index in INDEXES:
-        index_done, target = _state(db, index)
-        done += min(index_done, target)
-        total += target
+        newest = _newest(db, index)
+        done += min(indexed_upto(db, index), newest)
+        total += newest
     return Progress(done, total)
 
 
 def build_step(db: DatabaseLike, rows: int = 2000) -> Progress:
-    """Add up to ``rows`` more rows to the first unfinished index, in one transaction."""
+    """Add up to ``rows`` more rows of the first index with a tail, in one transaction."""
     for index in INDEXES:
         with transaction(db):
-            done, target = _state(db, index)  # read under the write lock: another builder
-            if done >= target:  # (the window and the command line) may have moved it
-                continue
-            upto = min(done + rows, target)
+            done, newest = indexed_upto(db, index), _newest(db, index)  # read under the
+            if done >= newest:  # write lock: another builder (the window, the command
+                continue  # line) may have moved them
+            upto = min(done + rows, newest)
             db.execute(
                 f"INSERT INTO {index.fts} (rowid, {', '.join(index.columns)})"
                 f" SELECT {index.key}, {', '.join(index.values)} FROM {index.table}"
@@ -133,7 +147,7 @@ def build(
     cancelled: Callable[[], bool] | None = None,
     batch_s: float = 0.25,
 ) -> Progress:
-    """Build the indexes to the end (or until ``cancelled``); a later call goes on from there.
+    """Index the tails to the end (or until ``cancelled``); a later call goes on from there.
 
     Each batch holds the write lock, so its size adapts to take about ``batch_s``: a run or
     a decision waits no longer than that for it."""

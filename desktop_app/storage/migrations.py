@@ -212,32 +212,29 @@ UPDATE runs SET reads_source = 1 WHERE trigger IN ('source', 'schedule', 'catch-
 M005_FULL_TEXT = """
 -- Full-text search (storage/fulltext.py): FTS5 trigram indexes over the items' text and the
 -- log's detail. An item's original output is indexed only when an edit made it differ from
--- the output (a search looks in both, so the same items are found with a smaller index). Created empty; an existing database's rows are added afterwards in batches
--- (fulltext.build), so this migration takes no time however large the database is.
+-- the output (a search looks in both, so the same items are found with a smaller index).
 CREATE VIRTUAL TABLE items_fts USING fts5(
     input_name, input_text, output, original_output, reason, reject_reason,
     content='items', content_rowid='id', tokenize='trigram', columnsize=0
 );
 -- Contentless (the log is append-only: nothing is ever deleted from it); the detail
--- without the prompt's messages.
+-- without the prompt's messages and the model's answer.
 CREATE VIRTUAL TABLE events_fts USING fts5(detail, content='', tokenize='trigram', columnsize=0);
 
--- How far each index's build has come: rows with key <= done are indexed, and so are rows
--- with key > target (written after this migration, indexed by the triggers below).
+-- How far each index goes: the rows with key <= done are in it. Newer rows (the tail) are
+-- added in batches after they are written (fulltext.build), and found by LIKE until then,
+-- so writing an item or an event costs what it did before the index.
 CREATE TABLE fulltext_state (
     name TEXT PRIMARY KEY,
-    done INTEGER NOT NULL,
-    target INTEGER NOT NULL
+    done INTEGER NOT NULL
 );
-INSERT INTO fulltext_state (name, done, target) SELECT 'items', 0, coalesce(max(id), 0) FROM items;
-INSERT INTO fulltext_state (name, done, target)
-    SELECT 'events', 0, coalesce(max(seq), 0) FROM events;
+INSERT INTO fulltext_state (name, done) VALUES ('items', 0), ('events', 0);
 
--- The triggers touch only rows the index holds: deleting a row it never held from an
--- external-content index corrupts it. The rows still to build are the build's.
+-- A row the index holds is kept in step when it changes, whoever changes it. The triggers
+-- touch only such rows: deleting a row it never held from an external-content index
+-- corrupts it.
 CREATE TRIGGER items_fts_insert AFTER INSERT ON items
-    WHEN (new.id > (SELECT target FROM fulltext_state WHERE name = 'items')
-        OR new.id <= (SELECT done FROM fulltext_state WHERE name = 'items'))
+    WHEN new.id <= (SELECT done FROM fulltext_state WHERE name = 'items')
 BEGIN
     INSERT INTO items_fts (rowid, input_name, input_text, output, original_output, reason, reject_reason)
         VALUES (new.id, new.input_name, new.input_text, new.output,
@@ -246,8 +243,7 @@ BEGIN
 END;
 
 CREATE TRIGGER items_fts_delete AFTER DELETE ON items
-    WHEN (old.id > (SELECT target FROM fulltext_state WHERE name = 'items')
-        OR old.id <= (SELECT done FROM fulltext_state WHERE name = 'items'))
+    WHEN old.id <= (SELECT done FROM fulltext_state WHERE name = 'items')
 BEGIN
     INSERT INTO items_fts (items_fts, rowid, input_name, input_text, output, original_output, reason, reject_reason)
         VALUES ('delete', old.id, old.input_name, old.input_text, old.output,
@@ -261,23 +257,23 @@ BEGIN
         SELECT 'delete', old.id, old.input_name, old.input_text, old.output,
             CASE WHEN old.original_output = old.output THEN NULL ELSE old.original_output END,
             old.reason, old.reject_reason
-        WHERE (old.id > (SELECT target FROM fulltext_state WHERE name = 'items')
-        OR old.id <= (SELECT done FROM fulltext_state WHERE name = 'items'));
+        WHERE old.id <= (SELECT done FROM fulltext_state WHERE name = 'items');
     INSERT INTO items_fts (rowid, input_name, input_text, output, original_output, reason, reject_reason)
         SELECT new.id, new.input_name, new.input_text, new.output,
             CASE WHEN new.original_output = new.output THEN NULL ELSE new.original_output END,
             new.reason, new.reject_reason
-        WHERE (new.id > (SELECT target FROM fulltext_state WHERE name = 'items')
-        OR new.id <= (SELECT done FROM fulltext_state WHERE name = 'items'));
+        WHERE new.id <= (SELECT done FROM fulltext_state WHERE name = 'items');
 END;
 
+-- Events are never changed or deleted (see M001); one written with an old number (only by
+-- hand) is indexed at once.
 CREATE TRIGGER events_fts_insert AFTER INSERT ON events
-    WHEN (new.seq > (SELECT target FROM fulltext_state WHERE name = 'events')
-        OR new.seq <= (SELECT done FROM fulltext_state WHERE name = 'events'))
+    WHEN new.seq <= (SELECT done FROM fulltext_state WHERE name = 'events')
 BEGIN
     INSERT INTO events_fts (rowid, detail) VALUES (
         new.seq,
-        CASE WHEN json_valid(new.detail) THEN json_remove(new.detail, '$.messages') ELSE new.detail END
+        CASE WHEN json_valid(new.detail)
+            THEN json_remove(new.detail, '$.messages', '$.response') ELSE new.detail END
     );
 END;
 """

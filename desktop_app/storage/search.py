@@ -1,14 +1,14 @@
 """The search box's query (``core.search_query``) as SQL over items or events.
 
 One query language, two tables: the words and phrases are found through the full-text
-index once it is built (``storage.fulltext``), with ``LIKE`` before that and for words
-shorter than a trigram; the filters are conditions on columns. Both paths find the same
-rows (``LIKE`` folds case for ASCII letters only; the index folds it for every
+index in the rows it holds (``storage.fulltext``), with ``LIKE`` in the newer rows it does
+not hold yet and for words shorter than a trigram; the filters are conditions on columns.
+Both paths find the same rows (``LIKE`` folds case for ASCII letters only; the index folds it for every
 alphabet, so it also finds ``ÉTÉ`` for ``été``).
 
-A page of results, newest first, is read from the index's side (``keys_desc``): its
-matches come newest first in chunks, and each chunk keeps the rows that pass the other
-conditions, until the page is full. However many rows a common word matches, the first
+A page of results, newest first (``keys_desc``): first the rows newer than the index (its
+tail, by LIKE), then from the index's side: its matches come newest first in chunks, and
+each chunk keeps the rows that pass the other conditions, until the page is full. However many rows a common word matches, the first
 page reads only about as many as it shows. (Written as one SQL statement, SQLite's
 planner collects every match first and sorts them: 0.5 s for a common word over a
 million items.)
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.core.search_query import SearchQuery, fts_plan
+from desktop_app.core.search_query import TRIGRAM, SearchQuery, fts_plan
 from desktop_app.storage import fulltext
 
 if TYPE_CHECKING:
@@ -30,13 +30,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class Where:
-    """Which rows of an index's table a query wants: ``conditions`` on its columns (with
-    their ``args``), and ``match`` for its full-text index (None: every row)."""
+    """Which rows of an index's table a query wants: ``conditions`` on every row (with
+    their ``args``); and, for its words, ``match`` in the full-text index on the rows it
+    holds (keys up to ``upto``) and the ``tail`` conditions (the same words by LIKE) on
+    the newer rows. Without ``match``, the conditions say it all."""
 
     index: fulltext.Index
     conditions: list[str] = field(default_factory=list)
     args: list[Any] = field(default_factory=list)
     match: str | None = None
+    upto: int = 0
+    tail: list[str] = field(default_factory=list)
+    tail_args: list[Any] = field(default_factory=list)
 
     def add(self, condition: str, *args: Any) -> None:
         self.conditions.append(condition)
@@ -47,11 +52,13 @@ class Where:
         for streams in the table's order."""
         conditions, args = list(self.conditions), list(self.args)
         if self.match is not None:
-            index = self.index
+            key, fts = self.index.key, self.index.fts
+            tail = " AND ".join(self.tail) or "1"
             conditions.append(
-                f"{index.key} IN (SELECT rowid FROM {index.fts} WHERE {index.fts} MATCH ?)"
+                f"(({key} <= ? AND {key} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?))"
+                f" OR ({key} > ? AND {tail}))"
             )
-            args.append(self.match)
+            args += [self.upto, self.match, self.upto, *self.tail_args]
         return " AND ".join(conditions) or "1", args
 
 
@@ -68,18 +75,25 @@ def _like_any(columns: Sequence[str]) -> str:
 def _text(
     db: DatabaseLike, query: SearchQuery, index: fulltext.Index, use_index: bool | None
 ) -> Where:
-    """``query``'s words (all must appear) and exclusions (none may) on ``index``'s table.
-    ``use_index`` None: the index when it is built."""
+    """``query``'s words (all must appear) and exclusions (none may) on ``index``'s table:
+    through the index where it can (``use_index`` False: never), by LIKE elsewhere."""
     where = Where(index)
     if not query.words and not query.excluded:
         return where
-    if use_index is None:
-        use_index = fulltext.ready(db, index)
     words, excluded = query.words, query.excluded
     anywhere = _like_any(index.values)
-    if use_index:
-        plan = fts_plan(query)
-        where.match = plan.match
+    upto = fulltext.indexed_upto(db, index) if use_index is not False else 0
+    plan = fts_plan(query)
+    if upto and plan.match is not None:
+        where.match, where.upto = plan.match, upto
+        for word in words:  # the tail: the words the match looks for, by LIKE
+            if len(word) >= TRIGRAM:
+                where.tail.append(anywhere)
+                where.tail_args += [like_pattern(word)] * len(index.values)
+        for word in excluded:
+            if len(word) >= TRIGRAM:
+                where.tail.append(f"NOT coalesce({anywhere}, 0)")
+                where.tail_args += [like_pattern(word)] * len(index.values)
         words, excluded = plan.short_words, plan.short_excluded
     for word in words:
         where.add(anywhere, *[like_pattern(word)] * len(index.values))
@@ -150,30 +164,57 @@ def keys_desc(
     db: DatabaseLike, where: Where, *, below: int | None, limit: int, lowest: int | None = None
 ) -> list[int]:
     """Up to ``limit`` keys of rows ``where`` wants, newest first, under ``below`` (keyset
-    paging) and not under ``lowest`` (a bound the caller knows holds every wanted row)."""
-    index = where.index
-    conditions, args = where.conditions, where.args
+    paging) and not under ``lowest`` (a bound the caller knows holds every wanted row):
+    the tail's first (by LIKE: they are the newest), then the index's."""
     if where.match is None:
-        clauses = list(conditions)
-        extra: list[Any] = []
-        if below is not None:
-            clauses.append(f"{index.key} < ?")
-            extra.append(below)
-        if lowest is not None:
-            clauses.append(f"{index.key} >= ?")
-            extra.append(lowest)
-        sql = f"SELECT {index.key} FROM {index.table}"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        sql += f" ORDER BY {index.key} DESC LIMIT {int(limit)}"
-        return [r[0] for r in db.execute(sql, [*args, *extra])]
+        return _plain_desc(db, where, where.conditions, where.args, below, limit, lowest)
+    found: list[int] = []
+    if below is None or below > where.upto + 1:
+        tail = [*where.conditions, *where.tail, f"{where.index.key} > {int(where.upto)}"]
+        args = [*where.args, *where.tail_args]
+        found = _plain_desc(db, where, tail, args, below, limit, lowest)
+    if len(found) < limit:
+        top = where.upto + 1 if below is None else min(below, where.upto + 1)
+        found += _indexed_desc(db, where, top, limit - len(found), lowest)
+    return found
+
+
+def _plain_desc(
+    db: DatabaseLike,
+    where: Where,
+    conditions: list[str],
+    args: list[Any],
+    below: int | None,
+    limit: int,
+    lowest: int | None,
+) -> list[int]:
+    index = where.index
+    clauses, extra = list(conditions), []
+    if below is not None:
+        clauses.append(f"{index.key} < ?")
+        extra.append(below)
+    if lowest is not None:
+        clauses.append(f"{index.key} >= ?")
+        extra.append(lowest)
+    sql = f"SELECT {index.key} FROM {index.table}"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += f" ORDER BY {index.key} DESC LIMIT {int(limit)}"
+    return [r[0] for r in db.execute(sql, [*args, *extra])]
+
+
+def _indexed_desc(
+    db: DatabaseLike, where: Where, top: int, limit: int, lowest: int | None
+) -> list[int]:
+    """The index's matches under ``top``, newest first, in growing chunks, each kept by
+    the other conditions, until ``limit`` are found."""
+    index, conditions, args = where.index, where.conditions, where.args
     found: list[int] = []
     chunk = max(FIRST_CHUNK, 2 * limit)
     scan = (
         f"SELECT rowid FROM {index.fts} WHERE {index.fts} MATCH ? AND rowid < ? AND rowid >= ?"
         " ORDER BY rowid DESC LIMIT ?"
     )
-    top = below if below is not None else 2**62
     bottom = lowest if lowest is not None else -(2**62)
     while len(found) < limit:
         keys = [r[0] for r in db.execute(scan, [where.match, top, bottom, chunk])]

@@ -93,6 +93,7 @@ def test_the_window_builds_an_old_databases_index_and_stays_usable(
         return real_step(db, min(rows, 200))
 
     monkeypatch.setattr(fulltext, "build_step", slow_step)
+    monkeypatch.setattr(fulltext, "LONG_TAIL", 1000)  # 4,000 rows stand for a long history
     db = connect(old_history)
     worker = DbWorker(old_history)
     win = MainWindow(db, worker, db_path=old_history, workflows_dir=workflows_dir)
@@ -110,7 +111,7 @@ def test_the_window_builds_an_old_databases_index_and_stays_usable(
     qtbot.waitUntil(lambda: win.inbox.model.query.search == "number1234", timeout=5000)
     assert builder.job.running, "the build ended before the search: make it slower"
     assert [win.inbox.model.item_id(r) for r in range(win.inbox.model.rowCount())] == [1234]
-    assert not fulltext.ready(db, fulltext.ITEMS)
+    assert not fulltext.progress(db).ready
 
     qtbot.waitUntil(lambda: not builder.job.running, timeout=60000)
     assert not builder.label.isVisible() and fulltext.progress(db).ready
@@ -149,3 +150,39 @@ def test_closing_the_window_stops_the_build_between_two_batches(
     assert 0 < stopped.done < stopped.total
     worker.close()
     db.conn.close()
+
+
+def test_rows_written_later_are_indexed_quietly_soon_after(
+    qtbot, seeded, workflows_dir, openai_key, monkeypatch
+):
+    from desktop_app.gui.index_builder import IndexBuilder
+    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.tasks import DbWorker
+
+    monkeypatch.setattr(IndexBuilder, "CATCH_UP_MS", 50)
+    db = connect(seeded)
+    worker = DbWorker(seeded)
+    win = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: fulltext.progress(db).ready, timeout=10000)  # at the start
+    before = fulltext.indexed_upto(db, fulltext.EVENTS)
+    win.inbox.approve()  # a decision writes events: the index's tail …
+    qtbot.waitUntil(lambda: fulltext.indexed_upto(db, fulltext.EVENTS) > before, timeout=10000)
+    assert fulltext.progress(db).ready  # … indexed soon after
+    assert not win.index_builder.label.isVisible()  # a short tail is indexed without a word
+    win.close()
+    qtbot.waitUntil(lambda: not worker.busy, timeout=10000)
+    worker.close()
+    db.conn.close()
+
+
+def test_ctrl_f_goes_to_the_search_box_with_its_text_selected(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    view = window.inbox
+    view.search.setText("thank")
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.search.selectedText() == "thank"
+    qtbot.waitUntil(lambda: not view.searching, timeout=5000)

@@ -61,7 +61,7 @@ def _same_as_like(db) -> None:
 
 def _index_as_built_from_scratch(db) -> bool:
     """Every trigram of every row where it should be: both indexes hold exactly what an
-    index built in one go from the tables holds (FTS5's own integrity-check cannot tell
+    index built in one go from the tables' rows it covers holds (FTS5's own integrity-check cannot tell
     an external-content index that missed a change, in this SQLite)."""
     db.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
     db.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
@@ -72,7 +72,8 @@ def _index_as_built_from_scratch(db) -> bool:
         db.execute(f"CREATE VIRTUAL TABLE fresh USING fts5({names}, {content}, tokenize='trigram')")
         db.execute(
             f"INSERT INTO fresh (rowid, {names}) SELECT {index.key}, {', '.join(index.values)}"
-            f" FROM {index.table}"
+            f" FROM {index.table} WHERE {index.key} <= ?",
+            [fulltext.indexed_upto(db, index)],
         )
         db.execute(f"CREATE VIRTUAL TABLE temp.built USING fts5vocab(main, {index.fts}, instance)")
         db.execute("CREATE VIRTUAL TABLE temp.fresh_vocab USING fts5vocab(main, fresh, instance)")
@@ -88,31 +89,39 @@ def _index_as_built_from_scratch(db) -> bool:
 def test_the_check_of_the_index_sees_a_change_it_missed(tmp_path):
     database = connect(tmp_path / "signoff.db")
     add_items(database, 1, 5)
+    fulltext.build(database)
     assert _index_as_built_from_scratch(database)
     database.execute("DROP TRIGGER items_fts_update")
     database.execute("UPDATE items SET output = 'quince' WHERE id = 2")
     assert not _index_as_built_from_scratch(database)
 
 
-def test_a_new_database_is_ready_at_once(tmp_path):
+def test_new_rows_are_found_at_once_then_from_the_index(tmp_path):
     database = connect(tmp_path / "signoff.db")
-    assert fulltext.progress(database).ready
     add_items(database, 1, 20)
+    assert fulltext.progress(database).behind == 40  # 20 items, 20 events: not indexed yet
+    assert _ids(database, "number17", use_index=True) == [17]  # by LIKE meanwhile
+    assert fulltext.build(database).ready
+    where = search.item_where(database, parse("number17"))
+    assert where.match is not None and where.upto == 20
     assert _ids(database, "number17", use_index=True) == [17]
+    add_items(database, 21, 5)  # a tail again: the index for 1-20, LIKE for 21-25
+    assert _ids(database, "number2", use_index=True) == [2, 20, 21, 22, 23, 24, 25]
     _same_as_like(database)
 
 
 def test_an_old_database_searches_by_like_until_its_index_is_built(old_db):
     progress = fulltext.progress(old_db)
     assert (progress.done, progress.total, progress.ready) == (0, 600, False)
-    assert not fulltext.ready(old_db, fulltext.ITEMS)
+    assert fulltext.indexed_upto(old_db, fulltext.ITEMS) == 0
     assert store.count_items(old_db, statuses=ALL, search="number17") == 11  # by LIKE: 17, 170-179
     seen = []
     final = fulltext.build(old_db, rows=50, on_progress=seen.append)
     assert final.ready and final.percent == 100
     steps = [p.done for p in seen]
     assert len(steps) >= 2 and steps == sorted(steps) and steps[-1] == 600
-    assert fulltext.ready(old_db, fulltext.ITEMS) and fulltext.ready(old_db, fulltext.EVENTS)
+    assert fulltext.indexed_upto(old_db, fulltext.ITEMS) == 300
+    assert fulltext.indexed_upto(old_db, fulltext.EVENTS) == 300
     _same_as_like(old_db)
 
 
@@ -167,14 +176,20 @@ def test_a_failed_batch_changes_nothing(old_db, monkeypatch):
     _same_as_like(old_db)
 
 
-def test_the_log_index_leaves_out_the_prompts_messages(tmp_path):
+def test_the_log_index_leaves_out_the_prompt_and_the_answer(tmp_path):
     database = connect(tmp_path / "signoff.db")
     eventlog.append(
         database,
         "model.call",
-        detail={"messages": [{"role": "system", "content": "be terse"}], "response": "kumquat"},
+        detail={
+            "messages": [{"role": "system", "content": "be terse"}],
+            "response": "kumquat",
+            "model": "local/tiny-model",
+        },
     )
-    assert _seqs(database, "kumquat", use_index=True) == [1]
+    fulltext.build(database)
+    assert _seqs(database, "tiny-model", use_index=True) == [1]
+    assert _seqs(database, "kumquat", use_index=True) == []  # the item's output: the inbox's
     assert _seqs(database, "terse", use_index=True) == []
     assert _seqs(database, "terse", use_index=False) == []  # LIKE searches the same text
     _same_as_like(database)
@@ -188,13 +203,14 @@ def test_the_log_is_unchanged_by_its_index(old_db):
 @pytest.mark.parametrize("text", [*QUERIES, "apple number1", "-apple", "fig status:pending"])
 @pytest.mark.parametrize("use_index", [True, False])
 def test_pages_newest_first_hold_every_match_once(tmp_path, monkeypatch, text, use_index):
-    """Pages read from the index's side, in chunks (made small here), then kept by the
-    other conditions: together they are exactly the matches, newest first."""
+    """Pages read from the tail (by LIKE) and then the index's side, in chunks (made small
+    here), kept by the other conditions: together exactly the matches, newest first."""
     monkeypatch.setattr(search, "FIRST_CHUNK", 3)
     monkeypatch.setattr(search, "LARGEST_CHUNK", 10)
     database = connect(tmp_path / "signoff.db")
     add_items(database, 1, 120)
     database.execute("UPDATE items SET status = 'approved' WHERE id % 3 = 0")
+    fulltext.build_step(database, rows=60)  # items 1-60 in the index, 61-120 its tail
     query = parse(text)
     where = search.item_where(database, query, ("pending",), use_index=use_index)
     sql, args = where.sql()
