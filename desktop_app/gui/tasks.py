@@ -9,8 +9,8 @@ Anki's task manager in miniature, in three shapes:
   progress, can be cancelled, and its result or failure comes back as a Qt signal, which
   Qt delivers on the UI thread.
 - ``LatestRead``: reads where only the newest request matters (a search typed into a
-  box): one thread with its own read connection; a newer request interrupts the one under
-  way (SQLite's interrupt), and only the newest result is delivered.
+  box): one thread with its own read connection; a newer request stops the one under way
+  (SQLite's progress handler), and only the newest result is delivered.
 
 Failures take one path: a known error (``KnownError``) is one line for the person; a bug
 is one line too, and its traceback goes to the log file (see ``gui.errors``). A failure
@@ -229,7 +229,7 @@ class LatestRead(QObject):
         self._wake = threading.Condition(self._lock)
         self._wanted: tuple[int, Callable[..., Any], tuple[Any, ...]] | None = None
         self._latest = 0  # the newest request's number
-        self._conn: Any = None  # the reader's connection while a request runs on it
+        self._running = 0  # the number of the request under way (0: none)
         self._thread: threading.Thread | None = None
         self._closed = False
         self._pending = False
@@ -245,9 +245,7 @@ class LatestRead(QObject):
                 return
             self._latest += 1
             self._wanted = (self._latest, fn, args)
-            self._pending = True
-            if self._conn is not None:
-                self._conn.interrupt()  # the older query stops at once
+            self._pending = True  # a query of an older one under way stops (see _superseded)
             self._wake.notify()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -262,20 +260,22 @@ class LatestRead(QObject):
             self._latest += 1
             self._wanted = None
             self._pending = False
-            if self._conn is not None:
-                self._conn.interrupt()
 
     def cancel(self) -> None:
         with self._lock:
             self._closed = True
             self._wanted = None
-            if self._conn is not None:
-                self._conn.interrupt()
             self._wake.notify()
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def _superseded(self) -> bool:
+        """SQLite asks this every few thousand steps of a query: True stops the query
+        ("interrupted"), once a newer request was made or the window is closing. (Unlike
+        ``Connection.interrupt``, it cannot miss a query that starts a moment later.)"""
+        return self._closed or self._running != self._latest
 
     def _loop(self) -> None:
         import sqlite3
@@ -299,8 +299,8 @@ class LatestRead(QObject):
                 try:
                     if db is None:
                         db = connect_plain(self._db_path)
-                    with self._lock:
-                        self._conn = db.conn
+                        db.conn.set_progress_handler(self._superseded, 2000)
+                    self._running = number
                     result = fn(db, *args)
                 except sqlite3.OperationalError as exc:
                     if "interrupt" in str(exc):
@@ -309,8 +309,7 @@ class LatestRead(QObject):
                 except Exception as exc:
                     failure = exc
                 finally:
-                    with self._lock:
-                        self._conn = None
+                    self._running = 0
                 with self._lock:
                     if number != self._latest or self._closed:
                         continue  # superseded while it ran

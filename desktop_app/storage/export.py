@@ -139,15 +139,16 @@ def event_json(
 
 
 def event_line(event: Any, terms: Sequence[str], width: int) -> str:
-    """An event's searched text (its detail without the prompt's messages) on one line of
-    ``width`` characters, around the first of ``terms`` found; control characters shown
-    as spaces, so model text cannot steer a terminal."""
+    """An event's searched text (its detail without the prompt and the answer) on one line
+    of ``width`` characters, around the first of ``terms`` found; control characters shown
+    as spaces, so stored text cannot steer a terminal."""
     try:
         detail = json.loads(event.detail)
     except ValueError:
         detail = event.detail
     if isinstance(detail, dict):
-        text = " · ".join(f"{k}: {v}" for k, v in detail.items() if k != "messages")
+        kept = ((k, v) for k, v in detail.items() if k not in ("messages", "response"))
+        text = " · ".join(f"{k}: {v}" for k, v in kept)
     else:
         text = str(detail)
     text = " ".join(_printable(text).split())

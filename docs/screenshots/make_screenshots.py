@@ -64,8 +64,9 @@ def seed(data: Path) -> None:
     assert main(["reject", "2", "--reason", "Too formal for us", "--by", "rosa"]) == 0
 
 
-def capture(data: Path, out: Path, *, tab: int = 0) -> None:
-    """Start the app on a virtual screen showing ``tab`` (the last view is restored), grab the screen."""
+def capture(data: Path, out: Path, *, tab: int = 0, search: str = "") -> None:
+    """Start the app on a virtual screen showing ``tab`` (the last view is restored), grab the
+    screen; with ``search``, typed into the tab's search box first (Ctrl+F, then the keys)."""
     settings = data / "config" / "Signoff" / "Signoff.conf"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text(f"[window]\ntab={tab}\n", encoding="utf-8")
@@ -83,6 +84,16 @@ def capture(data: Path, out: Path, *, tab: int = 0) -> None:
         app = subprocess.Popen([sys.executable, "-m", "desktop_app"], env=env, cwd=ROOT)
         try:
             time.sleep(4.0)
+            if search:
+                xdo = ["xdotool"]
+                found = subprocess.run(
+                    [*xdo, "search", "--name", "^Signoff$"], env=env, capture_output=True, text=True
+                )
+                window = found.stdout.split()[0]
+                subprocess.run([*xdo, "windowfocus", "--sync", window], env=env, check=True)
+                subprocess.run([*xdo, "key", "ctrl+f"], env=env, check=True)
+                subprocess.run([*xdo, "type", "--delay", "60", search], env=env, check=True)
+                time.sleep(1.5)
             subprocess.run(["import", "-display", display, "-window", "root", str(out)], check=True)
         finally:
             app.terminate()
@@ -168,6 +179,9 @@ def main() -> None:
         for tab, name in enumerate(("inbox", "workflows", "activity", "settings")):
             capture(data, HERE / f"{name}.png", tab=tab)
             print(f"wrote {HERE / name}.png")
+        capture(data, HERE / "inbox-search.png", tab=0, search="status:approved thank")
+        capture(data, HERE / "activity-search.png", tab=2, search="by:rosa formal")
+        print(f"wrote {HERE / 'inbox-search.png'} and activity-search.png")
 
 
 if __name__ == "__main__":

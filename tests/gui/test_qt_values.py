@@ -98,3 +98,30 @@ def test_the_start_and_first_paint_leave_the_qt_namespace_unbuilt(tmp_path):
     assert "qt built: False" in proc.stdout, (
         "something on the start path uses PySide6's Qt namespace; use gui/qt_values instead"
     )
+
+
+def test_emitting_a_signal_leaks_no_reference(qtbot):
+    """PySide6 6.12.0 dropped a reference to the value ``emit`` returns, at every emit: True
+    reached zero after a few thousand signals and the app aborted ("deallocating True").
+    pyproject keeps that version out; this fails at once on one like it."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Source(QObject):
+        plain = Signal()
+        carrying = Signal(object)
+
+    source = Source()
+    heard: list[object] = []
+    source.plain.connect(lambda: heard.append(1))
+    source.carrying.connect(heard.append)
+    before = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
+    for _ in range(200):
+        source.plain.emit()
+        source.carrying.emit(None)
+    after = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
+    assert len(heard) == 400
+    heard.clear()
+    assert after[0] - before[0] >= 0 and after[1] - before[1] >= 0, (before, after)
+    assert after[2] - before[2] >= 0, (before, after)

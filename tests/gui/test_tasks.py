@@ -94,6 +94,7 @@ def test_a_bug_no_one_listens_for_is_a_dialog(qtbot, db_path, error_path):
     (box,) = dialogs()
     assert "KeyError" in box.text() and str(log_file) in box.text()
     assert log_file.read_text().count("Traceback") == 1  # logged once, not per layer
+    job.wait(5)  # its thread ends just after it reported
 
 
 def test_an_uncaught_exception_takes_the_same_path(qtbot, error_path):
