@@ -924,9 +924,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_workflows)
 
-    from desktop_app import cli_define
+    from desktop_app import cli_define, cli_quality
 
     cli_define.add_parsers(sub, common)
+    cli_quality.add_parsers(sub, common)
     return parser
 
 

@@ -1,0 +1,120 @@
+"""The command line's commands for the quality loop: ``scorecard`` (``cli`` wires them)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from desktop_app.cli import EXIT_OK, Context, out
+from desktop_app.core.errors import KnownError
+from desktop_app.core.money import usd_or_unknown
+
+WEEKS_SHOWN = 8  # the default period: this week and the seven before
+
+
+def default_since(today: date | None = None) -> str:
+    """The Monday seven weeks before this week's."""
+    today = today or date.today()
+    return (today - timedelta(days=today.weekday(), weeks=WEEKS_SHOWN - 1)).isoformat()
+
+
+def _since(text: str | None) -> str:
+    if not text:
+        return default_since()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise KnownError(f"--since takes a date, YYYY-MM-DD (not {text!r})") from None
+
+
+def _percent(part: float | None) -> str:
+    return "-" if part is None else f"{part:.0%}"
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}{unit}" if value >= 10 or value == int(value) else f"{value:.1f}{unit}"
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 120:
+        return f"{value:.0f} min"
+    return f"{value / 60:.1f} h" if value < 48 * 60 else f"{value / 1440:.1f} d"
+
+
+def cmd_scorecard(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue
+    from desktop_app.services.scorecard import scorecard
+    from desktop_app.storage import store
+
+    since = _since(args.since)
+    if args.name:
+        names = [catalogue.find(ctx.workflows_dir, args.name).name]
+    else:
+        names = store.workflow_names(ctx.db)
+    cards = [scorecard(ctx.db, name, since=since) for name in names]
+    if args.json:
+        out(json.dumps([c.as_dict() for c in cards], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not cards:
+        out("no workflow has run yet")
+    for number, card in enumerate(cards):
+        if number:
+            out()
+        _print_card(card)
+    return EXIT_OK
+
+
+def _print_card(card: Any) -> None:
+    t = card.total
+    out(f"{card.workflow} — items made since {card.since}: {t.made:,}")
+    if not t.made:
+        return
+    out(
+        f"  approved as is {_percent(t.rate(t.approved))} · edited {_percent(t.rate(t.edited))}"
+        f" · rejected {_percent(t.rate(t.rejected))} · expired {_percent(t.rate(t.expired))}"
+        f" · open {_percent(t.rate(t.open))} · made escalated {_percent(t.rate(t.escalated))}"
+    )
+    out(
+        f"  cost per approved output {usd_or_unknown(t.cost_per_approved)}"
+        f" · per run {usd_or_unknown(t.cost_per_run)} · decided in {_minutes(t.decision_minutes_median)}"
+        f" (median) · an edit changes {_number(t.edit_chars_median)} characters"
+        f" (median; 90 % up to {_number(t.edit_chars_p90)})"
+    )
+    out(
+        f"  {'WEEK':<10} {'MADE':>5} {'AS IS':>6} {'EDITED':>6} {'REJECT':>6} {'EXPIRE':>6}"
+        f" {'ESCAL':>6} {'EDIT CH':>8} {'DECIDED':>8} {'PER RUN':>10} {'PER APPROVED':>12}"
+    )
+    for w in card.weeks:
+        out(
+            f"  {w.start:<10} {w.made:>5} {_percent(w.rate(w.approved)):>6}"
+            f" {_percent(w.rate(w.edited)):>6} {_percent(w.rate(w.rejected)):>6}"
+            f" {_percent(w.rate(w.expired)):>6} {_percent(w.rate(w.escalated)):>6}"
+            f" {_number(w.edit_chars_median):>8} {_minutes(w.decision_minutes_median):>8}"
+            f" {usd_or_unknown(w.cost_per_run):>10} {usd_or_unknown(w.cost_per_approved):>12}"
+        )
+    if card.rejection_reasons:
+        shown = " · ".join(f"{reason} ({count})" for reason, count in card.rejection_reasons[:5])
+        out(f"  rejected because: {shown}")
+
+
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The quality loop's commands, in ``signoff``'s parser."""
+    p = sub.add_parser(
+        "scorecard",
+        parents=[common],
+        help="approval, edit, reject and escalation rates, edit size, cost per approved output, by week",
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="one workflow (default: every one)")
+    p.add_argument(
+        "--since",
+        metavar="DATE",
+        help=f"YYYY-MM-DD: items made from that day (default: the last {WEEKS_SHOWN} weeks)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_scorecard)

@@ -1,0 +1,53 @@
+"""What became of a workflow's items and what its runs cost, over a period: the rows the
+scorecard (``services/scorecard.py``) adds up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from desktop_app.storage.db import DatabaseLike
+
+
+class Outcome(NamedTuple):
+    status: str
+    created_at: str
+    decided_at: str | None
+    reason: str | None  # why it was made escalated (kept after a decision)
+    reject_reason: str | None
+    edited_from: str | None  # the model's output, when a person approved an edit of it
+    edited_to: str | None
+
+
+def item_outcomes(db: DatabaseLike, workflow: str, since: str, until: str) -> Iterator[Outcome]:
+    """Every item of ``workflow`` made in [since, until); the texts only of edited ones."""
+    edited = "status = 'approved' AND output != original_output"
+    rows = db.execute(
+        "SELECT status, created_at, decided_at, reason, reject_reason,"
+        f" CASE WHEN {edited} THEN original_output END, CASE WHEN {edited} THEN output END"
+        " FROM items WHERE workflow = ? AND created_at >= ? AND created_at < ?",
+        [workflow, since, until],
+    )
+    return (Outcome(*row) for row in rows)
+
+
+def run_starts(db: DatabaseLike, workflow: str, since: str, until: str) -> list[str]:
+    rows = db.execute(
+        "SELECT started_at FROM runs WHERE workflow = ? AND started_at >= ? AND started_at < ?",
+        [workflow, since, until],
+    )
+    return [r[0] for r in rows]
+
+
+def run_call_costs(
+    db: DatabaseLike, workflow: str, since: str, until: str
+) -> list[tuple[str, float | None]]:
+    """(time, cost) of each answered call made for the workflow's items (a failed call
+    was not charged; profiles, tests and comparisons make no item). None: no known price."""
+    rows = db.execute(
+        "SELECT at, cost_usd FROM model_calls WHERE workflow = ? AND purpose = 'run' AND ok = 1"
+        " AND at >= ? AND at < ?",
+        [workflow, since, until],
+    )
+    return [(r[0], r[1]) for r in rows]

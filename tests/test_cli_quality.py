@@ -1,0 +1,63 @@
+"""The quality loop from the command line: ``signoff scorecard``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app.cli import main
+from tests.helpers.llm_server import reply
+from tests.helpers.specs import write_spec
+
+
+@pytest.fixture
+def signoff(capsys):
+    def run(*args: str):
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def decided(signoff, tmp_path, monkeypatch, llm_server):
+    """Three items of 'reply': one approved as is, one approved after an edit, one rejected."""
+    folder = tmp_path / "my-workflows"
+    write_spec(folder, "reply", api_base=llm_server.url)
+    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
+    llm_server.default = reply("Dear customer, thank you for writing.")
+    for text in ("Lovely cake", "Cold coffee", "Rude staff"):
+        signoff("run", "reply", "--text", text)
+    ids = sorted(i["id"] for i in json.loads(signoff("inbox", "--json")[1]))
+    edited = tmp_path / "edited.txt"
+    edited.write_text("Dear customer, thank you so much for writing.", encoding="utf-8")
+    signoff("approve", str(ids[0]), "--by", "rosa")
+    signoff("approve", str(ids[1]), "--edit-file", str(edited), "--by", "rosa")
+    signoff("reject", str(ids[2]), "--reason", "Too formal", "--by", "tom")
+    return ids
+
+
+def test_scorecard_json_has_the_weeks_figures(signoff, decided):
+    code, out, _ = signoff("scorecard", "reply", "--json")
+    (card,) = json.loads(out)
+    total = card["total"]
+    assert code == 0 and card["workflow"] == "reply"
+    assert (total["made"], total["approved"], total["edited"], total["rejected"]) == (3, 1, 1, 1)
+    assert total["edit_chars_median"] == 8  # "so much " inserted
+    assert total["runs"] == 3 and total["cost_per_approved_usd"] is not None
+    assert card["rejection_reasons"] == [{"reason": "Too formal", "count": 1}]
+    assert len(card["weeks"]) == 1 and card["weeks"][0]["made"] == 3
+
+
+def test_scorecard_text_names_each_workflow_and_its_reasons(signoff, decided):
+    code, out, _ = signoff("scorecard")
+    assert code == 0 and out.startswith("reply — items made since ")
+    assert "approved as is 33% · edited 33% · rejected 33%" in out
+    assert "rejected because: Too formal (1)" in out
+
+
+def test_scorecard_refuses_a_date_that_is_not_one(signoff, decided):
+    code, _out, err = signoff("scorecard", "--since", "last week")
+    assert code != 0 and "--since takes a date" in err and err.count("\n") == 1
