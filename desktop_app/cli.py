@@ -665,9 +665,17 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import settings
 
     current = settings.load(ctx.paths.data_dir)
-    changes = (args.model, args.api_base, args.fallbacks, args.monthly_budget)
+    changes = (
+        args.model,
+        args.api_base,
+        args.fallbacks,
+        args.monthly_budget,
+        args.max_cost_per_approved,
+    )
     if any(change is not None for change in changes):
-        current = settings.Settings(
+        # _replace: the settings this command does not set (quiet hours, muted workflows,
+        # start at login) stay as they were
+        current = current._replace(
             model=current.model if args.model is None else args.model.strip(),
             api_base=current.api_base if args.api_base is None else args.api_base.strip(),
             fallbacks=current.fallbacks
@@ -676,6 +684,9 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
             monthly_budget_usd=current.monthly_budget_usd
             if args.monthly_budget is None
             else settings.parse_money(args.monthly_budget),
+            max_cost_per_approved_usd=current.max_cost_per_approved_usd
+            if args.max_cost_per_approved is None
+            else settings.parse_money(args.max_cost_per_approved),
         )
         settings.save(ctx.paths.data_dir, current)
     out(f"model:     {current.model or '(each workflow its own)'}")
@@ -683,6 +694,11 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     out(f"fallbacks: {', '.join(current.fallbacks) or '(each workflow its own)'}")
     cap = current.monthly_budget_usd
     out(f"budget:    {'(no cap for all workflows)' if cap is None else usd(cap) + ' a month'}")
+    alert = current.max_cost_per_approved_usd
+    out(
+        "drift:     "
+        + ("(no cost alert)" if alert is None else f"alert over {usd(alert)} per approved output")
+    )
     return EXIT_OK
 
 
@@ -873,6 +889,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--monthly-budget",
         metavar="USD",
         help='a cap on all workflows\' spend per month, e.g. 20 ("" for no cap)',
+    )
+    p.add_argument(
+        "--max-cost-per-approved",
+        metavar="USD",
+        help='a drift alert when a workflow\'s cost per approved output passes it ("" for none)',
     )
     p.set_defaults(func=cmd_settings)
 

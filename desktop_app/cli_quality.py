@@ -1,9 +1,11 @@
-"""The command line's commands for the quality loop: ``scorecard`` (``cli`` wires them)."""
+"""The command line's commands for the quality loop: ``scorecard`` with its drift alerts
+(``cli`` wires them)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -48,7 +50,8 @@ def _minutes(value: float | None) -> str:
 
 
 def cmd_scorecard(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.services import catalogue
+    from desktop_app.services import catalogue, settings
+    from desktop_app.services.drift import drift
     from desktop_app.services.scorecard import scorecard
     from desktop_app.storage import store
 
@@ -57,9 +60,12 @@ def cmd_scorecard(ctx: Context, args: argparse.Namespace) -> int:
         names = [catalogue.find(ctx.workflows_dir, args.name).name]
     else:
         names = store.workflow_names(ctx.db)
+    threshold = settings.load(ctx.paths.data_dir).max_cost_per_approved_usd
     cards = [scorecard(ctx.db, name, since=since) for name in names]
+    drifts = {name: drift(ctx.db, name, threshold) for name in names}
     if args.json:
-        out(json.dumps([c.as_dict() for c in cards], indent=2, ensure_ascii=False))
+        listing = [{**c.as_dict(), "drift": [asdict(d) for d in drifts[c.workflow]]} for c in cards]
+        out(json.dumps(listing, indent=2, ensure_ascii=False))
         return EXIT_OK
     if not cards:
         out("no workflow has run yet")
@@ -67,6 +73,8 @@ def cmd_scorecard(ctx: Context, args: argparse.Namespace) -> int:
         if number:
             out()
         _print_card(card)
+        for found in drifts[card.workflow]:
+            out(f"  drift: {found.message}")
     return EXIT_OK
 
 

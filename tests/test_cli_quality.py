@@ -61,3 +61,22 @@ def test_scorecard_text_names_each_workflow_and_its_reasons(signoff, decided):
 def test_scorecard_refuses_a_date_that_is_not_one(signoff, decided):
     code, _out, err = signoff("scorecard", "--since", "last week")
     assert code != 0 and "--since takes a date" in err and err.count("\n") == 1
+
+
+def test_scorecard_tells_of_drift_and_settings_keep_what_they_do_not_set(
+    signoff, decided, _isolated_environment
+):
+    settings_file = _isolated_environment / "settings.json"
+    settings_file.write_text(
+        json.dumps({"quiet_hours": "22:00-07:00", "muted": ["reply"], "start_at_login": True}),
+        encoding="utf-8",
+    )
+    code, out, _ = signoff("settings", "--max-cost-per-approved", "0.0000001")
+    assert code == 0 and "alert over $0.00000010 per approved output" in out
+    kept = json.loads(settings_file.read_text(encoding="utf-8"))
+    assert kept["quiet_hours"] == "22:00-07:00" and kept["muted"] == ["reply"]
+    assert kept["start_at_login"] is True and kept["max_cost_per_approved_usd"] == 1e-7
+    code, out, _ = signoff("scorecard", "reply")
+    assert "drift: 'reply' costs " in out and "per approved output over the last 7 days" in out
+    (card,) = json.loads(signoff("scorecard", "reply", "--json")[1])
+    assert [d["kind"] for d in card["drift"]] == ["cost"]

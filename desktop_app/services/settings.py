@@ -26,6 +26,8 @@ class Settings(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at t
     api_base: str = ""  # e.g. "http://127.0.0.1:11434/v1"
     fallbacks: tuple[str, ...] = ()  # when set, replace every spec's fallbacks, tried in order
     monthly_budget_usd: float | None = None  # a cap on all workflows' spend this month
+    # a drift alert when a workflow's cost per approved output passes it (services/drift)
+    max_cost_per_approved_usd: float | None = None
     quiet_hours: str = ""  # e.g. "22:00-07:00": no pop-up notifications (the banner still shows)
     muted: tuple[str, ...] = ()  # workflows whose notifications are silenced
     start_at_login: bool = False
@@ -74,20 +76,25 @@ def load(data_dir: Path) -> Settings:
         fallbacks = parse_models(fallbacks)
     muted = values.pop("muted", ())
     start_at_login = bool(values.pop("start_at_login", False))
-    cap = values.pop("monthly_budget_usd", None)
-    try:
-        cap = None if cap in (None, "") else float(cap)
-    except (TypeError, ValueError):
-        raise KnownError(
-            f"cannot read the settings in {path}: monthly_budget_usd must be a number"
-        ) from None
+    cap = _amount(values.pop("monthly_budget_usd", None), "monthly_budget_usd", path)
+    alert = _amount(
+        values.pop("max_cost_per_approved_usd", None), "max_cost_per_approved_usd", path
+    )
     return Settings(
         **{k: str(v) for k, v in values.items()},
         fallbacks=tuple(str(m).strip() for m in fallbacks if str(m).strip()),
         monthly_budget_usd=cap,
+        max_cost_per_approved_usd=alert,
         muted=tuple(str(m) for m in muted) if isinstance(muted, (list, tuple)) else (),
         start_at_login=start_at_login,
     )
+
+
+def _amount(value: object, name: str, path: Path) -> float | None:
+    try:
+        return None if value in (None, "") else float(str(value))
+    except (TypeError, ValueError):
+        raise KnownError(f"cannot read the settings in {path}: {name} must be a number") from None
 
 
 def save(data_dir: Path, settings: Settings) -> None:
@@ -98,6 +105,8 @@ def save(data_dir: Path, settings: Settings) -> None:
         )
     if settings.monthly_budget_usd is not None and settings.monthly_budget_usd < 0:
         raise KnownError("the monthly budget cannot be negative")
+    if settings.max_cost_per_approved_usd is not None and settings.max_cost_per_approved_usd < 0:
+        raise KnownError("the cost alert cannot be negative")
     if settings.quiet_hours:
         from desktop_app.services.notices import parse_quiet_hours
 

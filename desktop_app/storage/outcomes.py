@@ -51,3 +51,16 @@ def run_call_costs(
         [workflow, since, until],
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def decided_newest_first(db: DatabaseLike, workflow: str, limit: int) -> list[bool]:
+    """Up to ``limit`` of the workflow's latest human decisions, newest first: True for
+    one that reworked the model's output (an edit before approving, or a rejection),
+    False for an approval as it was. Expired items were not decided."""
+    rows = db.execute(
+        "SELECT status = 'rejected' OR (status = 'approved' AND output != original_output)"
+        " FROM items WHERE workflow = ? AND status IN ('approved', 'rejected')"
+        " AND decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT ?",
+        [workflow, limit],
+    )
+    return [bool(r[0]) for r in rows]

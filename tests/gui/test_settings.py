@@ -71,6 +71,7 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
         "api_base": llm_server.url,
         "fallbacks": [],
         "monthly_budget_usd": None,
+        "max_cost_per_approved_usd": None,
         "quiet_hours": "",
         "muted": [],
         "start_at_login": False,
