@@ -1,5 +1,5 @@
-"""The command line's commands for the quality loop: ``scorecard`` with its drift alerts
-(``cli`` wires them)."""
+"""The command line's commands for the quality loop: ``scorecard`` with its drift alerts,
+``example`` and ``test`` (``cli`` wires them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
-from desktop_app.cli import EXIT_OK, Context, out
+from desktop_app.cli import EXIT_FAIL, EXIT_OK, Context, out
 from desktop_app.core.errors import KnownError
 from desktop_app.core.money import usd_or_unknown
 
@@ -111,6 +111,39 @@ def _print_card(card: Any) -> None:
         out(f"  rejected because: {shown}")
 
 
+def cmd_example(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services.examples import add_example
+
+    path = add_example(ctx.db, ctx.workflows_dir, args.id)
+    out(f"kept item {args.id} as an example: {path}")
+    out(
+        "`{{ examples }}` in the prompt shows the examples to the model; `signoff test` checks them"
+    )
+    return EXIT_OK
+
+
+def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, runs, settings
+    from desktop_app.services.examples import test_examples
+
+    spec = catalogue.find(ctx.workflows_dir, args.name)
+    options = runs.options(settings.load(ctx.paths.data_dir), model=args.model)
+    report = test_examples(ctx.db, spec, options.route, global_month_cap=options.global_month_cap)
+    if args.json:
+        out(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return EXIT_FAIL if report.failed else EXIT_OK
+    out(f"== {report.workflow} on its {len(report.cases)} example(s), model {report.model}")
+    for case in report.cases:
+        out(f"{case.result.upper():<7} {case.example}: {case.reason}")
+    failed = len(report.failed)
+    out(
+        f"{failed} of {len(report.cases)} break or drift; cost {usd_or_unknown(report.cost_usd)}"
+        if failed
+        else f"all {len(report.cases)} hold; cost {usd_or_unknown(report.cost_usd)}"
+    )
+    return EXIT_FAIL if failed else EXIT_OK
+
+
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """The quality loop's commands, in ``signoff``'s parser."""
     p = sub.add_parser(
@@ -126,3 +159,21 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_scorecard)
+
+    p = sub.add_parser(
+        "example",
+        parents=[common],
+        help="keep an edited or rejected item as an example of its workflow",
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(func=cmd_example)
+
+    p = sub.add_parser(
+        "test",
+        parents=[common],
+        help="run a workflow on its examples: which now break the contract or drift (no item)",
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--model", metavar="MODEL", help="another model than the one it runs on")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_test)

@@ -80,3 +80,65 @@ def test_scorecard_tells_of_drift_and_settings_keep_what_they_do_not_set(
     assert "drift: 'reply' costs " in out and "per approved output over the last 7 days" in out
     (card,) = json.loads(signoff("scorecard", "reply", "--json")[1])
     assert [d["kind"] for d in card["drift"]] == ["cost"]
+
+
+def test_an_edited_or_rejected_item_becomes_an_example_and_nothing_else_does(
+    signoff, decided, tmp_path
+):
+    examples = tmp_path / "my-workflows" / "reply" / "examples"
+    code, _out, err = signoff("example", str(decided[0]))  # approved as the model wrote it
+    assert code == 1 and "an example is an item a person edited or rejected" in err
+    assert signoff("example", str(decided[1]))[0] == 0
+    assert signoff("example", str(decided[2]))[0] == 0
+    edited = json.loads((examples / f"item-{decided[1]}.json").read_text(encoding="utf-8"))
+    assert edited["verdict"] == "approved" and edited["decided_by"] == "rosa"
+    assert edited["output"] == "Dear customer, thank you so much for writing."
+    assert edited["model_output"] == "Dear customer, thank you for writing."
+    assert edited["input"] == "Cold coffee"
+    rejected = json.loads((examples / f"item-{decided[2]}.json").read_text(encoding="utf-8"))
+    assert (rejected["verdict"], rejected["reason"]) == ("rejected", "Too formal")
+    code, out, _ = signoff("log", "search", "--json", "example")
+    assert [e["kind"] for e in json.loads(out)] == ["example.added", "example.added"]
+
+
+def test_examples_reach_the_prompt(signoff, decided, tmp_path, llm_server):
+    spec = tmp_path / "my-workflows" / "reply" / "workflow.toml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(
+        text.replace('template = "Message', 'template = "{{ examples }}\\n\\nMessage'),
+        encoding="utf-8",
+    )
+    signoff("example", str(decided[1]))
+    signoff("example", str(decided[2]))
+    assert signoff("check", str(spec))[0] == 0
+    llm_server.requests.clear()
+    assert signoff("run", "reply", "--text", "Slow service")[0] == 0
+    (sent,) = [r for r in llm_server.requests if r.path.endswith("/chat/completions")]
+    prompt = sent.body["messages"][-1]["content"]
+    assert (
+        "Example 1\nInput:\nCold coffee\nA good answer:\nDear customer, thank you so much" in prompt
+    )
+    assert "Example 2\nInput:\nRude staff\nAn answer to avoid (rejected: Too formal):" in prompt
+    assert prompt.endswith("Message from Slow service:\nSlow service")
+
+
+def test_test_runs_the_examples_and_flags_a_broken_or_drifted_case(signoff, decided, llm_server):
+    signoff("example", str(decided[1]))
+    signoff("example", str(decided[2]))
+    llm_server.default = reply("Dear customer, thank you for writing.")  # as it was rejected
+    code, out, _ = signoff("test", "reply", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["failed"] == 1  # the rejected answer came back
+    by_verdict = {c["verdict"]: c for c in report["cases"]}
+    assert by_verdict["approved"]["result"] == "ok" and by_verdict["approved"]["similarity"] > 0.85
+    assert by_verdict["rejected"]["result"] == "drifts"
+    llm_server.default = reply("A refund, of course.")  # breaks the contract: must not contain
+    code, out, _ = signoff("test", "reply")
+    assert code == 1 and out.count("BREAKS") == 2 and "2 of 2 break or drift" in out
+    llm_server.default = reply("Hello! We are sorry it was cold; the next coffee is on us.")
+    code, out, _ = signoff("test", "reply")
+    assert "DRIFTS" in out and "like the approved answer (under 60%)" in out
+    code, out, _ = signoff("log", "search", "--json", "model:test-model")
+    calls = [e for e in json.loads(out) if e["kind"] == "model.call"]
+    assert [c["detail"]["for"] for c in calls[:2]] == ["test", "test"]  # counted as spend
+    assert signoff("inbox", "--json")[1].strip() == "[]"  # and made no item

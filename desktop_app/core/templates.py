@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
 
-PROMPT_VARIABLES = frozenset({"input", "workflow", "criteria"})
+PROMPT_VARIABLES = frozenset({"input", "workflow", "criteria", "examples"})
 
 
 class TemplateRenderError(KnownError):
@@ -41,10 +41,14 @@ def _compiled(source: str) -> Template:
 
 
 def context(spec: Spec, doc: InputDoc, **extra: Any) -> dict[str, Any]:
+    from desktop_app.core import examples
+
     return {
         "input": {"text": doc.text, "name": doc.name, "fields": dict(doc.fields)},
         "workflow": spec.name,
         "criteria": list(spec.criteria),
+        # the workflow's examples as few-shot cases (core/examples): "" when it has none
+        "examples": examples.as_prompt_text(examples.load(spec.folder)),
         **extra,
     }
 

@@ -17,11 +17,12 @@ def _no_dangling_threads():
     """Fail a test that leaves a thread of ours running (napari's ``_dangling_qthread_pool`` idea)."""
     before = {t.ident for t in threading.enumerate()}
     yield
-    leftover = [
-        t
-        for t in threading.enumerate()
-        if t.ident not in before and t.is_alive() and t.name.startswith("signoff")
+    ours = [
+        t for t in threading.enumerate() if t.ident not in before and t.name.startswith("signoff")
     ]
+    for thread in ours:  # one that delivered its result is ending: give it a moment
+        thread.join(timeout=2)
+    leftover = [t for t in ours if t.is_alive()]
     assert not leftover, f"threads left running: {[t.name for t in leftover]}"
 
 
