@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop_app.core.errors import KnownError, SpecError
-from desktop_app.core.money import usd, usd_or_unknown
+from desktop_app.core.money import cost_text, item_answered, usd, usd_or_unknown
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -155,7 +155,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         out(json.dumps([_summary_dict(s) for s in summaries], indent=2))
         return EXIT_OK
     for s in summaries:
-        cost = usd_or_unknown(s.cost_usd)
+        cost = cost_text(s.cost_usd, answered=bool(s.answered))
         out(
             f"run {s.run_id} {s.state}: {s.inputs} input(s), {s.pending} pending, {s.escalated} escalated, "
             f"{s.skipped} skipped, cost {cost}"
@@ -178,6 +178,7 @@ def _summary_dict(s: RunSummary) -> dict[str, Any]:
         "escalated": s.escalated,
         "skipped": s.skipped,
         "cost_usd": s.cost_usd,
+        "answered": s.answered,
         "resumed": s.resumed,
     }
 
@@ -342,7 +343,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         out(json.dumps(public, indent=2, ensure_ascii=False))
         return EXIT_OK
-    cost = usd_or_unknown(item["cost_usd"])
+    cost = cost_text(item["cost_usd"], answered=item_answered(item))
     out(f"item {item['id']} — {item['workflow']} — {item['status'].upper()}")
     out(f"input:    {item['input_name']} (run {item['run_id']}, {item['created_at']})")
     out(

@@ -180,6 +180,13 @@ def test_dead_server_is_an_escalated_item_and_one_line(signoff, workflows, llm_s
     assert "1 escalated" in out
     items = json.loads(signoff("inbox", "--json")[1])
     assert items[0]["status"] == "escalated" and items[0]["reason"]
+    # nothing was spent because nothing answered: it says so, not a bare $0.00
+    assert "cost $0.00 (no model answered)" in out
+    assert "cost: $0.00 (no model answered)" in signoff("show", str(items[0]["id"]))[1]
+    llm_server.default = reply("Dear customer, thanks.")
+    code, out, _ = signoff("run", "reply", "--text", "Hello again", "--json")
+    (summary,) = json.loads(out)
+    assert summary["answered"] == 1 and summary["cost_usd"] > 0
 
 
 def test_unknown_workflow_suggests_a_name(signoff, workflows):

@@ -28,3 +28,16 @@ def usd(value: float) -> str:
 def usd_or_unknown(value: float | None, unknown: str = UNKNOWN) -> str:
     """``usd``, or ``unknown`` where no price is known (never shown as $0)."""
     return unknown if value is None else usd(value)
+
+
+def cost_text(value: float | None, *, answered: bool = True) -> str:
+    """A cost as ``usd_or_unknown``; nothing spent because no model answered says so, so
+    it does not read as a free answer."""
+    if not answered and not value:
+        return f"{usd(0)} (no model answered)"
+    return usd_or_unknown(value)
+
+
+def item_answered(item: dict) -> bool:
+    """Whether a model answered for this item (the answering call's tokens are kept)."""
+    return item.get("tokens_out") is not None or bool(item.get("cost_usd"))

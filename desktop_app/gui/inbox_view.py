@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.money import usd_or_unknown
+from desktop_app.core.money import cost_text, item_answered
 from desktop_app.core.search_query import parse
 from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.gui.highlight import highlight
@@ -361,7 +361,7 @@ class InboxView(QWidget):
         prefix = "Rejected: " if item["status"] == "rejected" else "Needs attention: "
         self.reason.setText(prefix + reason if reason else "")
         self.reason.setVisible(bool(reason))
-        cost = usd_or_unknown(item["cost_usd"])
+        cost = cost_text(item["cost_usd"], answered=item_answered(item))
         decided = (
             f" · {item['status']} by {item['decided_by']} {item['decided_at'][:16]}"
             if item["decided_at"]

@@ -74,6 +74,7 @@ class RunSummary:
     escalated: int = 0
     skipped: int = 0
     cost_usd: float | None = 0.0
+    answered: int = 0  # inputs a model answered (a run whose every call failed: 0)
     resumed: bool = False
     blocked: str | None = None  # why a budget cap stopped the run, if one did
 
@@ -337,6 +338,7 @@ class Runner:
                 summary.item_ids.append(item_id)
             if options.reads_source and not outcome.keep_unprocessed:
                 store.mark_processed(self.db, wf, run_input.doc, run_id, item_id)
+        summary.answered += outcome.answered_by is not None
         cost = outcome.cost_usd
         summary.cost_usd = (
             None if (cost is None or summary.cost_usd is None) else summary.cost_usd + cost

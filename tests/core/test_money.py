@@ -27,3 +27,14 @@ def test_unknown_stays_unknown():
 
 def test_negative_amounts():
     assert usd(-2.5) == "-$2.50"
+
+
+def test_nothing_spent_because_nothing_answered_says_so():
+    from desktop_app.core.money import cost_text, item_answered
+
+    assert cost_text(0.0, answered=False) == "$0.00 (no model answered)"
+    assert cost_text(None, answered=False) == "$0.00 (no model answered)"
+    assert cost_text(0.0) == "$0.00"  # a free model that answered
+    assert cost_text(0.000008) == "$0.0000080" and cost_text(None) == "unknown"
+    assert not item_answered({"tokens_out": None, "cost_usd": 0.0})
+    assert item_answered({"tokens_out": 12, "cost_usd": 0.0})
