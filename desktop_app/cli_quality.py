@@ -1,5 +1,5 @@
 """The command line's commands for the quality loop: ``scorecard`` with its drift alerts,
-``example`` and ``test`` (``cli`` wires them)."""
+``example``, ``test`` and ``report`` (``cli`` wires them)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,7 @@ def default_since(today: date | None = None) -> str:
 
 
 def _since(text: str | None) -> str:
-    if not text:
-        return default_since()
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise KnownError(f"--since takes a date, YYYY-MM-DD (not {text!r})") from None
+    return _date(text, "--since") or default_since()
 
 
 def _percent(part: float | None) -> str:
@@ -144,6 +139,44 @@ def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop_app.services import report, settings
+    from desktop_app.services.spec_files import write_atomically
+
+    since, until = report.default_period()
+    since = _date(args.since, "--since") or since
+    until = _date(args.until, "--until") or until
+    if until <= since:
+        raise KnownError(f"--until ({until}) must be after --since ({since})")
+    text = report.build(
+        ctx.db,
+        ctx.workflows_dir,
+        since=since,
+        until=until,
+        global_month_cap=settings.load(ctx.paths.data_dir).monthly_budget_usd,
+    )
+    target = Path(args.out)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise KnownError(f"--out names an HTML file (FILE.html), not {target.name}")
+    try:
+        write_atomically(target, text)
+    except OSError as exc:
+        raise KnownError(f"cannot write {target}: {exc.strerror}") from None
+    out(f"wrote the report for {since} to {until} (exclusive) to {target}")
+    return EXIT_OK
+
+
+def _date(text: str | None, option: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise KnownError(f"{option} takes a date, YYYY-MM-DD (not {text!r})") from None
+
+
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """The quality loop's commands, in ``signoff``'s parser."""
     p = sub.add_parser(
@@ -177,3 +210,13 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="MODEL", help="another model than the one it runs on")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser(
+        "report",
+        parents=[common],
+        help="one readable, self-contained HTML report: spend, scorecards, decisions, the log",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.html")
+    p.add_argument("--since", metavar="DATE", help="YYYY-MM-DD (default: this month's first day)")
+    p.add_argument("--until", metavar="DATE", help="YYYY-MM-DD, exclusive (default: tomorrow)")
+    p.set_defaults(func=cmd_report)

@@ -142,3 +142,55 @@ def test_test_runs_the_examples_and_flags_a_broken_or_drifted_case(signoff, deci
     calls = [e for e in json.loads(out) if e["kind"] == "model.call"]
     assert [c["detail"]["for"] for c in calls[:2]] == ["test", "test"]  # counted as spend
     assert signoff("inbox", "--json")[1].strip() == "[]"  # and made no item
+
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+class _Tags(__import__("html.parser").parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def test_the_report_is_one_safe_file_with_spend_decisions_and_the_log(
+    signoff, decided, tmp_path, llm_server
+):
+    llm_server.default = reply(HOSTILE)
+    signoff("run", "reply", "--text", HOSTILE)
+    (item,) = json.loads(signoff("inbox", "--json")[1])
+    signoff("reject", str(item["id"]), "--reason", HOSTILE, "--by", "tom")
+    out_file = tmp_path / "report.html"
+    code, out, err = signoff("report", "--out", str(out_file))
+    assert code == 0, err
+    text = out_file.read_text(encoding="utf-8")
+    parser = _Tags()
+    parser.feed(text)
+    parser.close()
+    tags = {tag for tag, _ in parser.tags}
+    assert "script" not in tags and "img" not in tags and "link" not in tags
+    attributes = [(name, value) for _, attrs in parser.tags for name, value in attrs]
+    assert not [n for n, _ in attributes if n.startswith("on")]  # no handler, anywhere
+    assert not [v for n, v in attributes if n in ("src", "href") and v]  # nothing fetched
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # the hostile text, shown as text
+    assert "Spend against the caps" in text and "reply" in text and "<svg" in text
+    assert text.count("<tr><td>") >= 4 and ">rosa<" in text and ">tom<" in text  # decisions
+    assert "the log is intact" in text
+
+
+def test_the_report_refuses_a_period_that_ends_before_it_starts(signoff, decided, tmp_path):
+    code, _out, err = signoff(
+        "report",
+        "--out",
+        str(tmp_path / "r.html"),
+        "--since",
+        "2026-11-10",
+        "--until",
+        "2026-11-01",
+    )
+    assert code == 1 and "must be after --since" in err
+    code, _out, err = signoff("report", "--out", str(tmp_path / "r.txt"))
+    assert code == 1 and "names an HTML file" in err

@@ -64,3 +64,54 @@ def decided_newest_first(db: DatabaseLike, workflow: str, limit: int) -> list[bo
         [workflow, limit],
     )
     return [bool(r[0]) for r in rows]
+
+
+class Decision(NamedTuple):
+    at: str
+    by: str
+    item_id: int
+    workflow: str
+    input_name: str
+    decision: str  # approve | edit | reject | undo
+    reason: str | None
+
+
+def decisions_between(db: DatabaseLike, since: str, until: str) -> list[Decision]:
+    """Every decision made in [since, until), oldest first, with its item's workflow."""
+    rows = db.execute(
+        "SELECT d.at, d.by, d.item_id, i.workflow, i.input_name, d.decision, d.reason"
+        " FROM decisions d JOIN items i ON i.id = d.item_id"
+        " WHERE d.at >= ? AND d.at < ? ORDER BY d.at, d.id",
+        [since, until],
+    )
+    return [Decision(*row) for row in rows]
+
+
+class Escalation(NamedTuple):
+    item_id: int
+    workflow: str
+    created_at: str
+    input_name: str
+    reason: str
+    status: str  # what became of it
+
+
+def escalations_between(db: DatabaseLike, since: str, until: str) -> list[Escalation]:
+    """Every item made escalated (needing attention) in [since, until), oldest first."""
+    rows = db.execute(
+        "SELECT id, workflow, created_at, input_name, reason, status FROM items"
+        " WHERE reason IS NOT NULL AND reason != '' AND created_at >= ? AND created_at < ?"
+        " ORDER BY id",
+        [since, until],
+    )
+    return [Escalation(*row) for row in rows]
+
+
+def spend_between(db: DatabaseLike, since: str, until: str) -> dict[str, float]:
+    """What each workflow's recorded model calls cost in [since, until), every purpose."""
+    rows = db.execute(
+        "SELECT workflow, coalesce(sum(cost_usd), 0) FROM model_calls"
+        " WHERE at >= ? AND at < ? AND workflow IS NOT NULL GROUP BY workflow",
+        [since, until],
+    )
+    return {r[0]: float(r[1]) for r in rows}
