@@ -164,7 +164,7 @@ def test_the_report_is_one_safe_file_with_spend_decisions_and_the_log(
     (item,) = json.loads(signoff("inbox", "--json")[1])
     signoff("reject", str(item["id"]), "--reason", HOSTILE, "--by", "tom")
     out_file = tmp_path / "report.html"
-    code, out, err = signoff("report", "--out", str(out_file))
+    code, _out, err = signoff("report", "--out", str(out_file))
     assert code == 0, err
     text = out_file.read_text(encoding="utf-8")
     parser = _Tags()
