@@ -430,6 +430,8 @@ def cmd_log_export(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.storage.export import export
 
     db = ctx.db
+    if args.format == "otel":
+        return _export_otel(ctx, args)
     if args.out:
         target = Path(args.out)
         tmp = target.with_name(target.name + ".part")
@@ -448,6 +450,28 @@ def cmd_log_export(ctx: Context, args: argparse.Namespace) -> int:
         export(
             db, args.format, sys.stdout, since=args.since, until=args.until, workflow=args.workflow
         )
+    return EXIT_OK
+
+
+def _export_otel(ctx: Context, args: argparse.Namespace) -> int:
+    """Runs and model calls as OpenTelemetry GenAI spans (``services/otel``)."""
+    from desktop_app.services import otel
+
+    filters = {"since": args.since, "until": args.until, "workflow": args.workflow}
+    if not args.out:
+        otel.write(ctx.db, sys.stdout, **filters)
+        return EXIT_OK
+    target = Path(args.out)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            count = otel.write(ctx.db, fh, **filters)
+        tmp.replace(target)
+    except OSError as exc:
+        raise KnownError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    err(f"exported {count:,} span(s) (runs and model calls) to {target}")
     return EXIT_OK
 
 
@@ -826,7 +850,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("log", parents=[common], help="the activity log: export, search or verify")
     log_sub = p.add_subparsers(dest="log_command", metavar="export|search|verify", required=True)
     e = log_sub.add_parser("export", parents=[common], help="write the log as CSV, JSONL or HTML")
-    e.add_argument("--format", choices=("csv", "jsonl", "html"), required=True)
+    e.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "html", "otel"),
+        required=True,
+        help="otel: runs and model calls as OpenTelemetry GenAI spans (OTLP JSON)",
+    )
     e.add_argument("--out", metavar="FILE", help="default: standard output")
     e.add_argument("--since", metavar="DATE", help="YYYY-MM-DD or an ISO 8601 time (UTC)")
     e.add_argument(

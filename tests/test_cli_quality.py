@@ -194,3 +194,35 @@ def test_the_report_refuses_a_period_that_ends_before_it_starts(signoff, decided
     assert code == 1 and "must be after --since" in err
     code, _out, err = signoff("report", "--out", str(tmp_path / "r.txt"))
     assert code == 1 and "names an HTML file" in err
+
+
+def test_the_otel_export_is_otlp_json_with_genai_spans(signoff, decided, tmp_path):
+    target = tmp_path / "traces.json"
+    code, _out, err = signoff("log", "export", "--format", "otel", "--out", str(target))
+    assert code == 0 and "exported 6 span(s)" in err
+    document = json.loads(target.read_text(encoding="utf-8"))
+    (resource,) = document["resourceSpans"]
+    assert {"key": "service.name", "value": {"stringValue": "signoff"}} in resource["resource"][
+        "attributes"
+    ]
+    (scope,) = resource["scopeSpans"]
+    spans = scope["spans"]
+    runs = [s for s in spans if s["name"] == "run reply"]
+    calls = [s for s in spans if s["name"].startswith("chat ")]
+    assert len(runs) == 3 and len(calls) == 3
+    for span in spans:
+        assert len(span["traceId"]) == 32 and len(span["spanId"]) == 16
+        assert int(span["endTimeUnixNano"]) >= int(span["startTimeUnixNano"]) > 0
+        assert span["kind"] in (1, 3) and span["status"]["code"] == 1
+    run_ids = {s["spanId"]: s["traceId"] for s in runs}
+    for call in calls:
+        assert run_ids[call["parentSpanId"]] == call["traceId"]  # each call under its run
+        attributes = {a["key"]: a["value"] for a in call["attributes"]}
+        assert attributes["gen_ai.operation.name"] == {"stringValue": "chat"}
+        assert attributes["gen_ai.request.model"] == {"stringValue": "openai/test-model"}
+        assert attributes["gen_ai.provider.name"] == {"stringValue": "openai"}
+        assert int(attributes["gen_ai.usage.input_tokens"]["intValue"]) > 0
+        assert attributes["signoff.purpose"] == {"stringValue": "run"}
+    again = tmp_path / "again.json"
+    signoff("log", "export", "--format", "otel", "--out", str(again))
+    assert json.loads(again.read_text(encoding="utf-8")) == document  # the same ids each time
