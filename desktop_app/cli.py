@@ -510,9 +510,10 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.services import overview
+    from desktop_app.services import overview, settings
 
-    rows, _specs = overview.survey(ctx.db, ctx.workflows_dir)
+    threshold = settings.load(ctx.paths.data_dir).max_cost_per_approved_usd
+    rows, _specs = overview.survey(ctx.db, ctx.workflows_dir, threshold)
     if args.json:
         out(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -537,6 +538,8 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
             out(f"{'':<22} missing: {missing}")
         for problem in r["problems"]:
             out(f"{'':<22} {problem}")
+        for found in r["drift"]:
+            out(f"{'':<22} drift: {found['message']}")
     return EXIT_OK
 
 

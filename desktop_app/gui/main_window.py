@@ -380,6 +380,7 @@ class MainWindow(QMainWindow):
         view.message.connect(self.say)
         view.pause_box.setChecked(self.schedules.paused)
         view.pause_toggled.connect(self.set_paused)
+        view.drifted.connect(self.notify)
         return view
 
     def _build_activity(self) -> ActivityView:

@@ -80,11 +80,11 @@ def _local(stamp: str | None) -> str:
     return when.strftime("%a %d %b %H:%M")
 
 
-def _load(db, workflows_dir: Path) -> tuple[list[dict], dict]:
+def _load(db, workflows_dir: Path, threshold: float | None) -> tuple[list[dict], dict]:
     """On the writer thread: every workflow's overview and its loaded spec (None when invalid)."""
     from desktop_app.services import overview
 
-    return overview.survey(db, workflows_dir)
+    return overview.survey(db, workflows_dir, threshold)
 
 
 class WorkflowsView(QWidget):
@@ -92,6 +92,7 @@ class WorkflowsView(QWidget):
     message = Signal(str)
     switched = Signal(str, bool)  # a workflow's schedule was turned on / off
     pause_toggled = Signal(bool)  # "Pause all schedules"
+    drifted = Signal(list)  # notices: a workflow has newly got worse (services/drift)
 
     def __init__(
         self,
@@ -109,6 +110,7 @@ class WorkflowsView(QWidget):
         self._rows: list[dict] = []
         self._specs: dict[str, Spec | None] = {}
         self._chosen_path: Path | None = None
+        self._told_drift: set[tuple[str, str]] = set()  # (workflow, kind) told this session
         self.gateway = gateway
         self.profile_dialog: ProfileDialog | None = None
         self.job = RunJob(db_path, self, gateway=gateway)
@@ -167,6 +169,9 @@ class WorkflowsView(QWidget):
         self.enable_switch.setAccessibleName("Enable the schedule")
         self.schedule_status = plain_label("scheduleStatus")
         self.budget_status = plain_label("budgetStatus")
+        self.drift_status = plain_label("driftStatus")
+        self.drift_status.setStyleSheet("color: #b3261e;")
+        self.drift_status.hide()
 
         self.source = named(QComboBox(), "runSource")
         self.source.addItems(list(SOURCES))
@@ -217,6 +222,7 @@ class WorkflowsView(QWidget):
         panel_layout.addWidget(self.enable_switch)
         panel_layout.addWidget(self.schedule_status)
         panel_layout.addWidget(self.budget_status)
+        panel_layout.addWidget(self.drift_status)
         panel_layout.addLayout(form)
         panel_layout.addLayout(run_row)
         panel_layout.addWidget(self.run_status)
@@ -270,6 +276,7 @@ class WorkflowsView(QWidget):
         self._worker.submit(
             _load,
             self._workflows_dir,
+            self._defaults().max_cost_per_approved_usd,
             on_done=self._show_rows,
             on_error=lambda exc: self.run_status.setText(f"Cannot read the workflows: {exc}"),
             context=self,
@@ -312,6 +319,18 @@ class WorkflowsView(QWidget):
             self.watcher.addPaths([f for f in files if Path(f).exists()])
         names = [r["name"] for r in rows]
         self._select(names.index(selected) if selected in names else 0)
+        self._tell_drift(rows)
+
+    def _tell_drift(self, rows: list[dict]) -> None:
+        """A notice for drift not told yet in this session (told again once it went away)."""
+        from desktop_app.services.notices import from_drift
+
+        now = {(r["name"], d["kind"]): d for r in rows for d in r["drift"]}
+        new = [key for key in now if key not in self._told_drift]
+        self._told_drift = set(now)
+        notices = [n for key in new for n in from_drift(key[0], [now[key]])]
+        if notices:
+            self.drifted.emit(notices)
 
     def _select(self, row: int) -> None:
         if self.proxy.rowCount() == 0:
@@ -350,6 +369,9 @@ class WorkflowsView(QWidget):
         self.run_button.setEnabled(bool(spec and spec.complete) and not self.job.running)
         self.profile_button.setEnabled(bool(spec and spec.complete))
         self._show_switch(row, spec)
+        drift = "\n".join(f"Drift: {d['message']}." for d in row.get("drift", []))
+        self.drift_status.setText(drift)
+        self.drift_status.setVisible(bool(drift))
 
     def _show_switch(self, row: dict, spec) -> None:
         self.enable_switch.setEnabled(bool(spec and spec.schedule))

@@ -2,8 +2,8 @@
 
 Two signs, each checked on the workflow's own history:
 
-- **Rework**: the share of its last ``RECENT`` decided items that people edited or
-  rejected, against the share among the ``BASELINE`` decided before them. It is a
+- **Rework**: the share of its newest ``RECENT`` decided items that people edited or
+  rejected, against the share among the ``BASELINE`` decided items made before them. It is a
   one-sided two-proportion z-test: z = (p_recent - p_before) / sqrt(p (1 - p)
   (1/n_recent + 1/n_before)), p the pooled share. It fires only when z >= ``Z`` (a
   worsening that chance alone would show less than once in a thousand checks), the share

@@ -23,9 +23,7 @@ _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 @dataclass(frozen=True)
 class Notice:
-    kind: (
-        str  # new_items | escalated | budget | reminder | expired | action_failed | schedule_failed
-    )
+    kind: str  # new_items | escalated | budget | reminder | expired | action_failed | schedule_failed | drift
     workflow: str
     title: str
     text: str
@@ -136,3 +134,8 @@ def is_quiet(now: datetime, quiet_hours: str) -> bool:
 
 def audible(notices: list[Notice], muted: tuple[str, ...] | set[str]) -> list[Notice]:
     return [n for n in notices if n.workflow not in muted]
+
+
+def from_drift(workflow: str, found: list[dict]) -> list[Notice]:
+    """A notice for each sign of drift a workflow shows (``overview``'s ``drift``)."""
+    return [Notice("drift", workflow, f"{workflow} has got worse", d["message"]) for d in found]

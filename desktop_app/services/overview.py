@@ -18,8 +18,13 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-def overview(db: sqlite_utils.Database, entry: catalogue.Entry) -> dict[str, Any]:
-    """What ``signoff workflows`` shows for one workflow."""
+def overview(
+    db: sqlite_utils.Database, entry: catalogue.Entry, cost_threshold: float | None = None
+) -> dict[str, Any]:
+    """What ``signoff workflows`` shows for one workflow; ``cost_threshold``: Settings'
+    cost per approved output over which drift is told."""
+    from desktop_app.services.drift import drift
+
     spec = entry.spec
     switch = switch_states(db).get(entry.name, {})
     last = store.last_run(db, entry.name)
@@ -44,6 +49,9 @@ def overview(db: sqlite_utils.Database, entry: catalogue.Entry) -> dict[str, Any
         "last_run": last,
         "pending": store.count_items(db, statuses=("pending", "escalated"), workflow=entry.name),
         "month_cost_usd": round(store.month_cost(db, entry.name), 6),
+        "drift": [
+            {"kind": d.kind, "message": d.message} for d in drift(db, entry.name, cost_threshold)
+        ],
     }
 
 
@@ -87,7 +95,7 @@ def _parse_stamp(text: str) -> datetime:
 
 
 def survey(
-    db: sqlite_utils.Database, workflows_dir: Path
+    db: sqlite_utils.Database, workflows_dir: Path, cost_threshold: float | None = None
 ) -> tuple[list[dict], dict[str, Spec | None]]:
     """Every workflow's overview and its loaded spec (None when invalid), recording new versions.
 
@@ -97,4 +105,5 @@ def survey(
     for entry in entries:
         if entry.spec is not None:
             catalogue.sync_version(db, entry.spec)
-    return [overview(db, e) for e in entries], {e.name: e.spec for e in entries}
+    rows = [overview(db, e, cost_threshold) for e in entries]
+    return rows, {e.name: e.spec for e in entries}

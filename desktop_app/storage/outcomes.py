@@ -54,13 +54,13 @@ def run_call_costs(
 
 
 def decided_newest_first(db: DatabaseLike, workflow: str, limit: int) -> list[bool]:
-    """Up to ``limit`` of the workflow's latest human decisions, newest first: True for
-    one that reworked the model's output (an edit before approving, or a rejection),
-    False for an approval as it was. Expired items were not decided."""
+    """Up to ``limit`` of the workflow's newest decided items (newest made first, from the
+    index on workflow, status and id): True for one that people reworked (an edit before
+    approving, or a rejection), False for one approved as it was. Expired items were not
+    decided."""
     rows = db.execute(
-        "SELECT status = 'rejected' OR (status = 'approved' AND output != original_output)"
-        " FROM items WHERE workflow = ? AND status IN ('approved', 'rejected')"
-        " AND decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT ?",
+        "SELECT status = 'rejected' OR output != original_output FROM items"
+        " WHERE workflow = ? AND status IN ('approved', 'rejected') ORDER BY id DESC LIMIT ?",
         [workflow, limit],
     )
     return [bool(r[0]) for r in rows]
