@@ -12,11 +12,11 @@ input or a person is escaped.
 from __future__ import annotations
 
 import html
-import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from desktop_app.core.money import usd, usd_or_unknown
+from desktop_app.services.charts import charts
 from desktop_app.services.scorecard import Scorecard, scorecard
 from desktop_app.storage import eventlog, outcomes, store
 from desktop_app.storage.db import utcnow
@@ -176,48 +176,7 @@ def _card_section(card: Scorecard) -> str:
             + "; ".join(f"{esc(reason)} ({count})" for reason, count in card.rejection_reasons)
             + "</p>"
         )
-    return head + f'<div class="charts">{charts(card)}</div>' + table + reasons
-
-
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
-
-
-def charts(card: Scorecard) -> str:
-    """The scorecard's charts as inline SVG (pygal), without pygal's script."""
-    import pygal
-    from pygal.style import Style
-
-    style = Style(
-        font_family="system-ui, sans-serif",
-        background="white",
-        plot_background="white",
-        colors=("#1e7b3c", "#e0a800", "#b3261e", "#6b7380"),
-    )
-    config = {
-        "js": [],
-        "disable_xml_declaration": True,
-        "width": 640,
-        "height": 300,
-        "style": style,
-        "legend_at_bottom": True,
-        "truncate_legend": -1,
-    }
-    labels = [w.start[5:] for w in card.weeks]
-    outcome = pygal.StackedBar(title="What became of the items made each week", **config)
-    outcome.x_labels = labels
-    for name, label in (
-        ("approved", "approved as is"),
-        ("edited", "edited"),
-        ("rejected", "rejected"),
-        ("expired", "expired"),
-    ):
-        outcome.add(label, [w.rate(getattr(w, name)) or 0 for w in card.weeks])
-    outcome.value_formatter = lambda v: f"{v:.0%}"
-    cost = pygal.Line(title="Cost per approved output (USD)", show_legend=False, **config)
-    cost.x_labels = labels
-    cost.add("cost per approved output", [w.cost_per_approved for w in card.weeks])
-    svgs = [outcome.render(is_unicode=True), cost.render(is_unicode=True)]
-    return "".join(_SCRIPT.sub("", svg) for svg in svgs)
+    return head + f'<div class="charts">{"".join(charts(card))}</div>' + table + reasons
 
 
 def _escalations_section(found: list[outcomes.Escalation]) -> str:
