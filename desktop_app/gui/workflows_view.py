@@ -17,6 +17,7 @@ from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -113,6 +114,7 @@ class WorkflowsView(QWidget):
         self._told_drift: set[tuple[str, str]] = set()  # (workflow, kind) told this session
         self.gateway = gateway
         self.profile_dialog: ProfileDialog | None = None
+        self.scorecard_dialog: QDialog | None = None
         self.job = RunJob(db_path, self, gateway=gateway)
         self._build()
         self._connect()
@@ -158,6 +160,10 @@ class WorkflowsView(QWidget):
         self.editor: SpecEditor | None = None
         self._select_after_reload: str | None = None  # a renamed workflow stays selected
         self.profile_button = named(QPushButton("Cost profile…"), "profileButton")
+        self.scorecard_button = named(QPushButton("Scorecard…"), "scorecardButton")
+        self.scorecard_button.setToolTip(
+            "Week by week: approved as is, edited, rejected; cost per approved output; drift"
+        )
         self.profile_button.setToolTip(
             "Run its samples on one or more models: cost, latency, pass rate, outputs side by side"
         )
@@ -215,6 +221,7 @@ class WorkflowsView(QWidget):
         spec_row = QHBoxLayout()
         spec_row.addWidget(self.edit_button)
         spec_row.addWidget(self.profile_button)
+        spec_row.addWidget(self.scorecard_button)
         spec_row.addWidget(self.open_button)
         spec_row.addWidget(self.manage_button)
         spec_row.addStretch(1)
@@ -261,6 +268,7 @@ class WorkflowsView(QWidget):
         self.delete_action.triggered.connect(self.ask_delete)
         self.unarchive_action.triggered.connect(self.ask_unarchive)
         self.profile_button.clicked.connect(self.open_profile)
+        self.scorecard_button.clicked.connect(self.open_scorecard)
         self.enable_switch.clicked.connect(self._switch)
         self.pause_box.toggled.connect(self.pause_toggled)
         self.run_button.clicked.connect(self.run_now)
@@ -368,6 +376,7 @@ class WorkflowsView(QWidget):
         self.show_run_defaults()
         self.run_button.setEnabled(bool(spec and spec.complete) and not self.job.running)
         self.profile_button.setEnabled(bool(spec and spec.complete))
+        self.scorecard_button.setEnabled(True)
         self._show_switch(row, spec)
         drift = "\n".join(f"Drift: {d['message']}." for d in row.get("drift", []))
         self.drift_status.setText(drift)
@@ -462,6 +471,27 @@ class WorkflowsView(QWidget):
         dialog = ProfileDialog(spec, self._db_path, self._worker, self, gateway=self.gateway)
         self.profile_dialog = dialog
         dialog.profiled.connect(lambda _name: self.reload())
+        dialog.show()
+
+    def open_scorecard(self) -> None:
+        """The Scorecard panel for the chosen workflow (one at a time, kept until closed)."""
+        from desktop_app.gui.scorecard_dialog import ScorecardDialog
+
+        name = self.selected_name()
+        if not name:
+            return
+        if self.scorecard_dialog is not None:
+            self.scorecard_dialog.close()
+        chosen = self._defaults()
+        dialog = ScorecardDialog(
+            name,
+            self._db_path,
+            self._workflows_dir,
+            cost_threshold=chosen.max_cost_per_approved_usd,
+            month_cap=chosen.monthly_budget_usd,
+            parent=self,
+        )
+        self.scorecard_dialog = dialog
         dialog.show()
 
     def new_workflow(self) -> None:
