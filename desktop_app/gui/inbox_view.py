@@ -81,6 +81,7 @@ class InboxView(QWidget):
     message = Signal(str)
     compare_requested = Signal(dict)  # the item shown: compare its input on another model
     retry_action = Signal(int)  # an approved item whose action failed: try it again
+    keep_example = Signal(int)  # an edited or rejected item: keep it as an example
 
     def __init__(self, db: DatabaseLike, worker: DbWorker, parent: QWidget | None = None):
         super().__init__(parent)
@@ -177,6 +178,11 @@ class InboxView(QWidget):
         self.retry_action_button = named(QPushButton("Retry the action"), "retryActionButton")
         self.retry_action_button.setToolTip("Carry out the action again (the model is not run)")
         self.compare_button = named(QPushButton("Compare models…"), "compareButton")
+        self.example_button = named(QPushButton("Keep as an example"), "keepExampleButton")
+        self.example_button.setToolTip(
+            "Keep this decision in the workflow's examples/: {{ examples }} in its prompt shows "
+            "them to the model, and `signoff test` checks new answers against them"
+        )
         self.compare_button.setToolTip("Run this item's input on another model, side by side")
         self._undoable: list[int] = []
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_WINDOW_S * 1000)
@@ -199,6 +205,7 @@ class InboxView(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.retry_action_button)
+        buttons.addWidget(self.example_button)
         buttons.addWidget(self.compare_button)
 
         self.input_label = plain_label(wrap=False)
@@ -266,6 +273,7 @@ class InboxView(QWidget):
         self.save_button.clicked.connect(self.save_edit)
         self.cancel_button.clicked.connect(self.cancel)
         self.retry_action_button.clicked.connect(self._retry_current)
+        self.example_button.clicked.connect(self._keep_current)
         self.compare_button.clicked.connect(self._compare_current)
         self.editor.textChanged.connect(self._update_diff)
         self.reject_reason.returnPressed.connect(self.confirm_reject)
@@ -289,6 +297,10 @@ class InboxView(QWidget):
     def _retry_current(self) -> None:
         if self._current:
             self.retry_action.emit(self._current["id"])
+
+    def _keep_current(self) -> None:
+        if self._current:
+            self.keep_example.emit(self._current["id"])
 
     def _compare_current(self) -> None:
         if self._current:
@@ -382,6 +394,10 @@ class InboxView(QWidget):
             highlight(box, terms)
         self.compare_button.setEnabled(bool(item["input_text"]))
         self._show_action(item)
+        teaching = item["status"] == "rejected" or (
+            item["status"] == "approved" and item["output"] != item["original_output"]
+        )
+        self.example_button.setVisible(teaching)
         open_item = item["status"] in ("pending", "escalated")
         for button in (self.approve_button, self.edit_button, self.reject_button):
             button.setEnabled(open_item)

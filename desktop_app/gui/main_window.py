@@ -72,6 +72,12 @@ def _retry_action(db, _report, item_id: int, workflows_dir: Path, data_dir: Path
     return actions.retry(db, item_id, spec, data_dir, clipboard=clipboard)
 
 
+def _keep_example(db, item_id: int, workflows_dir: Path) -> Path:
+    from desktop_app.services.examples import add_example
+
+    return add_example(db, workflows_dir, item_id)
+
+
 def _first_start(db, report, data_dir: Path) -> bool:
     from desktop_app.services.settings import needs_setup
 
@@ -163,6 +169,7 @@ class MainWindow(QMainWindow):
         self._action_job.done.connect(lambda result: self._on_acted([result]))
         self._action_job.failed.connect(self.say)
         self.inbox.retry_action.connect(self.retry_action)
+        self.inbox.keep_example.connect(self.keep_example)
         self.notifier.pause_toggled.connect(self.set_paused)
         self.notifier.quit_requested.connect(self.quit)
         self.schedules.start()
@@ -252,6 +259,16 @@ class MainWindow(QMainWindow):
             self._workflows_dir,
             self._db_path.parent,
             self.schedules.clipboard_text.emit,
+        )
+
+    def keep_example(self, item_id: int) -> None:
+        """An edited or rejected item into its workflow's examples (on the writer thread)."""
+        self._worker.submit(
+            _keep_example,
+            item_id,
+            self._workflows_dir,
+            on_done=lambda path: self.say(f"Kept item {item_id} as an example: {path}"),
+            context=self,  # a refusal (not edited nor rejected) takes the one error path
         )
 
     def _copy(self, text: str) -> None:

@@ -293,3 +293,26 @@ def test_list_keys_with_a_modifier_decide_nothing(qtbot, window, seeded):
     settle(qtbot, window)
     assert item(seeded, 2)["status"] == "pending"
     assert window.inbox._mode == "browse" and current_id(window) == 2
+
+
+def test_a_rejected_item_is_kept_as_an_example_from_the_detail_pane(
+    qtbot, window, seeded, workflows_dir
+):
+    import json
+
+    select(window, 3)
+    view = window.inbox
+    assert not view.example_button.isVisible()  # awaiting a decision: nothing to learn yet
+    qtbot.keyClick(view.table, Qt.Key.Key_R)
+    qtbot.keyClicks(view.reject_reason, "Owner will call the customer")
+    qtbot.keyClick(view.reject_reason, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    view.status_filter.setCurrentIndex(view.status_filter.findText("Rejected"))
+    qtbot.waitUntil(lambda: current_id(window) == 3, timeout=5000)
+    assert view.example_button.isVisible()
+    view.example_button.click()
+    kept = workflows_dir / "review-reply" / "examples" / "item-3.json"
+    qtbot.waitUntil(kept.exists, timeout=5000)
+    example = json.loads(kept.read_text(encoding="utf-8"))
+    assert example["verdict"] == "rejected" and example["reason"] == "Owner will call the customer"
+    qtbot.waitUntil(lambda: "Kept item 3 as an example" in window.statusBar().currentMessage())
