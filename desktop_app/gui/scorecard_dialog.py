@@ -49,7 +49,7 @@ def _figures(db: Any, _report: Any, workflow: str, weeks: int, threshold: float 
 
     since = (date.fromisoformat(default_since()) - timedelta(weeks=weeks - 8)).isoformat()
     card = scorecard(db, workflow, since=since)
-    return card, charts(card) if card.total.made else [], drift(db, workflow, threshold)
+    return card, charts(card), drift(db, workflow, threshold)
 
 
 def _write_report(
@@ -170,10 +170,10 @@ class ScorecardDialog(QDialog):
         self._summary(card)
         self.drift.setText("\n".join(f"Drift: {d.message}." for d in drifts))
         self.drift.setVisible(bool(drifts))
-        for chart, svg in zip(
-            (self.outcome_chart, self.cost_chart), svgs or ["", ""], strict=False
-        ):
-            chart.load(QByteArray(svg.encode("utf-8")))
+        padded = [*svgs, "", ""][:2]
+        for chart, svg in zip((self.outcome_chart, self.cost_chart), padded, strict=True):
+            if svg:
+                chart.load(QByteArray(svg.encode("utf-8")))
             chart.setVisible(bool(svg))
         self.table.setRowCount(len(card.weeks))
         for row, w in enumerate(card.weeks):

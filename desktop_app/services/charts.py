@@ -27,7 +27,9 @@ _SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
 
 def charts(card: Scorecard) -> list[str]:
     """The scorecard's charts as SVG (pygal), without pygal's script: inlined in the report,
-    drawn by Qt's SVG renderer in the window's Scorecard panel."""
+    drawn by Qt's SVG renderer in the window's Scorecard panel. What became of the items
+    (once any was decided or expired), and the cost per approved output (once one is
+    known): none, one or both."""
     pygal = _pygal()
     from pygal.style import Style
 
@@ -47,18 +49,33 @@ def charts(card: Scorecard) -> list[str]:
         "truncate_legend": -1,
     }
     labels = [w.start[5:] for w in card.weeks]
-    outcome = pygal.StackedBar(title="What became of the items made each week", **config)
-    outcome.x_labels = labels
-    for name, label in (
-        ("approved", "approved as is"),
-        ("edited", "edited"),
-        ("rejected", "rejected"),
-        ("expired", "expired"),
-    ):
-        outcome.add(label, [w.rate(getattr(w, name)) or 0 for w in card.weeks])
-    outcome.value_formatter = lambda v: f"{v:.0%}"
-    cost = pygal.Line(title="Cost per approved output (USD)", show_legend=False, **config)
-    cost.x_labels = labels
-    cost.add("cost per approved output", [w.cost_per_approved for w in card.weeks])
-    svgs = [outcome.render(is_unicode=True), cost.render(is_unicode=True)]
-    return [_SCRIPT.sub("", svg) for svg in svgs]
+    svgs = []
+    t = card.total
+    if t.approved + t.edited + t.rejected + t.expired:  # something became of the items
+        outcome = pygal.StackedBar(title="What became of the items made each week", **config)
+        outcome.x_labels = labels
+        for name, label in (
+            ("approved", "approved as is"),
+            ("edited", "edited"),
+            ("rejected", "rejected"),
+            ("expired", "expired"),
+        ):
+            outcome.add(label, [w.rate(getattr(w, name)) or 0 for w in card.weeks])
+        outcome.value_formatter = lambda v: f"{v:.0%}"
+        svgs.append(outcome.render(is_unicode=True))
+    costs = [w.cost_per_approved for w in card.weeks]
+    if any(c is not None for c in costs):
+        cost = pygal.Line(title="Cost per approved output (USD)", show_legend=False, **config)
+        cost.x_labels = labels
+        cost.add("cost per approved output", costs)
+        svgs.append(cost.render(is_unicode=True))
+    return [_unfilled(_SCRIPT.sub("", svg)) for svg in svgs]
+
+
+_LINE = re.compile(r'(<path\b[^>]*class="line\b[^"]*")')
+
+
+def _unfilled(svg: str) -> str:
+    """A line is a line: pygal leaves its fill to its style sheet, which Qt's SVG renderer
+    does not read, so it is said on the path itself too."""
+    return _LINE.sub(r'\1 fill="none"', svg)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.money import usd, usd_or_unknown
 from desktop_app.services.charts import charts
@@ -61,7 +61,7 @@ def build(
     specs = {e.name: e.spec for e in catalogue.scan(workflows_dir) if e.spec is not None}
     names = sorted(set(store.workflow_names(db)) | set(specs))
     cards = [scorecard(db, name, since=since, until=until) for name in names]
-    cards = [c for c in cards if c.total.made] or cards
+    cards = sorted((c for c in cards if c.total.made), key=lambda c: -c.total.made) or cards
     spend = outcomes.spend_between(db, since, until)
     last_day = (date.fromisoformat(until) - timedelta(days=1)).isoformat()
     verified = eventlog.verify(db)
@@ -136,6 +136,13 @@ def _against(spent: float, cap: float | None) -> str:
     return f'<td class="n {style}">{esc(usd(cap))} ({share:.0%} used)</td>'
 
 
+def _per_approved(period: Any) -> str:
+    """The cost per approved output; "none approved" rather than "unknown" when none was."""
+    if not (period.approved + period.edited):
+        return "none approved"
+    return usd_or_unknown(period.cost_per_approved)
+
+
 def _percent(part: float | None) -> str:
     return "-" if part is None else f"{part:.0%}"
 
@@ -147,7 +154,7 @@ def _card_section(card: Scorecard) -> str:
         f"{_percent(t.rate(t.approved))} approved as is, {_percent(t.rate(t.edited))} edited, "
         f"{_percent(t.rate(t.rejected))} rejected, {_percent(t.rate(t.expired))} expired, "
         f"{_percent(t.rate(t.open))} still open; {_percent(t.rate(t.escalated))} made escalated."
-        f" Cost per approved output {esc(usd_or_unknown(t.cost_per_approved))}, per run"
+        f" Cost per approved output {esc(_per_approved(t))}, per run"
         f" {esc(usd_or_unknown(t.cost_per_run))}.</p>"
     )
     if not t.made:
@@ -160,7 +167,7 @@ def _card_section(card: Scorecard) -> str:
         f'<td class="n">{_percent(w.rate(w.rejected))}</td>'
         f'<td class="n">{_percent(w.rate(w.escalated))}</td>'
         f'<td class="n">{"-" if w.edit_chars_median is None else f"{w.edit_chars_median:g}"}</td>'
-        f'<td class="n">{esc(usd_or_unknown(w.cost_per_approved))}</td>'
+        f'<td class="n">{esc(_per_approved(w))}</td>'
         "</tr>"
         for w in card.weeks
     )

@@ -64,6 +64,97 @@ def seed(data: Path) -> None:
     assert main(["reject", "2", "--reason", "Too formal for us", "--by", "rosa"]) == 0
 
 
+def add_weeks(data: Path, weeks: int = 6) -> None:
+    """Six weeks of decided review replies before today's, as a café's month would leave
+    them (plain SQL, like the history benchmark): the scorecard and the report have
+    weeks to show. Every third week the replies got worse: more edits and rejections."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from desktop_app.storage.db import connect, transaction
+
+    rng = random.Random(4)
+    db = connect(data / "signoff.db")
+    now = datetime.now(timezone.utc)
+    stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+    with transaction(db):
+        for week in range(weeks, 0, -1):
+            start = now - timedelta(weeks=week)
+            cur = db.execute(
+                "INSERT INTO runs (workflow, trigger, state, model, started_at, finished_at)"
+                " VALUES ('review-reply', 'schedule', 'finished', 'openai/gpt-4o-mini', ?, ?)",
+                [stamp(start), stamp(start + timedelta(minutes=2))],
+            )
+            run_id = cur.lastrowid
+            worse = week % 3 == 0
+            for n in range(rng.randint(14, 22)):
+                made = start + timedelta(hours=n * 5)
+                roll = rng.random()
+                status, output, reason = "approved", "Thank you for your review!", None
+                if roll < (0.25 if worse else 0.1):
+                    output = "Thank you so much for your kind review, see you soon!"
+                elif roll < (0.4 if worse else 0.15):
+                    status, reason = (
+                        "rejected",
+                        rng.choice(["Too formal", "Wrong name", "Too long"]),
+                    )
+                db.execute(
+                    "INSERT INTO items (workflow, run_id, status, input_name, input_text, output,"
+                    " original_output, reject_reason, model, cost_usd, created_at, decided_at,"
+                    " decided_by) VALUES ('review-reply', ?, ?, ?, 'A review.', ?,"
+                    " 'Thank you for your review!', ?, 'openai/gpt-4o-mini', ?, ?, ?, 'rosa')",
+                    [run_id, status, f"review-{week}-{n}", output, reason,
+                     0.00021, stamp(made), stamp(made + timedelta(hours=rng.randint(1, 20)))],
+                )  # fmt: skip
+                db.execute(
+                    "INSERT INTO model_calls (run_id, workflow, model, attempt, ok, tokens_in,"
+                    " tokens_out, cost_usd, latency_ms, at, purpose) VALUES (?, 'review-reply',"
+                    " 'openai/gpt-4o-mini', 1, 1, 300, 60, ?, 900, ?, 'run')",
+                    [run_id, 0.00021 * (1.6 if worse else 1), stamp(made)],
+                )
+    db.conn.close()
+
+
+def capture_scorecard(data: Path, out: Path) -> None:
+    """The Scorecard panel for review-reply, rendered in a process of its own."""
+    code = f"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from desktop_app.gui.scorecard_dialog import ScorecardDialog
+app = QApplication([])
+data = Path({str(data)!r})
+dialog = ScorecardDialog("review-reply", data / "signoff.db", data / "workflows")
+dialog.show()
+while dialog.table.rowCount() == 0:
+    app.processEvents()
+for _ in range(10):
+    app.processEvents()
+dialog.grab().save({str(out)!r})
+dialog.close()
+"""
+    env = dict(os.environ, SIGNOFF_HOME=str(data), XDG_CONFIG_HOME=str(data / "config"))
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120)
+
+
+def capture_report(data: Path, out: Path) -> None:
+    """The first page of this month's report, in headless Chromium (Debian's chromium)."""
+    html = data / "report.html"
+    env = dict(os.environ, SIGNOFF_HOME=str(data))
+    subprocess.run(
+        [sys.executable, "-m", "desktop_app", "report", "--out", str(html), "--since",
+         (__import__("datetime").date.today() - __import__("datetime").timedelta(weeks=7)).isoformat()],
+        env=env, cwd=ROOT, check=True, timeout=120,
+    )  # fmt: skip
+    subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         f"--screenshot={out}", "--window-size=1280,1400", html.as_uri()],
+        check=True, timeout=120, capture_output=True,
+    )  # fmt: skip
+
+
 def capture(data: Path, out: Path, *, tab: int = 0, search: str = "") -> None:
     """Start the app on a virtual screen showing ``tab`` (the last view is restored), grab the
     screen; with ``search``, typed into the tab's search box first (Ctrl+F, then the keys)."""
@@ -179,6 +270,10 @@ def main() -> None:
         for tab, name in enumerate(("inbox", "workflows", "activity", "settings")):
             capture(data, HERE / f"{name}.png", tab=tab)
             print(f"wrote {HERE / name}.png")
+        add_weeks(data)
+        capture_scorecard(data, HERE / "scorecard.png")
+        capture_report(data, HERE / "report.png")
+        print(f"wrote {HERE / 'scorecard.png'} and report.png")
         capture(data, HERE / "inbox-search.png", tab=0, search="status:approved thank")
         capture(data, HERE / "activity-search.png", tab=2, search="by:rosa formal")
         print(f"wrote {HERE / 'inbox-search.png'} and activity-search.png")
