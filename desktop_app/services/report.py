@@ -75,7 +75,7 @@ def build(
         _spend_section(db, names, specs, spend, global_month_cap),
         "<h2>Workflows</h2>",
         *(_card_section(card) for card in cards),
-        _escalations_section(outcomes.escalations_between(db, since, until)),
+        _escalations_section(outcomes.escalations_between(db, since, until, names)),
         _decisions_section(outcomes.decisions_between(db, since, until)),
         "<h2>The activity log</h2>",
         f'<p class="{"ok" if verified.ok else "over"}">{esc(verified.message)}</p>',

@@ -278,6 +278,13 @@ BEGIN
 END;
 """
 
+M006_BY_TIME = """
+-- The scorecard, drift and the report read a workflow's items and the decisions by time:
+-- a few weeks out of years, without reading the rest.
+CREATE INDEX items_workflow_created ON items (workflow, created_at);
+CREATE INDEX decisions_at ON decisions (at);
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
@@ -285,4 +292,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("actions after approval", M003_ACTIONS),
     ("runs record whether they read their source", M004_RUNS_READ_SOURCE),
     ("full-text search indexes", M005_FULL_TEXT),
+    ("items and decisions by time", M006_BY_TIME),
 ]

@@ -96,13 +96,19 @@ class Escalation(NamedTuple):
     status: str  # what became of it
 
 
-def escalations_between(db: DatabaseLike, since: str, until: str) -> list[Escalation]:
-    """Every item made escalated (needing attention) in [since, until), oldest first."""
+def escalations_between(
+    db: DatabaseLike, since: str, until: str, workflows: list[str]
+) -> list[Escalation]:
+    """Every item of ``workflows`` made escalated (needing attention) in [since, until),
+    oldest first (by the index on workflow and time)."""
+    if not workflows:
+        return []
+    marks = ", ".join("?" * len(workflows))
     rows = db.execute(
         "SELECT id, workflow, created_at, input_name, reason, status FROM items"
-        " WHERE reason IS NOT NULL AND reason != '' AND created_at >= ? AND created_at < ?"
-        " ORDER BY id",
-        [since, until],
+        f" WHERE workflow IN ({marks}) AND created_at >= ? AND created_at < ?"
+        " AND reason IS NOT NULL AND reason != '' ORDER BY id",
+        [*workflows, since, until],
     )
     return [Escalation(*row) for row in rows]
 

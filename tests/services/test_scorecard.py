@@ -25,7 +25,7 @@ def history(db):
     items = [
         (1, A, "approved", "Fine.", "Fine.", None, None, 30),
         (1, A, "approved", "Hello world", "Hello there world", None, None, 90),  # 6 inserted
-        (2, A, "approved", "abc", "abd", None, None, 10),  # 1 replaced
+        (2, A, "approved", "abc", "abd", None, None, 10),  # a word of 3 replaced
         (2, A, "rejected", "x", "x", "check failed", "Too formal.", 60),
         (2, A, "expired", "x", "x", "rule", None, None),
         (3, B, "rejected", "y", "y", None, "too  formal", 20),
@@ -86,7 +86,7 @@ def test_week_by_week_figures_are_the_ones_worked_out_by_hand(history):
     assert [getattr(first, c) for c in counts] == [5, 1, 2, 1, 1, 0, 2]
     assert [getattr(second, c) for c in counts] == [4, 0, 0, 2, 0, 2, 1]
     assert first.rate(first.edited) == 0.4 and second.rate(second.open) == 0.5
-    assert (first.edit_chars_median, first.edit_chars_p90) == (3.5, 6)
+    assert (first.edit_chars_median, first.edit_chars_p90) == (4.5, 6)
     assert (second.edit_chars_median, second.edit_chars_p90) == (None, None)
     assert first.decision_minutes_median == 45  # 10, 30, 60, 90
     assert second.decision_minutes_median == 30  # 20, 40
@@ -103,7 +103,7 @@ def test_the_whole_period_and_the_rejection_reasons(history):
     assert (total.made, total.approved, total.edited, total.rejected) == (9, 1, 2, 3)
     assert (total.expired, total.open, total.escalated) == (1, 2, 3)
     assert total.decision_minutes_median == 35  # 10, 20, 30, 40, 60, 90
-    assert (total.edit_chars_median, total.edit_chars_p90, total.runs) == (3.5, 6, 3)
+    assert (total.edit_chars_median, total.edit_chars_p90, total.runs) == (4.5, 6, 3)
     assert total.cost_usd is None
     assert card.rejection_reasons == [("Too formal.", 2), ("Wrong customer", 1)]
     data = json.loads(json.dumps(card.as_dict()))  # the --json shape
@@ -122,10 +122,11 @@ def test_a_period_counts_only_what_was_made_in_it(history):
     [
         ("same", "same", 0),
         ("Hello world", "Hello there world", 6),
-        ("abc", "abd", 1),
+        ("abc", "abd", 3),  # a word replaced: its longer side
         ("abc", "", 3),
         ("", "new text", 8),
-        ("one two", "one three", 4),  # "wo" -> "hree": the longer side
+        ("one two", "one three", 5),  # "two" -> "three"
+        ("Dear Anna, thanks.", "Dear Anna, many thanks!", 6),  # "many " inserted, "." -> "!"
     ],
 )
 def test_edit_size_counts_characters_changed(before, after, size):
