@@ -112,12 +112,34 @@ def _fallback(section: str, key: str, fallback: Any) -> Any:
     )
 
 
+# What a hostile or mistyped value can make the checking itself raise: nesting deeper than
+# Python's recursion allows (a template, a regex, a schema, TOML arrays), a duration too
+# large for a date. Each is one problem at the value's line, never a crash.
+_TOO_MUCH = (RecursionError, OverflowError, MemoryError)
+
+
+def _too_much(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(exc, OverflowError):
+        return "a number in it is too large"
+    return "it is too large"
+
+
 class _Loader:
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[SpecProblem] = []
         self.lines: dict = {}
         self.raw_lines: list[str] = []
+        self._at: tuple[Any, ...] = ()  # the key being read (where a failure is reported)
+
+    def _deepest_line(self) -> int:
+        """The line with the most opening brackets: where nesting went too deep."""
+        if not self.raw_lines:
+            return 1
+        counts = [sum(line.count(c) for c in "[{(") for line in self.raw_lines]
+        return counts.index(max(counts)) + 1
 
     # --- reporting ---
 
@@ -157,8 +179,17 @@ class _Loader:
             reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
             self.problem(f"not valid TOML: {reason}", line=line)
             return None, self.problems
+        except _TOO_MUCH as exc:
+            self.problem(f"cannot be read: {_too_much(exc)}", line=self._deepest_line())
+            return None, self.problems
         self.lines = index_lines(text)
-        spec = self._build(data, text, raw)
+        try:
+            spec = self._build(data, text, raw)
+        except _TOO_MUCH as exc:  # a value nested too deep, or a number too large, to check
+            line = line_of(self.lines, *self._at) if self._at else self._deepest_line()
+            label = ".".join(str(p) for p in self._at if not isinstance(p, int))
+            self.problem(f"{label or 'the spec'} cannot be checked: {_too_much(exc)}", line=line)
+            return None, sorted(self.problems, key=lambda p: p.line)
         invalid = [p for p in self.problems if not p.incomplete]
         return (None if invalid else spec), sorted(self.problems, key=lambda p: p.line)
 
@@ -193,6 +224,7 @@ class _Loader:
         """
         if key not in table:
             return _fallback(section, key, fallback)
+        self._at = (*where, key)
         value = table[key]
         spec_key = SECTIONS[section][key]
         kind = spec_key.type
@@ -247,6 +279,7 @@ class _Loader:
     def _template(self, source: str, label: str, variables: frozenset[str], *path: Any) -> None:
         from jinja2 import TemplateSyntaxError, meta
 
+        self._at = path
         from desktop_app.core.templates import environment
 
         key_line = line_of(self.lines, *path)
@@ -275,6 +308,7 @@ class _Loader:
             )
 
     def _duration(self, value: str, label: str, *path: Any) -> None:
+        self._at = path
         try:
             parse_duration(value)
         except ValueError as exc:
