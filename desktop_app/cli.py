@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop_app.core.errors import KnownError, SpecError
 from desktop_app.core.money import cost_text, item_answered, usd, usd_or_unknown
+from desktop_app.core.visible import reveal
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -236,11 +237,11 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         )
         if item["status"] == "rejected" and item.get("reject_reason"):
             text = f"rejected: {item['reject_reason']}"
-        line = " ".join((text or "").split())
+        line = reveal(" ".join((text or "").split()))
         mark = "!" if item["status"] == "escalated" else " "
         out(
             f"{item['id']:>6}{mark} {item['status']:<9}  {_cut(item['workflow'], 20):<20}  "
-            f"{_cut(item['input_name'], 24):<24}  {_cut(line, 70)}"
+            f"{_cut(reveal(item['input_name']), 24):<24}  {_cut(line, 70)}"
         )
     if limit and total is not None and total > limit:
         out(f"… {total - limit:,} more (showing {limit:,} of {total:,}; use --limit 0 for all)")
@@ -345,17 +346,17 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     cost = cost_text(item["cost_usd"], answered=item_answered(item))
     out(f"item {item['id']} — {item['workflow']} — {item['status'].upper()}")
-    out(f"input:    {item['input_name']} (run {item['run_id']}, {item['created_at']})")
+    out(f"input:    {reveal(item['input_name'])} (run {item['run_id']}, {item['created_at']})")
     out(
         f"model:    {item['model'] or '-'}   cost: {cost}   latency: {item['latency_ms'] or 0} ms   "
         f"tokens: {item['tokens_in'] or 0} in / {item['tokens_out'] or 0} out"
     )
     if item["reason"]:
-        out(f"escalated because: {item['reason']}")
+        out(f"escalated because: {reveal(item['reason'])}")
     if item["decided_at"]:
         out(f"decided:  {item['status']} by {item['decided_by']} at {item['decided_at']}")
     if item["reject_reason"]:
-        out(f"rejected because: {item['reject_reason']}")
+        out(f"rejected because: {reveal(item['reject_reason'])}")
     if item["checks"]:
         out(
             "checks:   "
@@ -367,12 +368,12 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
             if not c["passed"]:
                 out(f"          - {c['message']}")
     out("\n--- input ---")
-    out(item["input_text"])
+    out(reveal(item["input_text"]))  # shown as it reads: hidden characters marked
     out("\n--- output ---")
-    out(item["output"])
+    out(reveal(item["output"]))
     if item["diff"]:
         out("\n--- edit (diff against the model's output) ---")
-        out(item["diff"].rstrip("\n"))
+        out(reveal(item["diff"].rstrip("\n")))
     return EXIT_OK
 
 

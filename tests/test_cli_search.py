@@ -105,3 +105,31 @@ def test_inbox_search_says_when_more_match_than_it_shows(signoff, history):
     assert out.splitlines()[-1] == "… more match (showing the first 1; use --limit 0 for all)"
     code, out, _ = signoff("inbox", "--status", "all", "--search", "Dear", "--limit", "2")
     assert "more" not in out and len(out.splitlines()) == 3
+
+
+HOSTILE_ANSWER = "Dear customer,\u202e eulav \x1b]0;pwned\x07\x1b[31mRED\x1b[0m \x1b[2J\x00 thanks"
+
+
+def test_model_text_cannot_steer_the_terminal_and_is_escalated(
+    signoff, tmp_path, monkeypatch, llm_server
+):
+    folder = tmp_path / "my-workflows"
+    write_spec(folder, "reply", api_base=llm_server.url)
+    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
+    llm_server.default = reply(HOSTILE_ANSWER)
+    signoff("run", "reply", "--text", "Hello \u202ethere")
+    (item,) = json.loads(signoff("inbox", "--json")[1])
+    assert item["status"] == "escalated" and "U+202E (right-to-left override)" in item["reason"]
+    assert item["output"] == HOSTILE_ANSWER  # kept exactly; only shown differently
+    for args in (("show", str(item["id"])), ("inbox",), ("log", "search", "Hello")):
+        code, out, _ = signoff(*args)
+        assert code == 0
+        for raw in ("\x1b", "\x07", "\x00", "\u202e"):
+            assert raw not in out, (args, raw)
+    _code, out, _ = signoff("show", str(item["id"]))
+    assert "Dear customer,⟨U+202E⟩ eulav ⟨U+001B⟩]0;pwned⟨U+0007⟩" in out
+    target = tmp_path / "log.html"
+    signoff("log", "export", "--format", "html", "--out", str(target))
+    html = target.read_text(encoding="utf-8")
+    assert "\x1b" not in html and "\x00" not in html and "\u202e" not in html
+    assert "⟨U+202E⟩" in html

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.spec_model import OutputSpec
+from desktop_app.core.visible import describe, hidden
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 CHECK_NAMES = (
     "complete",
+    "visible",
     "json",
     "schema",
     "min_chars",
@@ -84,6 +86,19 @@ def run_checks(
             "complete",
             not cut,
             "The answer was cut off at the max_tokens limit." if cut else "The answer is complete.",
+        )
+    )
+    unseen = hidden(text)
+    add(
+        CheckResult(
+            "visible",
+            not unseen,
+            "The answer holds characters that change how it reads without showing: "
+            + ", ".join(f"{describe(c)} at character {i + 1}" for i, c in unseen[:3])
+            + (f" and {len(unseen) - 3} more" if len(unseen) > 3 else "")
+            + "."
+            if unseen
+            else "Every character of the answer shows.",
         )
     )
     if output.format == "json":

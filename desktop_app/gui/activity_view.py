@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.search_query import parse
+from desktop_app.core.visible import reveal
 from desktop_app.gui.activity_model import ActivityModel
 from desktop_app.gui.highlight import highlight
 from desktop_app.gui.tasks import Job, LatestRead
@@ -291,7 +292,7 @@ class ActivityView(QWidget):
 
     def _show(self, row: int) -> None:
         event = self.model.event_at(row)
-        self.detail.setPlainText(describe(event) if event else "")
+        self.detail.setPlainText(reveal(describe(event)) if event else "")
         text = self.model.query.text
         highlight(self.detail, parse(text).terms if text and event else ())
 

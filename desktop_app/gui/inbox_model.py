@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QColor
 
+from desktop_app.core.visible import reveal
 from desktop_app.gui.lazy_model import LazyTableModel
 from desktop_app.gui.qt_values import (
     ACCESSIBLE_TEXT_ROLE,
@@ -68,7 +69,7 @@ class InboxModel(LazyTableModel):
         if column == 1:
             return item["workflow"]
         if column == 2:
-            return item["input_name"]
+            return reveal(item["input_name"])
         if column == 3:
             if item["status"] == "escalated" and item["reason"]:
                 text = item["reason"]
@@ -76,7 +77,7 @@ class InboxModel(LazyTableModel):
                 text = f"Rejected: {item['reject_reason']}"
             else:
                 text = item["output"] or ""
-            return " ".join(text.split())[:200]
+            return reveal(" ".join(text.split()))[:200]
         if column == 4:
             return (item["created_at"] or "")[5:16].replace("T", " ")
         return ""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.money import cost_text, item_answered
 from desktop_app.core.search_query import parse
 from desktop_app.core.states import UNDO_WINDOW_S
+from desktop_app.core.visible import reveal
 from desktop_app.gui.highlight import highlight
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
@@ -371,7 +372,7 @@ class InboxView(QWidget):
         self.title.setText(f"Item {item['id']} · {item['workflow']} · {item['status'].upper()}")
         reason = item["reject_reason"] if item["status"] == "rejected" else item["reason"]
         prefix = "Rejected: " if item["status"] == "rejected" else "Needs attention: "
-        self.reason.setText(prefix + reason if reason else "")
+        self.reason.setText(prefix + reveal(reason) if reason else "")
         self.reason.setVisible(bool(reason))
         cost = cost_text(item["cost_usd"], answered=item_answered(item))
         decided = (
@@ -387,8 +388,9 @@ class InboxView(QWidget):
             "   ".join(f"{'✓' if c['passed'] else '✗'} {c['name']}" for c in item["checks"])
             or "No checks ran."
         )
-        self.input_box.setPlainText(item["input_text"])
-        self.editor.setPlainText(item["output"])
+        # as it reads: a hidden character (a right-to-left override…) shown, not obeyed
+        self.input_box.setPlainText(reveal(item["input_text"]))
+        self.editor.setPlainText(reveal(item["output"]))
         terms = parse(self.model.query.search).terms if self.model.query.search else ()
         for box in (self.input_box, self.editor):
             highlight(box, terms)

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.money import usd, usd_or_unknown
+from desktop_app.core.visible import reveal
 from desktop_app.services.charts import charts
 from desktop_app.services.scorecard import Scorecard, scorecard
 from desktop_app.storage import eventlog, outcomes, store
@@ -26,7 +27,11 @@ if TYPE_CHECKING:
 
     from desktop_app.storage.db import DatabaseLike
 
-esc = html.escape
+
+def esc(text: str) -> str:
+    """Text as HTML: escaped, and its hidden characters shown (``core.visible``)."""
+    return html.escape(reveal(text))
+
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1100px;color:#1d2430;padding:0 1em}

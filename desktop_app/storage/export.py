@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from desktop_app.core.errors import KnownError
+from desktop_app.core.visible import reveal
 from desktop_app.storage.db import utcnow
 from desktop_app.storage.eventlog import COLUMNS, LogHead, events_cursor, head
 
@@ -140,8 +141,9 @@ def event_json(
 
 def event_line(event: Any, terms: Sequence[str], width: int) -> str:
     """An event's searched text (its detail without the prompt and the answer) on one line
-    of ``width`` characters, around the first of ``terms`` found; control characters shown
-    as spaces, so stored text cannot steer a terminal."""
+    of ``width`` characters, around the first of ``terms`` found; control and other
+    hidden characters made visible (``core.visible``): stored text cannot steer a
+    terminal."""
     try:
         detail = json.loads(event.detail)
     except ValueError:
@@ -151,7 +153,7 @@ def event_line(event: Any, terms: Sequence[str], width: int) -> str:
         text = " · ".join(f"{k}: {v}" for k, v in kept)
     else:
         text = str(detail)
-    text = " ".join(_printable(text).split())
+    text = " ".join(reveal(text).split())
     lowered = text.lower()
     at = min((i for i in (lowered.find(t.lower()) for t in terms if t) if i >= 0), default=0)
     start = max(0, min(at - width // 3, len(text) - width))
@@ -161,20 +163,6 @@ def event_line(event: Any, terms: Sequence[str], width: int) -> str:
     if start + width < len(text):
         shown = shown[:-1] + "…"
     return shown
-
-
-def _printable(text: str) -> str:
-    return "".join(
-        " "
-        if (
-            ord(c) < 32
-            or 0x7F <= ord(c) < 0xA0
-            or 0x202A <= ord(c) <= 0x202E
-            or 0x2066 <= ord(c) <= 0x2069
-        )
-        else c
-        for c in text
-    )
 
 
 def _write_jsonl(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head: LogHead) -> int:
@@ -239,7 +227,12 @@ def _summary(kind: str, detail_text: str, limit: int = 600) -> str:
         shown = {
             k: detail.get(k) for k in ("model", "tokens_in", "tokens_out", "cost_usd", "latency_ms")
         }
-        shown["response"] = (detail.get("response") or "")[:300]
+        response = detail.get("response") or ""
+        shown["response"] = response[:300] + (
+            f"… ({len(response) - 300:,} more characters: the JSONL export has them all)"
+            if len(response) > 300
+            else ""
+        )
     elif kind == "item.edited":
         shown = {"by": detail.get("by"), "diff": detail.get("diff")}
     else:
@@ -266,7 +259,7 @@ def _write_html(rows: _Rows, out: TextIO, head_detail: dict[str, Any], log_head:
             parts.append(
                 f"<tr{cls}><td>{seq}</td><td>{esc(ts)}</td><td class=k>{esc(kind)}</td>"
                 f"<td>{esc(workflow or '')}</td><td>{'' if run_id is None else run_id}</td>"
-                f"<td>{'' if item_id is None else item_id}</td><td class=d>{esc(_summary(kind, detail))}</td></tr>\n"
+                f"<td>{'' if item_id is None else item_id}</td><td class=d>{esc(reveal(_summary(kind, detail)))}</td></tr>\n"
             )
         out.write("".join(parts))
         count += len(chunk)

@@ -316,3 +316,15 @@ def test_a_rejected_item_is_kept_as_an_example_from_the_detail_pane(
     example = json.loads(kept.read_text(encoding="utf-8"))
     assert example["verdict"] == "rejected" and example["reason"] == "Owner will call the customer"
     qtbot.waitUntil(lambda: "Kept item 3 as an example" in window.statusBar().currentMessage())
+
+
+def test_a_hidden_character_is_shown_not_obeyed_in_the_detail_pane(qtbot, window, seeded):
+    db = connect(seeded)
+    (item_id,) = add_items(db, "review-reply", [("rtl", "override \u202ehere", "pending", None)])
+    db.conn.close()
+    view = window.inbox
+    view.reload_keeping_selection()
+    select(window, item_id)
+    assert view.editor.toPlainText() == "override ⟨U+202E⟩here"  # not "ereh edirrevo"
+    row = view.model.row_of(item_id)
+    assert view.model.data(view.model.index(row, 3)) == "override ⟨U+202E⟩here"
