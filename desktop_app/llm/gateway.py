@@ -26,6 +26,7 @@ import functools
 import math
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,14 @@ from desktop_app.llm import keys, pricing
 from desktop_app.llm.litellm_setup import load_litellm
 
 RETRYABLE = frozenset({"rate_limit", "server", "timeout", "connection", "bad_answer"})
+# What a server says when the prompt and the answer do not fit the model's context: asking
+# again cannot help (llama.cpp answers HTTP 500 "Context size has been exceeded." when it
+# runs out during the answer, 400 exceed_context_size_error before it).
+_CONTEXT = re.compile(
+    r"context (size|length|window)|exceed_context|maximum context|too many tokens"
+    r"|prompt is too long|context_length_exceeded",
+    re.I,
+)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 PLACEHOLDER_KEY = "signoff-no-key"  # local servers want *some* key and ignore its value
 KEY_CACHE_S = 60.0  # how long a keychain answer is reused (a real keychain read can take ms)
@@ -286,8 +295,14 @@ def _classify(
         return _Failed("not_found", f"{where} does not know the model {model} (HTTP 404)", status)
     if status == 408:
         return _Failed("timeout", f"no answer within {_seconds(timeout_s)} (the time limit)")
+    detail = _provider_detail(exc)
+    if detail and _CONTEXT.search(detail):
+        return _Failed(
+            "context",
+            f"the prompt and the answer do not fit the model's context (HTTP {status}): {detail}",
+            status,
+        )
     if 400 <= status < 500:
-        detail = _provider_detail(exc)
         reason = f"the request was refused as invalid (HTTP {status})"
         return _Failed("bad_request", f"{reason}: {detail}" if detail else reason, status)
     response_headers = getattr(exc, "litellm_response_headers", None) or getattr(
@@ -295,7 +310,6 @@ def _classify(
     )
     if not response_headers:
         # No HTTP answer behind it: litellm reports its own failures as HTTP 500.
-        detail = _provider_detail(exc)
         return _Failed("server", f"the call could not be made ({detail or type(exc).__name__})")
     if status == 503:
         reason = f"the server was overloaded (HTTP {status})"
@@ -303,6 +317,8 @@ def _classify(
         reason = f"a gateway in front of the model failed (HTTP {status})"
     else:
         reason = f"the server had an internal error (HTTP {status})"
+    if detail and not detail.lower().startswith(("<", "internal server error")):
+        reason += f": {detail}"  # the server's own words (redacted), not a stock phrase
     return _Failed("server", reason, status, retry_after=retry_after)
 
 

@@ -461,3 +461,39 @@ def test_server_stops_promptly_mid_hang_and_leaves_no_threads():
     assert len(server.completions) == 2
     leftover = [t for t in set(threading.enumerate()) - before if t.name.startswith("llm-server")]
     assert leftover == []
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (500, "Context size has been exceeded."),  # llama.cpp, out of room while answering
+        (
+            400,
+            "request (4100 tokens) exceeds the available context size (4096 tokens), "
+            "try increasing it",  # llama.cpp's exceed_context_size_error
+        ),
+        (400, "This model's maximum context length is 8192 tokens."),  # OpenAI's words
+    ],
+)
+def test_a_prompt_that_does_not_fit_is_not_retried_and_the_server_is_quoted(
+    gateway, llm_server, code, message
+):
+    llm_server.default = status(code, message=message)
+    error = failure(gateway, spec(llm_server.url, retries=3))
+    assert len(chats(llm_server)) == 1  # asking again cannot make it fit
+    (attempt,) = error.attempts
+    assert attempt.error_kind == "context" and attempt.status == code
+    assert attempt.error == (
+        f"the prompt and the answer do not fit the model's context (HTTP {code}): {message}"
+    )
+
+
+def test_a_server_error_carries_the_servers_own_words_redacted(gateway, llm_server):
+    planted = "sk-proj-" + "x" * 40
+    llm_server.default = status(500, message=f"GPU out of memory while serving {planted}")
+    error = failure(gateway, spec(llm_server.url, retries=1))
+    assert len(chats(llm_server)) == 2  # a server error may pass: tried again
+    assert error.attempts[-1].error.startswith(
+        "the server had an internal error (HTTP 500): GPU out of memory while serving"
+    )
+    assert planted not in str(error) and all(planted not in a.error for a in error.attempts)
