@@ -272,10 +272,23 @@ def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
     last_seq = expected_seq - 1
     recorded = recorded_head(db)
     if recorded is not None and recorded.seq > last_seq:
+        gap = (
+            f"event {last_seq + 1} is"
+            if recorded.seq == last_seq + 1
+            else f"events {last_seq + 1}-{recorded.seq} are"
+        )
         return _bad(
             checked,
             last_seq + 1,
-            f"the log ends at event {last_seq} but it had {recorded.seq} events (its newest events were deleted)",
+            f"{gap} missing: the log ends at event {last_seq} but it had {recorded.seq} events"
+            " (its newest events were deleted)",
+        )
+    if recorded is not None and recorded.seq < last_seq:
+        return _bad(
+            checked,
+            recorded.seq + 1,
+            f"event {recorded.seq + 1} was added behind Signoff's back: the newest event it"
+            f" recorded writing is {recorded.seq}",
         )
     if recorded is not None and recorded.seq == last_seq and recorded.hash != last_hash:
         return _bad(
