@@ -46,5 +46,23 @@ def test_planted_key_goes_nowhere(tmp_path, monkeypatch, capsys, llm_server, _is
         assert SECRET not in captured.out and SECRET not in captured.err
     for fmt in ("csv", "jsonl", "html"):
         assert SECRET not in (tmp_path / f"log.{fmt}").read_text(encoding="utf-8")
-    for path in _isolated_environment.glob("signoff.db*"):
+    # the quality loop's paths too: scorecard, report, OTel spans, log search, examples,
+    # settings, a debug run's output (issue 18)
+    main(["reject", str(items[1]["id"]), "--reason", "no", "--by", "tom"])
+    main(["example", str(items[1]["id"])])
+    main(["settings", "--max-cost-per-approved", "1"])
+    for args in (
+        ["scorecard", "--json"],
+        ["report", "--out", str(tmp_path / "report.html")],
+        ["log", "export", "--format", "otel", "--out", str(tmp_path / "spans.json")],
+        ["log", "search", "--json", "key"],
+        ["workflows", "--json"],
+        ["--debug", "run", "reply", "--text", "Once more"],
+    ):
+        main(args)
+        captured = capsys.readouterr()
+        assert SECRET not in captured.out and SECRET not in captured.err, args
+    written = [p for p in (tmp_path.rglob("*")) if p.is_file()]
+    assert (tmp_path / "report.html") in written and (tmp_path / "spans.json") in written
+    for path in written:  # the data folder, the workflows and their examples, the exports
         assert SECRET.encode() not in path.read_bytes(), path
