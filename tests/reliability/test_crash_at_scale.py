@@ -1,0 +1,104 @@
+"""Kill ``signoff run`` with SIGKILL at random points over a 200-file folder, again and
+again, restarting in between: every input ends with exactly one item, the database is
+sound and the log verifies. Two processes deciding the same item at once leave one
+decision, and the other says so in one line.
+
+``SIGNOFF_FAULT_RUNS`` of 50 or more (the heavier suite) kills 20 times; else 3.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from tests.conftest import REPO_ROOT
+from tests.helpers.llm_server import responder
+from tests.helpers.specs import write_spec
+
+INPUTS = 200
+KILLS = 20 if int(os.environ.get("SIGNOFF_FAULT_RUNS", "5")) >= 50 else 3
+
+
+def _signoff(env: dict, *args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", *args],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        **kwargs,
+    )  # fmt: skip
+
+
+def _answer(body) -> str:
+    time.sleep(random.uniform(0.005, 0.03))  # a model takes a moment
+    return "Thank you for: " + body["messages"][-1]["content"][-20:]
+
+
+def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(
+    tmp_path, llm_server, _isolated_environment
+):
+    rng = random.Random(18)
+    folder = tmp_path / "wf"
+    write_spec(
+        folder, "inbox", api_base=llm_server.url, retries=0, timeout_s=10, kind="folder",
+        input_extra='path = "dropbox"',
+    )  # fmt: skip
+    dropbox = _isolated_environment / "dropbox"
+    dropbox.mkdir(parents=True)
+    for n in range(INPUTS):
+        (dropbox / f"message-{n:03d}.txt").write_text(f"Message {n}: lovely cake.")
+    llm_server.default = responder(_answer)
+    env = dict(os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(_isolated_environment))
+    for _ in range(KILLS):
+        proc = _signoff(env, "run", "inbox", "--concurrency", "4")
+        time.sleep(rng.uniform(0.2, 4.5))  # while starting, importing, calling or writing
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    done = _signoff(env, "run", "inbox")
+    out, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+
+    db_path = _isolated_environment / "signoff.db"
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        items = conn.execute("SELECT count(*), count(DISTINCT input_name) FROM items").fetchone()
+        assert items == (INPUTS, INPUTS)  # exactly one item an input
+        assert conn.execute("SELECT count(*) FROM processed_inputs").fetchone()[0] == INPUTS
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        left = conn.execute("SELECT count(*) FROM runs WHERE state = 'running'").fetchone()[0]
+        assert left == 0
+    finally:
+        conn.close()
+    verify = _signoff(env, "log", "verify")
+    out, err = verify.communicate(timeout=120)
+    assert verify.returncode == 0 and "the log is intact" in out, err
+
+    # two processes deciding the same items at once: one decision each, one clear line
+    ids = list(range(1, 11))
+    racers = [
+        (
+            _signoff(env, "approve", str(i), "--by", "rosa"),
+            _signoff(env, "reject", str(i), "--reason", "no", "--by", "tom"),
+        )
+        for i in ids
+    ]
+    lost = 0
+    for first, second in racers:
+        results = [(p.wait(timeout=120), p.communicate()) for p in (first, second)]
+        codes = sorted(code for code, _ in results)
+        assert codes == [0, 1], results
+        ((_code, (_out, loser_err)),) = [r for r in results if r[0] == 1]
+        assert loser_err.strip().count("\n") == 0 and "Traceback" not in loser_err
+        lost += 1
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        per_item = conn.execute(
+            f"SELECT item_id, count(*) FROM decisions WHERE item_id <= {len(ids)} GROUP BY item_id"
+        ).fetchall()
+        assert sorted(per_item) == [(i, 1) for i in ids]
+    finally:
+        conn.close()
+    assert lost == len(ids)
