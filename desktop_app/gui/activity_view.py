@@ -32,7 +32,8 @@ from desktop_app.core.search_query import parse
 from desktop_app.core.visible import reveal
 from desktop_app.gui.activity_model import ActivityModel
 from desktop_app.gui.highlight import highlight
-from desktop_app.gui.tasks import Job, LatestRead
+from desktop_app.gui.lazy_model import QueryLoader
+from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label
 from desktop_app.storage import eventlog, store
 
@@ -112,8 +113,7 @@ class ActivityView(QWidget):
         self._db = db
         self.model = ActivityModel(db, self)
         self.job = Job(db_path, self)
-        self._reader = LatestRead(db_path, self)  # searches, off the UI thread
-        self._wanted: eventlog.EventQuery | None = None  # the search under way
+        self.loader = QueryLoader(self.model, db_path, self)  # searches, off the UI thread
         self._build()
         self._connect()
         self._select(0)
@@ -226,10 +226,8 @@ class ActivityView(QWidget):
             edit.dateChanged.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self._search_timer.timeout.connect(self.apply_filters)
-        self._reader.done.connect(self._on_found)
-        self._reader.failed.connect(
-            lambda text: self.message.emit(f"The search did not work: {text}")
-        )
+        self.loader.shown.connect(lambda: self._select(0))
+        self.loader.failed.connect(self.message)
         find_shortcut(self, self.search)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self._ask_export)
@@ -256,26 +254,12 @@ class ActivityView(QWidget):
             until=f["until"],
             text=self.search.text(),
         )
-        if not query.text.strip():  # the filters alone: an indexed read, at once
-            self._reader.forget()
-            self._wanted = None
-            self.model.set_query(query)
-            self._select(0)
-            return
-        self._wanted = query  # a search: on the reader thread; the newest one wins
-        self._reader.request(ActivityModel.first_page, query)
-
-    def _on_found(self, page) -> None:
-        if page.query != self._wanted:
-            return  # typed on since
-        self._wanted = None
-        self.model.show(page)
-        self._select(0)
+        self.loader.apply(query, searched=bool(query.text.strip()))
 
     @property
     def searching(self) -> bool:
         """A search was typed and its results are not shown yet."""
-        return self._wanted is not None
+        return self.loader.searching
 
     def reload(self) -> None:
         """New events exist: re-read, newest first."""

@@ -32,8 +32,9 @@ from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.core.visible import reveal
 from desktop_app.gui.highlight import highlight
 from desktop_app.gui.inbox_model import InboxModel
+from desktop_app.gui.lazy_model import QueryLoader
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
-from desktop_app.gui.tasks import DbWorker, LatestRead
+from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label, shortcut
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage import store
@@ -93,8 +94,9 @@ class InboxView(QWidget):
         self._mode = "browse"  # browse | edit | reject
 
         self.model = InboxModel(db, self)
-        self._reader = LatestRead(worker.db_path, self)  # searches, off the UI thread
-        self._wanted: store.ItemQuery | None = None  # the search under way
+        self.loader = QueryLoader(
+            self.model, worker.db_path, self, ready=lambda: self._mode == "browse"
+        )  # searches, off the UI thread
         self._build()
         self._connect()
         self._select_row(0)
@@ -266,8 +268,8 @@ class InboxView(QWidget):
         self.workflow_filter.currentIndexChanged.connect(self._apply_filters)
         self.search.textChanged.connect(self._on_search_text)
         self._search_timer.timeout.connect(self._apply_filters)
-        self._reader.done.connect(self._on_found)
-        self._reader.failed.connect(self._on_search_failed)
+        self.loader.shown.connect(lambda: self._select_row(0))
+        self.loader.failed.connect(self.message)
         self.approve_button.clicked.connect(self.approve)
         self.edit_button.clicked.connect(self.start_edit)
         self.reject_button.clicked.connect(self.start_reject)
@@ -592,27 +594,9 @@ class InboxView(QWidget):
             workflow=self.workflow_filter.currentData(),
             search=self.search.text(),
         )
-        if not query.search.strip():  # statuses and workflow: an indexed read, at once
-            self._reader.forget()
-            self._wanted = None
-            self.model.set_query(query)
-            self._select_row(0)
-            return
-        self._wanted = query  # a search: on the reader thread; the newest one wins
-        self._reader.request(InboxModel.first_page, query)
-
-    def _on_found(self, page) -> None:
-        if page.query != self._wanted or self._mode != "browse":
-            return  # typed on since, or a decision is being written: the next search shows it
-        self._wanted = None
-        self.model.show(page)
-        self._select_row(0)
-
-    def _on_search_failed(self, message: str) -> None:
-        self._wanted = None
-        self.message.emit(f"The search did not work: {message}")
+        self.loader.apply(query, searched=bool(query.search.strip()))
 
     @property
     def searching(self) -> bool:
         """A search was typed and its results are not shown yet."""
-        return self._wanted is not None
+        return self.loader.searching

@@ -8,13 +8,23 @@ can be read on another thread (``first_page``) and shown when it arrives (``show
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Signal,
+)
 
 from desktop_app.gui.qt_values import DISPLAY_ROLE
+from desktop_app.gui.tasks import LatestRead
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from desktop_app.storage.db import DatabaseLike
 
 PAGE = 100  # rows read at a time: four screens of the list
@@ -150,3 +160,56 @@ class LazyTableModel(QAbstractTableModel):
             return self._keys.index(key)
         except ValueError:
             return None
+
+
+class QueryLoader(QObject):
+    """Puts a view's query into its lazy model: a query without search text at once (an
+    indexed read), one with search text on a reader thread (``tasks.LatestRead``), where
+    the newest query wins and typing never waits. ``shown`` fires once a page is in the
+    model; ``ready()`` False holds a search's page back (the view is busy: its next
+    query shows it)."""
+
+    shown = Signal()
+    failed = Signal(str)  # one line: the search did not work
+
+    def __init__(
+        self,
+        model: LazyTableModel,
+        db_path: Path,
+        parent: QObject | None = None,
+        *,
+        ready: Callable[[], bool] = lambda: True,
+    ):
+        super().__init__(parent)
+        self.model = model
+        self._ready = ready
+        self._wanted: Any = None  # the search under way
+        self._reader = LatestRead(db_path, self)
+        self._reader.done.connect(self._found)
+        self._reader.failed.connect(self._failed)
+
+    @property
+    def searching(self) -> bool:
+        """A search was asked for and its results are not shown yet."""
+        return self._wanted is not None
+
+    def apply(self, query: Any, *, searched: bool) -> None:
+        if not searched:
+            self._reader.forget()
+            self._wanted = None
+            self.model.set_query(query)
+            self.shown.emit()
+            return
+        self._wanted = query
+        self._reader.request(type(self.model).first_page, query)
+
+    def _found(self, page: Page) -> None:
+        if page.query != self._wanted or not self._ready():
+            return  # typed on since, or the view is busy
+        self._wanted = None
+        self.model.show(page)
+        self.shown.emit()
+
+    def _failed(self, message: str) -> None:
+        self._wanted = None
+        self.failed.emit(f"The search did not work: {message}")
