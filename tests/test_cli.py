@@ -8,32 +8,9 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
-
-from desktop_app.cli import main
 from tests.conftest import REPO_ROOT
 from tests.helpers.llm_server import reply, status
 from tests.helpers.specs import write_spec
-
-
-@pytest.fixture
-def signoff(capsys):
-    """Run ``signoff ARGS`` in-process; returns (exit code, stdout, stderr)."""
-
-    def run(*args: str, stdin: str | None = None, monkeypatch=None):
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-@pytest.fixture
-def workflows(tmp_path, monkeypatch, llm_server):
-    folder = tmp_path / "my-workflows"
-    write_spec(folder, "reply", api_base=llm_server.url)
-    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
-    return folder
 
 
 def test_first_start_seeds_bundled_workflows(signoff, _isolated_environment):

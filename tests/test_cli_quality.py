@@ -6,27 +6,12 @@ import json
 
 import pytest
 
-from desktop_app.cli import main
 from tests.helpers.llm_server import reply
-from tests.helpers.specs import write_spec
 
 
 @pytest.fixture
-def signoff(capsys):
-    def run(*args: str):
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-@pytest.fixture
-def decided(signoff, tmp_path, monkeypatch, llm_server):
+def decided(signoff, workflows, llm_server, tmp_path):
     """Three items of 'reply': one approved as is, one approved after an edit, one rejected."""
-    folder = tmp_path / "my-workflows"
-    write_spec(folder, "reply", api_base=llm_server.url)
-    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
     llm_server.default = reply("Dear customer, thank you for writing.")
     for text in ("Lovely cake", "Cold coffee", "Rude staff"):
         signoff("run", "reply", "--text", text)

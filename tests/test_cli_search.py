@@ -7,30 +7,15 @@ import json
 
 import pytest
 
-from desktop_app.cli import main
 from desktop_app.storage import fulltext
 from desktop_app.storage.db import connect
 from tests.helpers.llm_server import reply
 from tests.helpers.old_database import make_old_database
-from tests.helpers.specs import write_spec
 
 
 @pytest.fixture
-def signoff(capsys):
-    def run(*args: str):
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-@pytest.fixture
-def history(signoff, tmp_path, monkeypatch, llm_server):
+def history(signoff, workflows, llm_server):
     """Two runs of a workflow; one item approved by maria, one rejected by tom."""
-    folder = tmp_path / "my-workflows"
-    write_spec(folder, "reply", api_base=llm_server.url)
-    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
     llm_server.default = reply("Dear Tom, we are sorry about the coffee.")
     signoff("run", "reply", "--text", "Cold coffee and slow service. Tom")
     llm_server.default = reply("Dear Anna, thank you!\x1b]0;pwned\x07 \x1b[2J")
@@ -111,11 +96,8 @@ HOSTILE_ANSWER = "Dear customer,\u202e eulav \x1b]0;pwned\x07\x1b[31mRED\x1b[0m 
 
 
 def test_model_text_cannot_steer_the_terminal_and_is_escalated(
-    signoff, tmp_path, monkeypatch, llm_server
+    signoff, workflows, tmp_path, llm_server
 ):
-    folder = tmp_path / "my-workflows"
-    write_spec(folder, "reply", api_base=llm_server.url)
-    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
     llm_server.default = reply(HOSTILE_ANSWER)
     signoff("run", "reply", "--text", "Hello \u202ethere")
     (item,) = json.loads(signoff("inbox", "--json")[1])

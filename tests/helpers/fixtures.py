@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.helpers.llm_server import LLMServer, closed_port
+from tests.helpers.specs import write_spec
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +31,25 @@ def llm_server(llm_server_session: LLMServer) -> Iterator[LLMServer]:
 def refused_url() -> str:
     """An api base on 127.0.0.1 where nothing listens: connecting is refused."""
     return f"http://127.0.0.1:{closed_port()}/v1"
+
+
+@pytest.fixture
+def signoff(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run ``signoff ARGS`` in-process; returns (exit code, stdout, stderr)."""
+    from desktop_app.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def workflows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm_server: LLMServer) -> Path:
+    """A workflows folder with one workflow, 'reply', answered by the test server."""
+    folder = tmp_path / "my-workflows"
+    write_spec(folder, "reply", api_base=llm_server.url)
+    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
+    return folder
