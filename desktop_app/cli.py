@@ -428,51 +428,36 @@ def cmd_undo(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_log_export(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.storage.export import export
-
-    db = ctx.db
-    if args.format == "otel":
-        return _export_otel(ctx, args)
-    if args.out:
-        target = Path(args.out)
-        tmp = target.with_name(target.name + ".part")
-        try:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                result = export(
-                    db, args.format, fh, since=args.since, until=args.until, workflow=args.workflow
-                )
-            tmp.replace(target)
-        except OSError as exc:
-            raise KnownError(f"cannot write {target}: {exc.strerror}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
-        err(f"exported {result.count:,} event(s) to {target}")
-    else:
-        export(
-            db, args.format, sys.stdout, since=args.since, until=args.until, workflow=args.workflow
-        )
-    return EXIT_OK
-
-
-def _export_otel(ctx: Context, args: argparse.Namespace) -> int:
-    """Runs and model calls as OpenTelemetry GenAI spans (``services/otel``)."""
-    from desktop_app.services import otel
-
+    """The log as CSV, JSONL or HTML (``storage/export``), or runs and model calls as
+    OpenTelemetry GenAI spans (``services/otel``); to a file through a ``.part`` file."""
     filters = {"since": args.since, "until": args.until, "workflow": args.workflow}
+    write: Callable[[TextIO], tuple[int, str]]
+    if args.format == "otel":
+        from desktop_app.services import otel
+
+        def write(fh: TextIO) -> tuple[int, str]:
+            return otel.write(ctx.db, fh, **filters), "span(s) (runs and model calls)"
+
+    else:
+        from desktop_app.storage.export import export
+
+        def write(fh: TextIO) -> tuple[int, str]:
+            return export(ctx.db, args.format, fh, **filters).count, "event(s)"
+
     if not args.out:
-        otel.write(ctx.db, sys.stdout, **filters)
+        write(sys.stdout)
         return EXIT_OK
     target = Path(args.out)
     tmp = target.with_name(target.name + ".part")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            count = otel.write(ctx.db, fh, **filters)
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            count, noun = write(fh)
         tmp.replace(target)
     except OSError as exc:
         raise KnownError(f"cannot write {target}: {exc.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
-    err(f"exported {count:,} span(s) (runs and model calls) to {target}")
+    err(f"exported {count:,} {noun} to {target}")
     return EXIT_OK
 
 
