@@ -341,9 +341,41 @@ class ServerProcess:
         self.proc.stdout.close()
 
 
+class Heartbeat:
+    """A 10 ms timer on the UI thread: the gaps between its beats are the UI's stalls."""
+
+    def __init__(self, interval_ms: int = 10):
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.gaps: list[float] = []
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(interval=interval_ms)
+        self._timer.timeout.connect(self._beat)
+
+    def start(self) -> None:
+        self._clock.start()
+        self._last = self._clock.elapsed()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _beat(self) -> None:
+        now = self._clock.elapsed()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def summary(self) -> str:
+        beats = sorted(self.gaps)
+        return (
+            f"longest gap {beats[-1]:.0f} ms (goal <= 50 ms); p99 "
+            f"{beats[int(len(beats) * 0.99)]:.0f} ms; median {beats[len(beats) // 2]:.0f} ms"
+            f" ({len(beats)} heartbeats of 10 ms)"
+        )
+
+
 def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process") -> None:
     """mode: process (the window's way: calls in the model worker), thread-cold, thread-warm."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.core.spec_loader import load_spec
@@ -376,18 +408,7 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
         while worker.busy:
             app.processEvents()
             time.sleep(0.005)
-        gaps: list[float] = []
-        clock = QElapsedTimer()
-        clock.start()
-        last = [clock.elapsed()]
-
-        def beat() -> None:
-            now = clock.elapsed()
-            gaps.append(now - last[0])
-            last[0] = now
-
-        heartbeat = QTimer(interval=10)
-        heartbeat.timeout.connect(beat)
+        heartbeat = Heartbeat()
         gateway = window.gateway if mode == "process" else None
         jobs = [RunJob(db_path, gateway=gateway) for _ in range(runs)]
         done = []
@@ -412,12 +433,8 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
         window.deleteLater()  # its timers must not fire once the database is closed
         app.processEvents()
         worker.close()
-    beats = sorted(gaps)
-    print(f"  {runs} runs x {per_run} items in {elapsed:.1f} s; {len(gaps)} heartbeats of 10 ms")
-    print(
-        f"  longest gap {beats[-1]:.0f} ms (goal <= 50 ms); p99 {beats[int(len(beats) * 0.99)]:.0f} ms;"
-        f" median {beats[len(beats) // 2]:.0f} ms"
-    )
+    print(f"  {runs} runs x {per_run} items in {elapsed:.1f} s")
+    print(f"  {heartbeat.summary()}")
     print(
         {
             "process": "  model calls in the worker process, started by this run (as in the window)",

@@ -144,9 +144,9 @@ def typing(path: Path, key_ms: int = 60) -> None:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from benchmarks.bench_gui import Heartbeat
     from desktop_app.gui.activity_view import ActivityView
     from desktop_app.gui.inbox_view import InboxView
     from desktop_app.gui.tasks import DbWorker, close_all
@@ -160,18 +160,7 @@ def typing(path: Path, key_ms: int = 60) -> None:
         view.resize(1200, 700)
         view.show()
     app.processEvents()
-    clock = QElapsedTimer()
-    clock.start()
-    gaps: list[float] = []
-    last = [clock.elapsed()]
-
-    def beat() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    heartbeat = QTimer(interval=10)
-    heartbeat.timeout.connect(beat)
+    heartbeat = Heartbeat()
     heartbeat.start()
 
     def pump(ms: float) -> None:
@@ -202,12 +191,7 @@ def typing(path: Path, key_ms: int = 60) -> None:
         )
         print("    " + " · ".join(f"{shape} {ms:.0f}" for shape, ms in latencies))
     heartbeat.stop()
-    beats = sorted(gaps)
-    print(
-        f"  UI thread: longest gap {beats[-1]:.0f} ms (goal <= 50), p99 "
-        f"{beats[int(len(beats) * 0.99)]:.0f} ms, median {beats[len(beats) // 2]:.0f} ms "
-        f"({len(beats)} heartbeats of 10 ms)"
-    )
+    print(f"  UI thread: {heartbeat.summary()}")
     for view in (inbox, activity):
         view.close()
     close_all()
