@@ -186,6 +186,7 @@ class InboxView(QWidget):
             "Keep this decision in the workflow's examples/: {{ examples }} in its prompt shows "
             "them to the model, and `signoff test` checks new answers against them"
         )
+        self.example_button.hide()  # shown for an edited or rejected item (_show_row)
         self.compare_button.setToolTip("Run this item's input on another model, side by side")
         self._undoable: list[int] = []
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_WINDOW_S * 1000)
