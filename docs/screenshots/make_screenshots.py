@@ -115,17 +115,28 @@ def add_weeks(data: Path, weeks: int = 6) -> None:
     db.conn.close()
 
 
+def render_offscreen(data: Path, code: str) -> None:
+    """Run ``code`` (a window's part, grabbed) in a process of its own on Qt's offscreen
+    platform, with the demo data folder as ``data``."""
+    preamble = (
+        "import os, sys\n"
+        'os.environ["QT_QPA_PLATFORM"] = "offscreen"\n'
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pathlib import Path\n"
+        f"data = Path({str(data)!r})\n"
+    )
+    env = dict(os.environ, SIGNOFF_HOME=str(data), XDG_CONFIG_HOME=str(data / "config"))
+    subprocess.run(
+        [sys.executable, "-c", preamble + code], env=env, cwd=ROOT, check=True, timeout=120
+    )
+
+
 def capture_scorecard(data: Path, out: Path) -> None:
     """The Scorecard panel for review-reply, rendered in a process of its own."""
     code = f"""
-import os, sys
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-sys.path.insert(0, {str(ROOT)!r})
-from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from desktop_app.gui.scorecard_dialog import ScorecardDialog
 app = QApplication([])
-data = Path({str(data)!r})
 dialog = ScorecardDialog("review-reply", data / "signoff.db", data / "workflows")
 dialog.show()
 while dialog.table.rowCount() == 0:
@@ -135,8 +146,7 @@ for _ in range(10):
 dialog.grab().save({str(out)!r})
 dialog.close()
 """
-    env = dict(os.environ, SIGNOFF_HOME=str(data), XDG_CONFIG_HOME=str(data / "config"))
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120)
+    render_offscreen(data, code)
 
 
 def capture_report(data: Path, out: Path) -> None:
@@ -197,16 +207,11 @@ def capture(data: Path, out: Path, *, tab: int = 0, search: str = "") -> None:
 def capture_profile(data: Path, out: Path) -> None:
     """The Profile panel with the stored profile, rendered in a process of its own."""
     code = f"""
-import os, sys
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-sys.path.insert(0, {str(ROOT)!r})
-from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from desktop_app.core.spec_loader import load_spec
 from desktop_app.gui.profile_dialog import ProfileDialog
 from desktop_app.gui.tasks import DbWorker
 app = QApplication([])
-data = Path({str(data)!r})
 spec = load_spec(data / "workflows" / "bank-categorise" / "workflow.toml")
 worker = DbWorker(data / "signoff.db")
 dialog = ProfileDialog(spec, data / "signoff.db", worker)
@@ -219,22 +224,16 @@ app.processEvents()
 dialog.grab().save({str(out)!r})
 dialog.close(); worker.close()
 """
-    env = dict(os.environ, SIGNOFF_HOME=str(data), XDG_CONFIG_HOME=str(data / "config"))
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120)
+    render_offscreen(data, code)
 
 
 def capture_editor(data: Path, out: Path, *, tab: int = 0, scroll: int = 0) -> None:
     """The spec editor on a copy of review-reply, rendered in a process of its own."""
     code = f"""
-import os, sys
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-sys.path.insert(0, {str(ROOT)!r})
-from pathlib import Path
 from PySide6.QtWidgets import QApplication, QScrollArea
 from desktop_app.gui.spec_editor import SpecEditor
 from desktop_app.gui.tasks import DbWorker
 app = QApplication([])
-data = Path({str(data)!r})
 worker = DbWorker(data / "signoff.db")
 editor = SpecEditor(data / "workflows" / "review-reply" / "workflow.toml", data / "signoff.db", worker)
 editor.resize(1280, 820)
@@ -254,8 +253,7 @@ editor.grab().save({str(out)!r})
 editor.document.saved_text = editor.document.text
 editor.close(); worker.close()
 """
-    env = dict(os.environ, SIGNOFF_HOME=str(data), XDG_CONFIG_HOME=str(data / "config"))
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120)
+    render_offscreen(data, code)
 
 
 def main() -> None:
