@@ -6,42 +6,23 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from desktop_app.cli import EXIT_FAIL, EXIT_OK, Context, out
 from desktop_app.core.errors import KnownError
+from desktop_app.core.figures import WEEKS_SHOWN, duration, percent, weeks_back
 from desktop_app.core.money import usd_or_unknown
-
-WEEKS_SHOWN = 8  # the default period: this week and the seven before
-
-
-def default_since(today: date | None = None) -> str:
-    """The Monday seven weeks before this week's."""
-    today = today or date.today()
-    return (today - timedelta(days=today.weekday(), weeks=WEEKS_SHOWN - 1)).isoformat()
 
 
 def _since(text: str | None) -> str:
-    return _date(text, "--since") or default_since()
-
-
-def _percent(part: float | None) -> str:
-    return "-" if part is None else f"{part:.0%}"
+    return _date(text, "--since") or weeks_back()
 
 
 def _number(value: float | None, unit: str = "") -> str:
     if value is None:
         return "-"
     return f"{value:,.0f}{unit}" if value >= 10 or value == int(value) else f"{value:.1f}{unit}"
-
-
-def _minutes(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 120:
-        return f"{value:.0f} min"
-    return f"{value / 60:.1f} h" if value < 48 * 60 else f"{value / 1440:.1f} d"
 
 
 def cmd_scorecard(ctx: Context, args: argparse.Namespace) -> int:
@@ -79,13 +60,13 @@ def _print_card(card: Any) -> None:
     if not t.made:
         return
     out(
-        f"  approved as is {_percent(t.rate(t.approved))} · edited {_percent(t.rate(t.edited))}"
-        f" · rejected {_percent(t.rate(t.rejected))} · expired {_percent(t.rate(t.expired))}"
-        f" · open {_percent(t.rate(t.open))} · made escalated {_percent(t.rate(t.escalated))}"
+        f"  approved as is {percent(t.rate(t.approved))} · edited {percent(t.rate(t.edited))}"
+        f" · rejected {percent(t.rate(t.rejected))} · expired {percent(t.rate(t.expired))}"
+        f" · open {percent(t.rate(t.open))} · made escalated {percent(t.rate(t.escalated))}"
     )
     out(
         f"  cost per approved output {usd_or_unknown(t.cost_per_approved)}"
-        f" · per run {usd_or_unknown(t.cost_per_run)} · decided in {_minutes(t.decision_minutes_median)}"
+        f" · per run {usd_or_unknown(t.cost_per_run)} · decided in {duration(t.decision_minutes_median)}"
         f" (median) · an edit changes {_number(t.edit_chars_median)} characters"
         f" (median; 90 % up to {_number(t.edit_chars_p90)})"
     )
@@ -95,10 +76,10 @@ def _print_card(card: Any) -> None:
     )
     for w in card.weeks:
         out(
-            f"  {w.start:<10} {w.made:>5} {_percent(w.rate(w.approved)):>6}"
-            f" {_percent(w.rate(w.edited)):>6} {_percent(w.rate(w.rejected)):>6}"
-            f" {_percent(w.rate(w.expired)):>6} {_percent(w.rate(w.escalated)):>6}"
-            f" {_number(w.edit_chars_median):>8} {_minutes(w.decision_minutes_median):>8}"
+            f"  {w.start:<10} {w.made:>5} {percent(w.rate(w.approved)):>6}"
+            f" {percent(w.rate(w.edited)):>6} {percent(w.rate(w.rejected)):>6}"
+            f" {percent(w.rate(w.expired)):>6} {percent(w.rate(w.escalated)):>6}"
+            f" {_number(w.edit_chars_median):>8} {duration(w.decision_minutes_median):>8}"
             f" {usd_or_unknown(w.cost_per_run):>10} {usd_or_unknown(w.cost_per_approved):>12}"
         )
     if card.rejection_reasons:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.figures import duration, percent
 from desktop_app.core.money import usd_or_unknown
 from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import named, plain_label
@@ -40,15 +41,12 @@ COLUMNS = ("Week of", "Made", "As is", "Edited", "Rejected", "Escalated", "Edit 
 
 def _figures(db: Any, _report: Any, workflow: str, weeks: int, threshold: float | None) -> tuple:
     """On the job's thread: the scorecard, its charts and its drift."""
-    from datetime import date, timedelta
-
-    from desktop_app.cli_quality import default_since
+    from desktop_app.core.figures import weeks_back
     from desktop_app.services.charts import charts
     from desktop_app.services.drift import drift
     from desktop_app.services.scorecard import scorecard
 
-    since = (date.fromisoformat(default_since()) - timedelta(weeks=weeks - 8)).isoformat()
-    card = scorecard(db, workflow, since=since)
+    card = scorecard(db, workflow, since=weeks_back(weeks))
     return card, charts(card), drift(db, workflow, threshold)
 
 
@@ -63,16 +61,6 @@ def _write_report(
         target, report.build(db, workflows_dir, since=since, until=until, global_month_cap=cap)
     )
     return target
-
-
-def _percent(part: float | None) -> str:
-    return "-" if part is None else f"{part:.0%}"
-
-
-def _minutes(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
 
 
 class ScorecardDialog(QDialog):
@@ -180,12 +168,12 @@ class ScorecardDialog(QDialog):
             cells = (
                 w.start,
                 str(w.made),
-                _percent(w.rate(w.approved)),
-                _percent(w.rate(w.edited)),
-                _percent(w.rate(w.rejected)),
-                _percent(w.rate(w.escalated)),
+                percent(w.rate(w.approved)),
+                percent(w.rate(w.edited)),
+                percent(w.rate(w.rejected)),
+                percent(w.rate(w.escalated)),
                 "-" if w.edit_chars_median is None else f"{w.edit_chars_median:g} chars",
-                _minutes(w.decision_minutes_median),
+                duration(w.decision_minutes_median),
                 usd_or_unknown(w.cost_per_run),
                 usd_or_unknown(w.cost_per_approved),
             )
@@ -200,10 +188,10 @@ class ScorecardDialog(QDialog):
             self.summary.setText(f"No items made since {card.since}.")
             return
         self.summary.setText(
-            f"{t.made:,} items since {card.since}: {_percent(t.rate(t.approved))} approved as "
-            f"they were, {_percent(t.rate(t.edited))} edited, {_percent(t.rate(t.rejected))} "
-            f"rejected, {_percent(t.rate(t.expired))} expired. An approved output cost "
-            f"{usd_or_unknown(t.cost_per_approved)}; a decision took {_minutes(t.decision_minutes_median)} "
+            f"{t.made:,} items since {card.since}: {percent(t.rate(t.approved))} approved as "
+            f"they were, {percent(t.rate(t.edited))} edited, {percent(t.rate(t.rejected))} "
+            f"rejected, {percent(t.rate(t.expired))} expired. An approved output cost "
+            f"{usd_or_unknown(t.cost_per_approved)}; a decision took {duration(t.decision_minutes_median)} "
             f"(median); an edit changed {'-' if t.edit_chars_median is None else f'{t.edit_chars_median:g}'} "
             "characters (median)."
         )

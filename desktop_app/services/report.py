@@ -15,6 +15,7 @@ import html
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core.figures import percent
 from desktop_app.core.money import usd, usd_or_unknown
 from desktop_app.core.visible import reveal
 from desktop_app.services.charts import charts
@@ -148,17 +149,13 @@ def _per_approved(period: Any) -> str:
     return usd_or_unknown(period.cost_per_approved)
 
 
-def _percent(part: float | None) -> str:
-    return "-" if part is None else f"{part:.0%}"
-
-
 def _card_section(card: Scorecard) -> str:
     t = card.total
     head = (
         f"<h3>{esc(card.workflow)}</h3><p>{t.made:,} items made: "
-        f"{_percent(t.rate(t.approved))} approved as is, {_percent(t.rate(t.edited))} edited, "
-        f"{_percent(t.rate(t.rejected))} rejected, {_percent(t.rate(t.expired))} expired, "
-        f"{_percent(t.rate(t.open))} still open; {_percent(t.rate(t.escalated))} made escalated."
+        f"{percent(t.rate(t.approved))} approved as is, {percent(t.rate(t.edited))} edited, "
+        f"{percent(t.rate(t.rejected))} rejected, {percent(t.rate(t.expired))} expired, "
+        f"{percent(t.rate(t.open))} still open; {percent(t.rate(t.escalated))} made escalated."
         f" Cost per approved output {esc(_per_approved(t))}, per run"
         f" {esc(usd_or_unknown(t.cost_per_run))}.</p>"
     )
@@ -167,10 +164,10 @@ def _card_section(card: Scorecard) -> str:
     rows = "".join(
         "<tr>"
         f'<td>{esc(w.start)}</td><td class="n">{w.made}</td>'
-        f'<td class="n">{_percent(w.rate(w.approved))}</td>'
-        f'<td class="n">{_percent(w.rate(w.edited))}</td>'
-        f'<td class="n">{_percent(w.rate(w.rejected))}</td>'
-        f'<td class="n">{_percent(w.rate(w.escalated))}</td>'
+        f'<td class="n">{percent(w.rate(w.approved))}</td>'
+        f'<td class="n">{percent(w.rate(w.edited))}</td>'
+        f'<td class="n">{percent(w.rate(w.rejected))}</td>'
+        f'<td class="n">{percent(w.rate(w.escalated))}</td>'
         f'<td class="n">{"-" if w.edit_chars_median is None else f"{w.edit_chars_median:g}"}</td>'
         f'<td class="n">{esc(_per_approved(w))}</td>'
         "</tr>"
