@@ -211,3 +211,14 @@ def test_the_otel_export_is_otlp_json_with_genai_spans(signoff, decided, tmp_pat
     again = tmp_path / "again.json"
     signoff("log", "export", "--format", "otel", "--out", str(again))
     assert json.loads(again.read_text(encoding="utf-8")) == document  # the same ids each time
+
+
+def test_a_broken_example_file_is_left_out_and_the_others_keep_their_names(
+    signoff, decided, tmp_path
+):
+    signoff("example", str(decided[1]))
+    examples = tmp_path / "my-workflows" / "reply" / "examples"
+    (examples / "a-broken.json").write_text("{not json", encoding="utf-8")
+    _code, out, _ = signoff("test", "reply", "--json")
+    (case,) = json.loads(out)["cases"]
+    assert case["example"] == f"item-{decided[1]}.json"

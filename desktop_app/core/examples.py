@@ -60,6 +60,11 @@ def read(path: Path) -> Example:
 
 def load(workflow_folder: Path) -> list[Example]:
     """The readable examples, in file name order (a broken file is left out)."""
+    return [example for _name, example in load_named(workflow_folder)]
+
+
+def load_named(workflow_folder: Path) -> list[tuple[str, Example]]:
+    """The readable examples with their file names, in file name order."""
     return list(_load(workflow_folder / FOLDER, _stamp(workflow_folder / FOLDER)))
 
 
@@ -87,11 +92,11 @@ def _stamp(folder: Path) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=32)
-def _load(folder: Path, _stamp: tuple[int, ...]) -> tuple[Example, ...]:
+def _load(folder: Path, _stamp: tuple[int, ...]) -> tuple[tuple[str, Example], ...]:
     examples = []
     for path in _files(folder):
         try:
-            examples.append(read(path))
+            examples.append((path.name, read(path)))
         except ExampleError:
             continue
     return tuple(examples)

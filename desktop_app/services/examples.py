@@ -119,7 +119,7 @@ def test_examples(
     gateway: ModelGateway | None = None,
 ) -> TestReport:
     """``spec`` on each of its examples (see the module's doc); no item is made."""
-    found = examples.load(spec.folder)
+    found = examples.load_named(spec.folder)
     if not found:
         raise KnownError(
             f"workflow '{spec.name}' has no examples yet: keep an edited or rejected item "
@@ -132,8 +132,7 @@ def test_examples(
         )
     gateway = pipeline.gateway_or_default(gateway)
     report = TestReport(workflow=spec.name, model=route.model_name(spec))
-    names = [p.name for p in sorted((spec.folder / examples.FOLDER).glob("*.json"))]
-    for name, example in zip(names, found, strict=False):
+    for name, example in found:
         doc = InputDoc(key=f"example:{name}", name=example.input_name, text=example.input)
         outcome = pipeline.answer_one(
             db,
