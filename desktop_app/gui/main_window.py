@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if self.notifier.start_tray() and isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(False)  # closing keeps it there
+        self.notifier.start_desktop_notifications()
         self._setup_job.start(_first_start, self._db_path.parent)
         self.resume_interrupted()
         self.index_builder.start_if_needed(self._db)
@@ -504,12 +505,9 @@ class MainWindow(QMainWindow):
             # something needs a decision. Quit is in the tray's menu.
             event.ignore()
             self.hide()
-            if not self._told_about_tray and tray.supportsMessages():
-                self._told_about_tray = True
-                tray.showMessage(
-                    "Signoff",
-                    "Signoff keeps running here. Quit is in this menu.",
-                    self.windowIcon(),
+            if not self._told_about_tray:
+                self._told_about_tray = self.notifier.pop_up(
+                    "Signoff keeps running", "Its icon is in the tray; Quit is in its menu.", None
                 )
             return
         for timer in self.findChildren(
@@ -522,7 +520,7 @@ class MainWindow(QMainWindow):
         # are recorded), an export finishes rather than leaving a .part file.
         close_all()
         self.schedules.stop()
-        self.notifier.hide_tray()
+        self.notifier.stop()
         if self._gateway is not None:
             self._gateway.close()
         settings = QSettings()

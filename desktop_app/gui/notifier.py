@@ -1,8 +1,10 @@
-"""Notifications: a tray balloon where a tray exists, and always the in-window banner.
+"""Notifications: the desktop's own (D-Bus) where a notification server runs, else a tray
+balloon where a tray exists, and always the in-window banner.
 
 The banner (``notificationBanner``) keeps the latest notice, with Open (the item) and
 Dismiss; where there is no tray or notification service (e.g. a bare X session) it is the
-only place, and nothing breaks. Quiet hours hold back balloons; muted workflows say nothing.
+only place, and nothing breaks. Clicking a desktop notification or a balloon opens the item
+it names. Quiet hours hold back pop-ups; muted workflows say nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from desktop_app.gui.widgets import named, plain_label
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from desktop_app.services.desktop_notifications import DesktopNotifications
     from desktop_app.services.notices import Notice
 
 BALLOON_MS = 8000
+WARNINGS = ("budget", "escalated", "action_failed", "expired", "schedule_failed")
 
 
 class Banner(QFrame):
@@ -70,6 +74,7 @@ class Notifier(QObject):
     open_window = Signal()
     pause_toggled = Signal(bool)
     quit_requested = Signal()
+    _desktop_clicked = Signal(object)  # from the notification thread: the item id, or None
 
     def __init__(self, banner: Banner, icon: QIcon | None, parent: QObject | None = None):
         super().__init__(parent)
@@ -78,6 +83,8 @@ class Notifier(QObject):
         self.tray: QSystemTrayIcon | None = None
         self._icon = icon
         self._last_item: int | None = None
+        self.desktop: DesktopNotifications | None = None
+        self._desktop_clicked.connect(self._notification_clicked)
         self.shown: list[Notice] = []  # every notice shown, newest last (for tests and a log)
 
     def start_tray(self) -> bool:
@@ -87,6 +94,17 @@ class Notifier(QObject):
         if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = self._make_tray(self._icon or QIcon())
         return self.tray is not None
+
+    def start_desktop_notifications(self) -> None:
+        """Reach the desktop's notification server, off the UI thread (not on an offscreen
+        or minimal platform: no desktop there, and tests must not notify the real one)."""
+        from PySide6.QtGui import QGuiApplication
+
+        if self.desktop is None and QGuiApplication.platformName() not in ("offscreen", "minimal"):
+            from desktop_app.services.desktop_notifications import DesktopNotifications
+
+            self.desktop = DesktopNotifications("Signoff", "signoff", self._desktop_clicked.emit)
+            self.desktop.start()
 
     def _make_tray(self, icon: QIcon) -> QSystemTrayIcon:
         from PySide6.QtWidgets import QMenu  # only where there is a tray
@@ -133,24 +151,40 @@ class Notifier(QObject):
         self.shown.extend(heard)
         first = heard[0]
         self.banner.show_notice(first, more=len(heard) - 1)
-        if self.tray is None or not self.tray.supportsMessages():
-            return
         if is_quiet(now or datetime.now(), quiet_hours):
             return
-        self._last_item = first.item_id
-        body = "\n".join(f"{n.title}: {n.text}" for n in heard[:3])
+        rest = [f"{n.title}: {n.text}" for n in heard[1:3]]
+        self.pop_up(first.title, "\n".join([first.text, *rest]), first.item_id,
+                    urgent=first.kind in WARNINGS)  # fmt: skip
+
+    def pop_up(self, title: str, text: str, item_id: int | None, *, urgent: bool = False) -> bool:
+        """One notification outside the window: the desktop's, else the tray's balloon.
+        False where there is neither."""
+        if self.desktop is not None and self.desktop.available:
+            self.desktop.send(title, text, item_id, urgent=urgent)
+            return True
+        if self.tray is None or not self.tray.supportsMessages():
+            return False
+        self._last_item = item_id
         icon = (
             QSystemTrayIcon.MessageIcon.Warning
-            if first.kind in ("budget", "escalated", "action_failed", "expired", "schedule_failed")
+            if urgent
             else QSystemTrayIcon.MessageIcon.Information
         )
-        self.tray.showMessage("Signoff", body, icon, BALLOON_MS)
+        self.tray.showMessage(title, text, icon, BALLOON_MS)
+        return True
 
     def _balloon_clicked(self) -> None:
-        self.open_window.emit()
-        if self._last_item is not None:
-            self.open_item.emit(self._last_item)
+        self._notification_clicked(self._last_item)
 
-    def hide_tray(self) -> None:
+    def _notification_clicked(self, item_id: int | None) -> None:
+        self.open_window.emit()
+        if item_id is not None:
+            self.open_item.emit(item_id)
+
+    def stop(self) -> None:
+        """The window closes for good: the tray icon goes, the notification thread ends."""
         if self.tray is not None:
             self.tray.hide()
+        if self.desktop is not None:
+            self.desktop.close()

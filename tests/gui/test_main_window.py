@@ -75,7 +75,7 @@ def test_the_tray_comes_once_the_window_is_up_and_closing_then_keeps_signoff_the
         assert menu == ["Open Signoff", "Pause all schedules", "Quit"]
         window._setup_job.wait(10)
     finally:
-        window.notifier.hide_tray()
+        window.notifier.stop()
         window.notifier.tray = None  # the fixture's close() then quits as without a tray
         app.setQuitOnLastWindowClosed(True)
 
