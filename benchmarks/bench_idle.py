@@ -22,6 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from benchmarks.figures import record  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -117,6 +120,7 @@ def main() -> None:
             f"  idle after the worker exited ({'gone' if not gateway.running else 'STILL RUNNING'}):"
             f" {idle_rss:.0f} MB resident (goal <= 200 MB)"
         )
+        record("idle in the tray (resident)", idle_rss, "MB", 200, size=f"after {args.runs} runs")
         window.close()
         window.deleteLater()
         app.processEvents()

@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlite_utils  # noqa: E402
 
+from benchmarks.figures import record  # noqa: E402
+
 from desktop_app.storage import eventlog  # noqa: E402
 from desktop_app.storage.db import connect  # noqa: E402
 from desktop_app.storage.export import export  # noqa: E402
@@ -99,12 +101,15 @@ def main() -> None:
         for _ in range(1000):
             eventlog.append(db, "item.approved", workflow="review-reply", detail={"by": "maria"})
         t_single = (time.perf_counter() - start) / 1000
+        size = f"{n:,} events"
+        record("log append / raw insert", t_append / t_raw, "x", 1.5, size=size)
         print(f"single append (own transaction): {t_single * 1e6:.0f} µs each")
 
         start = time.perf_counter()
         result = eventlog.verify(db)
         t_verify = time.perf_counter() - start
         assert result.ok, result.message
+        record("log verify", t_verify, "s", 5.0 * n / 1_000_000, size=size)
         print(
             f"verify                : {t_verify:6.2f} s   ({result.checked:,} events; goal <= 5 s)"
         )
@@ -129,6 +134,8 @@ def main() -> None:
             export(db, "jsonl", fh)
         t_jsonl = time.perf_counter() - start
         after = rss_mb()
+        record("log export (csv) / raw", t_csv / t_rawcsv, "x", 1.5, size=size)
+        record("log export: memory growth", after - before, "MB", None, size=size)
         size = (tmp / "log.csv").stat().st_size / 1e6
         print(f"raw sqlite3->csv      : {t_rawcsv:6.2f} s")
         print(

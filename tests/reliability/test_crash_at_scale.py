@@ -102,3 +102,113 @@ def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(
     finally:
         conn.close()
     assert lost == len(ids)
+
+
+SCHEDULED = """\
+[[failure_modes]]
+name = "Model down"
+when = "model_error"
+then = "escalate"
+
+[schedule]
+every = "15m"
+catch_up = "latest"
+
+[action]
+kind = "csv"
+path = "out/approved.csv"
+"""
+
+
+def test_sigkill_of_a_window_running_its_schedule_beside_the_command_line(
+    tmp_path, llm_server, _isolated_environment
+):
+    """The window (offscreen) with a due schedule, ``signoff run`` on the same folder and
+    ``signoff approve`` (whose csv action runs at once) are killed together at random points,
+    again and again. Each input ends with one item and each approved item's row is written
+    once: a kill between an action's intent and its result is settled, not repeated."""
+    import csv
+
+    from desktop_app.core.spec_loader import load_spec
+    from desktop_app.services import settings, switches
+    from desktop_app.services.profiler import Profiler
+    from desktop_app.storage.db import connect
+
+    rng = random.Random(1818)
+    home = _isolated_environment
+    folder = tmp_path / "wf"
+    spec_path = write_spec(
+        folder, "inbox", api_base=llm_server.url, retries=0, timeout_s=10, kind="folder",
+        input_extra='path = "dropbox"', failure_modes=SCHEDULED,
+    )  # fmt: skip
+    (home / "dropbox").mkdir(parents=True)
+    for n in range(INPUTS):
+        (home / "dropbox" / f"message-{n:03d}.txt").write_text(f"Message {n}: lovely cake.")
+    (folder / "inbox" / "samples").mkdir()
+    (folder / "inbox" / "samples" / "one.txt").write_text("A sample: lovely cake.")
+    llm_server.default = responder(_answer)
+    settings.save(home, settings.Settings(api_base=llm_server.url))
+    spec = load_spec(spec_path)
+    db = connect(home / "signoff.db")
+    try:
+        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
+        switches.enable(db, spec)
+        db.execute(  # enabled an hour ago: a slot is due at the window's first tick (5 s)
+            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')"
+        )
+    finally:
+        db.conn.close()
+    env = dict(
+        os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(home),
+        QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path / "user"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )  # fmt: skip
+
+    def pending(limit: int) -> list[int]:
+        with sqlite3.connect(f"file:{home / 'signoff.db'}?mode=ro", uri=True) as conn:
+            rows = conn.execute(
+                "SELECT id FROM items WHERE status = 'pending' ORDER BY random() LIMIT ?", [limit]
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    window_ran = 0
+    for round_ in range(KILLS):
+        procs = [_signoff(env)]
+        if round_ % 2:  # every other round; a run under way keeps the schedule from firing
+            procs.append(_signoff(env, "run", "inbox", "--concurrency", "2"))
+        procs += [_signoff(env, "approve", str(i), "--by", "rosa") for i in pending(3)]
+        # the window's first tick is 5 s after its start: the first round lets it run a while
+        time.sleep(rng.uniform(7, 9) if round_ == 0 else rng.uniform(0.5, 9))
+        window_ran += procs[0].poll() is None
+        for proc in procs:
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=30)
+    assert window_ran, "the window never got as far as being killed"
+
+    done = _signoff(env, "run", "inbox")
+    out, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    db_path = home / "signoff.db"
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        approved = [r[0] for r in conn.execute("SELECT id FROM items WHERE status = 'approved'")]
+    for item_id in approved:  # settle what a kill left: done ones say so, the rest run once
+        settle = _signoff(env, "action", str(item_id))
+        settle.communicate(timeout=60)
+        assert settle.returncode == 0
+
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        items = conn.execute("SELECT count(*), count(DISTINCT input_name) FROM items").fetchone()
+        assert items == (INPUTS, INPUTS)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        states = dict(conn.execute("SELECT state, count(*) FROM actions GROUP BY state").fetchall())
+        scheduled = conn.execute(
+            "SELECT count(*) FROM runs WHERE trigger IN ('schedule', 'catch-up')"
+        ).fetchone()
+    assert approved and states == {"done": len(approved)}, states
+    with open(home / "out" / "approved.csv", newline="", encoding="utf-8") as f:
+        rows = [int(r["item_id"]) for r in csv.DictReader(f)]
+    assert sorted(rows) == sorted(approved)  # every approved item's row, once
+    assert scheduled[0] >= 1  # the window's schedule ran (and was killed) along the way
+    verify = _signoff(env, "log", "verify")
+    out, err = verify.communicate(timeout=120)
+    assert verify.returncode == 0 and "the log is intact" in out, err
