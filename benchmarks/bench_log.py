@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 import sqlite_utils  # noqa: E402
 
 from benchmarks.figures import record  # noqa: E402
-
 from desktop_app.storage import eventlog  # noqa: E402
 from desktop_app.storage.db import connect  # noqa: E402
 from desktop_app.storage.export import export  # noqa: E402
