@@ -29,9 +29,11 @@ def _load_engine_modules() -> None:
     afterwards (it looks for ``from __feature__``); these imports then take half again
     as long. Measured by ``benchmarks/bench_gui.py --only start``.
     """
-    from desktop_app.core import money, states  # noqa: F401
+    import logging  # noqa: F401  -- the window's error log (gui/errors)
+
+    from desktop_app.core import money, search_query, states, visible  # noqa: F401
     from desktop_app.services import recovery, settings  # noqa: F401
-    from desktop_app.storage import db, store  # noqa: F401
+    from desktop_app.storage import actions, db, search, store  # noqa: F401
 
 
 def run_app(

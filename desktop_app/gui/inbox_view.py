@@ -30,7 +30,6 @@ from desktop_app.core.money import cost_text, item_answered
 from desktop_app.core.search_query import parse
 from desktop_app.core.states import UNDO_WINDOW_S
 from desktop_app.core.visible import reveal
-from desktop_app.gui.highlight import highlight
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.lazy_model import QueryLoader
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
@@ -396,7 +395,12 @@ class InboxView(QWidget):
         self.editor.setPlainText(reveal(item["output"]))
         terms = parse(self.model.query.search).terms if self.model.query.search else ()
         for box in (self.input_box, self.editor):
-            highlight(box, terms)
+            if terms:
+                from desktop_app.gui.highlight import highlight  # once a search shows
+
+                highlight(box, terms)
+            else:
+                box.setExtraSelections([])
         self.compare_button.setEnabled(bool(item["input_text"]))
         self._show_action(item)
         teaching = item["status"] == "rejected" or (
