@@ -94,7 +94,7 @@ def main() -> None:
         )
         db = connect(Path(tmp) / "signoff.db")
         bare = connect(Path(tmp) / "bare.db")  # the same without the search index's triggers
-        for trigger in ("items_fts_insert", "items_fts_update", "events_fts_insert"):
+        for trigger in ("items_fts_insert", "items_fts_update"):
             bare.execute(f"DROP TRIGGER {trigger}")
         docs = [from_text(t) for t in texts]
         import litellm  # noqa: F401  -- imported before timing: both sides pay it once

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from desktop_app.core import collector
 from desktop_app.core.errors import KnownError
@@ -19,6 +20,40 @@ def _check_screen() -> None:
         raise KnownError(
             "no screen to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
             "every decision can also be made on the command line: signoff --help"
+        )
+
+
+def _platform_is_xcb() -> bool:
+    """Will Qt open the window through X11 (its xcb plugin)? As Qt 6 chooses on Linux."""
+    if not sys.platform.startswith("linux"):
+        return False
+    chosen = os.environ.get("QT_QPA_PLATFORM", "")
+    if chosen:
+        return chosen.split(";")[0].split(":")[0] == "xcb"
+    if os.environ.get("WAYLAND_DISPLAY") and os.environ.get("XDG_SESSION_TYPE") == "wayland":
+        return False  # Qt tries Wayland first there
+    return bool(os.environ.get("DISPLAY"))
+
+
+def _check_xcb() -> None:
+    """Before Qt aborts naming the wrong library: which ones its X11 plugin cannot load, and
+    the command that installs them, in one line (exit status 1)."""
+    if not _platform_is_xcb():
+        return
+    from PySide6.QtCore import QLibraryInfo
+
+    from desktop_app.core import system_libraries
+
+    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    plugin = plugins / "platforms" / "libqxcb.so"
+    if not plugin.exists():
+        return  # a Qt without it: Qt says so itself
+    absent = system_libraries.missing(plugin)
+    if absent:
+        raise KnownError(
+            f"the window cannot open: Qt's X11 support needs {', '.join(absent)}, which"
+            f" {'is' if len(absent) == 1 else 'are'} missing or cannot be loaded;"
+            f" {system_libraries.install_hint(absent)}"
         )
 
 
@@ -45,6 +80,7 @@ def run_app(
     with collector.paused():
         _check_screen()
         _load_engine_modules()
+        _check_xcb()
         from PySide6.QtCore import QTimer
         from PySide6.QtGui import QIcon
         from PySide6.QtWidgets import QApplication
@@ -81,7 +117,14 @@ def run_app(
             return 1
         # The UI thread's reader, without sqlite-utils (a third of the start); writes go
         # through the worker thread.
-        db = connect_plain(paths.db_path)
+        try:
+            db = connect_plain(paths.db_path)
+        except KnownError as refused:  # a newer Signoff's database, or no room for the copy
+            from PySide6.QtWidgets import QMessageBox
+
+            if QApplication.platformName() not in ("offscreen", "minimal"):
+                QMessageBox.critical(None, "Signoff cannot open its data", str(refused))
+            raise
         mark_interrupted(db)
         worker = DbWorker(paths.db_path)
         window = MainWindow(
@@ -90,6 +133,15 @@ def run_app(
         instance.activated.connect(window.bring_forward)
         uninstall = errors.install(paths.data_dir, status=window.say, parent=lambda: window)
         window.show()
+        from desktop_app.core import paths as folders
+        from desktop_app.storage import db as storage
+
+        said = [f"Signoff {u.describe()}" for u in storage.upgrades]
+        said += [f"The bundled workflows: {s.describe()}" for s in folders.bundled_changes]
+        if said:  # once: the next start finds nothing to migrate or add
+            window.say(" · ".join(said))
+        storage.upgrades.clear()
+        folders.bundled_changes.clear()
     QTimer.singleShot(200, instance.listen)  # after the first paint (see single_instance)
     QTimer.singleShot(1000, errors.open_log)
     if when_ready is not None:

@@ -45,20 +45,30 @@ class Context:
     @property
     def workflows_dir(self) -> Path:
         """The workflows folder, seeded from the bundled examples on first start."""
-        from desktop_app.core.paths import ensure_data_dir
-
-        ensure_data_dir(self.paths)
+        self._ensure_data_dir()
         return self.paths.workflows_dir
+
+    def _ensure_data_dir(self) -> None:
+        """The data folder made; what an upgrade brought to the workflows folder, said once."""
+        from desktop_app.core import paths
+
+        paths.ensure_data_dir(self.paths)
+        for synced in paths.bundled_changes:
+            err(f"signoff: the bundled workflows: {synced.describe()}")
+        paths.bundled_changes.clear()
 
     @property
     def db(self) -> sqlite_utils.Database:
         if self._db is None:
-            from desktop_app.core.paths import ensure_data_dir
             from desktop_app.services.recovery import mark_interrupted
+            from desktop_app.storage import db as storage
             from desktop_app.storage.db import connect
 
-            ensure_data_dir(self.paths)
+            self._ensure_data_dir()
             self._db = connect(self.paths.db_path)
+            for upgrade in storage.upgrades:  # once: the next start finds nothing to migrate
+                err(f"signoff: {upgrade.describe()}")
+            storage.upgrades.clear()
             for run_id in mark_interrupted(self._db):
                 err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
         return self._db
@@ -498,6 +508,16 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import overview, settings
 
+    if args.take_new:
+        from desktop_app.core import bundled
+
+        taken = bundled.take_new(ctx.workflows_dir, args.take_new)
+        if not taken:
+            raise KnownError(f"no newer bundled version is offered for '{args.take_new}'")
+        for name in taken:
+            out(f"{name}: the bundled version is in place; yours is kept as {name}.old")
+        return EXIT_OK
+
     threshold = settings.load(ctx.paths.data_dir).max_cost_per_approved_usd
     rows, _specs = overview.survey(ctx.db, ctx.workflows_dir, threshold)
     if args.json:
@@ -727,6 +747,14 @@ def cmd_no_command(ctx: Context, args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------
 
 
+def cmd_version(ctx: Context, args: argparse.Namespace) -> int:
+    """``signoff --version``: reads the data folder, never creates or migrates it."""
+    from desktop_app.services import about
+
+    out(about.text(ctx.paths.data_dir))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -750,6 +778,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         description="Run small AI workflows and approve, edit or reject every output. "
         "With no command, opens the desktop app.",
+    )
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="the version, the data folder, its schema, and the litellm and Qt versions",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -962,6 +995,12 @@ def build_parser() -> argparse.ArgumentParser:
         "workflows", parents=[common], help="each workflow: complete?, schedule, pending, cost"
     )
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--take-new",
+        metavar="NAME",
+        help="put the newer bundled version offered beside NAME's files (FILE.new) in place;"
+        " yours are kept as FILE.old",
+    )
     p.set_defaults(func=cmd_workflows)
 
     from desktop_app import cli_define, cli_quality
@@ -986,6 +1025,8 @@ def main(
         args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     func = getattr(args, "func", cmd_no_command)
+    if getattr(args, "version", False):
+        func = cmd_version
     ctx = None
     try:
         ctx = Context(args)

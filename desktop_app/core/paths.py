@@ -51,7 +51,9 @@ def resolve_paths(
 
 
 def ensure_data_dir(paths: Paths) -> bool:
-    """Create the data folder; seed ``<data>/workflows`` from the bundled examples on first start.
+    """Create the data folder; seed ``<data>/workflows`` from the bundled examples on first
+    start, and after an upgrade add what the new bundle brings (``core.bundled``: changed
+    files are offered beside, never written over).
 
     Returns True when it seeded. A user-chosen workflows folder is never seeded.
     """
@@ -60,11 +62,24 @@ def ensure_data_dir(paths: Paths) -> bool:
     except OSError as exc:
         raise KnownError(f"cannot create the data folder {paths.data_dir}: {exc.strerror}") from exc
     default = paths.data_dir / "workflows"
-    if paths.workflows_dir != default or default.exists():
+    if paths.workflows_dir != default:
         return False
+    from desktop_app import __version__
+    from desktop_app.core import bundled
+
     source = bundled_dir("workflows")
+    if default.exists():
+        if source.is_dir():
+            synced = bundled.sync(default, source, __version__)  # reads one file, unless upgraded
+            if synced.added or synced.offered:
+                bundled_changes.append(synced)
+        return False
     if not source.is_dir():
         default.mkdir()
         return False
     shutil.copytree(source, default, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    bundled.record(default, source, __version__)
     return True
+
+
+bundled_changes: list = []  # what an upgrade brought to the workflows folder, to say once

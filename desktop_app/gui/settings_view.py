@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -182,6 +183,9 @@ class SettingsView(QWidget):
             row.addWidget(shown, 1)
             row.addWidget(open_button)
             folder_form.addRow(title, row)
+        self.about_button = named(QPushButton("About Signoff…"), "aboutButton")
+        self.about_button.clicked.connect(self.show_about)
+        folder_form.addRow("", self.about_button)
 
         from desktop_app.services import autostart
 
@@ -227,6 +231,30 @@ class SettingsView(QWidget):
         self.job.failed.connect(
             lambda text: self.model_status.setText(f"That did not work: {text}")
         )
+
+    def show_about(self) -> QMessageBox:
+        """The version, the data folder and its schema, the litellm and Qt versions
+        (``signoff --version`` says the same)."""
+        from html import escape
+
+        from desktop_app.services import about
+
+        rows = "".join(
+            f"<tr><td><b>{escape(label)}</b>&nbsp;&nbsp;</td><td>{escape(value)}</td></tr>"
+            for label, value in about.facts(self._data_dir)
+        )
+        box = QMessageBox(self)
+        box.setObjectName("aboutBox")
+        box.setWindowTitle("About Signoff")
+        box.setIconPixmap(self.window().windowIcon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            "<p><b>Signoff</b>: a supervisor's desk for small AI workflows. Every output is"
+            f" approved, edited or rejected by a person.</p><table>{rows}</table>"
+        )
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        return box
 
     # --- model and server ---
 

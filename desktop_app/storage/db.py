@@ -4,6 +4,11 @@ sqlite3's own implicit transactions are switched off (``isolation_level=None``)
 so every write says where it begins and ends: ``with transaction(db):``. Each
 migration runs with its record in ``migrations`` inside one transaction, so a
 crash leaves the schema either before or after it, never half-way.
+
+Upgrades: before a newer Signoff migrates an older database, a copy of it is kept beside
+it (``signoff.db.schema-N.bak``) and the upgrade is listed in ``upgrades`` for the
+command line and the window to say once. An older Signoff never opens a newer database:
+it stops with one line naming both schema versions, having changed nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,6 +28,28 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 DB_FILENAME = "signoff.db"
+
+
+def latest_schema() -> int:
+    """The schema this Signoff writes: its number of migrations."""
+    return len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    path: Path
+    old: int
+    new: int
+    copy: Path  # the database as it was before
+
+    def describe(self) -> str:
+        return (
+            f"upgraded the database {self.path} from schema {self.old} to {self.new};"
+            f" a copy of it as it was is kept at {self.copy}"
+        )
+
+
+upgrades: list[Upgrade] = []  # made by this process, oldest first
 
 
 def utcnow() -> str:
@@ -68,15 +96,16 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     import sqlite_utils
 
-    return sqlite_utils.Database(_open(Path(path)))
+    return sqlite_utils.Database(_open_or_say(Path(path)))
 
 
 def connect_plain(path: Path | str) -> PlainDatabase:
     """The same database without sqlite-utils, for the window's start (see ``PlainDatabase``)."""
-    return PlainDatabase(_open(Path(path)))
+    return PlainDatabase(_open_or_say(Path(path)))
 
 
 def _open(path: Path) -> sqlite3.Connection:
+    conn: sqlite3.Connection | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=15)
@@ -84,12 +113,73 @@ def _open(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=15000")
-        migrate(PlainDatabase(conn))
+        _upgrade(conn, path)
+    except BaseException:
+        if conn is not None:  # refused or failed: nothing left open (nor its -wal, -shm)
+            conn.close()
+        raise
+    return conn
+
+
+def _open_or_say(path: Path) -> sqlite3.Connection:
+    try:
+        return _open(path)
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from exc
     except OSError as exc:
         raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from exc
-    return conn
+
+
+def _upgrade(conn: sqlite3.Connection, path: Path) -> None:
+    db = PlainDatabase(conn)
+    current = schema_version(db)
+    _refuse_newer(current, path)
+    copy = _keep_copy(conn, path, current) if 0 < current < latest_schema() else None
+    applied = migrate(db)
+    if copy is not None and applied:
+        upgrades.append(Upgrade(path, current, latest_schema(), copy))
+
+
+def _refuse_newer(current: int, path: Path | str) -> None:
+    if current > latest_schema():
+        from desktop_app import __version__
+
+        raise StorageError(
+            f"{path} was written by a newer Signoff (database schema {current}); this Signoff"
+            f" ({__version__}) reads schema {latest_schema()} at most. Nothing was changed: start the"
+            " newer Signoff"
+        )
+
+
+def _keep_copy(conn: sqlite3.Connection, path: Path, schema: int) -> Path:
+    """A consistent copy of the database before migrating it (``VACUUM INTO``: the committed
+    state, WAL included). The first process to finish its copy keeps it: a copy made a
+    moment later, by a second process, could already be the migrated one."""
+    import os
+
+    copy = path.with_name(f"{path.name}.schema-{schema}.bak")
+    if copy.exists():
+        return copy
+    part = path.with_name(f"{copy.name}.{os.getpid()}.part")
+    try:
+        part.unlink(missing_ok=True)
+        conn.execute("VACUUM INTO ?", [str(part)])
+        try:
+            os.link(part, copy)  # never replaces a copy already there
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this file system (FAT, some network drives)
+            if not copy.exists():
+                os.replace(part, copy)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise StorageError(
+            f"cannot keep a copy of {path} before upgrading it (schema {schema} to"
+            f" {latest_schema()}):"
+            f" {exc}; nothing was changed"
+        ) from exc
+    finally:
+        part.unlink(missing_ok=True)
+    return copy
 
 
 def _use_wal(conn: sqlite3.Connection, wait_s: float = 15.0) -> None:
@@ -141,10 +231,7 @@ def migrate(db: DatabaseLike) -> list[int]:
         "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
     current = schema_version(db)
-    if current > len(MIGRATIONS):
-        raise StorageError(
-            f"this database was written by a newer Signoff (schema {current}, this one knows {len(MIGRATIONS)})"
-        )
+    _refuse_newer(current, "this database")
     applied = []
     for number, (name, sql) in enumerate(MIGRATIONS, start=1):
         if number <= current:

@@ -7,6 +7,7 @@ import json
 import keyring
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.tasks import DbWorker
@@ -156,3 +157,19 @@ def test_quiet_hours_mutes_and_start_at_login(qtbot, window, seeded, tmp_path):
     view.login_box.setChecked(False)
     qtbot.mouseClick(view.save_away_button, Qt.MouseButton.LeftButton)
     assert not entry.exists()
+
+
+def test_about_says_the_version_data_folder_schema_and_library_versions(qtbot, window, db_path):
+    from desktop_app import __version__
+    from desktop_app.storage.db import latest_schema
+
+    view = open_settings(window)
+    view.about_button.click()
+    box = window.findChild(QMessageBox, "aboutBox")
+    assert box is not None and box.isVisible()
+    text = box.text()
+    assert f"<td>{__version__}</td>" in text
+    assert str(db_path.parent) in text
+    assert f"<td>{latest_schema()}</td>" in text  # the open database is up to date
+    assert "litellm" in text and "Qt (PySide6)" in text
+    box.close()
