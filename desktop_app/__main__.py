@@ -21,6 +21,11 @@ def open_window(
 
 def main(*, when_ready: Callable[[], object] | None = None) -> None:
     """``when_ready``: called once the window is shown (the start benchmark's hook)."""
+    if sys.argv[1:] == ["--model-worker"]:  # llm.process_gateway.WORKER_ARG, in a bundle
+        from desktop_app.llm.worker import main as worker
+
+        worker()
+        return
     from desktop_app.core import collector
 
     with collector.paused():  # the command line's modules load without collections

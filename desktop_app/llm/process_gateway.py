@@ -28,10 +28,20 @@ from desktop_app.llm import keys
 from desktop_app.llm.gateway import KEY_CACHE_S, Attempt, CallResult
 
 IDLE_S = 120.0
+WORKER_ARG = "--model-worker"  # the frozen app's own executable runs the worker with it
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); from desktop_app.llm.worker import main; main()"
 )
+
+
+def worker_command() -> list[str]:
+    """How to start the worker: this Python on ``llm.worker``; in a frozen bundle (no
+    separate Python inside) its own executable, which ``desktop_app.__main__`` hands to
+    the worker when given ``WORKER_ARG``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WORKER_ARG]
+    return [sys.executable, "-c", _BOOT, _PACKAGE_ROOT]
 
 
 class ProcessGateway:
@@ -47,7 +57,7 @@ class ProcessGateway:
     ):
         """``command`` starts the worker (default: this Python running ``llm.worker``)."""
         self.idle_s = idle_s
-        self.command = command or [sys.executable, "-c", _BOOT, _PACKAGE_ROOT]
+        self.command = command or worker_command()
         self._options = {"backoff_base_s": backoff_base_s, "local_only": local_only}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
