@@ -44,9 +44,12 @@ def _check_xcb() -> None:
 
     from desktop_app.core import system_libraries
 
-    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
-    plugin = plugins / "platforms" / "libqxcb.so"
-    if not plugin.exists():
+    # Where Qt looks: QT_PLUGIN_PATH first (a frozen bundle sets it), then its own folder.
+    folders = [p for p in os.environ.get("QT_PLUGIN_PATH", "").split(os.pathsep) if p]
+    folders.append(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    found = [Path(f) / "platforms" / "libqxcb.so" for f in folders]
+    plugin = next((p for p in found if p.exists()), None)
+    if plugin is None:
         return  # a Qt without it: Qt says so itself
     absent = system_libraries.missing(plugin)
     if absent:

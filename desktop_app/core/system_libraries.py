@@ -64,10 +64,24 @@ def missing(shared_object: Path) -> list[str]:
         ctypes.CDLL(str(shared_object), mode=ctypes.RTLD_LOCAL)
         return []
     except OSError as failure:
-        first = [Path(m).name for m in _CANNOT_LOAD.findall(str(failure))]
-    names = _from_ldd(shared_object)
-    found = names or first
-    return sorted(set(found), key=found.index)
+        said = _messages(failure)
+    first = [Path(m).name for m in _CANNOT_LOAD.findall(said)]
+    first = [name for name in first if name != shared_object.name]
+    names = _from_ldd(shared_object) or first
+    if not names:  # nothing named: say what the loader said, rather than nothing
+        return [f"{shared_object.name} ({said.strip()})"]
+    return sorted(set(names), key=names.index)
+
+
+def _messages(failure: BaseException) -> str:
+    """The loader's words. A frozen bundle's ctypes (PyInstaller's) raises its own error
+    ("Failed to load dynlib…") from the loader's, which names the library."""
+    said: list[str] = []
+    seen: BaseException | None = failure
+    while seen is not None and len(said) < 5:
+        said.append(str(seen))
+        seen = seen.__cause__ or seen.__context__
+    return "\n".join(said)
 
 
 def _from_ldd(shared_object: Path) -> list[str]:

@@ -185,7 +185,10 @@ class SettingsView(QWidget):
             folder_form.addRow(title, row)
         self.about_button = named(QPushButton("About Signoff…"), "aboutButton")
         self.about_button.clicked.connect(self.show_about)
-        folder_form.addRow("", self.about_button)
+        about_row = QHBoxLayout()
+        about_row.addWidget(self.about_button)
+        about_row.addStretch(1)
+        folder_form.addRow("", about_row)
 
         from desktop_app.services import autostart
 

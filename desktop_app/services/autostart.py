@@ -26,7 +26,10 @@ def entry_path() -> Path:
 
 
 def _command(data_dir: Path | None) -> str:
-    parts = [sys.executable, "-m", "desktop_app"]
+    # a frozen bundle's executable is Signoff itself; else this Python runs the package
+    parts = (
+        [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "desktop_app"]
+    )
     if data_dir is not None:
         parts += ["--data-dir", str(data_dir)]
     return " ".join(shlex.quote(p) for p in parts)
