@@ -226,7 +226,8 @@ def test_commands_without_model_calls_never_import_litellm(tmp_path):
     code = (
         "import sys\n"
         "from desktop_app.cli import main\n"
-        "for argv in (['inbox'], ['workflows'], ['check'], ['log', 'verify'], ['inbox', '--json']):\n"
+        "for argv in (['inbox'], ['workflows'], ['check'], ['log', 'verify'], ['inbox', '--json'],"
+        " ['--version']):\n"
         "    assert main(argv) == 0, argv\n"
         "print('LITELLM' if 'litellm' in sys.modules else 'CLEAN')\n"
     )

@@ -125,28 +125,11 @@ def test_the_frozen_app_answers_checks_and_runs_with_nothing_else(dist, tmp_path
 def test_the_frozen_window_runs_its_schedule_through_the_frozen_worker(dist, tmp_path, llm_server):
     """The window (offscreen) until it is ready, a due schedule run in it: its model calls
     go through the model worker, which in a bundle is the bundle's own executable."""
-    from desktop_app.core.spec_loader import load_spec
-    from desktop_app.services import settings, switches
-    from desktop_app.services.profiler import Profiler
-    from desktop_app.storage.db import connect
-    from tests.helpers.canned import answer_for
-    from tests.helpers.llm_server import responder
+    from tests.helpers.schedules import due_support_digest
 
     assert _frozen(dist, tmp_path, "check").returncode == 0  # the data folder, made frozen
-    home, workflows = tmp_path / "data", tmp_path / "data" / "workflows"
-    llm_server.default = responder(answer_for)
-    shutil.copytree(workflows / "support-digest" / "samples", home / "inbox" / "support")
-    settings.save(home, settings.Settings(api_base=llm_server.url))
-    spec = load_spec(workflows / "support-digest" / "workflow.toml")
-    db = connect(home / "signoff.db")
-    try:
-        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-        switches.enable(db, spec)
-        db.execute(
-            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')"
-        )
-    finally:
-        db.conn.close()
+    home = tmp_path / "data"
+    due_support_digest(home, home / "workflows", llm_server)
 
     window = subprocess.Popen(
         [str(dist / "signoff" / "signoff")], env=_env(tmp_path, QT_QPA_PLATFORM="offscreen"),

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from desktop_app.core.spec_loader import load_spec
-from desktop_app.services import settings, switches
-from desktop_app.services.profiler import Profiler
-from desktop_app.storage.db import connect
+from desktop_app.services import settings
 from tests.helpers.canned import answer_for
 from tests.helpers.llm_server import responder
+from tests.helpers.schedules import enable_due
 
 
 def enable_support_digest(seeded, workflows_dir, llm_server, *, since: str) -> None:
@@ -17,17 +15,8 @@ def enable_support_digest(seeded, workflows_dir, llm_server, *, since: str) -> N
     (an SQLite modifier such as '-2 hours'), so its schedule has slots due."""
     llm_server.default = responder(answer_for)
     settings.save(seeded.parent, settings.Settings(api_base=llm_server.url))
-    spec = load_spec(workflows_dir / "support-digest" / "workflow.toml")
-    db = connect(seeded)
-    try:
-        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-        switches.enable(db, spec)
-        db.execute(
-            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
-            [since],
-        )
-    finally:
-        db.conn.close()
+    spec_path = workflows_dir / "support-digest" / "workflow.toml"
+    enable_due(seeded, spec_path, llm_server.url, since=since)
 
 
 def test_a_due_workflow_runs_from_the_timer_and_its_items_reach_the_inbox(

@@ -129,10 +129,8 @@ def test_sigkill_of_a_window_running_its_schedule_beside_the_command_line(
     once: a kill between an action's intent and its result is settled, not repeated."""
     import csv
 
-    from desktop_app.core.spec_loader import load_spec
-    from desktop_app.services import settings, switches
-    from desktop_app.services.profiler import Profiler
-    from desktop_app.storage.db import connect
+    from desktop_app.services import settings
+    from tests.helpers.schedules import enable_due
 
     rng = random.Random(1818)
     home = _isolated_environment
@@ -148,16 +146,7 @@ def test_sigkill_of_a_window_running_its_schedule_beside_the_command_line(
     (folder / "inbox" / "samples" / "one.txt").write_text("A sample: lovely cake.")
     llm_server.default = responder(_answer)
     settings.save(home, settings.Settings(api_base=llm_server.url))
-    spec = load_spec(spec_path)
-    db = connect(home / "signoff.db")
-    try:
-        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-        switches.enable(db, spec)
-        db.execute(  # enabled an hour ago: a slot is due at the window's first tick (5 s)
-            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')"
-        )
-    finally:
-        db.conn.close()
+    enable_due(home / "signoff.db", spec_path, llm_server.url)  # a slot due at the first tick
     env = dict(
         os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(home),
         QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path / "user"),

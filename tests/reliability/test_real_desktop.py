@@ -22,14 +22,9 @@ import sys
 
 import pytest
 
-from desktop_app.core.spec_loader import load_spec
-from desktop_app.services import settings, switches
-from desktop_app.services.profiler import Profiler
-from desktop_app.storage.db import connect
 from tests.conftest import REPO_ROOT
-from tests.helpers.canned import answer_for
 from tests.helpers.desktop_session import Desktop, missing_tools
-from tests.helpers.llm_server import responder
+from tests.helpers.schedules import due_support_digest
 
 pytestmark = pytest.mark.skipif(
     bool(missing_tools()),
@@ -43,25 +38,6 @@ def desktop(tmp_path):
     session = Desktop(tmp_path / "desktop").start()
     yield session
     session.stop()
-
-
-def _due_schedule(home, workflows, llm_server) -> None:
-    """support-digest profiled on the test server and enabled an hour ago: a slot is due
-    at the window's first schedule tick."""
-    llm_server.default = responder(answer_for)
-    (home / "inbox").mkdir()
-    shutil.copytree(workflows / "support-digest" / "samples", home / "inbox" / "support")
-    settings.save(home, settings.Settings(api_base=llm_server.url))
-    spec = load_spec(workflows / "support-digest" / "workflow.toml")
-    db = connect(home / "signoff.db")
-    try:
-        Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-        switches.enable(db, spec)
-        db.execute(
-            "UPDATE workflow_state SET enabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')"
-        )
-    finally:
-        db.conn.close()
 
 
 class App:
@@ -93,7 +69,7 @@ def test_tray_notifications_and_menu_on_a_real_desktop(tmp_path, desktop, llm_se
     home.mkdir()
     workflows = tmp_path / "workflows"
     shutil.copytree(REPO_ROOT / "workflows", workflows)
-    _due_schedule(home, workflows, llm_server)
+    due_support_digest(home, workflows, llm_server)
     env = dict(
         desktop.env,
         QT_QPA_PLATFORM="xcb",
@@ -156,8 +132,17 @@ def _check(app: App, desktop: Desktop, home) -> None:
 
     def menu_entry(text: str) -> None:
         """Right-click the icon, then click the entry where the open menu shows it."""
-        desktop.click_at(*icon, button=3)
-        where = desktop.wait_for(lambda: app.state()["menu"], "the tray menu")
+        # A right-click a moment after the window was hidden sometimes opens no menu (1 in 3
+        # runs here, the first try after a close; never a second): a person clicks again.
+        for _ in range(3):
+            desktop.click_at(*icon, button=3)
+            try:
+                where = desktop.wait_for(lambda: app.state()["menu"], "the tray menu", 4)
+                break
+            except AssertionError:
+                continue
+        else:
+            raise AssertionError("no tray menu after three right-clicks")
         assert list(where) == ["Open Signoff", "Pause all schedules", "Quit"], where
         desktop.click_at(*where[text])
 
