@@ -126,7 +126,13 @@ class Notifier(QObject):
         return tray
 
     def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+        # A click opens the window; so does a double click (the habit on Windows, and what
+        # two clicks in quick succession are taken for: found by tests/reliability's tray).
+        opening = (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        )
+        if reason in opening:
             self.open_window.emit()
 
     @property

@@ -73,6 +73,12 @@ def test_the_tray_comes_once_the_window_is_up_and_closing_then_keeps_signoff_the
         assert window.notifier.has_tray and not app.quitOnLastWindowClosed()
         menu = [a.text() for a in window.notifier.tray.contextMenu().actions() if a.text()]
         assert menu == ["Open Signoff", "Pause all schedules", "Quit"]
+        opened = []
+        window.notifier.open_window.connect(lambda: opened.append(True))
+        reasons = QSystemTrayIcon.ActivationReason
+        for reason in (reasons.Trigger, reasons.DoubleClick, reasons.Context, reasons.MiddleClick):
+            window.notifier.tray.activated.emit(reason)
+        assert opened == [True, True]  # a click and a double click open it; the menu does not
         window._setup_job.wait(10)
     finally:
         window.notifier.stop()
