@@ -69,7 +69,7 @@ def _load_engine_modules() -> None:
     """
     import logging  # noqa: F401  -- the window's error log (gui/errors)
 
-    from desktop_app.core import money, search_query, states, visible  # noqa: F401
+    from desktop_app.core import bundled, money, search_query, states, visible  # noqa: F401
     from desktop_app.services import recovery, settings  # noqa: F401
     from desktop_app.storage import actions, db, search, store  # noqa: F401
 
@@ -136,15 +136,11 @@ def run_app(
         instance.activated.connect(window.bring_forward)
         uninstall = errors.install(paths.data_dir, status=window.say, parent=lambda: window)
         window.show()
-        from desktop_app.core import paths as folders
-        from desktop_app.storage import db as storage
+        from desktop_app.services import upgrade_notes
 
-        said = [f"Signoff {u.describe()}" for u in storage.upgrades]
-        said += [f"The bundled workflows: {s.describe()}" for s in folders.bundled_changes]
+        said = upgrade_notes.take()
         if said:  # once: the next start finds nothing to migrate or add
-            window.say(" · ".join(said))
-        storage.upgrades.clear()
-        folders.bundled_changes.clear()
+            window.say("Signoff: " + " · ".join(said))
     QTimer.singleShot(200, instance.listen)  # after the first paint (see single_instance)
     QTimer.singleShot(1000, errors.open_log)
     if when_ready is not None:

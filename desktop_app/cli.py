@@ -50,25 +50,20 @@ class Context:
 
     def _ensure_data_dir(self) -> None:
         """The data folder made; what an upgrade brought to the workflows folder, said once."""
-        from desktop_app.core import paths
+        from desktop_app.core.paths import ensure_data_dir
 
-        paths.ensure_data_dir(self.paths)
-        for synced in paths.bundled_changes:
-            err(f"signoff: the bundled workflows: {synced.describe()}")
-        paths.bundled_changes.clear()
+        ensure_data_dir(self.paths)
+        _say_upgrades()
 
     @property
     def db(self) -> sqlite_utils.Database:
         if self._db is None:
             from desktop_app.services.recovery import mark_interrupted
-            from desktop_app.storage import db as storage
             from desktop_app.storage.db import connect
 
             self._ensure_data_dir()
             self._db = connect(self.paths.db_path)
-            for upgrade in storage.upgrades:  # once: the next start finds nothing to migrate
-                err(f"signoff: {upgrade.describe()}")
-            storage.upgrades.clear()
+            _say_upgrades()  # a migrated database, once
             for run_id in mark_interrupted(self._db):
                 err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
         return self._db
@@ -77,6 +72,13 @@ class Context:
         if self._db is not None:
             self._db.conn.close()
             self._db = None
+
+
+def _say_upgrades() -> None:
+    from desktop_app.services import upgrade_notes
+
+    for line in upgrade_notes.take():
+        err(f"signoff: {line}")
 
 
 def err(message: str) -> None:

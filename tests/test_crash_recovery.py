@@ -12,7 +12,7 @@ import time
 from desktop_app.cli import main
 from tests.conftest import REPO_ROOT
 from tests.helpers.llm_server import hang, reply
-from tests.helpers.specs import write_spec
+from tests.helpers.specs import folder_workflow, write_spec
 
 
 def count(db_path, sql):
@@ -103,14 +103,9 @@ def test_a_folder_of_50_files_is_processed_once_across_a_kill_and_restart(
     tmp_path, llm_server, capsys, _isolated_environment
 ):
     folder = tmp_path / "wf"
-    write_spec(
-        folder, "inbox", api_base=llm_server.url, retries=0, timeout_s=30, kind="folder",
-        input_extra='path = "dropbox"',
-    )  # fmt: skip
-    dropbox = _isolated_environment / "dropbox"
-    dropbox.mkdir(parents=True)
-    for n in range(50):
-        (dropbox / f"message-{n:02d}.txt").write_text(f"Message {n}: lovely cake.")
+    _, dropbox = folder_workflow(
+        folder, _isolated_environment, 50, api_base=llm_server.url, timeout_s=30
+    )
     # Twenty quick answers, then the server stalls and the process is killed mid-run.
     llm_server.script(*[reply(f"Thanks, message {n}!") for n in range(20)], hang(20))
     env = dict(os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(_isolated_environment))

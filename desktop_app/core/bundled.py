@@ -17,9 +17,7 @@ changed, so an ordinary start reads one small file.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +45,8 @@ class Synced:
 
 
 def _digest(path: Path) -> str:
+    import hashlib  # not at import: an ordinary start only reads the manifest's version
+
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -81,6 +81,8 @@ def sync(folder: Path, source: Path, version: str) -> Synced:
         known = {"version": "", "files": None}  # before manifests: every file is the person's
     if known.get("version") == version:
         return synced
+    import shutil
+
     base: dict[str, str] | None = known.get("files")
     shipped = _files(source)
     hashes = dict(base or {})

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from desktop_app.core.errors import KnownError
+
+if TYPE_CHECKING:
+    from desktop_app.core.bundled import Synced
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -82,4 +85,4 @@ def ensure_data_dir(paths: Paths) -> bool:
     return True
 
 
-bundled_changes: list = []  # what an upgrade brought to the workflows folder, to say once
+bundled_changes: list[Synced] = []  # what an upgrade brought to the workflows folder, to say once

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.storage.db import latest_schema
+from desktop_app.storage.db import PlainDatabase, latest_schema, schema_version
 
 
 def _package_version(name: str) -> str:
@@ -29,14 +29,13 @@ def _schema_of(db_path: Path) -> str:
     if not db_path.exists():
         return f"none yet (this version writes schema {latest})"
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)  # read, never migrated
         try:
-            row = conn.execute("SELECT max(id) FROM migrations").fetchone()
+            found = schema_version(PlainDatabase(conn))
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         return f"unreadable ({exc})"
-    found = row[0] or 0
     if found == latest:
         return str(found)
     return f"{found} (this version writes schema {latest})"

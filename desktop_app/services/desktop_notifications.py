@@ -117,7 +117,7 @@ class DesktopNotifications:
         self._loop(router, address)
 
     def _loop(self, router: Any, address: Any) -> None:
-        from jeepney import new_method_call
+        from jeepney import HeaderFields, new_method_call
 
         while True:
             message = self._queue.get()
@@ -144,19 +144,13 @@ class DesktopNotifications:
                     continue  # the server went away: this one is lost, the banner has it
                 self._items[int(number)] = message.item_id
                 continue
-            member = message.header.fields.get(_member_field())
+            member = message.header.fields.get(HeaderFields.member)
             if member == "ActionInvoked":
                 number, _action = message.body
                 if int(number) in self._items:
                     self._on_click(self._items[int(number)])
             elif member == "NotificationClosed":
                 self._items.pop(int(message.body[0]), None)
-
-
-def _member_field() -> Any:
-    from jeepney import HeaderFields
-
-    return HeaderFields.member
 
 
 def _call(router: Any, message: Any) -> tuple:

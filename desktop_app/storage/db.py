@@ -133,19 +133,18 @@ def _open_or_say(path: Path) -> sqlite3.Connection:
 def _upgrade(conn: sqlite3.Connection, path: Path) -> None:
     db = PlainDatabase(conn)
     current = schema_version(db)
-    _refuse_newer(current, path)
     copy = _keep_copy(conn, path, current) if 0 < current < latest_schema() else None
-    applied = migrate(db)
+    applied = migrate(db, name=str(path))  # refuses a newer database, changing nothing
     if copy is not None and applied:
         upgrades.append(Upgrade(path, current, latest_schema(), copy))
 
 
-def _refuse_newer(current: int, path: Path | str) -> None:
+def _refuse_newer(current: int, name: str) -> None:
     if current > latest_schema():
         from desktop_app import __version__
 
         raise StorageError(
-            f"{path} was written by a newer Signoff (database schema {current}); this Signoff"
+            f"{name} was written by a newer Signoff (database schema {current}); this Signoff"
             f" ({__version__}) reads schema {latest_schema()} at most. Nothing was changed: start the"
             " newer Signoff"
         )
@@ -224,14 +223,15 @@ def schema_version(db: DatabaseLike) -> int:
     return row[0] or 0
 
 
-def migrate(db: DatabaseLike) -> list[int]:
-    """Apply every migration newer than the database's; return the ids applied."""
+def migrate(db: DatabaseLike, *, name: str = "this database") -> list[int]:
+    """Apply every migration newer than the database's; return the ids applied. A database
+    newer than this Signoff (``name`` says which) is refused."""
     conn = db.conn
     conn.execute(
         "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
     current = schema_version(db)
-    _refuse_newer(current, "this database")
+    _refuse_newer(current, name)
     applied = []
     for number, (name, sql) in enumerate(MIGRATIONS, start=1):
         if number <= current:

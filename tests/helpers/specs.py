@@ -86,3 +86,25 @@ def write_spec(
         encoding="utf-8",
     )
     return path
+
+
+def folder_workflow(
+    workflows_dir: Path,
+    home: Path,
+    count: int,
+    *,
+    api_base: str,
+    timeout_s: float,
+    failure_modes: str = DEFAULT_FAILURE_MODES,
+) -> tuple[Path, Path]:
+    """The workflow "inbox" reading the folder ``home``/dropbox, with ``count`` short
+    messages in it (message-000.txt …), answered once (no retry). Returns (spec, folder)."""
+    spec = write_spec(
+        workflows_dir, "inbox", api_base=api_base, retries=0, timeout_s=timeout_s,
+        kind="folder", input_extra='path = "dropbox"', failure_modes=failure_modes,
+    )  # fmt: skip
+    dropbox = home / "dropbox"
+    dropbox.mkdir(parents=True)
+    for n in range(count):
+        (dropbox / f"message-{n:03d}.txt").write_text(f"Message {n}: lovely cake.")
+    return spec, dropbox

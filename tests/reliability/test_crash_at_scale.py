@@ -18,7 +18,7 @@ import time
 
 from tests.conftest import REPO_ROOT
 from tests.helpers.llm_server import responder
-from tests.helpers.specs import write_spec
+from tests.helpers.specs import folder_workflow
 
 INPUTS = 200
 KILLS = 20 if int(os.environ.get("SIGNOFF_FAULT_RUNS", "5")) >= 50 else 3
@@ -42,14 +42,7 @@ def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(
 ):
     rng = random.Random(18)
     folder = tmp_path / "wf"
-    write_spec(
-        folder, "inbox", api_base=llm_server.url, retries=0, timeout_s=10, kind="folder",
-        input_extra='path = "dropbox"',
-    )  # fmt: skip
-    dropbox = _isolated_environment / "dropbox"
-    dropbox.mkdir(parents=True)
-    for n in range(INPUTS):
-        (dropbox / f"message-{n:03d}.txt").write_text(f"Message {n}: lovely cake.")
+    folder_workflow(folder, _isolated_environment, INPUTS, api_base=llm_server.url, timeout_s=10)
     llm_server.default = responder(_answer)
     env = dict(os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(_isolated_environment))
     for _ in range(KILLS):
@@ -135,13 +128,9 @@ def test_sigkill_of_a_window_running_its_schedule_beside_the_command_line(
     rng = random.Random(1818)
     home = _isolated_environment
     folder = tmp_path / "wf"
-    spec_path = write_spec(
-        folder, "inbox", api_base=llm_server.url, retries=0, timeout_s=10, kind="folder",
-        input_extra='path = "dropbox"', failure_modes=SCHEDULED,
-    )  # fmt: skip
-    (home / "dropbox").mkdir(parents=True)
-    for n in range(INPUTS):
-        (home / "dropbox" / f"message-{n:03d}.txt").write_text(f"Message {n}: lovely cake.")
+    spec_path, _ = folder_workflow(
+        folder, home, INPUTS, api_base=llm_server.url, timeout_s=10, failure_modes=SCHEDULED
+    )
     (folder / "inbox" / "samples").mkdir()
     (folder / "inbox" / "samples" / "one.txt").write_text("A sample: lovely cake.")
     llm_server.default = responder(_answer)
