@@ -30,15 +30,6 @@ def _started(monkeypatch, desktop: Desktop) -> tuple[DesktopNotifications, list,
     return notifications, clicks, answered
 
 
-def _wait(condition, timeout: float = 5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.02)
-    raise AssertionError("waited in vain")
-
-
 def test_a_notification_arrives_and_its_click_reports_the_item(tmp_path, monkeypatch):
     desktop = Desktop(tmp_path).start_bus(notifications=True)
     try:
@@ -47,7 +38,9 @@ def test_a_notification_arrives_and_its_click_reports_the_item(tmp_path, monkeyp
         notifications.send("2 new items to review", "support-digest: <b>wait</b> & see", 42,
                            urgent=True)  # fmt: skip
         notifications.send("Signoff keeps running", "in the tray", None)
-        first, second = _wait(lambda: len(desktop.notifications()) == 2 and desktop.notifications())
+        first, second = desktop.wait_for(
+            lambda: len(desktop.notifications()) == 2 and desktop.notifications(), "both", 5
+        )
         assert first["summary"] == "2 new items to review"
         # this server does not take markup: the text goes as it is
         assert first["body"] == "support-digest: <b>wait</b> & see"
@@ -57,7 +50,7 @@ def test_a_notification_arrives_and_its_click_reports_the_item(tmp_path, monkeyp
 
         desktop.click_notification(second["id"])  # names no item: the window opens
         desktop.click_notification(first["id"], "open")
-        assert _wait(lambda: len(clicks) == 2 and clicks) == [None, 42]
+        assert desktop.wait_for(lambda: len(clicks) == 2 and clicks, "the clicks", 5) == [None, 42]
         desktop.click_notification(first["id"])  # closed once clicked: a stale id is ignored
         time.sleep(0.2)
         assert clicks == [None, 42]
