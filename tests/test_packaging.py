@@ -137,6 +137,12 @@ def test_the_frozen_window_runs_its_schedule_through_the_frozen_worker(dist, tmp
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
+        # the window first takes the data folder's lock; a second start before that would be
+        # the window itself (and never return)
+        while not (home / "signoff.lock").exists():
+            assert window.poll() is None, window.communicate()
+            assert time.monotonic() < deadline, "the window took no lock"
+            time.sleep(0.05)
         while True:  # ready: a second start finds it listening and brings it forward
             again = _frozen(dist, tmp_path, QT_QPA_PLATFORM="offscreen")
             if "brought forward" in again.stderr:
