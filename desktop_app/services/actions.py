@@ -83,7 +83,12 @@ def perform(
         return ActionResult(
             item_id, row["kind"], "done", row["target"] or "", row["message"] or "", spec.name
         )
-    plan = _plan(db, item, spec, data_dir)
+    try:
+        plan = _plan(db, item, spec, data_dir)
+    except ActionError as exc:  # e.g. a path that would leave its folder: refused, logged
+        refused = _Plan(kind, spec.action.path or spec.action.url, "", _key(item))
+        _record_intent(db, item, refused)
+        return _settle(db, item, refused, "failed", refused.target, redact(str(exc)))
     _record_intent(db, item, plan)
     return _act_and_settle(db, item, spec, plan, clipboard, http_timeout_s)
 
@@ -144,22 +149,31 @@ def _doc(db: sqlite_utils.Database, item: dict) -> InputDoc:
 
 
 def _render_path(spec: Spec, doc: InputDoc, item: dict, data_dir: Path, default: str) -> Path:
+    """The action's path for ``item``: every value from the input (and the model's output)
+    made a safe file name, and the result kept inside the folder the spec names
+    (``core/safe_paths``)."""
+    from desktop_app.core.safe_paths import PathEscapeError, confine, safe_name, safe_values
     from desktop_app.core.templates import render_path
 
+    template = spec.action.path or default
     now = datetime.now().astimezone()
+    safe_doc = InputDoc(
+        key=doc.key, name=safe_name(doc.name), text=safe_name(doc.text),
+        fields=safe_values(dict(doc.fields)),
+    )  # fmt: skip
     text = render_path(
-        spec.action.path or default,
+        template,
         spec,
-        doc,
+        safe_doc,
         item={"id": item["id"], "workflow": item["workflow"], "model": item["model"]},
-        output=item["output"],
+        output=safe_name(item["output"]),
         now=now.strftime("%Y-%m-%d %H:%M"),
         today=now.strftime("%Y-%m-%d"),
-    ).strip()
-    if not text:
-        raise ActionError(f"the action's path for item {item['id']} came out empty")
-    path = Path(text).expanduser()
-    return path if path.is_absolute() else data_dir / path
+    )
+    try:
+        return confine(text, template, data_dir)
+    except PathEscapeError as exc:
+        raise ActionError(f"item {item['id']}: {exc}") from None
 
 
 def _key(item: dict) -> str:
@@ -175,18 +189,40 @@ def _safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def _one_line(value: str, limit: int = 200) -> str:
+    """A header value from an input: control characters (a line break would start a new
+    header) folded to spaces, at most ``limit`` characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())[:limit]
+
+
+def reply_address(sender: str) -> str:
+    """The address to reply to from an input's ``From`` (``Name <a@b>`` kept), or "" when
+    it holds no single plain address; an input never adds recipients or headers."""
+    from email.utils import formataddr, getaddresses
+
+    pairs = getaddresses([_one_line(sender, 998)])
+    valid = [(n, a) for n, a in pairs if a.count("@") == 1 and " " not in a and "," not in a]
+    if len(valid) != 1 or len(pairs) != 1:
+        return ""
+    name, address = valid[0]
+    try:
+        return formataddr((_one_line(name), address))
+    except (UnicodeError, ValueError):
+        return address
+
+
 def _email(item: dict, doc: InputDoc) -> str:
     from email.message import EmailMessage
 
     msg = EmailMessage()
-    sender = str(doc.fields.get("from", "") or "")
-    subject = str(doc.fields.get("subject", "") or "")
+    sender = reply_address(str(doc.fields.get("from", "") or ""))
+    subject = _one_line(str(doc.fields.get("subject", "") or ""))
     if sender:
         msg["To"] = sender
     msg["Subject"] = (
         (subject if subject.lower().startswith("re:") else f"Re: {subject}")
         if (subject)
-        else f"{item['workflow']}: {item['input_name']}"
+        else _one_line(f"{item['workflow']}: {item['input_name']}")
     )
     msg["X-Unsent"] = "1"
     msg.set_content(item["output"])
