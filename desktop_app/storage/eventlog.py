@@ -238,11 +238,38 @@ def _where(db: DatabaseLike, **given: Any) -> Where:
 
 
 def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
-    """Recompute the chain from the first event; name the first one that is not as written."""
+    """Recompute the chain from the first event; name the first one that is not as written.
+
+    The events and the recorded head are read in one snapshot (one read transaction, or
+    the caller's): an append by another connection between reading the two would otherwise
+    look like deleted newest events."""
+    conn = db.conn
+    if conn.in_transaction:  # the caller's transaction is the snapshot
+        return _verify_snapshot(db, anchor)
+    conn.execute("BEGIN")  # deferred: a read transaction, no write lock taken
+    try:
+        return _verify_snapshot(db, anchor)
+    finally:
+        if conn.in_transaction:  # (SQLite may have ended it on an error already)
+            conn.execute("ROLLBACK")  # only read: nothing to keep
+
+
+def _verify_snapshot(db: DatabaseLike, anchor: LogHead | None) -> VerifyResult:
+    recorded = recorded_head(db)  # the snapshot's first read
+    cursor = events_cursor(db)
+    try:
+        return _verify_chain(cursor, recorded, anchor)
+    finally:
+        cursor.close()  # also when verify stopped at a bad event: no statement left running
+
+
+def _verify_chain(
+    rows: Iterable[tuple[Any, ...]], recorded: LogHead | None, anchor: LogHead | None
+) -> VerifyResult:
     expected_seq, last_hash = 1, GENESIS
     checked = 0
     anchor_hash_seen: str | None = None
-    for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, stored in events_cursor(db):
+    for seq, ts, kind, workflow, run_id, item_id, detail, prev_hash, stored in rows:
         if seq != expected_seq:
             gap = (
                 f"event {expected_seq}"
@@ -270,7 +297,6 @@ def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
         expected_seq = seq + 1
         checked += 1
     last_seq = expected_seq - 1
-    recorded = recorded_head(db)
     if recorded is not None and recorded.seq > last_seq:
         gap = (
             f"event {last_seq + 1} is"
