@@ -169,9 +169,10 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     for s in summaries:
         cost = cost_text(s.cost_usd, answered=bool(s.answered))
+        bad = f" ({s.unreadable} could not be read)" if s.unreadable else ""
         out(
-            f"run {s.run_id} {s.state}: {s.inputs} input(s), {s.pending} pending, {s.escalated} escalated, "
-            f"{s.skipped} skipped, cost {cost}"
+            f"run {s.run_id} {s.state}: {s.inputs} input(s){bad}, {s.pending} pending,"
+            f" {s.escalated} escalated, {s.skipped} skipped, cost {cost}"
         )
     if done.nothing_new:
         out(f"nothing new to process for '{spec.name}'")
@@ -190,6 +191,7 @@ def _summary_dict(s: RunSummary) -> dict[str, Any]:
         "pending": s.pending,
         "escalated": s.escalated,
         "skipped": s.skipped,
+        "unreadable": s.unreadable,
         "cost_usd": s.cost_usd,
         "answered": s.answered,
         "resumed": s.resumed,

@@ -24,6 +24,13 @@ class InputDoc:
     name: str
     text: str
     fields: dict[str, Any] = field(default_factory=dict)
+    # Why the input could not be read (binary, a broken row, an e-mail that does not
+    # parse): it makes an escalated item (or a skip, by the spec's input_invalid), never a
+    # model call. "" for a readable input.
+    problem: str = ""
+    # Read, but with a caveat the person should see (an unknown charset): the item is
+    # escalated with it after the answer.
+    note: str = ""
 
     @property
     def content_hash(self) -> str:

@@ -66,7 +66,9 @@ def judge_input(spec: Spec, doc: InputDoc) -> Verdict:
     findings: list[Finding] = []
     problem = None
     length = len(doc.text)
-    if not doc.text.strip():
+    if doc.problem:
+        problem = f"The input could not be read: {doc.problem}"
+    elif not doc.text.strip():
         problem = "The input is empty."
     elif length > spec.input.max_chars:
         problem = f"The input is {length:,} characters long; the limit is {spec.input.max_chars:,}."
@@ -78,6 +80,8 @@ def judge_input(spec: Spec, doc: InputDoc) -> Verdict:
             Finding(_with_rule(problem, mode), then, mode.name if mode else None, "input_invalid")
         )
         return Verdict(tuple(findings))
+    if doc.note:  # read with a caveat: answered, then shown to a person with it
+        findings.append(Finding(doc.note, ESCALATE, None, "input_read"))
     for mode in spec.modes("input_matches"):
         if mode.pattern and matches(mode.pattern, doc.text):
             then = mode.then if mode.then in (ESCALATE, SKIP) else ESCALATE

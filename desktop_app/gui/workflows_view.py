@@ -773,8 +773,9 @@ class WorkflowsView(QWidget):
         for summary in done.summaries:
             cost = usd_or_unknown(summary.cost_usd)
             verb = f"of {summary.workflow} resumed, " if summary.resumed else ""
+            bad = f" ({summary.unreadable} could not be read)" if summary.unreadable else ""
             lines.append(
-                f"Run {summary.run_id} {verb}{summary.state}: {summary.pending} pending, "
+                f"Run {summary.run_id} {verb}{summary.state}{bad}: {summary.pending} pending, "
                 f"{summary.escalated} escalated, {summary.skipped} skipped · cost {cost}"
             )
             if summary.blocked:

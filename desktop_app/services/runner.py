@@ -73,6 +73,7 @@ class RunSummary:
     pending: int = 0
     escalated: int = 0
     skipped: int = 0
+    unreadable: int = 0  # inputs that could not be read (each an escalated item or a skip)
     cost_usd: float | None = 0.0
     answered: int = 0  # inputs a model answered (a run whose every call failed: 0)
     resumed: bool = False
@@ -286,6 +287,7 @@ class Runner:
         returns the item made (none for a skip)."""
         wf = spec.name
         item_id = None
+        summary.unreadable += bool(run_input.doc.problem)
         with transaction(self.db):
             for call in outcome.calls:
                 pipeline.log_call(self.db, wf, run_id, run_input.id, call)
@@ -370,6 +372,7 @@ class Runner:
                     "pending": summary.pending,
                     "escalated": summary.escalated,
                     "skipped": summary.skipped,
+                    "unreadable": summary.unreadable,
                     "cost_usd": summary.cost_usd,
                     "duration_ms": round(seconds * 1000),
                     "error": error,

@@ -295,6 +295,14 @@ M007_NO_EVENT_INSERT_TRIGGER = """
 DROP TRIGGER IF EXISTS events_fts_insert;
 """
 
+M008_INPUT_PROBLEMS = """
+-- An input that could not be read (binary, a CSV row of the wrong width, an e-mail that does
+-- not parse) keeps why with it, and one read with a caveat (an unknown charset) its note,
+-- so a resumed run judges it as the first did.
+ALTER TABLE run_inputs ADD COLUMN problem TEXT;
+ALTER TABLE run_inputs ADD COLUMN note TEXT;
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
@@ -304,4 +312,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("full-text search indexes", M005_FULL_TEXT),
     ("items and decisions by time", M006_BY_TIME),
     ("no per-row trigger on appended events", M007_NO_EVENT_INSERT_TRIGGER),
+    ("inputs keep why they could not be read", M008_INPUT_PROBLEMS),
 ]

@@ -118,8 +118,8 @@ def create_run(
             key = f"{key}#{len(seen)}"
         seen.add(key)
         c = db.execute(
-            "INSERT INTO run_inputs (run_id, input_key, input_name, input_text, fields_json, content_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO run_inputs (run_id, input_key, input_name, input_text, fields_json,"
+            " content_hash, problem, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 key,
@@ -127,6 +127,8 @@ def create_run(
                 doc.text,
                 json.dumps(doc.fields, ensure_ascii=False) if doc.fields else None,
                 doc.content_hash,
+                doc.problem or None,
+                doc.note or None,
             ],
         )
         run_inputs.append(RunInput(_new_id(c), run_id, doc, "queued"))
@@ -199,15 +201,22 @@ def queued_inputs(db: DatabaseLike, run_id: int) -> list[RunInput]:
     from desktop_app.core.inputdoc import InputDoc
 
     rows = db.execute(
-        "SELECT id, run_id, input_key, input_name, input_text, fields_json FROM run_inputs"
-        " WHERE run_id = ? AND status = 'queued' ORDER BY id",
+        "SELECT id, run_id, input_key, input_name, input_text, fields_json, problem, note"
+        " FROM run_inputs WHERE run_id = ? AND status = 'queued' ORDER BY id",
         [run_id],
     ).fetchall()
     return [
         RunInput(
             r[0],
             r[1],
-            InputDoc(key=r[2], name=r[3], text=r[4], fields=json.loads(r[5]) if r[5] else {}),
+            InputDoc(
+                key=r[2],
+                name=r[3],
+                text=r[4],
+                fields=json.loads(r[5]) if r[5] else {},
+                problem=r[6] or "",
+                note=r[7] or "",
+            ),
             "queued",
         )
         for r in rows

@@ -128,9 +128,7 @@ def test_a_review_whose_first_line_climbs_out_writes_inside_the_data_folder(
     assert written.read_text() == "Thank you for the review!"
 
 
-def test_a_field_naming_a_symlink_out_of_the_folder_is_refused_and_logged(
-    tmp_path, db, llm_server
-):
+def test_a_field_naming_a_symlink_out_of_the_folder_is_refused_and_logged(tmp_path, db, llm_server):
     data = tmp_path / "data"
     outside = tmp_path / "outside"
     outside.mkdir()

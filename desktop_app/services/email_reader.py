@@ -1,0 +1,125 @@
+"""Read one e-mail's headers and text body, whatever it holds.
+
+The standard library parses headers lazily, and some malformed ones (``From: :;>éq>``)
+raise ``AttributeError`` or ``IndexError`` deep inside it when read; a MIME part can
+declare a charset no codec knows. Each header and the body are read in their own guard:
+a header that does not parse is taken as written (RFC 2047 words decoded where they
+can be), a body is decoded by its declared charset, else as UTF-8, else as Windows-1252,
+and ``note`` says when the declared charset was not used.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import email
+import email.policy
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
+
+
+@dataclass
+class Mail:
+    headers: dict[str, str] = field(default_factory=dict)  # from, to, subject, date (as read)
+    body: str = ""
+    note: str = ""  # how the body was decoded, when not as declared
+
+
+def read_email(raw: bytes) -> Mail:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    mail = Mail()
+    for name in ("from", "to", "subject", "date"):
+        mail.headers[name] = _header(msg, raw, name)
+    part = _body_part(msg)
+    if part is not None:
+        mail.body, mail.note = _decode_body(part)
+    return mail
+
+
+def _header(msg: Message, raw: bytes, name: str) -> str:
+    try:
+        value = _one_line(str(msg.get(name, "") or ""))
+    except Exception:  # the parser's own bug on a malformed header: take it as written
+        return _raw_header(raw, name)
+    return _raw_header(raw, name) if "\ufffd" in value else value  # 8-bit bytes: as UTF-8
+
+
+def _raw_header(raw: bytes, name: str) -> str:
+    """The first ``name:`` header exactly as written (unfolded), RFC 2047 words decoded
+    where they can be, 8-bit bytes read as UTF-8 (else Windows-1252)."""
+    from email.header import decode_header, make_header
+
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    unfolded = head.replace(b"\n ", b" ").replace(b"\n\t", b" ")
+    prefix = name.lower().encode("ascii") + b":"
+    line = next((ln for ln in unfolded.split(b"\n") if ln.lower().startswith(prefix)), None)
+    if line is None:
+        return ""
+    data = line[len(prefix) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _one_line(data.decode("cp1252", errors="replace"))
+    with contextlib.suppress(Exception):  # undecodable encoded words: the text as it stands
+        text = str(make_header(decode_header(text)))
+    return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _body_part(msg: Message) -> Message | None:
+    try:
+        if isinstance(msg, EmailMessage):
+            found = msg.get_body(preferencelist=("plain", "html"))
+            if found is not None:
+                return found
+    except Exception:  # a MIME structure get_body cannot walk: look for a text part
+        pass
+    try:
+        for part in msg.walk():
+            if part.get_content_maintype() == "text" and not part.is_multipart():
+                return part
+    except Exception:
+        return None
+    return None
+
+
+def _decode_body(part: Message) -> tuple[str, str]:
+    """(text, note): by the declared charset, else UTF-8, else Windows-1252."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return (raw if isinstance(raw, str) else ""), ""
+    declared = _declared_charset(part)
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            why = f"declares the charset '{declared}', which is unknown"
+        else:
+            try:
+                return payload.decode(declared), ""
+            except (UnicodeDecodeError, LookupError):
+                why = f"does not decode as its declared charset '{declared}'"
+    else:
+        why = ""
+    try:
+        text, used = payload.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        text, used = payload.decode("cp1252", errors="replace"), "Windows-1252"
+    if used == "UTF-8" and declared.lower() in ("", "us-ascii", "ascii"):
+        return text, ""  # plain UTF-8 where ASCII was said (or nothing): nothing to say
+    note = f"The e-mail {why or 'names no charset'}; its text was read as {used}: check that it reads right."
+    return text, note
+
+
+def _declared_charset(part: Message) -> str:
+    try:
+        return (part.get_content_charset() or "").strip()
+    except Exception:
+        return ""
