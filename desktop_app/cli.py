@@ -134,6 +134,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import catalogue, runs
     from desktop_app.services.inputs import read_inputs
     from desktop_app.services.runner import Hooks
+    from desktop_app.services.stop_signals import stop_on_signals
 
     spec = catalogue.find(ctx.workflows_dir, args.name)
     inputs = None
@@ -153,20 +154,27 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         if not args.json:
             out(f"resuming interrupted run {run_id}")
 
-    done = runs.run_workflow(
-        ctx.db,
-        spec,
-        ctx.paths.data_dir,
-        inputs=inputs,
-        model=args.model,
-        api_base=args.api_base,
-        concurrency=args.concurrency,
-        hooks=Hooks(on_item=on_item, on_resume=on_resume),
-    )
+    db = ctx.db  # opened (and a dead process's runs marked) before any signal is taken
+    with stop_on_signals(err) as stop:
+        done = runs.run_workflow(
+            db,
+            spec,
+            ctx.paths.data_dir,
+            inputs=inputs,
+            model=args.model,
+            api_base=args.api_base,
+            concurrency=args.concurrency,
+            hooks=Hooks(
+                on_item=on_item,
+                on_resume=on_resume,
+                cancel=stop.cancel,
+                interrupt=stop.interrupt,
+            ),
+        )
     summaries = done.summaries
     if args.json:
         out(json.dumps([_summary_dict(s) for s in summaries], indent=2))
-        return EXIT_OK
+        return stop.exit_code if stop.signum else EXIT_OK
     for s in summaries:
         cost = cost_text(s.cost_usd, answered=bool(s.answered))
         bad = f" ({s.unreadable} could not be read)" if s.unreadable else ""
@@ -178,6 +186,14 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         out(f"nothing new to process for '{spec.name}'")
     if any(s.pending or s.escalated for s in summaries):
         out("review them with `signoff inbox`")
+    if stop.signum:
+        left = [s.run_id for s in summaries if s.state == "interrupted"]
+        where = f"run {', '.join(map(str, left))} is interrupted" if left else "stopped"
+        err(
+            f"signoff: {stop.name}: {where}; every item made is kept — the same command"
+            " resumes it and takes no input twice"
+        )
+        return stop.exit_code
     return EXIT_OK
 
 

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
+STOPPED = "stopped by a signal before every input was done (SIGTERM or Ctrl+C)"
+
+
 class IncompleteSpecError(KnownError):
     """The essay's first rule: a workflow with a missing part does not run."""
 
@@ -93,10 +96,18 @@ class Hooks:
     on_progress: ProgressCallback | None = None  # (done, total) inputs of the current run
     on_resume: ItemCallback | None = None  # (run id, workflow) before a run is resumed
     cancel: threading.Event | None = None  # set: no new model call starts
+    # set (with ``cancel``) by SIGTERM or Ctrl+C: the calls under way finish and are written,
+    # then the run is left ``interrupted``, for the next ``signoff run`` to resume
+    interrupt: threading.Event | None = None
 
     def runner(self, db: sqlite_utils.Database) -> Runner:
         return Runner(
-            db, self.gateway, on_item=self.on_item, on_progress=self.on_progress, cancel=self.cancel
+            db,
+            self.gateway,
+            on_item=self.on_item,
+            on_progress=self.on_progress,
+            cancel=self.cancel,
+            interrupt=self.interrupt,
         )
 
 
@@ -114,12 +125,14 @@ class Runner:
         on_item: ItemCallback | None = None,
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        interrupt: threading.Event | None = None,
     ):
         self.db = db
         self.gateway = pipeline.gateway_or_default(gateway)
         self.on_item = on_item
         self.on_progress = on_progress
         self.cancel = cancel or threading.Event()
+        self.interrupt = interrupt or threading.Event()
 
     # --- public -----------------------------------------------------------------------------
 
@@ -257,7 +270,9 @@ class Runner:
                             self.on_item(item_id, status.value)
                     done += len(finished)
                     self._progress(done, total)
-            if done < total:
+            if done < total and self.interrupt.is_set():
+                state, error = RunState.INTERRUPTED, STOPPED
+            elif done < total:
                 state = RunState.CANCELLED
         except KeyboardInterrupt:
             # Stopped from outside (Ctrl+C): left resumable, like a crash, so nothing is lost.
@@ -361,6 +376,8 @@ class Runner:
         kind = "run.interrupted" if state is RunState.INTERRUPTED else "run.finished"
         with transaction(self.db):
             store.set_run_state(self.db, run_id, state, error=error)
+            if state in (RunState.FAILED, RunState.CANCELLED):
+                store.release_queued(self.db, run_id)
             eventlog.append(
                 self.db,
                 kind,

@@ -92,7 +92,8 @@ def run_workflow(
     runner = hooks.runner(db)
     resume_options = options(chosen, model=model, api_base=api_base, concurrency=concurrency)
     done = Runs()
-    for run_id in interrupted(db, spec.name):
+    resumed = interrupted(db, spec.name)
+    for run_id in resumed:
         if runner.cancel.is_set():
             return done
         if hooks.on_resume is not None:
@@ -102,6 +103,14 @@ def run_workflow(
         return done
     if reads_source:
         inputs = source_inputs(db, spec, data_dir)
+        if not inputs:
+            done.nothing_new = True
+            return done
+    elif resumed and inputs:
+        # The same command again after an interruption: what the resumed runs held was
+        # just finished by them; the rest is new (an input is never paid for twice).
+        taken = store.input_keys(db, resumed)
+        inputs = [doc for doc in inputs if doc.key not in taken]
         if not inputs:
             done.nothing_new = True
             return done

@@ -362,6 +362,24 @@ def input_of_item(db: DatabaseLike, item_id: int) -> tuple[str, str | None] | No
     return (row[0], row[1]) if row else None
 
 
+def release_queued(db: DatabaseLike, run_id: int) -> int:
+    """A failed or cancelled run's untouched inputs: ``not_run`` (no longer waiting for this
+    run; a source's are taken by its next run, as they were never marked processed)."""
+    cur = db.execute(
+        "UPDATE run_inputs SET status = 'not_run' WHERE run_id = ? AND status = 'queued'", [run_id]
+    )
+    return cur.rowcount
+
+
+def input_keys(db: DatabaseLike, run_ids: Sequence[int]) -> set[str]:
+    """The keys of every input of ``run_ids`` (a resumed run's, for a rerun of its command)."""
+    if not run_ids:
+        return set()
+    marks = ", ".join("?" * len(run_ids))
+    rows = db.execute(f"SELECT input_key FROM run_inputs WHERE run_id IN ({marks})", list(run_ids))
+    return {row[0] for row in rows}
+
+
 def queued_count(db: DatabaseLike, run_id: int) -> int:
     row = db.execute(
         "SELECT count(*) FROM run_inputs WHERE run_id = ? AND status = 'queued'", [run_id]
