@@ -59,10 +59,14 @@ class Context:
     def db(self) -> sqlite_utils.Database:
         if self._db is None:
             from desktop_app.services.recovery import mark_interrupted
+            from desktop_app.storage import health
             from desktop_app.storage.db import connect
 
             self._ensure_data_dir()
             self._db = connect(self.paths.db_path)
+            damaged = health.damage(self.paths.db_path)
+            if damaged:
+                err(f"signoff: warning: {damaged}")
             _say_upgrades()  # a migrated database, once
             for run_id in mark_interrupted(self._db):
                 err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
@@ -84,7 +88,7 @@ def _say_upgrades() -> None:
 def err(message: str) -> None:
     from desktop_app.core.redact import redact  # only when there is something to say
 
-    print(redact(message), file=sys.stderr)
+    print(reveal(redact(message)), file=sys.stderr)  # no raw control bytes reach the terminal
 
 
 def out(text: str = "", stream: TextIO | None = None) -> None:
@@ -170,7 +174,14 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
                 cancel=stop.cancel,
                 interrupt=stop.interrupt,
             ),
+            confirmed=args.yes,
         )
+    if done.held:
+        err(
+            f"signoff: {done.held}: run again with --yes to go ahead, or raise the limit"
+            " with `signoff settings --ask-over N`"
+        )
+        return EXIT_FAIL
     summaries = done.summaries
     if args.json:
         out(json.dumps([_summary_dict(s) for s in summaries], indent=2))
@@ -504,6 +515,33 @@ def cmd_log_verify(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_FAIL
 
 
+def cmd_db_recover(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.storage import health
+    from desktop_app.storage.db import connect
+    from desktop_app.storage.eventlog import verify
+    from desktop_app.storage.recover import recover
+
+    path = ctx.paths.db_path
+    done = recover(path, on_table=lambda table: err(f"copying {table} …"))
+    out(f"recovered {path}; the damaged file is kept as {done.damaged_copy}")
+    for table, rows in done.rows.items():
+        gaps = done.gaps.get(table)
+        out(f"  {table}: {rows:,} row(s)" + (f", {gaps} damaged span(s) stepped over" if gaps else ""))
+    for table, why in done.unreadable.items():
+        out(f"  {table}: could not be read ({why})")
+    db = connect(path)
+    try:
+        damaged = health.damage(path)
+        if damaged:
+            err(f"signoff: error: {damaged}")
+            return EXIT_FAIL
+        result = verify(db)
+    finally:
+        db.conn.close()
+    out(f"log verify on the recovered file: {result.message}")
+    return EXIT_OK if result.ok else EXIT_FAIL
+
+
 def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.llm import keys
 
@@ -725,6 +763,7 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
         args.fallbacks,
         args.monthly_budget,
         args.max_cost_per_approved,
+        args.ask_over,
     )
     if any(change is not None for change in changes):
         # _replace: the settings this command does not set (quiet hours, muted workflows,
@@ -741,6 +780,7 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
             max_cost_per_approved_usd=current.max_cost_per_approved_usd
             if args.max_cost_per_approved is None
             else settings.parse_money(args.max_cost_per_approved),
+            ask_over_inputs=current.ask_over_inputs if args.ask_over is None else args.ask_over,
         )
         settings.save(ctx.paths.data_dir, current)
     out(f"model:     {current.model or '(each workflow its own)'}")
@@ -753,6 +793,7 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
         "drift:     "
         + ("(no cost alert)" if alert is None else f"alert over {usd(alert)} per approved output")
     )
+    out(f"ask over:  {current.ask_over_inputs:,} new inputs in one run")
     return EXIT_OK
 
 
@@ -836,6 +877,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, default=4, metavar="N", help="model calls at once (default 4)"
     )
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="go ahead with more new inputs than Settings runs without asking (default 1,000)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("inbox", parents=[common], help="items awaiting a decision")
@@ -931,6 +977,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(func=cmd_log_verify)
 
+    p = sub.add_parser("db", parents=[common], help="the database file itself")
+    db_sub = p.add_subparsers(dest="db_command", metavar="recover", required=True)
+    r = db_sub.add_parser(
+        "recover",
+        parents=[common],
+        help="copy what can be read of a damaged database into a new file and use that"
+        " (the damaged file is kept beside it; close the window first)",
+    )
+    r.set_defaults(func=cmd_db_recover)
+
     p = sub.add_parser(
         "key", parents=[common], help="store or delete a provider's API key in the OS keychain"
     )
@@ -966,6 +1022,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-cost-per-approved",
         metavar="USD",
         help='a drift alert when a workflow\'s cost per approved output passes it ("" for none)',
+    )
+    p.add_argument(
+        "--ask-over",
+        type=int,
+        metavar="N",
+        help="a run over more than N new inputs asks first (the window) or needs --yes (default 1000)",
     )
     p.set_defaults(func=cmd_settings)
 
@@ -1070,6 +1132,12 @@ def main(
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: say so plainly, traceback on request
+        from desktop_app.storage.health import explain
+
+        known = explain(exc)  # a full disk, a read-only folder, a damaged file: one line
+        if known is not None:
+            err(f"signoff: error: {known}")
+            return EXIT_FAIL
         if debug:
             import traceback
 

@@ -281,6 +281,7 @@ def test_settings_set_the_model_and_server_for_every_run(
         "quiet_hours": "",
         "muted": [],
         "start_at_login": False,
+        "ask_over_inputs": 1000,
     }
     code, out, err = signoff(
         "run", "review-reply", "--text", "Lovely cake! Anna"
@@ -302,6 +303,7 @@ def test_settings_set_the_model_and_server_for_every_run(
         "quiet_hours": "",
         "muted": [],
         "start_at_login": False,
+        "ask_over_inputs": 1000,
     }
     assert signoff("settings", "--monthly-budget", "$20")[0] == 0
     saved = json.loads((_isolated_environment / "settings.json").read_text())

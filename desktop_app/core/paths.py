@@ -73,7 +73,10 @@ def ensure_data_dir(paths: Paths) -> bool:
     source = bundled_dir("workflows")
     if default.exists():
         if source.is_dir():
-            synced = bundled.sync(default, source, __version__)  # reads one file, unless upgraded
+            try:
+                synced = bundled.sync(default, source, __version__)  # reads one file, unless upgraded
+            except OSError:  # a read-only or full data folder: the bundle waits for a later start
+                return False
             if synced.added or synced.offered:
                 bundled_changes.append(synced)
         return False

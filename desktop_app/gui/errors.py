@@ -58,8 +58,17 @@ def log_path() -> Path | None:
     return _State.log_path
 
 
+def known(exc: BaseException) -> BaseException:
+    """``exc``, or the one-line known error it stands for (a full disk, a read-only data
+    folder, a damaged database: ``storage.health``)."""
+    from desktop_app.storage.health import explain
+
+    return explain(exc) or exc
+
+
 def one_line(exc: BaseException, bug: str = "something went wrong") -> str:
     """What the person reads about ``exc``; a bug's traceback is logged here."""
+    exc = known(exc)
     if isinstance(exc, KnownError):  # several problems (a spec's) become one line
         return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or (
             type(exc).__name__
@@ -72,6 +81,7 @@ def one_line(exc: BaseException, bug: str = "something went wrong") -> str:
 
 def show_error(exc: BaseException, *, bug: str = "Something went wrong inside Signoff") -> None:
     """On the UI thread: a known error in the status bar; a bug as a dialog, logged."""
+    exc = known(exc)
     if isinstance(exc, KnownError):
         text = one_line(exc)
         if _State.status is not None:

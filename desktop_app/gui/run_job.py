@@ -20,10 +20,17 @@ class RunJob(Job):
     cancel_on_close = True
 
     def start_run(
-        self, spec: Spec, inputs: list[InputDoc], *, model: str | None, api_base: str | None
+        self,
+        spec: Spec,
+        inputs: list[InputDoc],
+        *,
+        model: str | None,
+        api_base: str | None,
+        confirmed: bool = False,
     ) -> None:
-        """Run ``spec`` on ``inputs``; ``model`` / ``api_base`` as typed in the run panel."""
-        self.start(self._run_workflow, spec, inputs, model or None, api_base or None)
+        """Run ``spec`` on ``inputs``; ``model`` / ``api_base`` as typed in the run panel;
+        ``confirmed``: the person said yes to more inputs than Settings runs without asking."""
+        self.start(self._run_workflow, spec, inputs, model or None, api_base or None, confirmed)
 
     def start_resume_all(self, workflows_dir: Path) -> None:
         """Every interrupted run (after a crash), each on its workflow's current spec."""
@@ -37,6 +44,7 @@ class RunJob(Job):
         inputs: list[InputDoc],
         model: str | None,
         api_base: str | None,
+        confirmed: bool,
     ) -> Runs:
         from desktop_app.services import runs
 
@@ -48,6 +56,7 @@ class RunJob(Job):
             model=model,
             api_base=api_base,
             hooks=self._hooks(report),
+            confirmed=confirmed,
         )
 
     def _resume_all(self, db: Any, report: Any, workflows_dir: Path) -> Runs:

@@ -298,7 +298,7 @@ class LatestRead(QObject):
                 failure: Exception | None = None
                 try:
                     if db is None:
-                        db = connect_plain(self._db_path)
+                        db = connect_plain(self._db_path, check=False)  # checked at start
                         db.conn.set_progress_handler(self._superseded, 2000)
                     self._running = number
                     result = fn(db, *args)

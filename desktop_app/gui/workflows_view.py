@@ -44,6 +44,7 @@ from desktop_app.services import settings
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from desktop_app.core.inputdoc import InputDoc
     from desktop_app.core.spec_model import Spec
     from desktop_app.gui.new_workflow_dialog import NewWorkflowDialog
     from desktop_app.gui.profile_dialog import ProfileDialog
@@ -111,6 +112,7 @@ class WorkflowsView(QWidget):
         self._rows: list[dict] = []
         self._specs: dict[str, Spec | None] = {}
         self._chosen_path: Path | None = None
+        self._last_run: tuple[Spec, list[InputDoc], str, str] | None = None  # asked again on a yes
         self._told_drift: set[tuple[str, str]] = set()  # (workflow, kind) told this session
         self.gateway = gateway
         self.profile_dialog: ProfileDialog | None = None
@@ -739,12 +741,13 @@ class WorkflowsView(QWidget):
         self.progress.setValue(0)
         self.run_status.setText(f"Running {spec.name} on {len(docs)} input(s)…")
         self._set_running(True)
-        self.job.start_run(
+        self._last_run = (
             spec,
             docs,
-            model=self.model_edit.text().strip(),
-            api_base=self.api_base_edit.text().strip(),
+            self.model_edit.text().strip(),
+            self.api_base_edit.text().strip(),
         )
+        self.job.start_run(spec, docs, model=self._last_run[2], api_base=self._last_run[3])
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(
@@ -769,6 +772,9 @@ class WorkflowsView(QWidget):
     def _on_finished(self, done) -> None:
         self.job.wait()
         self._set_running(False)
+        if done.held:  # more inputs than Settings runs without asking: ask, with the cost
+            self._go_ahead_or_not(done.held)
+            return
         lines = []
         for summary in done.summaries:
             cost = usd_or_unknown(summary.cost_usd)
@@ -786,6 +792,27 @@ class WorkflowsView(QWidget):
         self.message.emit(text)
         self.items_made.emit()
         self.reload()
+
+    def _go_ahead_or_not(self, held: str) -> None:
+        last = self._last_run
+        if last is None or not self.ask_to_go_ahead(held):
+            self.run_status.setText(f"{held}.")
+            return
+        spec, docs, model, api_base = last
+        self.run_status.setText(f"Running {spec.name} on {len(docs):,} input(s)…")
+        self._set_running(True)
+        self.job.start_run(spec, docs, model=model, api_base=api_base, confirmed=True)
+
+    def ask_to_go_ahead(self, held: str) -> bool:
+        """A question the person answers before a run over many inputs (tests answer it)."""
+        answer = QMessageBox.question(
+            self,
+            "Run on all of them?",
+            f"{held}.\n\nRun it on all of them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_failed(self, message: str) -> None:
         self.job.wait()

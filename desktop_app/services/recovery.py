@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.states import RunState
 from desktop_app.storage import store
-from desktop_app.storage.db import transaction
+from desktop_app.storage.db import transaction, writes_refused
 
 if TYPE_CHECKING:
     from desktop_app.storage.db import DatabaseLike
@@ -64,7 +64,10 @@ def process_alive(pid: int, since_iso: str | None = None) -> bool:
 
 
 def mark_interrupted(db: DatabaseLike) -> list[int]:
-    """Mark every run whose process is gone as interrupted; return their ids."""
+    """Mark every run whose process is gone as interrupted; return their ids (none in a
+    database opened read-only: the next start that may write marks them)."""
+    if writes_refused(db):
+        return []
     running = store.runs_in_state(db, RunState.RUNNING)
     if not running:
         return []

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.money import usd
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import RunState
 from desktop_app.services import catalogue, settings
@@ -27,6 +28,7 @@ from desktop_app.services.runner import (
     NO_HOOKS,
     Hooks,
     IncompleteSpecError,
+    Runner,
     RunOptions,
     RunSummary,
     source_inputs,
@@ -44,6 +46,9 @@ class Runs:
     summaries: list[RunSummary] = field(default_factory=list)
     nothing_new: bool = False  # read the source and found nothing new: no new run
     problems: list[str] = field(default_factory=list)  # interrupted runs that could not resume
+    # a run over more new inputs than Settings allows without asking: not started, and why
+    # (with the projected cost); the same call with ``confirmed=True`` starts it
+    held: str | None = None
 
 
 def options(
@@ -78,9 +83,11 @@ def run_workflow(
     concurrency: int = 4,
     trigger: str | None = None,
     hooks: Hooks = NO_HOOKS,
+    confirmed: bool = False,
 ) -> Runs:
     """Resume ``spec``'s interrupted runs, then run it on ``inputs`` (None: the new inputs of
-    its folder or csv source)."""
+    its folder or csv source). More new inputs than Settings' ``ask_over_inputs`` are held
+    (``Runs.held``) unless ``confirmed``."""
     reads_source = inputs is None
     if reads_source and spec.input.kind == "text":
         raise KnownError(
@@ -115,6 +122,9 @@ def run_workflow(
             done.nothing_new = True
             return done
     assert inputs is not None
+    if not confirmed and len(inputs) > chosen.ask_over_inputs:
+        done.held = _hold(runner, spec, inputs, chosen, model, api_base)
+        return done
     run_options = options(
         chosen,
         model=model,
@@ -125,6 +135,57 @@ def run_workflow(
     )
     done.summaries.append(runner.run(spec, inputs, run_options))
     return done
+
+
+def _hold(
+    runner: Runner,
+    spec: Spec,
+    inputs: Sequence[InputDoc],
+    chosen: settings.Settings,
+    model: str | None,
+    api_base: str | None,
+) -> str:
+    """Why a run of ``len(inputs)`` inputs waits for a yes: the count and what it would cost."""
+    projected = projected_cost(
+        runner, spec, inputs, options(chosen, model=model, api_base=api_base)
+    )
+    cost = (
+        "an unknown amount (no price for its model)"
+        if projected is None
+        else f"about {usd(projected)}"
+    )
+    return (
+        f"'{spec.name}' has {len(inputs):,} new inputs, more than the {chosen.ask_over_inputs:,}"
+        f" a run takes without asking: it would make {len(inputs):,} model calls, costing"
+        f" {cost}. Nothing was run"
+    )
+
+
+def projected_cost(
+    runner: Runner,
+    spec: Spec,
+    inputs: Sequence[InputDoc],
+    run_options: RunOptions,
+    sample: int = 20,
+) -> float | None:
+    """The most a run over ``inputs`` can cost, from the gateway's estimate over the first
+    ``sample`` of them (prompt plus ``max_tokens`` of answer); None when a price is unknown."""
+    from desktop_app.services import pipeline
+
+    route = run_options.route
+    taken = list(inputs[:sample])
+    total = 0.0
+    for doc in taken:
+        prepared = pipeline.prepare(spec, doc)
+        if prepared.decided is not None:
+            continue  # no call for it
+        _tokens, cost = runner.gateway.estimate(
+            route.model_spec(spec), prepared.messages, model=route.model_name(spec)
+        )
+        if cost is None:
+            return None
+        total += cost
+    return total / len(taken) * len(inputs) if taken else 0.0
 
 
 def resume_all(

@@ -143,6 +143,12 @@ def run_due(
                 hooks=hooks,
             )
             fired.summaries.extend(done.summaries)
+            if done.held:  # nobody to ask: held until a person runs it (--yes) or raises the limit
+                fired.note = (
+                    f"{done.held}: run it with `signoff run {name} --yes`, or raise the limit"
+                    " in Settings"
+                )
+                break
             if done.nothing_new:
                 fired.note = "nothing new to process"
                 break

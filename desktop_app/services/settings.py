@@ -31,6 +31,8 @@ class Settings(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at t
     quiet_hours: str = ""  # e.g. "22:00-07:00": no pop-up notifications (the banner still shows)
     muted: tuple[str, ...] = ()  # workflows whose notifications are silenced
     start_at_login: bool = False
+    # a run over more new inputs than this asks first (the window) or needs --yes (the CLI)
+    ask_over_inputs: int = 1000
 
     def run_model(self, override: str | None) -> str | None:
         return override or self.model or None
@@ -76,6 +78,7 @@ def load(data_dir: Path) -> Settings:
         fallbacks = parse_models(fallbacks)
     muted = values.pop("muted", ())
     start_at_login = bool(values.pop("start_at_login", False))
+    ask_over = _whole(values.pop("ask_over_inputs", 1000), "ask_over_inputs", path)
     cap = _amount(values.pop("monthly_budget_usd", None), "monthly_budget_usd", path)
     alert = _amount(
         values.pop("max_cost_per_approved_usd", None), "max_cost_per_approved_usd", path
@@ -87,7 +90,20 @@ def load(data_dir: Path) -> Settings:
         max_cost_per_approved_usd=alert,
         muted=tuple(str(m) for m in muted) if isinstance(muted, (list, tuple)) else (),
         start_at_login=start_at_login,
+        ask_over_inputs=ask_over,
     )
+
+
+def _whole(value: object, name: str, path: Path) -> int:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        raise KnownError(
+            f"cannot read the settings in {path}: {name} must be a whole number"
+        ) from None
+    if number < 1:
+        raise KnownError(f"cannot read the settings in {path}: {name} must be at least 1")
+    return number
 
 
 def _amount(value: object, name: str, path: Path) -> float | None:
@@ -107,6 +123,8 @@ def save(data_dir: Path, settings: Settings) -> None:
         raise KnownError("the monthly budget cannot be negative")
     if settings.max_cost_per_approved_usd is not None and settings.max_cost_per_approved_usd < 0:
         raise KnownError("the cost alert cannot be negative")
+    if settings.ask_over_inputs < 1:
+        raise KnownError("the number of inputs a run may take without asking must be at least 1")
     if settings.quiet_hours:
         from desktop_app.services.notices import parse_quiet_hours
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop_app.core.errors import StorageError
+from desktop_app.core.visible import reveal
 from desktop_app.storage.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -92,28 +93,59 @@ class PlainDatabase:
         return [row[0] for row in rows]
 
 
-def connect(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+def connect(path: Path | str, *, check: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+    ``check``: SQLite's quick check first (a damaged file is opened for reading only)."""
     import sqlite_utils
 
-    return sqlite_utils.Database(_open_or_say(Path(path)))
+    return sqlite_utils.Database(_open_or_say(Path(path), check=check))
 
 
-def connect_plain(path: Path | str) -> PlainDatabase:
+def connect_plain(path: Path | str, *, check: bool = True) -> PlainDatabase:
     """The same database without sqlite-utils, for the window's start (see ``PlainDatabase``)."""
-    return PlainDatabase(_open_or_say(Path(path)))
+    return PlainDatabase(_open_or_say(Path(path), check=check))
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path, *, check: bool = True) -> sqlite3.Connection:
+    """Open read-write where the folder allows it, else read-only; ``check``: SQLite's
+    ``quick_check`` first, and a damaged file is only read (``storage.health``). Opening
+    writes nothing unless the schema needs migrating (or the file is new)."""
+    from desktop_app.storage import health
+
     conn: sqlite3.Connection | None = None
+    reason: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=15)
-        _use_wal(conn)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=15000")
-        _upgrade(conn, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            if not path.parent.is_dir():
+                raise
+        full = False
+        if _writable(path):
+            try:
+                conn = _connect_read_write(path)
+            except sqlite3.OperationalError as exc:
+                full = health.disk_full(path, exc)
+                if not (full or _write_refused(exc)):
+                    raise
+        if conn is None:
+            conn = _connect_read_only(path)
+            reason = health.full_line(path) if full else health.read_only_line(path)
+        damaged = health.damage(path) is not None  # as this process's checked open found it
+        if check:
+            finding = health.quick_check(conn)
+            damaged = finding is not None
+            if finding:
+                reason = health.damaged_line(path, finding)
+        elif reason is None:
+            reason = health.read_only_reason(path)
+        if reason is not None:
+            conn.execute("PRAGMA query_only = 1")  # a write fails at once, names the reason
+        if reason is None:
+            _upgrade(conn, path)
+        else:
+            _refuse_unmigrated(PlainDatabase(conn), path, reason)
+        health.remember(path, reason, damaged=damaged)
     except BaseException:
         if conn is not None:  # refused or failed: nothing left open (nor its -wal, -shm)
             conn.close()
@@ -121,12 +153,79 @@ def _open(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _open_or_say(path: Path) -> sqlite3.Connection:
+def _writable(path: Path) -> bool:
+    import os
+
+    folder_ok = os.access(path.parent, os.W_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _write_refused(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
+def _connect_read_write(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=15)
     try:
-        return _open(path)
+        _use_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=15000")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """``mode=ro``; where SQLite cannot make the WAL's shared-memory file beside it (a
+    read-only folder, a full disk), ``immutable=1``: nobody can be writing to it there."""
+    if not path.exists():
+        raise StorageError(f"there is no database at {path}, and its folder is read-only")
+    uri = path.resolve().as_uri()
+    for options in ("?mode=ro", "?mode=ro&immutable=1"):
+        conn = sqlite3.connect(
+            uri + options, uri=True, isolation_level=None, check_same_thread=False, timeout=15
+        )
+        try:
+            conn.execute("PRAGMA busy_timeout=15000")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            cannot_share = any(w in str(exc).lower() for w in ("unable to open", "i/o error"))
+            if not cannot_share or options.endswith("immutable=1"):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_unmigrated(db: PlainDatabase, path: Path, reason: str) -> None:
+    """A database opened read-only can be read only at this Signoff's schema."""
+    current = schema_version(db)
+    _refuse_newer(current, str(path))
+    if current < latest_schema():
+        raise StorageError(
+            f"{reason}; besides, it was written by an older Signoff (schema {current}) and"
+            f" cannot be upgraded to schema {latest_schema()} where it is: copy it to a"
+            " writable folder first"
+        )
+
+
+def _open_or_say(path: Path, *, check: bool = True) -> sqlite3.Connection:
+    from desktop_app.storage import health
+
+    try:
+        return _open(path, check=check)
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+        known = health.explain(exc, path)
+        if known is not None:
+            raise known from exc
+        raise StorageError(f"cannot open the database {path}: {reveal(str(exc))}") from exc
     except OSError as exc:
+        known = health.explain(exc, path)
+        if known is not None:
+            raise known from exc
         raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from exc
 
 
@@ -214,6 +313,11 @@ def transaction(db: DatabaseLike, *, immediate: bool = True) -> Iterator[sqlite3
         raise
     else:
         conn.execute("COMMIT")
+
+
+def writes_refused(db: DatabaseLike) -> bool:
+    """Opened read-only (a read-only folder, a damaged file): nothing may be written."""
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
 
 
 def schema_version(db: DatabaseLike) -> int:

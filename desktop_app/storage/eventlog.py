@@ -243,15 +243,41 @@ def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
     The events and the recorded head are read in one snapshot (one read transaction, or
     the caller's): an append by another connection between reading the two would otherwise
     look like deleted newest events."""
+    import sqlite3
+
+    from desktop_app.storage import health
+
     conn = db.conn
-    if conn.in_transaction:  # the caller's transaction is the snapshot
-        return _verify_snapshot(db, anchor)
-    conn.execute("BEGIN")  # deferred: a read transaction, no write lock taken
     try:
-        return _verify_snapshot(db, anchor)
-    finally:
-        if conn.in_transaction:  # (SQLite may have ended it on an error already)
-            conn.execute("ROLLBACK")  # only read: nothing to keep
+        finding = health.integrity_check(conn)  # a chain in a damaged file proves nothing
+        if finding is not None:
+            return _damaged(finding)
+        if conn.in_transaction:  # the caller's transaction is the snapshot
+            return _verify_snapshot(db, anchor)
+        conn.execute("BEGIN")  # deferred: a read transaction, no write lock taken
+        try:
+            return _verify_snapshot(db, anchor)
+        finally:
+            if conn.in_transaction:  # (SQLite may have ended it on an error already)
+                conn.execute("ROLLBACK")  # only read: nothing to keep
+    except sqlite3.DatabaseError as exc:
+        known = health.explain(exc)
+        if not isinstance(known, health.DamagedDatabaseError):
+            raise
+        return _damaged(str(exc))
+
+
+def _damaged(finding: str) -> VerifyResult:
+    from desktop_app.core.visible import reveal
+
+    return VerifyResult(
+        False,
+        0,
+        None,
+        f"the database file is damaged (SQLite's integrity check: {reveal(finding)}), so its"
+        " log cannot be trusted: run `signoff db recover` to copy what can be read into a new"
+        " file, then verify that",
+    )
 
 
 def _verify_snapshot(db: DatabaseLike, anchor: LogHead | None) -> VerifyResult:

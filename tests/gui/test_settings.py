@@ -76,6 +76,7 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
         "quiet_hours": "",
         "muted": [],
         "start_at_login": False,
+        "ask_over_inputs": 1000,
     }
     qtbot.waitUntil(
         lambda: window.workflows.api_base_edit.placeholderText() == llm_server.url, timeout=5000

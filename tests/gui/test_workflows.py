@@ -154,3 +154,34 @@ def test_a_database_that_cannot_be_opened_ends_the_progress_with_an_error(qtbot,
     assert "could not start" in view.run_status.text()
     assert "cannot open the database" in view.run_status.text()
     assert view.run_button.isEnabled() and not view.cancel_button.isVisible()
+
+
+def test_a_run_over_many_inputs_asks_first_with_the_cost(
+    qtbot, window, seeded, llm_server, workflows_dir, monkeypatch
+):
+    from desktop_app.services import settings
+
+    settings.save(seeded.parent, settings.Settings(ask_over_inputs=5))
+    llm_server.default = responder(answer_for)
+    folder = workflows_dir.parent / "seven-notes"
+    folder.mkdir()
+    for n in range(7):
+        (folder / f"notes-{n}.txt").write_text(f"Mia sends order {n} by Monday.", encoding="utf-8")
+    view = window.workflows
+    view.select_workflow("meeting-actions")
+    view.model_edit.setText("openai/gpt-4o-mini")  # a priced model: the projection is known
+    view.api_base_edit.setText(llm_server.url)
+    view.source.setCurrentIndex(1)
+    view.set_chosen_path(folder)
+    asked: list[str] = []
+    monkeypatch.setattr(view, "ask_to_go_ahead", lambda text: asked.append(text) or False)
+    with qtbot.waitSignal(view.job.done, timeout=60000):
+        view.run_button.click()
+    (question,) = asked
+    assert "7 new inputs, more than the 5" in question and "costing about $" in question
+    assert llm_server.requests == [] and "Nothing was run" in view.run_status.text()
+    monkeypatch.setattr(view, "ask_to_go_ahead", lambda text: True)
+    with qtbot.waitSignal(view.job.done, timeout=60000):
+        view.run_button.click()
+    qtbot.waitUntil(lambda: "7 pending" in view.run_status.text(), timeout=60000)
+    assert len(items_of(seeded, "meeting-actions")) == 1 + 7
