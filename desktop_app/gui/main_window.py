@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self.banner, icon, self)
         self.notifier.open_item.connect(self.open_item)
         self.notifier.open_window.connect(self.bring_forward)
+        self._warn_if_read_only(db_path)
         self._quitting = False
         self._told_about_tray = False
         self.counts = named(QLabel(), "statusCounts")
@@ -448,6 +449,16 @@ class MainWindow(QMainWindow):
             settings.find_local()
 
     # --- refreshing ---
+
+    def _warn_if_read_only(self, db_path: Path) -> None:
+        """A damaged database or a read-only data folder: said in the banner until dismissed."""
+        from desktop_app.services.notices import Notice
+        from desktop_app.storage import health
+
+        reason = health.read_only_reason(db_path)
+        if reason:
+            title = "The database is damaged" if health.damage(db_path) else "Read-only"
+            self.banner.show_notice(Notice("database", "", title, reason))
 
     def say(self, text: str) -> None:
         """One line in the status bar (known errors from ``gui.errors`` come here too)."""

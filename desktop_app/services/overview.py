@@ -13,6 +13,7 @@ from desktop_app.services import catalogue
 from desktop_app.services.profiler import latest_profile
 from desktop_app.services.switches import switch_states
 from desktop_app.storage import store
+from desktop_app.storage.db import writes_refused
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -102,8 +103,9 @@ def survey(
     What ``signoff workflows`` prints and the Workflows tab shows.
     """
     entries = catalogue.scan(workflows_dir)
+    recordable = not writes_refused(db)  # read-only: a new version is recorded when it is not
     for entry in entries:
-        if entry.spec is not None:
+        if entry.spec is not None and recordable:
             catalogue.sync_version(db, entry.spec)
     rows = [overview(db, e, cost_threshold) for e in entries]
     return rows, {e.name: e.spec for e in entries}

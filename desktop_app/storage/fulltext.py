@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop_app.storage.db import transaction
+from desktop_app.storage.db import transaction, writes_refused
 
 if TYPE_CHECKING:
     from desktop_app.storage.db import DatabaseLike
@@ -152,6 +152,8 @@ def build(
     Each batch holds the write lock, so its size adapts to take about ``batch_s``: a run or
     a decision waits no longer than that for it."""
     current = progress(db)
+    if not current.ready and writes_refused(db):
+        return current  # read-only (a read-only folder, a damaged file): the tail is searched unindexed
     while not current.ready:
         if cancelled is not None and cancelled():
             break

@@ -139,6 +139,10 @@ def test_a_read_only_data_folder_is_read_and_a_write_says_so(
         assert code == 0 and '"status": "pending"' in out, err
         code, out, err = signoff("--data-dir", str(view), "log", "verify")
         assert code == 0 and "the log is intact" in out, (out, err)
+        code, out, err = signoff("--data-dir", str(view), "workflows")
+        assert code == 0 and "reply" in out, err
+        code, out, err = signoff("--data-dir", str(view), "inbox", "--search", "cake")
+        assert code == 0 and out.count("Lovely cake") == 2, err
         export = tmp_path / "activity.csv"
         code, _out, err = signoff(
             "--data-dir", str(view), "log", "export", "--format", "csv", "--out", str(export)

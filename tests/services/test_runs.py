@@ -127,3 +127,28 @@ def test_a_text_workflow_needs_an_input(tmp_path, db, llm_server):
     spec = load_spec(write_spec(tmp_path / "wf", api_base=llm_server.url))
     with pytest.raises(Exception, match="takes one input"):
         runs.run_workflow(db, spec, tmp_path / "data")
+
+
+def test_a_failed_run_lets_go_of_its_untouched_inputs_and_the_next_run_takes_them(
+    tmp_path, db, folder_spec, llm_server
+):
+    data = tmp_path / "data"
+    drop(data, "a", "b", "c", "d", "e", "f")
+
+    def fail(item_id, status):
+        raise RuntimeError("the disk went away")
+
+    with pytest.raises(RuntimeError):
+        runs.run_workflow(db, folder_spec, data, concurrency=1, hooks=Hooks(on_item=fail))
+    (run,) = db.execute("SELECT id, state FROM runs").fetchall()
+    assert run[1] == "failed"
+    statuses = dict(
+        db.execute(
+            "SELECT status, count(*) FROM run_inputs WHERE run_id = ? GROUP BY status", [run[0]]
+        )
+    )
+    assert statuses.get("queued", 0) == 0 and statuses["not_run"] >= 4  # none left waiting
+    made = db.execute("SELECT count(*) FROM items").fetchone()[0]
+    again = runs.run_workflow(db, folder_spec, data)
+    assert again.summaries[0].inputs == 6 - made  # the ones the failed run never finished
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 6
