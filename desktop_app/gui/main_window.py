@@ -63,6 +63,17 @@ def _status_figures(db, _report, data_dir: Path) -> tuple[int, int, float, float
     return pending, escalated, store.month_cost(db), cap
 
 
+def _database_health(db, db_path: Path) -> tuple[str, str] | None:
+    """(title, line) when the database is damaged (SQLite's quick check, now, on the worker's
+    connection: it becomes read-only) or its folder is read-only."""
+    from desktop_app.storage import health
+
+    reason = health.check(db.conn, db_path) or health.read_only_reason(db_path)
+    if not reason:
+        return None
+    return ("The database is damaged" if health.damage(db_path) else "Read-only"), reason
+
+
 def _retry_action(db, _report, item_id: int, workflows_dir: Path, data_dir: Path, clipboard):
     """Off the UI thread (a webhook may take seconds): an approved item's action again."""
     from desktop_app.services import actions, catalogue
@@ -126,7 +137,8 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self.banner, icon, self)
         self.notifier.open_item.connect(self.open_item)
         self.notifier.open_window.connect(self.bring_forward)
-        self._warn_if_read_only(db_path)
+        # SQLite's quick check on the worker, once the window is painted; the banner says a finding
+        QTimer.singleShot(1000, self, self._check_database)
         self._quitting = False
         self._told_about_tray = False
         self.counts = named(QLabel(), "statusCounts")
@@ -450,15 +462,17 @@ class MainWindow(QMainWindow):
 
     # --- refreshing ---
 
-    def _warn_if_read_only(self, db_path: Path) -> None:
+    def _check_database(self) -> None:
+        self._worker.submit(
+            _database_health, self._db_path, on_done=self._warn_if_read_only, context=self
+        )
+
+    def _warn_if_read_only(self, found: tuple[str, str] | None) -> None:
         """A damaged database or a read-only data folder: said in the banner until dismissed."""
         from desktop_app.services.notices import Notice
-        from desktop_app.storage import health
 
-        reason = health.read_only_reason(db_path)
-        if reason:
-            title = "The database is damaged" if health.damage(db_path) else "Read-only"
-            self.banner.show_notice(Notice("database", "", title, reason))
+        if found:
+            self.banner.show_notice(Notice("database", "", *found))
 
     def say(self, text: str) -> None:
         """One line in the status bar (known errors from ``gui.errors`` come here too)."""

@@ -71,6 +71,12 @@ def mark_interrupted(db: DatabaseLike) -> list[int]:
     running = store.runs_in_state(db, RunState.RUNNING)
     if not running:
         return []
+    from desktop_app.storage.health import quick_check
+
+    if (
+        quick_check(db.conn) is not None
+    ):  # a window's start skips the check: made here, before writing
+        return []
     # Imported here: every window start calls this, and it rarely has work.
     from desktop_app.storage import eventlog
 

@@ -132,7 +132,7 @@ def _open(path: Path, *, check: bool = True) -> sqlite3.Connection:
             conn = _connect_read_only(path)
             reason = health.full_line(path) if full else health.read_only_line(path)
         damaged = health.damage(path) is not None  # as this process's checked open found it
-        if check:
+        if check and not health.checks_deferred():
             finding = health.quick_check(conn)
             damaged = finding is not None
             if finding:

@@ -35,6 +35,31 @@ class DamagedDatabaseError(StorageError):
     """SQLite reports the database file damaged."""
 
 
+_deferred: list[bool] = [False]
+
+
+def defer_checks() -> None:
+    """The window: no quick check as connections open (it would compete with the first
+    paint); ``check`` runs once on the worker after it."""
+    _deferred[0] = True
+
+
+def checks_deferred() -> bool:
+    return _deferred[0]
+
+
+def check(conn: sqlite3.Connection, path: Path) -> str | None:
+    """SQLite's quick check on ``conn`` now; a damaged file makes ``conn`` read-only and is
+    recorded, so every connection opened after it is read-only too. Returns the line."""
+    finding = quick_check(conn)
+    if finding is None:
+        return None
+    line = damaged_line(path, finding)
+    conn.execute("PRAGMA query_only = 1")
+    remember(path, line, damaged=True)
+    return line
+
+
 def remember(path: Path, reason: str | None, *, damaged: bool = False) -> None:
     """Record the database ``path`` this process opened, and why it is read-only (if it is)."""
     _last[:] = [path]

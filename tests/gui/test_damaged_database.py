@@ -27,7 +27,7 @@ def test_the_window_says_the_database_is_damaged_and_writes_nothing(qtbot, windo
     before = hashlib.sha256(seeded.read_bytes()).hexdigest()
     assert health.damage(seeded)
     banner = window.banner
-    assert banner.isVisible()
+    qtbot.waitUntil(banner.isVisible, timeout=5000)  # the check runs once the window is painted
     assert "damaged" in banner.text.text() and "signoff db recover" in banner.text.text()
     window.show_tab("activity")
     qtbot.wait(1500)  # the index builder, the counts, the schedule's first tick
