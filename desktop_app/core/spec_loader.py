@@ -59,6 +59,8 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ACTION_VARIABLES = PROMPT_VARIABLES | {"item", "output", "now", "today"}
 
 INCOMPLETE_IF_MISSING = tuple(k for k in KEYS if k.missing)
+SAMPLE_TEXT = "A short sample input.\nIt has a second line."  # what ``check`` renders templates on
+SAMPLE_RENDER_SECONDS = 0.25  # a template slower than this on a two-line sample is broken
 
 
 def discover(workflows_dir: Path) -> list[Path]:
@@ -277,15 +279,15 @@ class _Loader:
             )
 
     def _template(self, source: str, label: str, variables: frozenset[str], *path: Any) -> None:
-        from jinja2 import TemplateSyntaxError, meta
+        from jinja2 import TemplateSyntaxError
 
         self._at = path
-        from desktop_app.core.templates import environment
+        from desktop_app.core.templates import compile_checked, environment
 
         key_line = line_of(self.lines, *path)
         try:
-            ast = environment().parse(source)
-        except TemplateSyntaxError as exc:
+            undeclared = compile_checked(source)  # compiled once: kept for every render
+        except TemplateSyntaxError as exc:  # (and an unknown filter or test, as it compiles)
             raw = self.raw_lines[key_line - 1] if key_line - 1 < len(self.raw_lines) else ""
             value = raw.split("=", 1)[1].strip() if "=" in raw else ""
             if not value.startswith(('"""', "'''")):
@@ -296,8 +298,14 @@ class _Loader:
                 line = key_line + (exc.lineno or 1) - 1
             self.problem(f"{label} is not a valid template: {exc.message}", *path, line=line)
             return
+        except _TOO_MUCH:
+            raise  # one problem at this key's line (``load``)
+        except Exception as exc:  # Python's own limits on the compiled code (20 nested loops)
+            self.problem(f"{label} is not a valid template: {exc}", *path, line=key_line)
+            return
         env_globals = set(environment().globals)
-        for name in sorted(meta.find_undeclared_variables(ast) - variables - env_globals):
+        unknown = sorted(undeclared - variables - env_globals)
+        for name in unknown:
             hint = difflib.get_close_matches(name, sorted(variables), n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             known = ", ".join(sorted(variables))
@@ -306,6 +314,34 @@ class _Loader:
                 *path,
                 line=key_line,
             )
+        if not unknown:
+            self._sample_render(source, label, variables, *path, line=key_line)
+
+    def _sample_render(
+        self, source: str, label: str, variables: frozenset[str], *path: Any, line: int
+    ) -> None:
+        """Fill ``source`` in once on a made-up input: a template too greedy to finish
+        (``{{ 'x' * 10**9 }}``), or one that fails whatever the input, is a problem now
+        rather than at every run. Failing for a value the sample lacks (most CSV columns)
+        is not; nor is the sandbox refusing (every run says so)."""
+        from desktop_app.core.templates import FAILED, TOO_MUCH, TemplateRenderError, render
+
+        sample = {
+            "input": {"text": SAMPLE_TEXT, "name": "sample", "fields": {}},
+            "workflow": self.path.parent.name,
+            "criteria": ["A sample rule.", "Another sample rule."],
+            "examples": "",
+            "item": {"id": 1, "workflow": self.path.parent.name, "model": "sample-model"},
+            "output": "A sample output.",
+            "now": "2000-01-01 00:00",
+            "today": "2000-01-01",
+        }
+        try:
+            given = {k: v for k, v in sample.items() if k in variables}
+            render(source, given, seconds=SAMPLE_RENDER_SECONDS)  # the editor checks as you type
+        except TemplateRenderError as exc:
+            if exc.kind in (TOO_MUCH, FAILED):
+                self.problem(f"{label} fails on a sample input: {exc}", *path, line=line)
 
     def _duration(self, value: str, label: str, *path: Any) -> None:
         self._at = path

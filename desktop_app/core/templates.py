@@ -2,42 +2,73 @@
 
 Specs get copied between businesses, so templates render in Jinja2's
 ``SandboxedEnvironment`` (no access to Python internals) with ``StrictUndefined``
-(a missing value raises instead of becoming an empty string in a prompt).
+(a missing value raises instead of becoming an empty string in a prompt), bounded in
+what a render may produce and how long it may take (``core/template_sandbox``): a greedy
+template, and any failure inside one, is a ``TemplateRenderError`` with the reason.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
+from desktop_app.core.template_sandbox import (
+    ACTIVE,
+    FAILED,
+    MAX_RENDER_SECONDS,
+    MISSING,
+    NOT_ALLOWED,
+    TOO_MUCH,
+    Budget,
+    TemplateRenderError,
+    environment,
+    too_slow,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Template
-    from jinja2.sandbox import SandboxedEnvironment
+
+__all__ = [
+    "FAILED", "MISSING", "NOT_ALLOWED", "PROMPT_VARIABLES", "TOO_MUCH", "TemplateRenderError",
+    "compile_checked", "context", "environment", "render", "render_messages", "render_path",
+]  # fmt: skip
 
 PROMPT_VARIABLES = frozenset({"input", "workflow", "criteria", "examples"})
 
 
-class TemplateRenderError(KnownError):
-    """A template that cannot be filled in for this input."""
+# Compiled templates by source, with the names each reads (the oldest dropped past 512).
+_COMPILED: dict[str, tuple[Template, frozenset[str]]] = {}
+_COMPILED_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    return SandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-    )
-
-
-@lru_cache(maxsize=512)
 def _compiled(source: str) -> Template:
-    return environment().from_string(source)
+    known = _COMPILED.get(source)
+    return known[0] if known is not None else _compile(source)[0]
+
+
+def compile_checked(source: str) -> frozenset[str]:
+    """Compile ``source`` (once: ``render`` uses it) and return the names it reads without
+    setting them (what ``jinja2.meta.find_undeclared_variables`` finds, in the same pass).
+    Raises TemplateSyntaxError, for an unknown filter or test too."""
+    known = _COMPILED.get(source)
+    return known[1] if known is not None else _compile(source)[1]
+
+
+def _compile(source: str) -> tuple[Template, frozenset[str]]:
+    env = environment()
+    generator = env.code_generator_class(env, None, None, None, False, env.optimized)
+    generator.visit(env.parse(source))
+    code = env._compile(generator.stream.getvalue(), "<template>")  # type: ignore[attr-defined]
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    compiled = (template, frozenset(getattr(generator, "undeclared", ())))
+    with _COMPILED_LOCK:
+        _COMPILED[source] = compiled
+        while len(_COMPILED) > 512:
+            del _COMPILED[next(iter(_COMPILED))]
+    return compiled
 
 
 def context(spec: Spec, doc: InputDoc, **extra: Any) -> dict[str, Any]:
@@ -53,22 +84,63 @@ def context(spec: Spec, doc: InputDoc, **extra: Any) -> dict[str, Any]:
     }
 
 
-def render(source: str, variables: dict[str, Any]) -> str:
+def _short(exc: BaseException) -> str:
+    """An exception's message on one line, cut short (it may quote a value)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def render(source: str, variables: dict[str, Any], *, seconds: float = MAX_RENDER_SECONDS) -> str:
+    """``source`` filled in with ``variables``, bounded (in time by ``seconds``); any
+    failure is a TemplateRenderError."""
+    budget = Budget(seconds, variables)
+    token = ACTIVE.set(budget)
+    chunks: Any = None  # the compiled generator, closed however the render ends
+    try:
+        template = _compiled(source)
+        # What Template.render does, a chunk at a time: the output is counted as it grows.
+        chunks = template.root_render_func(template.new_context(variables))
+        parts = []
+        size = 0
+        limit = budget.limit
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                budget.allow(size)  # (which may make room for a long input)
+                limit = budget.limit
+            parts.append(chunk)
+        if time.monotonic() > budget.deadline:
+            raise too_slow(budget.seconds)
+        return "".join(parts)
+    except TemplateRenderError:
+        raise
+    except Exception as exc:  # OverflowError, ZeroDivisionError, TypeError... inside it
+        raise _failure(exc) from None
+    finally:
+        ACTIVE.reset(token)
+        if chunks is not None:
+            chunks.close()
+
+
+def _failure(exc: Exception) -> TemplateRenderError:
     from jinja2 import TemplateError, UndefinedError
     from jinja2.exceptions import SecurityError
 
-    try:
-        return _compiled(source).render(variables)
-    except UndefinedError as exc:
-        raise TemplateRenderError(
-            f"the template uses a value this input does not have ({exc.message})"
-        ) from None
-    except SecurityError as exc:
-        raise TemplateRenderError(
-            f"the template tried something that is not allowed ({exc})"
-        ) from None
-    except TemplateError as exc:
-        raise TemplateRenderError(f"the template failed: {exc}") from None
+    if isinstance(exc, UndefinedError):
+        return TemplateRenderError(
+            f"the template uses a value this input does not have ({exc.message})", MISSING
+        )
+    if isinstance(exc, SecurityError):
+        return TemplateRenderError(
+            f"the template tried something that is not allowed ({exc})", NOT_ALLOWED
+        )
+    if isinstance(exc, TemplateError):
+        return TemplateRenderError(f"the template failed: {_short(exc)}")
+    if isinstance(exc, RecursionError):
+        return TemplateRenderError("the template is nested, or calls itself, too deeply", TOO_MUCH)
+    if isinstance(exc, MemoryError):
+        return TemplateRenderError("the template needs too much memory", TOO_MUCH)
+    return TemplateRenderError(f"the template failed: {_short(exc)} ({type(exc).__name__})")
 
 
 def render_messages(spec: Spec, doc: InputDoc) -> list[dict[str, str]]:
