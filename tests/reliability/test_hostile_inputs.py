@@ -73,7 +73,7 @@ def test_a_folder_of_mail_with_broken_ones_makes_an_item_for_each_good_one(
     (mail / "mime.eml").write_bytes(BROKEN_MIME.encode("utf-8"))
     spec = folder_spec(tmp_path, llm_server)
 
-    done = runs.run_workflow(db, spec, tmp_path / "data")
+    done = runs.run_workflow(db, spec, tmp_path / "data", confirmed=True)  # 1,004 in the heavy suite
     (summary,) = done.summaries
     assert summary.state == "finished" and summary.inputs == count + 4
     assert summary.unreadable == 1  # the binary file; the others are read as well as they can be
