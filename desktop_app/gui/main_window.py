@@ -71,7 +71,7 @@ def _database_health(db, db_path: Path) -> tuple[str, str] | None:
     reason = health.check(db.conn, db_path) or health.read_only_reason(db_path)
     if not reason:
         return None
-    return ("The database is damaged" if health.damage(db_path) else "Read-only"), reason
+    return "Read-only", reason  # the line says why: a damaged file, or a read-only folder
 
 
 def _retry_action(db, _report, item_id: int, workflows_dir: Path, data_dir: Path, clipboard):

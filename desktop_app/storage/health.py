@@ -92,12 +92,22 @@ def first_problem(rows: list[tuple[str]]) -> str | None:
 
 def quick_check(conn: sqlite3.Connection) -> str | None:
     """SQLite's ``quick_check``: None when the file is sound, else its first finding."""
-    return first_problem(conn.execute("PRAGMA quick_check(20)").fetchall())
+    return _check(conn, "quick_check")
 
 
 def integrity_check(conn: sqlite3.Connection) -> str | None:
     """SQLite's full ``integrity_check`` (indexes against tables too)."""
-    return first_problem(conn.execute("PRAGMA integrity_check(20)").fetchall())
+    return _check(conn, "integrity_check")
+
+
+def _check(conn: sqlite3.Connection, pragma: str) -> str | None:
+    try:
+        return first_problem(conn.execute(f"PRAGMA {pragma}(20)").fetchall())
+    except sqlite3.DatabaseError as exc:  # damage the check itself trips over is a finding too
+        text = str(exc).lower()
+        if "malformed" in text or "not a database" in text or "corrupt" in text:
+            return reveal(str(exc))
+        raise
 
 
 def damaged_line(path: Path, finding: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from desktop_app.core.errors import StorageError
 
 _PROBE_LIMIT = 1 << 40  # rowids beyond this are not looked for
+_PROBES = 400  # probes past one damaged span at most (steps double: enough to pass 2**40 twice)
 
 
 @dataclass
@@ -54,6 +55,8 @@ def recover(path: Path, *, on_table: Callable[[str], None] | None = None) -> Rec
             if on_table is not None:
                 on_table(name)
             _copy_table(source, target, name, done)
+        if "migrations" in done.rows:
+            _fill_migrations(target)
         if "runs" in done.rows and "items" in done.rows:
             done.rows["runs (stand-ins for lost ones)"] = _stand_in_runs(target)
         if "fulltext_state" in done.rows:
@@ -84,8 +87,9 @@ def _schema(source: sqlite3.Connection) -> dict[str, list[tuple[str, str]]]:
         ).fetchall()
     except sqlite3.DatabaseError as exc:
         raise StorageError(
-            f"its list of tables cannot be read ({exc}): restore a copy (the .bak kept at an"
-            " upgrade, or a backup)"
+            f"its list of tables cannot be read ({exc}), so nothing can be copied out of it"
+            " here: restore a copy (the .bak kept at an upgrade, or a backup), or try SQLite's"
+            " own shell: sqlite3 signoff.db .recover"
         ) from exc
     schema: dict[str, list[tuple[str, str]]] = {"table": [], "index": [], "trigger": [], "view": []}
     shadows = {
@@ -122,15 +126,29 @@ def _copy_table(
                 last = row[0]
                 copied += 1
             break
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError:  # a damaged page: step past it to the next row that reads
             gaps += 1
-            resume = _next_readable(source, quoted, last)
-            if resume is None:
+            found = _next_readable(source, quoted, names, last)
+            if found is None:
                 break
-            last = resume - 1
+            target.execute(insert, found)
+            last = found[0]  # strictly past the last row: every turn makes progress
+            copied += 1
     done.rows[table] = copied
     if gaps:
         done.gaps[table] = gaps
+
+
+def _fill_migrations(target: sqlite3.Connection) -> None:
+    """Rows of ``migrations`` lost with a page: the schema copied is this Signoff's (the
+    damaged file was open in it), so the record of the migrations that made it is too."""
+    from desktop_app.storage.db import utcnow
+    from desktop_app.storage.migrations import MIGRATIONS
+
+    target.executemany(
+        "INSERT OR IGNORE INTO migrations (id, name, applied_at) VALUES (?, ?, ?)",
+        [(n, name, utcnow()) for n, (name, _sql) in enumerate(MIGRATIONS, start=1)],
+    )
 
 
 def _stand_in_runs(target: sqlite3.Connection) -> int:
@@ -145,25 +163,32 @@ def _stand_in_runs(target: sqlite3.Connection) -> int:
     return max(cur.rowcount, 0)
 
 
-def _next_readable(source: sqlite3.Connection, quoted: str, after: int) -> int | None:
-    """The first rowid past ``after`` whose row can be read, probing in growing steps."""
-    step, start = 1, max(after, 0)
-    while start + step < _PROBE_LIMIT:
-        probe = start + step
+def _next_readable(source: sqlite3.Connection, quoted: str, names: str, after: int) -> tuple | None:
+    """The first row past rowid ``after`` that can be read, probing forward in doubling
+    steps (each probe strictly past the last: it ends within ``_PROBES`` probes)."""
+    probe, step = after + 1, 1
+    for _ in range(_PROBES):
+        if probe > _PROBE_LIMIT:
+            return None
         try:
             row = source.execute(
                 f"SELECT rowid FROM {quoted} WHERE rowid >= ? ORDER BY rowid LIMIT 1", [probe]
             ).fetchone()
         except sqlite3.DatabaseError:
-            step *= 2
+            probe, step = probe + step, step * 2
             continue
         if row is None:
             return None
         try:
-            source.execute(f"SELECT * FROM {quoted} WHERE rowid = ?", [row[0]]).fetchone()
-            return int(row[0])
+            found = source.execute(
+                f"SELECT rowid, {names} FROM {quoted} WHERE rowid = ?", [row[0]]
+            ).fetchone()
         except sqlite3.DatabaseError:
-            start, step = int(row[0]), 1
+            probe, step = int(row[0]) + step, step * 2
+            continue
+        if found is not None:
+            return tuple(found)
+        probe, step = int(row[0]) + 1, 1
     return None
 
 
