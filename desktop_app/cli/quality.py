@@ -1,18 +1,24 @@
-"""The command line's commands for the quality loop: ``scorecard`` with its drift alerts,
-``example``, ``test`` and ``report`` (``cli`` wires them)."""
+"""The quality loop: ``profile`` and ``compare`` (cost and models), ``scorecard`` with its
+drift alerts, ``example``, ``test`` and ``report``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop_app.cli import EXIT_FAIL, EXIT_OK, Context, out
+from desktop_app.cli.context import Context
+from desktop_app.cli.exit_codes import EXIT_FAIL, EXIT_OK
+from desktop_app.cli.output import cut, err, money, out
 from desktop_app.core.errors import KnownError
-from desktop_app.core.figures import WEEKS_SHOWN, duration, percent, weeks_back
 from desktop_app.core.money import usd_or_unknown
+
+if TYPE_CHECKING:
+    pass
+from desktop_app.core.figures import WEEKS_SHOWN, duration, percent, weeks_back
 
 
 def _since(text: str | None) -> str:
@@ -158,8 +164,146 @@ def _date(text: str | None, option: str) -> str | None:
         raise KnownError(f"{option} takes a date, YYYY-MM-DD (not {text!r})") from None
 
 
+def cmd_profile(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, settings
+    from desktop_app.services.profiler import Profiler, default_models
+
+    spec = catalogue.find(ctx.workflows_dir, args.name)
+    chosen = settings.load(ctx.paths.data_dir)
+    models = args.model or default_models(spec, chosen.run_model(None), chosen.run_fallbacks())
+
+    def progress(done: int, total: int) -> None:
+        if not args.json:
+            print(
+                f"\r{done}/{total} sample runs", end="" if done < total else "\n", file=sys.stderr
+            )
+
+    profiler = Profiler(ctx.db, on_progress=progress)
+    profile = profiler.profile(
+        spec,
+        models,
+        api_base=chosen.run_api_base(args.api_base),
+        runs_per_month=args.runs_per_month,
+        global_month_cap=chosen.monthly_budget_usd,
+        concurrency=args.concurrency,
+    )
+    if args.json:
+        out(json.dumps(profile.as_dict(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    out(
+        f"profile {profile.id} of {spec.name} ({len(profile.samples)} samples, spec {spec.version[:12]})"
+    )
+    month = "projected month" if profile.runs_per_month is not None else "month"
+    out(
+        f"runs per month: {profile.runs_per_month if profile.runs_per_month is not None else '-'} ({profile.runs_basis})"
+    )
+    out(
+        f"{'MODEL':<34} {'COST/RUN':>10} {'MAX':>10} {'TOK IN':>7} {'TOK OUT':>7} "
+        f"{'P50 MS':>7} {'P95 MS':>7} {'PASS':>5} {month.upper():>16}"
+    )
+    for r in profile.reports:
+        flag = (
+            ""
+            if r.cost_known
+            else (
+                "  (price unknown; on this machine: not billed)"
+                if r.served_here
+                else "  (price unknown)"
+            )
+        )
+        out(
+            f"{cut(r.model, 34):<34} {money(r.cost_mean_usd, r.cost_known):>10} "
+            f"{money(r.cost_max_usd, r.cost_known):>10} "
+            f"{_num(r.tokens_in_mean):>7} {_num(r.tokens_out_mean):>7} "
+            f"{_num(r.latency_p50_ms):>7} {_num(r.latency_p95_ms):>7} {r.pass_rate:>5.0%} "
+            f"{money(r.projected_month_usd, r.projected_month_usd is not None):>16}{flag}"
+        )
+        for check, count in r.failed_checks.items():
+            out(f"{'':<34} failed {check}: {count} of {r.samples}")
+    for sample, by_model in profile.side_by_side():
+        out(f"\n== {sample}")
+        for model, run in by_model.items():
+            verdict = (
+                "passed"
+                if run.passed
+                else f"{run.status}: {run.reason or ', '.join(run.failed_checks)}"
+            )
+            out(f"-- {model} ({verdict}, {money(run.cost_usd)})")
+            out(run.output.rstrip() or "(no output)")
+    if profile.state != "finished":
+        err(f"profile {profile.state}")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def cmd_compare(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, compare, settings
+    from desktop_app.storage import store
+
+    item = store.get_item(ctx.db, args.id)
+    spec = catalogue.find(ctx.workflows_dir, item["workflow"])
+    chosen = settings.load(ctx.paths.data_dir)
+    result = compare.compare(
+        ctx.db,
+        args.id,
+        spec,
+        args.model,
+        api_base=chosen.run_api_base(args.api_base),
+        global_month_cap=chosen.monthly_budget_usd,
+    )
+    kept = compare.keep(ctx.db, result) if args.keep else None
+    if args.json:
+        out(json.dumps({**result.as_dict(), "kept_item_id": kept}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for label, side in ((f"item {args.id}", result.original), ("compared", result.other)):
+        verdict = side.status + (f": {side.reason}" if side.reason else "")
+        out(f"== {label}: {side.model} ({verdict}, {money(side.cost_usd)})")
+        out(side.output.rstrip() or "(no output)")
+    if kept is not None:
+        out(f"kept as item {kept} (pending review)")
+    return EXIT_OK
+
+
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """The quality loop's commands, in ``signoff``'s parser."""
+    p = sub.add_parser(
+        "profile",
+        parents=[common],
+        help="run a workflow's samples on one or more models: cost, latency, pass rate",
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--model",
+        metavar="MODEL",
+        nargs="+",
+        action="extend",
+        help="the models to compare (default: the one it runs on and its fallbacks)",
+    )
+    p.add_argument("--api-base", metavar="URL", help="an OpenAI-compatible server")
+    p.add_argument(
+        "--runs-per-month",
+        type=float,
+        metavar="N",
+        help="project the month at N runs (default: from its schedule)",
+    )
+    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="calls at once")
+    p.add_argument("--json", action="store_true", help="print the whole profile as JSON")
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser(
+        "compare", parents=[common], help="run a past item's input on another model, side by side"
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--model", metavar="MODEL", required=True, help="the model to compare with")
+    p.add_argument("--api-base", metavar="URL", help="an OpenAI-compatible server")
+    p.add_argument("--keep", action="store_true", help="keep its output as a new inbox item")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_compare)
+
     p = sub.add_parser(
         "scorecard",
         parents=[common],

@@ -1,15 +1,22 @@
-"""The command line's commands for defining workflows: ``new``, ``samples``, ``try``,
-``archive`` and ``unarchive``, on the services the spec editor uses (``cli`` wires them)."""
+"""Workflows and defining them: ``check``, ``workflows``, ``enable``, ``disable``, ``new``,
+``samples``, ``try``, ``archive``, ``unarchive`` and ``draft``, on the services the spec
+editor uses."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop_app.cli import EXIT_OK, Context, out
-from desktop_app.core.money import usd_or_unknown
+from desktop_app.cli.context import Context
+from desktop_app.cli.exit_codes import EXIT_FAIL, EXIT_OK
+from desktop_app.cli.output import cut, err, money, out
+from desktop_app.core.errors import KnownError
+from desktop_app.core.money import usd, usd_or_unknown
+
+if TYPE_CHECKING:
+    pass
 
 
 def cmd_new(ctx: Context, args: argparse.Namespace) -> int:
@@ -142,8 +149,157 @@ def _workflow_dir(ctx: Context, name: str) -> Path:
     return folder
 
 
+def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.spec_loader import check_spec, discover
+
+    targets: list[Path] = []
+    if not args.paths:
+        args.paths = [str(ctx.workflows_dir)]
+    for raw in args.paths:
+        path = Path(raw)
+        if path.is_dir() and (path / "workflow.toml").is_file():
+            targets.append(path / "workflow.toml")
+        elif path.is_dir():
+            found = discover(path)
+            if not found:
+                err(f"{path}: no workflows here (looked for */workflow.toml)")
+                return EXIT_FAIL
+            targets.extend(found)
+        elif path.is_file():
+            targets.append(path)
+        else:
+            err(f"{path}: no such file or folder")
+            return EXIT_FAIL
+    bad = 0
+    for target in targets:
+        spec, problems = check_spec(target)
+        for problem in problems:
+            out(str(problem))
+        if problems:
+            bad += 1
+        elif spec is not None:
+            out(f"{target}: ok ({spec.name}: complete)")
+    if bad:
+        err(f"{bad} of {len(targets)} spec(s) invalid or incomplete")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import overview, settings
+
+    if args.take_new:
+        from desktop_app.core import bundled
+
+        taken = bundled.take_new(ctx.workflows_dir, args.take_new)
+        if not taken:
+            raise KnownError(f"no newer bundled version is offered for '{args.take_new}'")
+        for name in taken:
+            out(f"{name}: the bundled version is in place; yours is kept as {name}.old")
+        return EXIT_OK
+
+    threshold = settings.load(ctx.paths.data_dir).max_cost_per_approved_usd
+    rows, _specs = overview.survey(ctx.db, ctx.workflows_dir, threshold)
+    if args.json:
+        out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        out(f"no workflows in {ctx.paths.workflows_dir}")
+        return EXIT_OK
+    out(
+        f"{'NAME':<22} {'COMPLETE':<10} {'ENABLED':<8} {'SCHEDULE':<14} {'PENDING':>7} {'MONTH':>9}  LAST RUN"
+    )
+    for r in rows:
+        complete = "yes" if r["complete"] else ("invalid" if not r["valid"] else "no")
+        last = (
+            f"{r['last_run']['state']} {r['last_run']['started_at'][:16]}"
+            if r["last_run"]
+            else "never"
+        )
+        out(
+            f"{cut(r['name'], 22):<22} {complete:<10} {'yes' if r['enabled'] else 'no':<8} "
+            f"{cut(r['schedule'] or 'on demand', 14):<14} {r['pending']:>7} {usd(r['month_cost_usd']):>9}  {last}"
+        )
+        for missing in r["missing"]:
+            out(f"{'':<22} missing: {missing}")
+        for problem in r["problems"]:
+            out(f"{'':<22} {problem}")
+        for found in r["drift"]:
+            out(f"{'':<22} drift: {found['message']}")
+    return EXIT_OK
+
+
+def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, settings, switches
+
+    spec = catalogue.find(ctx.workflows_dir, args.name)
+    chosen = settings.load(ctx.paths.data_dir)
+    catalogue.sync_version(ctx.db, spec)
+    done = switches.enable(
+        ctx.db, spec, model=chosen.run_model(None), global_month_cap=chosen.monthly_budget_usd
+    )
+    # ``enable`` raises unless the gate is open: a profile with a report for the model.
+    assert done.profile is not None
+    report = done.profile.report_for(done.model)
+    assert report is not None
+    projected = money(report.projected_month_usd, report.projected_month_usd is not None)
+    if report.projected_month_usd is None and report.served_here:
+        projected = "nothing billed (a model on this machine)"
+    elif report.projected_month_usd is not None:
+        projected = f"about {projected} a month"
+    else:
+        projected = "an unknown cost a month"
+    sched = spec.schedule
+    assert sched is not None  # ``enable`` refuses a spec without a schedule
+    what = f"every {sched.every}" if sched.every else f"cron {sched.cron}"
+    out(f"enabled {spec.name}: {what} on {done.model}, {projected}")
+    return EXIT_OK
+
+
+def cmd_disable(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.services import catalogue, switches
+
+    catalogue.find(ctx.workflows_dir, args.name)
+    if switches.disable(ctx.db, args.name):
+        out(f"disabled {args.name}: its schedule is off")
+    else:
+        out(f"{args.name} was not enabled")
+    return EXIT_OK
+
+
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """The defining commands, in ``signoff``'s parser."""
+    p = sub.add_parser(
+        "check", parents=[common], help="validate workflow specs (file:line: message)"
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="spec files or folders (default: the workflows folder)",
+    )
+    p.set_defaults(func=cmd_check)
+
+    for verb, func, text in (
+        ("enable", cmd_enable, "start a workflow's schedule (needs a cost profile)"),
+        ("disable", cmd_disable, "stop a workflow's schedule"),
+    ):
+        p = sub.add_parser(verb, parents=[common], help=text)
+        p.add_argument("name", metavar="NAME")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser(
+        "workflows", parents=[common], help="each workflow: complete?, schedule, pending, cost"
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--take-new",
+        metavar="NAME",
+        help="put the newer bundled version offered beside NAME's files (FILE.new) in place;"
+        " yours are kept as FILE.old",
+    )
+    p.set_defaults(func=cmd_workflows)
+
     p = sub.add_parser(
         "new", parents=[common], help="a new workflow: blank, or a copy of another (--from)"
     )

@@ -1,0 +1,102 @@
+"""A command's paths and its database, opened on first use (a read-only or damaged one
+said once), and the search index brought up to date before a search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_app.cli.output import err
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from desktop_app.storage.db import DatabaseLike
+
+
+class Context:
+    """Paths and the database, opened on first use."""
+
+    def __init__(self, args: argparse.Namespace):
+        from desktop_app.core.paths import resolve_paths
+
+        self.args = args
+        self.paths = resolve_paths(
+            getattr(args, "data_dir", None), getattr(args, "workflows", None)
+        )
+        self._db: sqlite_utils.Database | None = None
+        self.open_window: Callable[..., int] | None = None
+
+    @property
+    def workflows_dir(self) -> Path:
+        """The workflows folder, seeded from the bundled examples on first start."""
+        self._ensure_data_dir()
+        return self.paths.workflows_dir
+
+    def _ensure_data_dir(self) -> None:
+        """The data folder made; what an upgrade brought to the workflows folder, said once."""
+        from desktop_app.core.paths import ensure_data_dir
+
+        ensure_data_dir(self.paths)
+        say_upgrades()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            from desktop_app.services.recovery import mark_interrupted
+            from desktop_app.storage import health
+            from desktop_app.storage.db import connect
+
+            self._ensure_data_dir()
+            self._db = connect(self.paths.db_path)
+            damaged = health.damage(self.paths.db_path)
+            if damaged:
+                err(f"signoff: warning: {damaged}")
+            say_upgrades()  # a migrated database, once
+            for run_id in mark_interrupted(self._db):
+                err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
+
+
+def say_upgrades() -> None:
+    from desktop_app.services import upgrade_notes
+
+    for line in upgrade_notes.take():
+        err(f"signoff: {line}")
+
+
+def search_ready(db: DatabaseLike, text: str) -> None:
+    """Before a search with words: the rows written since the index was last brought up to
+    date are added first (a long wait only after an upgrade, said on stderr with its
+    progress); a search then answers from the index."""
+    from desktop_app.storage import fulltext
+
+    if not text.strip():
+        return
+    behind = fulltext.progress(db).behind
+    if not behind:
+        return
+    tell = behind >= fulltext.LONG_TAIL
+    live = tell and sys.stderr.isatty()
+    if tell:
+        err(
+            f"the search index is being built ({behind:,} rows, once after an upgrade): waiting for it"
+        )
+
+    def progress(now: fulltext.Progress) -> None:
+        if live:
+            end = "\n" if now.ready else ""
+            print(f"\rbuilding the search index: {now.percent}%", end=end, file=sys.stderr)
+
+    fulltext.build(db, on_progress=progress)
+    if tell and not live:
+        err("the search index is ready")
