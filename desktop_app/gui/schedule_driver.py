@@ -1,6 +1,6 @@
-"""The QTimer that drives schedules while the app runs: every tick, a background ``Job``
-asks the scheduler what is due and runs it (``services/scheduler``); results come back as
-signals.
+"""The QTimer that drives what is due while the app runs: every tick, a background ``Job``
+calls the one tick (``services/tick``: actions, reminders, schedules); what it did comes
+back as signals.
 
 One tick at a time: a tick that finds the previous one still running is skipped, so runs
 of one workflow never overlap and a slow run never piles up threads.
@@ -20,32 +20,6 @@ if TYPE_CHECKING:
     from desktop_app.services.pipeline import ModelGateway
 
 TICK_MS = 30_000
-
-
-_cache: dict[Path, tuple[tuple, object]] = {}  # spec file -> (its files' stat, the spec)
-
-
-def _specs(workflows_dir: Path) -> dict:
-    """Every workflow's spec (None when invalid); a file unchanged since the last tick is
-    not parsed again, so a tick with nothing due costs a few stat calls."""
-    from desktop_app.core.spec_loader import check_spec, discover
-
-    found = {}
-    for path in discover(workflows_dir):
-        try:  # the spec and its schema file, if any, decide the version
-            key = tuple(
-                (f.name, f.stat().st_mtime, f.stat().st_size)
-                for f in sorted(path.parent.iterdir())
-                if f.suffix in (".toml", ".json")
-            )
-        except OSError:
-            continue
-        cached = _cache.get(path)
-        if cached is None or cached[0] != key:
-            spec, _problems = check_spec(path)
-            cached = _cache[path] = (key, spec)
-        found[path.parent.name] = cached[1]
-    return found
 
 
 class ScheduleDriver(QObject):
@@ -99,55 +73,26 @@ class ScheduleDriver(QObject):
         self.job.cancel()
         self.job.wait(timeout)
 
-    def _act(self, db, specs: dict) -> None:
-        """Approved items whose undo window has passed (and actions a crash left unsettled):
-        their actions, once each."""
-        from desktop_app.core.errors import KnownError
-        from desktop_app.services import actions
-        from desktop_app.services.decisions import UNDO_WINDOW_S
-
-        with_action = [n for n, s in specs.items() if s is not None and s.action.kind != "none"]
-        results = []
-        settled = actions.utc_before(UNDO_WINDOW_S)
-        for item_id, workflow in actions.due(db, settled_before=settled, workflows=with_action):
-            if self._cancel.is_set():
-                break
-            try:
-                results.append(
-                    actions.perform(
-                        db, item_id, specs[workflow], self._db_path.parent,
-                        clipboard=self.clipboard_text.emit,
-                    )
-                )  # fmt: skip
-            except KnownError as exc:
-                self.failed.emit(f"item {item_id}: its action could not start: {exc}")
-        if results:
-            self.acted.emit(results)
-
     def act_now(self) -> None:
         """A tick soon (after a decision's undo window): the same background thread."""
         self.tick()
 
     def _run(self, db: Any, _report: Any) -> None:
-        """On the job's thread (its connection opened by the job, inside its guard)."""
-        from desktop_app.core.errors import KnownError
-        from desktop_app.services import scheduler
-        from desktop_app.services.review_timeouts import sweep
-        from desktop_app.services.runner import Hooks
+        """On the job's thread (its connection opened by the job, inside its guard): what is
+        due, done once (``services/tick``), told back through this driver's signals."""
+        from desktop_app.services.tick import TickHooks, tick
 
-        specs = _specs(self._workflows_dir)
-        self._act(db, specs)
-        swept = sweep(db, specs)
-        if swept.reminded or swept.expired:
-            self.swept.emit(swept)
-        for item in scheduler.due(db, specs):
-            if self._cancel.is_set():
-                break
-            try:
-                gateway = self._gateway() if callable(self._gateway) else self._gateway
-                hooks = Hooks(gateway, self.item_made.emit, cancel=self._cancel)
-                fired = scheduler.run_due(db, item, data_dir=self._db_path.parent, hooks=hooks)
-            except KnownError as exc:
-                self.failed.emit(f"{item.workflow}: the scheduled run could not start: {exc}")
-            else:
-                self.fired.emit(fired)
+        def gateway() -> ModelGateway | None:
+            return self._gateway() if callable(self._gateway) else self._gateway
+
+        hooks = TickHooks(
+            gateway=gateway,
+            on_item=self.item_made.emit,
+            on_fired=self.fired.emit,
+            on_swept=self.swept.emit,
+            on_acted=self.acted.emit,
+            on_failed=self.failed.emit,
+            clipboard=self.clipboard_text.emit,
+            cancel=self._cancel,
+        )
+        tick(db, self._workflows_dir, self._db_path.parent, hooks)

@@ -41,6 +41,30 @@ def scan(workflows_dir: Path) -> list[Entry]:
     return entries
 
 
+_current: dict[Path, tuple[tuple, Spec | None]] = {}  # spec file -> (its files' stat, the spec)
+
+
+def current(workflows_dir: Path) -> dict[str, Spec | None]:
+    """Every workflow's spec by name (None when invalid), for what runs again and again (the
+    tick): a file unchanged since the last call is not parsed again, so a call with nothing
+    changed costs a few stat calls."""
+    found: dict[str, Spec | None] = {}
+    for path in discover(workflows_dir):
+        try:  # the spec and its schema file, if any, decide the version
+            key = tuple(
+                (f.name, f.stat().st_mtime, f.stat().st_size)
+                for f in sorted(path.parent.iterdir())
+                if f.suffix in (".toml", ".json")
+            )
+        except OSError:
+            continue
+        cached = _current.get(path)
+        if cached is None or cached[0] != key:
+            cached = _current[path] = (key, check_spec(path)[0])
+        found[path.parent.name] = cached[1]
+    return found
+
+
 def find(workflows_dir: Path, name: str) -> Spec:
     """Load the workflow called ``name``; a broken spec raises SpecError with every problem."""
     path = workflows_dir / name / "workflow.toml"
