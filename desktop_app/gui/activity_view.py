@@ -40,6 +40,7 @@ from desktop_app.storage import eventlog, store
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from desktop_app.gui.tasks import Report
     from desktop_app.storage.db import DatabaseLike
 
 ANY_DATE = QDate(2000, 1, 1)
@@ -82,12 +83,12 @@ def describe(event: eventlog.Event) -> str:
     return "\n".join(lines)
 
 
-def _verify(db: sqlite_utils.Database, report) -> eventlog.VerifyResult:
+def _verify(db: sqlite_utils.Database, report: Report) -> eventlog.VerifyResult:
     return eventlog.verify(db)
 
 
 def _export(
-    db: sqlite_utils.Database, report, fmt: str, path: Path, filters: dict
+    db: sqlite_utils.Database, report: Report, fmt: str, path: Path, filters: dict
 ) -> tuple[int, Path]:
     """On the job's thread: write the export under a temporary name, report percent done, rename."""
     from desktop_app.storage.export import export
@@ -328,7 +329,7 @@ class ActivityView(QWidget):
         if self.progress.maximum():
             self.progress.setValue(done * 100 // max(1, total))
 
-    def _on_done(self, result) -> None:
+    def _on_done(self, result: eventlog.VerifyResult | tuple[int, Path]) -> None:
         self._idle()
         if isinstance(result, eventlog.VerifyResult):
             good = result.ok

@@ -25,11 +25,24 @@ from desktop_app.gui.widgets import named, plain_label
 from desktop_app.services import settings
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from desktop_app.core.spec_model import Spec
+    from desktop_app.gui.tasks import Report
+    from desktop_app.services.compare import Comparison, Side
     from desktop_app.services.pipeline import ModelGateway
 
 
-def _run_compare(db, _report, item_id, spec, model, api_base, cap, gateway):
+def _run_compare(
+    db: sqlite_utils.Database,
+    _report: Report,
+    item_id: int,
+    spec: Spec,
+    model: str,
+    api_base: str | None,
+    cap: float | None,
+    gateway: ModelGateway | None,
+) -> Comparison:
     from desktop_app.services import compare
 
     return compare.compare(
@@ -37,13 +50,13 @@ def _run_compare(db, _report, item_id, spec, model, api_base, cap, gateway):
     )
 
 
-def _keep(db, _report, comparison):
+def _keep(db: sqlite_utils.Database, _report: Report, comparison: Comparison) -> int:
     from desktop_app.services import compare
 
     return compare.keep(db, comparison)
 
 
-def _summary(side) -> str:
+def _summary(side: Side) -> str:
     cost = "cost unknown" if side.cost_usd is None else usd(side.cost_usd)
     latency = "" if side.latency_ms is None else f" · {side.latency_ms:,} ms"
     verdict = "passes its checks" if side.status == "pending" else side.status
@@ -68,7 +81,7 @@ class CompareDialog(QDialog):
         self.setObjectName("comparePanel")
         self.setWindowTitle(f"Compare models · item {item['id']}")
         self.item, self.spec, self._gateway = item, spec, gateway
-        self._result = None
+        self._result: Comparison | None = None
         chosen = self._defaults(db_path)
         self._api_base = chosen.run_api_base(None)
         self._cap = chosen.monthly_budget_usd
@@ -142,7 +155,7 @@ class CompareDialog(QDialog):
             self._gateway,
         )
 
-    def _show(self, result) -> None:
+    def _show(self, result: Comparison) -> None:
         self.job.wait()
         self._result = result
         self.run_button.setEnabled(True)
@@ -178,7 +191,7 @@ class CompareDialog(QDialog):
         super().done(result)
 
 
-def _side_of(item: dict):
+def _side_of(item: dict) -> Side:
     from desktop_app.services.compare import original_side
 
     return original_side(item)

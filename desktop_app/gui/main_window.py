@@ -28,6 +28,9 @@ from desktop_app.gui.widgets import named
 from desktop_app.storage import store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import sqlite_utils
     from PySide6.QtGui import QCloseEvent  # QEvent's enums are 1.4 ms; not needed at start
 
     from desktop_app.core.spec_model import Spec
@@ -36,8 +39,11 @@ if TYPE_CHECKING:
     from desktop_app.gui.activity_view import ActivityView
     from desktop_app.gui.compare_dialog import CompareDialog
     from desktop_app.gui.settings_view import SettingsView
+    from desktop_app.gui.tasks import Report
     from desktop_app.gui.workflows_view import WorkflowsView
     from desktop_app.llm.process_gateway import ProcessGateway
+    from desktop_app.services.actions import ActionResult
+    from desktop_app.services.review_timeouts import Swept
     from desktop_app.services.scheduler import Fired
     from desktop_app.storage.db import DatabaseLike
 
@@ -49,7 +55,9 @@ TABS = (
 )
 
 
-def _status_figures(db, _report, data_dir: Path) -> tuple[int, int, float, float | None]:
+def _status_figures(
+    db: DatabaseLike, _report: Report, data_dir: Path
+) -> tuple[int, int, float, float | None]:
     """Off the UI thread: pending and escalated counts, this month's spend and the cap."""
     from desktop_app.core.errors import KnownError
     from desktop_app.services import settings
@@ -63,7 +71,7 @@ def _status_figures(db, _report, data_dir: Path) -> tuple[int, int, float, float
     return pending, escalated, store.month_cost(db), cap
 
 
-def _database_health(db, db_path: Path) -> tuple[str, str] | None:
+def _database_health(db: DatabaseLike, db_path: Path) -> tuple[str, str] | None:
     """(title, line) when the database is damaged (SQLite's quick check, now, on the worker's
     connection: it becomes read-only) or its folder is read-only."""
     from desktop_app.storage import health
@@ -74,7 +82,14 @@ def _database_health(db, db_path: Path) -> tuple[str, str] | None:
     return "Read-only", reason  # the line says why: a damaged file, or a read-only folder
 
 
-def _retry_action(db, _report, item_id: int, workflows_dir: Path, data_dir: Path, clipboard):
+def _retry_action(
+    db: sqlite_utils.Database,
+    _report: Report,
+    item_id: int,
+    workflows_dir: Path,
+    data_dir: Path,
+    clipboard: Callable[[str], None],
+) -> ActionResult:
     """Off the UI thread (a webhook may take seconds): an approved item's action again."""
     from desktop_app.services import actions, catalogue
 
@@ -83,13 +98,13 @@ def _retry_action(db, _report, item_id: int, workflows_dir: Path, data_dir: Path
     return actions.retry(db, item_id, spec, data_dir, clipboard=clipboard)
 
 
-def _keep_example(db, item_id: int, workflows_dir: Path) -> Path:
+def _keep_example(db: sqlite_utils.Database, item_id: int, workflows_dir: Path) -> Path:
     from desktop_app.services.examples import add_example
 
     return add_example(db, workflows_dir, item_id)
 
 
-def _first_start(db, report, data_dir: Path) -> bool:
+def _first_start(db: DatabaseLike, report: Report, data_dir: Path) -> bool:
     from desktop_app.services.settings import needs_setup
 
     return needs_setup(data_dir)
@@ -298,7 +313,7 @@ class MainWindow(QMainWindow):
         workflow = text.split(":", 1)[0] if ":" in text else ""
         self.notify([Notice("schedule_failed", workflow, "A scheduled task could not start", text)])
 
-    def _on_swept(self, swept) -> None:
+    def _on_swept(self, swept: Swept) -> None:
         from desktop_app.services.notices import from_sweep
 
         if swept.expired:

@@ -8,7 +8,7 @@ connection run off the UI thread (the test imports litellm there).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -32,24 +32,30 @@ from desktop_app.llm import keys
 from desktop_app.services import settings
 
 if TYPE_CHECKING:
+    from desktop_app.gui.tasks import Report
     from desktop_app.services.pipeline import ModelGateway
+    from desktop_app.storage.db import DatabaseLike
 
 HOSTED = ("openai", "anthropic", "gemini", "mistral", "groq", "openrouter", "deepseek")
 
 
-def _probe(db, report):
+def _probe(db: DatabaseLike, report: Report) -> tuple[str, Any]:
     from desktop_app.services.local_servers import probe
 
     return ("probe", probe())
 
 
-def _test(db, report, model: str, api_base: str, gateway):
+def _test(
+    db: DatabaseLike, report: Report, model: str, api_base: str, gateway: ModelGateway | None
+) -> tuple[str, Any]:
     from desktop_app.services.connection import test_connection
 
     return ("test", test_connection(model, api_base or None, gateway))
 
 
-def _keychain(db, report, provider: str, op: str = "check", secret: str = ""):
+def _keychain(
+    db: DatabaseLike, report: Report, provider: str, op: str = "check", secret: str = ""
+) -> tuple[str, str, bool]:
     """Off the UI thread (a keychain can be slow, or ask its own password): store or delete
     the key if asked, then whether a key is there for ``provider``. Raises KnownError
     (shown as one line) when the keychain refuses."""
@@ -346,7 +352,7 @@ class SettingsView(QWidget):
         )
         self.job.start(_probe)
 
-    def _on_done(self, result) -> None:
+    def _on_done(self, result: tuple[str, Any]) -> None:
         self.job.wait()
         kind, value = result
         if kind == "probe":
@@ -392,7 +398,7 @@ class SettingsView(QWidget):
         self.key_status.setText("Checking the keychain…")
         self.key_job.start(_keychain, self.provider.currentText())
 
-    def _on_keychain(self, result) -> None:
+    def _on_keychain(self, result: tuple[str, str, bool]) -> None:
         self.key_job.wait()
         op, provider, stored = result
         self._set_key_buttons(True)

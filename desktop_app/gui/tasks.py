@@ -31,7 +31,15 @@ from PySide6.QtCore import QMetaMethod, QObject, Signal
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
+    import sqlite_utils
+
     from desktop_app.services.pipeline import ModelGateway
+
+Report = Callable[..., None]  # a Job's progress: report(done, total)
+# (on_done, on_error, the widget they belong to): what a write's result is delivered to
+_Callbacks = tuple[
+    "Callable[[Any], None] | None", "Callable[[BaseException], None] | None", "QObject | None"
+]
 
 
 class _Bridge(QObject):
@@ -65,7 +73,7 @@ class DbWorker:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signoff-db")
         return self._executor
 
-    def _db(self):
+    def _db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
             from desktop_app.storage.db import connect
@@ -93,7 +101,7 @@ class DbWorker:
         )
         return future
 
-    def _deliver(self, callbacks, result, error) -> None:
+    def _deliver(self, callbacks: _Callbacks, result: Any, error: BaseException | None) -> None:
         self._pending -= 1
         on_done, on_error, context = callbacks
         if self._closed or (context is not None and not shiboken6.isValid(context)):

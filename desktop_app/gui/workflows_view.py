@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from desktop_app.gui.profile_dialog import ProfileDialog
     from desktop_app.gui.spec_editor import SpecEditor
     from desktop_app.services.pipeline import ModelGateway
+    from desktop_app.services.runs import Runs
 
 COLUMNS = ("Workflow", "Complete", "Model", "Schedule", "Last run", "Pending", "This month")
 SOURCES = ("Its samples", "A file or folder…", "Text I paste")
@@ -66,7 +67,7 @@ def _schedule_cell(row: dict) -> str:
     return f"{row['schedule']} · {'on' if row['enabled'] else 'off'}"
 
 
-def _month_cell(row: dict, spec) -> str:
+def _month_cell(row: dict, spec: Spec | None) -> str:
     spent = usd(row["month_cost_usd"])
     cap = spec.budget.max_cost_per_month if spec is not None and spec.budget else None
     return spent if cap is None else f"{spent} of {usd(cap)}"
@@ -82,7 +83,9 @@ def _local(stamp: str | None) -> str:
     return when.strftime("%a %d %b %H:%M")
 
 
-def _load(db, workflows_dir: Path, threshold: float | None) -> tuple[list[dict], dict]:
+def _load(
+    db: sqlite_utils.Database, workflows_dir: Path, threshold: float | None
+) -> tuple[list[dict], dict[str, Spec | None]]:
     """On the writer thread: every workflow's overview and its loaded spec (None when invalid)."""
     from desktop_app.services import overview
 
@@ -292,7 +295,7 @@ class WorkflowsView(QWidget):
             context=self,
         )
 
-    def _show_rows(self, loaded) -> None:
+    def _show_rows(self, loaded: tuple[list[dict], dict[str, Spec | None]]) -> None:
         rows, specs = loaded
         selected = self._select_after_reload or self.selected_name()
         self._select_after_reload = None
@@ -384,7 +387,7 @@ class WorkflowsView(QWidget):
         self.drift_status.setText(drift)
         self.drift_status.setVisible(bool(drift))
 
-    def _show_switch(self, row: dict, spec) -> None:
+    def _show_switch(self, row: dict, spec: Spec | None) -> None:
         self.enable_switch.setEnabled(bool(spec and spec.schedule))
         self.enable_switch.setChecked(bool(row.get("enabled")))
         if spec is None or spec.schedule is None:
@@ -769,7 +772,7 @@ class WorkflowsView(QWidget):
         self._set_running(True)
         self.job.start_resume_all(self._workflows_dir)
 
-    def _on_finished(self, done) -> None:
+    def _on_finished(self, done: Runs) -> None:
         self.job.wait()
         self._set_running(False)
         if done.held:  # more inputs than Settings runs without asking: ask, with the cost
