@@ -73,9 +73,9 @@ def mark_interrupted(db: DatabaseLike) -> list[int]:
         return []
     from desktop_app.storage.health import quick_check
 
-    if (
-        quick_check(db.conn) is not None
-    ):  # a window's start skips the check: made here, before writing
+    # The window's start skips SQLite's check (it runs after the first paint): made here,
+    # before writing, and only when there is something to write.
+    if quick_check(db.conn) is not None:
         return []
     # Imported here: every window start calls this, and it rarely has work.
     from desktop_app.storage import eventlog

@@ -261,8 +261,7 @@ def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
             if conn.in_transaction:  # (SQLite may have ended it on an error already)
                 conn.execute("ROLLBACK")  # only read: nothing to keep
     except sqlite3.DatabaseError as exc:
-        known = health.explain(exc)
-        if not isinstance(known, health.DamagedDatabaseError):
+        if not health.is_damage(exc):
             raise
         return _damaged(str(exc))
 

@@ -104,10 +104,30 @@ def _check(conn: sqlite3.Connection, pragma: str) -> str | None:
     try:
         return first_problem(conn.execute(f"PRAGMA {pragma}(20)").fetchall())
     except sqlite3.DatabaseError as exc:  # damage the check itself trips over is a finding too
-        text = str(exc).lower()
-        if "malformed" in text or "not a database" in text or "corrupt" in text:
+        if is_damage(exc):
             return reveal(str(exc))
         raise
+
+
+def _primary_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of ``exc`` (the extended code's low byte), if it has one."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _says_full(exc: BaseException) -> bool:
+    return _primary_code(exc) == SQLITE_FULL or "disk is full" in str(exc).lower()
+
+
+def is_damage(exc: BaseException) -> bool:
+    """SQLite says the file is damaged (corrupt, malformed, not a database)."""
+    text = str(exc).lower()
+    return (
+        _primary_code(exc) in (SQLITE_CORRUPT, SQLITE_NOTADB)
+        or "malformed" in text
+        or "not a database" in text
+        or "corrupt" in text
+    )
 
 
 def damaged_line(path: Path, finding: str) -> str:
@@ -132,16 +152,14 @@ def full_line(path: Path | None) -> str:
     return f"the disk{where} is full: free some space and try again (nothing was half-written)"
 
 
-def disk_full(path: Path, exc: BaseException | None = None) -> bool:
+def disk_full(path: Path, exc: BaseException) -> bool:
     """SQLite said the disk is full, or an I/O error came from a disk with no room left
     (SQLite cannot make the WAL's shared-memory file on a full disk: "disk I/O error")."""
     import shutil
 
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary == SQLITE_FULL or "disk is full" in str(exc).lower():
+    if _says_full(exc):
         return True
-    if exc is not None and primary != SQLITE_IOERR and "i/o error" not in str(exc).lower():
+    if _primary_code(exc) != SQLITE_IOERR and "i/o error" not in str(exc).lower():
         return False
     try:
         return shutil.disk_usage(path.parent).free < NEARLY_FULL
@@ -163,22 +181,13 @@ def explain(exc: BaseException, path: Path | None = None) -> StorageError | None
         return None
     if not isinstance(exc, sqlite3.DatabaseError):
         return None
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    text = str(exc).lower()
-    if primary == SQLITE_FULL or "disk is full" in text:
+    if _says_full(exc) or (path is not None and disk_full(path, exc)):
         return StorageError(full_line(path))
-    if (primary == SQLITE_IOERR or "i/o error" in text) and path and disk_full(path, exc):
-        return StorageError(full_line(path))
-    if primary == SQLITE_READONLY or "readonly database" in text:
+    if _primary_code(exc) == SQLITE_READONLY or "readonly database" in str(exc).lower():
         if path is not None:
             return StorageError(read_only_reason(path) or read_only_line(path))
         return StorageError("the database is read-only here: nothing was changed")
-    if (
-        primary in (SQLITE_CORRUPT, SQLITE_NOTADB)
-        or "malformed" in text
-        or "not a database" in text
-    ):
+    if is_damage(exc):
         if path is None:
             return DamagedDatabaseError(f"the database is damaged ({reveal(str(exc))[:200]})")
         return DamagedDatabaseError(damaged_line(path, reveal(str(exc))[:200]))
