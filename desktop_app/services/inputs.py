@@ -119,15 +119,19 @@ def from_csv(path: Path) -> Iterator[InputDoc]:
             return
         except csv.Error as exc:
             number += 1
-            yield unreadable(
-                path, f"{path.name} row {number} (line {line}) cannot be read: {exc}",
-                key=f"{resolved}#row{number}", name=f"{path.stem} row {number}",
-            )  # fmt: skip
+            key, name = _row_id(path, resolved, number)
+            why = f"{path.name} row {number} (line {line}) cannot be read: {exc}"
+            yield unreadable(path, why, key=key, name=name)
             continue
         if not any(v.strip() for v in values):
             continue  # blank line
         number += 1
         yield _csv_row(path, resolved, headers, values, number, line)
+
+
+def _row_id(path: Path, resolved: Path, number: int) -> tuple[str, str]:
+    """(key, name) of a CSV file's data row ``number``: the key is what marks it processed."""
+    return f"{resolved}#row{number}", f"{path.stem} row {number}"
 
 
 def _csv_row(
@@ -143,13 +147,8 @@ def _csv_row(
         )
         for n, value in enumerate(extra, start=1):
             fields[f"extra {n}"] = value.strip()
-    return InputDoc(
-        key=f"{resolved}#row{number}",
-        name=f"{path.stem} row {number}",
-        text=row_text(fields),
-        fields=fields,
-        problem=problem,
-    )
+    key, name = _row_id(path, resolved, number)
+    return InputDoc(key=key, name=name, text=row_text(fields), fields=fields, problem=problem)
 
 
 def from_file(path: Path) -> Iterator[InputDoc]:
