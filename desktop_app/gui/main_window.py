@@ -71,15 +71,14 @@ def _status_figures(
     return pending, escalated, store.month_cost(db), cap
 
 
-def _database_health(db: DatabaseLike, db_path: Path) -> tuple[str, str] | None:
-    """(title, line) when the database is damaged (SQLite's quick check, now, on the worker's
-    connection: it becomes read-only) or its folder is read-only."""
+def _database_health(db: DatabaseLike, db_path: Path) -> str | None:
+    """Why nothing can be written, if so: the database is damaged (SQLite's quick check, run
+    here when the window's start put it off; the worker's connection becomes read-only) or
+    its folder is read-only."""
     from desktop_app.storage import health
 
-    reason = health.check(db.conn, db_path) or health.read_only_reason(db_path)
-    if not reason:
-        return None
-    return "Read-only", reason  # the line says why: a damaged file, or a read-only folder
+    damaged = health.check(db.conn, db_path) if health.checks_deferred() else None
+    return damaged or health.read_only_reason(db_path)
 
 
 def _retry_action(
@@ -482,12 +481,13 @@ class MainWindow(QMainWindow):
             _database_health, self._db_path, on_done=self._warn_if_read_only, context=self
         )
 
-    def _warn_if_read_only(self, found: tuple[str, str] | None) -> None:
-        """A damaged database or a read-only data folder: said in the banner until dismissed."""
+    def _warn_if_read_only(self, reason: str | None) -> None:
+        """A damaged database or a read-only data folder: said in the banner until dismissed
+        (the line says which)."""
         from desktop_app.services.notices import Notice
 
-        if found:
-            self.banner.show_notice(Notice("database", "", *found))
+        if reason:
+            self.banner.show_notice(Notice("database", "", "Read-only", reason))
 
     def say(self, text: str) -> None:
         """One line in the status bar (known errors from ``gui.errors`` come here too)."""

@@ -32,3 +32,16 @@ def test_the_window_says_the_database_is_damaged_and_writes_nothing(qtbot, windo
     window.show_tab("activity")
     qtbot.wait(1500)  # the index builder, the counts, the schedule's first tick
     assert hashlib.sha256(seeded.read_bytes()).hexdigest() == before
+
+
+@pytest.fixture
+def deferred(monkeypatch):
+    """As the window's start does: no quick check as connections open."""
+    monkeypatch.setattr(health, "_deferred", [True])
+    monkeypatch.setattr(health, "_reasons", {})
+
+
+def test_the_check_put_off_at_the_start_runs_after_the_first_paint(deferred, qtbot, window, seeded):
+    assert health.damage(seeded) is None  # opening did not check
+    qtbot.waitUntil(window.banner.isVisible, timeout=5000)
+    assert "damaged" in window.banner.text.text() and health.damage(seeded)
