@@ -740,17 +740,20 @@ class WorkflowsView(QWidget):
         if not docs:
             self.run_status.setText("There is nothing to run on there.")
             return
+        model, api_base = self.model_edit.text().strip(), self.api_base_edit.text().strip()
+        self._last_run = (spec, docs, model, api_base)
+        self._start_run(confirmed=False)
+
+    def _start_run(self, *, confirmed: bool) -> None:
+        """The run panel's run (``_last_run``), with its progress; ``confirmed``: the person
+        said yes to more inputs than Settings runs without asking."""
+        assert self._last_run is not None
+        spec, docs, model, api_base = self._last_run
         self.progress.setRange(0, len(docs))
         self.progress.setValue(0)
-        self.run_status.setText(f"Running {spec.name} on {len(docs)} input(s)…")
+        self.run_status.setText(f"Running {spec.name} on {len(docs):,} input(s)…")
         self._set_running(True)
-        self._last_run = (
-            spec,
-            docs,
-            self.model_edit.text().strip(),
-            self.api_base_edit.text().strip(),
-        )
-        self.job.start_run(spec, docs, model=self._last_run[2], api_base=self._last_run[3])
+        self.job.start_run(spec, docs, model=model, api_base=api_base, confirmed=confirmed)
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(
@@ -797,14 +800,10 @@ class WorkflowsView(QWidget):
         self.reload()
 
     def _go_ahead_or_not(self, held: str) -> None:
-        last = self._last_run
-        if last is None or not self.ask_to_go_ahead(held):
+        if self._last_run is None or not self.ask_to_go_ahead(held):
             self.run_status.setText(f"{held}.")
             return
-        spec, docs, model, api_base = last
-        self.run_status.setText(f"Running {spec.name} on {len(docs):,} input(s)…")
-        self._set_running(True)
-        self.job.start_run(spec, docs, model=model, api_base=api_base, confirmed=True)
+        self._start_run(confirmed=True)
 
     def ask_to_go_ahead(self, held: str) -> bool:
         """A question the person answers before a run over many inputs (tests answer it)."""
