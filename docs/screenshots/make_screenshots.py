@@ -256,6 +256,21 @@ editor.close(); worker.close()
     render_offscreen(data, code)
 
 
+def capture_damaged(data: Path, out: Path) -> None:
+    """The window on a copy of the demo data whose database has 4 KB of garbage over one
+    page: the banner says so, and the inbox still shows what can be read."""
+    import shutil
+
+    copy = data.parent / "damaged"
+    shutil.copytree(data, copy)
+    db = copy / "signoff.db"
+    pages = db.stat().st_size // 4096
+    with db.open("r+b") as fh:
+        fh.seek(4096 * (pages - 3))
+        fh.write(bytes((i * 37 + 11) % 256 for i in range(4096)))
+    capture(copy, out, tab=0)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -275,6 +290,8 @@ def main() -> None:
         capture(data, HERE / "inbox-search.png", tab=0, search="status:approved thank")
         capture(data, HERE / "activity-search.png", tab=2, search="by:rosa formal")
         print(f"wrote {HERE / 'inbox-search.png'} and activity-search.png")
+        capture_damaged(data, HERE / "damaged-database.png")
+        print(f"wrote {HERE / 'damaged-database.png'}")
 
 
 if __name__ == "__main__":
