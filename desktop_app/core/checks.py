@@ -78,59 +78,77 @@ def run_checks(
     output: OutputSpec, text: str, *, finish_reason: str | None = None
 ) -> list[CheckResult]:
     """Every declared check, in a fixed order. ``text`` should already be normalised."""
-    results: list[CheckResult] = []
-    add = results.append
-    cut = finish_reason == "length"
-    add(
-        CheckResult(
-            "complete",
-            not cut,
-            "The answer was cut off at the max_tokens limit." if cut else "The answer is complete.",
-        )
-    )
-    unseen = hidden(text)
-    add(
-        CheckResult(
-            "visible",
-            not unseen,
-            "The answer holds characters that change how it reads without showing: "
-            + ", ".join(f"{describe(c)} at character {i + 1}" for i, c in unseen[:3])
-            + (f" and {len(unseen) - 3} more" if len(unseen) > 3 else "")
-            + "."
-            if unseen
-            else "Every character of the answer shows.",
-        )
-    )
-    if output.format == "json":
-        try:
-            parsed: Any = json.loads(text)
-        except ValueError as exc:
-            add(
-                CheckResult(
-                    "json", False, f"The answer is not valid JSON: {getattr(exc, 'msg', exc)}."
-                )
-            )
-        else:
-            add(CheckResult("json", True, "The answer is valid JSON."))
-            if output.json_schema is not None:
-                validator = _validator(json.dumps(output.json_schema, sort_keys=True))
-                errors = sorted(validator.iter_errors(parsed), key=lambda e: list(e.absolute_path))
-                if errors:
-                    from jsonschema.exceptions import best_match
+    return [
+        _check_complete(finish_reason),
+        _check_visible(text),
+        *(_check_json(output, text) if output.format == "json" else ()),
+        *_check_length(output, text),
+        *_check_phrases(output, text),
+        *_check_pattern(output, text),
+    ]
 
-                    add(
-                        CheckResult(
-                            "schema",
-                            False,
-                            f"The answer does not have the required shape: {_schema_problem(best_match(errors))}.",
-                        )
-                    )
-                else:
-                    add(CheckResult("schema", True, "The answer has the required shape."))
+
+def _check_complete(finish_reason: str | None) -> CheckResult:
+    """A reply stopped by ``max_tokens`` may pass every other check and still be half."""
+    cut = finish_reason == "length"
+    return CheckResult(
+        "complete",
+        not cut,
+        "The answer was cut off at the max_tokens limit." if cut else "The answer is complete.",
+    )
+
+
+def _check_visible(text: str) -> CheckResult:
+    """Characters that change how the answer reads without showing (the first three named)."""
+    unseen = hidden(text)
+    return CheckResult(
+        "visible",
+        not unseen,
+        "The answer holds characters that change how it reads without showing: "
+        + ", ".join(f"{describe(c)} at character {i + 1}" for i, c in unseen[:3])
+        + (f" and {len(unseen) - 3} more" if len(unseen) > 3 else "")
+        + "."
+        if unseen
+        else "Every character of the answer shows.",
+    )
+
+
+def _check_json(output: OutputSpec, text: str) -> list[CheckResult]:
+    """``json``, then ``schema`` when one is declared (only an answer that parses has a shape)."""
+    try:
+        parsed: Any = json.loads(text)
+    except ValueError as exc:
+        return [
+            CheckResult("json", False, f"The answer is not valid JSON: {getattr(exc, 'msg', exc)}.")
+        ]
+    results = [CheckResult("json", True, "The answer is valid JSON.")]
+    if output.json_schema is not None:
+        results.append(_check_schema(output.json_schema, parsed))
+    return results
+
+
+def _check_schema(json_schema: dict[str, Any], parsed: Any) -> CheckResult:
+    """The parsed answer against the spec's JSON Schema, reporting the most telling error."""
+    validator = _validator(json.dumps(json_schema, sort_keys=True))
+    errors = sorted(validator.iter_errors(parsed), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return CheckResult("schema", True, "The answer has the required shape.")
+    from jsonschema.exceptions import best_match
+
+    return CheckResult(
+        "schema",
+        False,
+        f"The answer does not have the required shape: {_schema_problem(best_match(errors))}.",
+    )
+
+
+def _check_length(output: OutputSpec, text: str) -> list[CheckResult]:
+    """``min_chars`` and ``max_chars``, each only when declared."""
+    results: list[CheckResult] = []
     length = len(text)
     if output.min_chars is not None:
         ok = length >= output.min_chars
-        add(
+        results.append(
             CheckResult(
                 "min_chars",
                 ok,
@@ -142,7 +160,7 @@ def run_checks(
         )
     if output.max_chars is not None:
         ok = length <= output.max_chars
-        add(
+        results.append(
             CheckResult(
                 "max_chars",
                 ok,
@@ -151,10 +169,16 @@ def run_checks(
                 else "The answer is short enough.",
             )
         )
+    return results
+
+
+def _check_phrases(output: OutputSpec, text: str) -> list[CheckResult]:
+    """``must_contain`` and ``must_not_contain``, each only when declared (case ignored)."""
+    results: list[CheckResult] = []
     lowered = text.casefold()
     if output.must_contain:
         missing = [p for p in output.must_contain if p.casefold() not in lowered]
-        add(
+        results.append(
             CheckResult(
                 "must_contain",
                 not missing,
@@ -165,7 +189,7 @@ def run_checks(
         )
     if output.must_not_contain:
         found = [p for p in output.must_not_contain if p.casefold() in lowered]
-        add(
+        results.append(
             CheckResult(
                 "must_not_contain",
                 not found,
@@ -174,18 +198,23 @@ def run_checks(
                 else "The answer contains no forbidden phrase.",
             )
         )
-    if output.pattern:
-        ok = compiled(output.pattern).fullmatch(text) is not None
-        add(
-            CheckResult(
-                "pattern",
-                ok,
-                "The answer has the required form."
-                if ok
-                else "The answer does not have the required form (its pattern does not match).",
-            )
-        )
     return results
+
+
+def _check_pattern(output: OutputSpec, text: str) -> list[CheckResult]:
+    """``pattern``, when declared: the whole answer must match it, not just a part."""
+    if not output.pattern:
+        return []
+    ok = compiled(output.pattern).fullmatch(text) is not None
+    return [
+        CheckResult(
+            "pattern",
+            ok,
+            "The answer has the required form."
+            if ok
+            else "The answer does not have the required form (its pattern does not match).",
+        )
+    ]
 
 
 def failed(results: list[CheckResult]) -> list[CheckResult]:
