@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from desktop_app.core.inputdoc import InputDoc  # noqa: E402
-from desktop_app.storage import eventlog, store  # noqa: E402
+from desktop_app.storage import eventlog, run_rows  # noqa: E402
 from desktop_app.storage.db import connect, transaction  # noqa: E402
 
 STATUSES = (
@@ -46,7 +46,7 @@ def seed(data_dir: Path, n_items: int) -> None:
                 )
                 for i in range(min(per_run, n_items - start))
             ]
-            run_id, run_inputs = store.create_run(
+            run_id, run_inputs = run_rows.create_run(
                 db,
                 workflow="review-reply",
                 version_id=None,

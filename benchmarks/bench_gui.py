@@ -271,7 +271,7 @@ def big_inbox(db_path: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.gui.inbox_model import InboxModel
-    from desktop_app.storage import store
+    from desktop_app.storage import item_pages
     from desktop_app.storage.db import connect
 
     QApplication.instance() or QApplication([])
@@ -288,12 +288,12 @@ def big_inbox(db_path: Path) -> None:
     t_open = time.perf_counter() - start
     timings = {"open (awaiting decision)": t_open}
     for label, query in (
-        ("filter: escalated", store.ItemQuery(statuses=("escalated",))),
-        ("filter: approved", store.ItemQuery(statuses=("approved",))),
-        ("filter: workflow bank-categorise", store.ItemQuery(workflow="bank-categorise")),
+        ("filter: escalated", item_pages.ItemQuery(statuses=("escalated",))),
+        ("filter: approved", item_pages.ItemQuery(statuses=("approved",))),
+        ("filter: workflow bank-categorise", item_pages.ItemQuery(workflow="bank-categorise")),
         (
             "filter: all, one workflow",
-            store.ItemQuery(
+            item_pages.ItemQuery(
                 statuses=("pending", "escalated", "approved", "rejected", "expired"),
                 workflow="invoice-reminder",
             ),

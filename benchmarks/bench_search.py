@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from desktop_app.storage import eventlog, fulltext, store  # noqa: E402
+from desktop_app.storage import eventlog, fulltext, item_pages, item_rows  # noqa: E402
 from desktop_app.storage.db import connect_plain  # noqa: E402
 
 PAGE = 100  # the window's first page (gui/lazy_model.PAGE), its rows read too
@@ -50,8 +50,10 @@ VIEWS = {
 
 
 def _inbox(db, statuses, text: str) -> int:
-    ids, _ = store.item_page(db, store.ItemQuery(statuses=statuses, search=text), None, PAGE)
-    store.item_summaries(db, ids)
+    ids, _ = item_pages.item_page(
+        db, item_pages.ItemQuery(statuses=statuses, search=text), None, PAGE
+    )
+    item_rows.item_summaries(db, ids)
     return len(ids)
 
 

@@ -71,7 +71,7 @@ def _load_engine_modules() -> None:
 
     from desktop_app.core import bundled, money, search_query, states, visible  # noqa: F401
     from desktop_app.services import recovery, settings  # noqa: F401
-    from desktop_app.storage import actions, db, search, store  # noqa: F401
+    from desktop_app.storage import actions, db, item_pages, item_rows, search  # noqa: F401
 
 
 def run_app(

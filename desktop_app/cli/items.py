@@ -6,23 +6,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from desktop_app.cli.context import Context, search_ready
 from desktop_app.cli.exit_codes import EXIT_FAIL, EXIT_OK
 from desktop_app.cli.output import cut, err, out, stream_json_array
 from desktop_app.core.money import cost_text, item_answered
+from desktop_app.core.states import ItemState
 from desktop_app.core.visible import reveal
 
-if TYPE_CHECKING:
-    pass
-
-
-STATUSES = ("pending", "escalated", "approved", "rejected", "expired", "all")
+STATUSES = (*(s.value for s in ItemState), "all")
 
 
 def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.storage import store
+    from desktop_app.storage import item_pages, item_rows
 
     statuses: tuple[str, ...]
     if args.status == "all":
@@ -30,11 +27,11 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
     elif args.status:
         statuses = (args.status,)
     else:
-        statuses = ("pending", "escalated")
+        statuses = (ItemState.PENDING.value, ItemState.ESCALATED.value)
     db = ctx.db
     if args.json:
         search_ready(db, args.search or "")
-        stream = store.iter_items(
+        stream = item_rows.iter_items(
             db,
             statuses=statuses,
             workflow=args.workflow,
@@ -42,16 +39,18 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
             full=True,
             search=args.search or "",
         )
-        stream_json_array((store.public_item(i) for i in stream), sys.stdout)
+        stream_json_array((item_rows.public_item(i) for i in stream), sys.stdout)
         return EXIT_OK
     limit = args.limit if args.limit is not None else 50
     search = args.search or ""
     search_ready(db, search)
     # A search is not counted (over every status that would read the whole table): one
     # item more than shown says whether there are more.
-    total = None if search else store.count_items(db, statuses=statuses, workflow=args.workflow)
+    total = (
+        None if search else item_pages.count_items(db, statuses=statuses, workflow=args.workflow)
+    )
     items = list(
-        store.iter_items(
+        item_rows.iter_items(
             db,
             statuses=statuses,
             workflow=args.workflow,
@@ -70,12 +69,14 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
     out(f"{'ID':>6}  {'STATUS':<9}  {'WORKFLOW':<20}  {'INPUT':<24}  OUTPUT / REASON")
     for item in items[:limit] if limit else items:
         text = (
-            item["reason"] if item["status"] == "escalated" and item["reason"] else item["output"]
+            item["reason"]
+            if item["status"] is ItemState.ESCALATED and item["reason"]
+            else item["output"]
         )
-        if item["status"] == "rejected" and item.get("reject_reason"):
+        if item["status"] is ItemState.REJECTED and item.get("reject_reason"):
             text = f"rejected: {item['reject_reason']}"
         line = reveal(" ".join((text or "").split()))
-        mark = "!" if item["status"] == "escalated" else " "
+        mark = "!" if item["status"] is ItemState.ESCALATED else " "
         out(
             f"{item['id']:>6}{mark} {item['status']:<9}  {cut(item['workflow'], 20):<20}  "
             f"{cut(reveal(item['input_name']), 24):<24}  {cut(line, 70)}"
@@ -88,10 +89,10 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.storage import store
+    from desktop_app.storage import item_rows
 
-    item = store.get_item(ctx.db, args.id)
-    public = store.public_item(item)
+    item = item_rows.get_item(ctx.db, args.id)
+    public = item_rows.public_item(item)
     if args.json:
         out(json.dumps(public, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -156,9 +157,9 @@ def _act(ctx: Context, item_id: int, workflow: str) -> int:
 
 
 def cmd_action(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.storage import store
+    from desktop_app.storage import item_rows
 
-    item = store.get_item(ctx.db, args.id)
+    item = item_rows.get_item(ctx.db, args.id)
     return _act(ctx, item["id"], item["workflow"])
 
 

@@ -35,13 +35,13 @@ def cmd_scorecard(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import catalogue, settings
     from desktop_app.services.drift import drift
     from desktop_app.services.scorecard import scorecard
-    from desktop_app.storage import store
+    from desktop_app.storage import spec_versions
 
     since = _since(args.since)
     if args.name:
         names = [catalogue.find(ctx.workflows_dir, args.name).name]
     else:
-        names = store.workflow_names(ctx.db)
+        names = spec_versions.workflow_names(ctx.db)
     threshold = settings.load(ctx.paths.data_dir).max_cost_per_approved_usd
     cards = [scorecard(ctx.db, name, since=since) for name in names]
     drifts = {name: drift(ctx.db, name, threshold) for name in names}
@@ -242,9 +242,9 @@ def _num(value: float | None) -> str:
 
 def cmd_compare(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import catalogue, compare, settings
-    from desktop_app.storage import store
+    from desktop_app.storage import item_rows
 
-    item = store.get_item(ctx.db, args.id)
+    item = item_rows.get_item(ctx.db, args.id)
     spec = catalogue.find(ctx.workflows_dir, item["workflow"])
     chosen = settings.load(ctx.paths.data_dir)
     result = compare.compare(

@@ -13,6 +13,7 @@ from desktop_app.cli.context import Context
 from desktop_app.cli.exit_codes import EXIT_FAIL, EXIT_OK
 from desktop_app.cli.output import err, out
 from desktop_app.core.money import cost_text
+from desktop_app.core.states import RunState
 
 if TYPE_CHECKING:
     from desktop_app.services.runner import RunSummary
@@ -82,7 +83,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     if any(s.pending or s.escalated for s in summaries):
         out("review them with `signoff inbox`")
     if stop.signum:
-        left = [s.run_id for s in summaries if s.state == "interrupted"]
+        left = [s.run_id for s in summaries if s.state is RunState.INTERRUPTED]
         where = f"run {', '.join(map(str, left))} is interrupted" if left else "stopped"
         err(
             f"signoff: {stop.name}: {where}; every item made is kept — the same command"
@@ -96,7 +97,7 @@ def _summary_dict(s: RunSummary) -> dict[str, Any]:
     return {
         "run_id": s.run_id,
         "workflow": s.workflow,
-        "state": s.state,
+        "state": s.state.value,
         "inputs": s.inputs,
         "items": s.item_ids,
         "pending": s.pending,

@@ -7,6 +7,7 @@ tiny cost never reads as a free one: a call of $0.000008 shows as that, not as $
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 UNKNOWN = "unknown"
 
@@ -38,6 +39,6 @@ def cost_text(value: float | None, *, answered: bool = True) -> str:
     return usd_or_unknown(value)
 
 
-def item_answered(item: dict) -> bool:
+def item_answered(item: Mapping[str, object]) -> bool:
     """Whether a model answered for this item (the answering call's tokens are kept)."""
     return item.get("tokens_out") is not None or bool(item.get("cost_usd"))

@@ -11,7 +11,15 @@ from enum import Enum
 from desktop_app.core.errors import StateError
 
 
-class RunState(str, Enum):
+class _Named(str, Enum):
+    """A state that reads as its stored word wherever it is shown (``f"{state}"``,
+    ``str(state)``), as ``enum.StrEnum`` does from Python 3.11."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__  # type: ignore[assignment]
+
+
+class RunState(_Named):
     RUNNING = "running"
     FINISHED = "finished"  # every input has an item, a skip, or a recorded error
     FAILED = "failed"  # the run could not start or read its inputs
@@ -19,7 +27,7 @@ class RunState(str, Enum):
     CANCELLED = "cancelled"  # stopped by a person; inputs not reached stay recorded, unprocessed
 
 
-class ItemState(str, Enum):
+class ItemState(_Named):
     PENDING = "pending"
     ESCALATED = "escalated"
     APPROVED = "approved"

@@ -26,19 +26,22 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.redact import redact
 from desktop_app.core.spec_model import Spec
+from desktop_app.core.states import ItemState
 from desktop_app.storage import actions as action_rows
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, item_rows
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from desktop_app.storage.item_rows import Item
 
 CSV_COLUMNS = ("item_id", "workflow", "input_name", "output", "approved_at")
 WEBHOOK_TRIES = 3
@@ -75,8 +78,8 @@ def perform(
     kind = spec.action.kind
     if kind == "none":
         return ActionResult(item_id, kind, "none", workflow=spec.name)
-    item = store.get_item(db, item_id)
-    if item["status"] != "approved":
+    item = item_rows.get_item(db, item_id)
+    if item["status"] is not ItemState.APPROVED:
         raise ActionError(f"item {item_id} is {item['status']}: only approved items are acted on")
     row = action_for(db, item_id)
     if row is not None and row["state"] == "done":
@@ -142,13 +145,13 @@ class _Plan:
     row: tuple = ()  # a csv action's row, CSV_COLUMNS in order
 
 
-def _doc(db: sqlite_utils.Database, item: dict) -> InputDoc:
+def _doc(db: sqlite_utils.Database, item: Item) -> InputDoc:
     from desktop_app.services.compare import input_of
 
     return input_of(db, item)
 
 
-def _render_path(spec: Spec, doc: InputDoc, item: dict, data_dir: Path, default: str) -> Path:
+def _render_path(spec: Spec, doc: InputDoc, item: Item, data_dir: Path, default: str) -> Path:
     """The action's path for ``item``: every value from the input (and the model's output)
     made a safe file name, and the result kept inside the folder the spec names
     (``core/safe_paths``)."""
@@ -176,7 +179,7 @@ def _render_path(spec: Spec, doc: InputDoc, item: dict, data_dir: Path, default:
         raise ActionError(f"item {item['id']}: {exc}") from None
 
 
-def _key(item: dict) -> str:
+def _key(item: Item) -> str:
     digest = hashlib.sha256(item["output"].encode("utf-8")).hexdigest()[:12]
     return f"signoff-{item['workflow']}-{item['id']}-{digest}"
 
@@ -211,7 +214,7 @@ def reply_address(sender: str) -> str:
         return address
 
 
-def _email(item: dict, doc: InputDoc) -> str:
+def _email(item: Item, doc: InputDoc) -> str:
     from email.message import EmailMessage
 
     msg = EmailMessage()
@@ -229,7 +232,7 @@ def _email(item: dict, doc: InputDoc) -> str:
     return msg.as_string()
 
 
-def _plan(db: sqlite_utils.Database, item: dict[str, Any], spec: Spec, data_dir: Path) -> _Plan:
+def _plan(db: sqlite_utils.Database, item: Item, spec: Spec, data_dir: Path) -> _Plan:
     kind = spec.action.kind
     key = _key(item)
     if kind == "webhook":
@@ -264,7 +267,7 @@ def _plan(db: sqlite_utils.Database, item: dict[str, Any], spec: Spec, data_dir:
     raise ActionError(f"unknown action kind '{kind}'")
 
 
-def _record_intent(db: sqlite_utils.Database, item: dict[str, Any], plan: _Plan) -> None:
+def _record_intent(db: sqlite_utils.Database, item: Item, plan: _Plan) -> None:
     digest = hashlib.sha256(plan.payload.encode("utf-8")).hexdigest()
     with transaction(db):
         action_rows.record_intent(
@@ -283,7 +286,7 @@ def _record_intent(db: sqlite_utils.Database, item: dict[str, Any], plan: _Plan)
 
 def _act_and_settle(
     db: sqlite_utils.Database,
-    item: dict[str, Any],
+    item: Item,
     spec: Spec,
     plan: _Plan,
     clipboard: Clipboard | None,
@@ -300,7 +303,7 @@ def _act_and_settle(
 
 def _settle(
     db: sqlite_utils.Database,
-    item: dict[str, Any],
+    item: Item,
     plan: _Plan,
     state: str,
     target: str,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from desktop_app.core.errors import NotFoundError, SpecError, SpecProblem
 from desktop_app.core.spec_loader import check_spec, discover
 from desktop_app.core.spec_model import Spec
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, spec_versions
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
@@ -82,14 +82,16 @@ def find(workflows_dir: Path, name: str) -> Spec:
 
 def sync_version(db: sqlite_utils.Database, spec: Spec) -> int:
     """Record the spec's current version; a new hash writes ``spec.changed`` with the diff."""
-    latest = store.latest_version(db, spec.name)
+    latest = spec_versions.latest_version(db, spec.name)
     if latest and latest[1] == spec.version:
         return latest[0]
     with transaction(db):
-        latest = store.latest_version(db, spec.name)  # re-read under the write lock
+        latest = spec_versions.latest_version(db, spec.name)  # re-read under the write lock
         if latest and latest[1] == spec.version:
             return latest[0]
-        version_id = store.insert_version(db, spec.name, spec.version, str(spec.path), spec.text)
+        version_id = spec_versions.insert_version(
+            db, spec.name, spec.version, str(spec.path), spec.text
+        )
         before = latest[2] if latest else ""
         diff = "".join(
             difflib.unified_diff(

@@ -19,11 +19,13 @@ from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState
 from desktop_app.services import pipeline
 from desktop_app.services.pipeline import ItemDraft, ModelGateway, Outcome, Route
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, input_rows, item_rows
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from desktop_app.storage.item_rows import Item
 
 
 @dataclass
@@ -50,16 +52,16 @@ class Comparison:
         return asdict(self)
 
 
-def input_of(db: sqlite_utils.Database, item: dict) -> InputDoc:
+def input_of(db: sqlite_utils.Database, item: Item) -> InputDoc:
     """The input an item was made from, as the run read it (key and CSV fields included)."""
-    row = store.input_of_item(db, item["id"])
+    row = input_rows.input_of_item(db, item["id"])
     key, fields = (
         (row[0], json.loads(row[1]) if row[1] else {}) if row else (item["input_name"], {})
     )
     return InputDoc(key=key, name=item["input_name"], text=item["input_text"], fields=fields)
 
 
-def original_side(item: dict) -> Side:
+def original_side(item: Item) -> Side:
     failed = [c["name"] for c in item.get("checks", []) if not c["passed"]]
     return Side(
         model=item["model"] or "",
@@ -100,7 +102,7 @@ def compare(
     gateway: ModelGateway | None = None,
 ) -> Comparison:
     """Run item ``item_id``'s input on ``model``; raises KnownError when a cap blocks it."""
-    item = store.get_item(db, item_id)
+    item = item_rows.get_item(db, item_id)
     if item["workflow"] != spec.name:
         raise KnownError(f"item {item_id} belongs to '{item['workflow']}', not '{spec.name}'")
     if not model.strip():
@@ -138,7 +140,7 @@ def keep(db: sqlite_utils.Database, comparison: Comparison) -> int:
     other = comparison.other
     if other.status == "skipped":
         raise KnownError("the other model gave no output to keep")
-    item = store.get_item(db, comparison.item_id)
+    item = item_rows.get_item(db, comparison.item_id)
     draft = ItemDraft(
         workflow=item["workflow"],
         run_id=item["run_id"],

@@ -14,11 +14,13 @@ from desktop_app.core import states
 from desktop_app.core.errors import KnownError
 from desktop_app.core.states import ItemState, check_item_transition, check_undo
 from desktop_app.storage import actions as action_rows
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import decision_rows, eventlog, item_rows
 from desktop_app.storage.db import transaction, utcnow
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from desktop_app.storage.item_rows import Item
 
 
 def default_decider() -> str:
@@ -44,11 +46,11 @@ def approve(
     *,
     by: str | None = None,
     edited_text: str | None = None,
-) -> dict:
+) -> Item:
     """Approve ``item_id``; with ``edited_text`` the edit becomes the output and its diff is kept."""
     by = by or default_decider()
     with transaction(db):
-        item = store.get_item(db, item_id)
+        item = item_rows.get_item(db, item_id)
         check_item_transition(item_id, item["status"], ItemState.APPROVED)
         if not (edited_text if edited_text is not None else item["output"]).strip():
             raise KnownError(
@@ -74,8 +76,8 @@ def approve(
                     "chars_after": len(edited_text),
                 },
             )
-        store.update_item(db, item_id, **changes)
-        store.insert_decision(
+        item_rows.update_item(db, item_id, **changes)
+        decision_rows.insert_decision(
             db,
             item_id=item_id,
             decision="edit" if diff else "approve",
@@ -92,20 +94,20 @@ def approve(
             item_id=item_id,
             detail={"by": by, "edited": diff is not None, "was": item["status"]},
         )
-    return store.get_item(db, item_id)
+    return item_rows.get_item(db, item_id)
 
 
-def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | None = None) -> dict:
+def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | None = None) -> Item:
     """Reject ``item_id``; a reason is required so the log says why."""
     reason = (reason or "").strip()
     if not reason:
         raise KnownError("a rejection needs a reason (--reason TEXT)")
     by = by or default_decider()
     with transaction(db):
-        item = store.get_item(db, item_id)
+        item = item_rows.get_item(db, item_id)
         check_item_transition(item_id, item["status"], ItemState.REJECTED)
         now = utcnow()
-        store.update_item(
+        item_rows.update_item(
             db,
             item_id,
             status=ItemState.REJECTED.value,
@@ -113,7 +115,7 @@ def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | No
             decided_by=by,
             reject_reason=reason,
         )
-        store.insert_decision(
+        decision_rows.insert_decision(
             db, item_id=item_id, decision="reject", by=by, at=now, reason=reason, was=item["status"]
         )
         eventlog.append(
@@ -124,7 +126,7 @@ def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | No
             item_id=item_id,
             detail={"by": by, "reason": reason, "was": item["status"]},
         )
-    return store.get_item(db, item_id)
+    return item_rows.get_item(db, item_id)
 
 
 UNDO_WINDOW_S = states.UNDO_WINDOW_S  # read at call time by the window's action sweep
@@ -136,7 +138,7 @@ def undo(
     *,
     by: str | None = None,
     within_s: float = UNDO_WINDOW_S,
-) -> dict:
+) -> Item:
     """Take back the last decision on ``item_id`` within ``within_s`` seconds of it.
 
     The item returns to the state it had (pending or escalated) with the model's
@@ -147,8 +149,8 @@ def undo(
 
     by = by or default_decider()
     with transaction(db):
-        item = store.get_item(db, item_id)
-        last = store.last_decision(db, item_id)
+        item = item_rows.get_item(db, item_id)
+        last = decision_rows.last_decision(db, item_id)
         if last is None or last[0] == "undo":
             raise KnownError(f"item {item_id} has no decision to undo")
         decision, at, was = last
@@ -164,7 +166,7 @@ def undo(
             raise KnownError(
                 f"item {item_id} has already been acted on: its decision cannot be undone"
             )
-        store.update_item(
+        item_rows.update_item(
             db,
             item_id,
             status=was,
@@ -174,7 +176,7 @@ def undo(
             decided_by=None,
             reject_reason=None,
         )
-        store.insert_decision(
+        decision_rows.insert_decision(
             db, item_id=item_id, decision="undo", by=by, at=utcnow(), was=item["status"]
         )
         eventlog.append(
@@ -185,7 +187,7 @@ def undo(
             item_id=item_id,
             detail={"by": by, "undid": decision, "back_to": was, "seconds_after": round(age, 1)},
         )
-    return store.get_item(db, item_id)
+    return item_rows.get_item(db, item_id)
 
 
 VERBS = ("approve", "reject", "undo")

@@ -23,9 +23,10 @@ from desktop_app.core import examples
 from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
+from desktop_app.core.states import ItemState
 from desktop_app.services import pipeline
 from desktop_app.services.spec_files import write_atomically
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, item_rows
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
@@ -40,12 +41,13 @@ SAME = 0.9  # an answer this similar to a rejected one repeats it
 def add_example(db: sqlite_utils.Database, workflows_dir: Path, item_id: int) -> Path:
     """Keep decided item ``item_id`` (edited then approved, or rejected) as an example of
     its workflow; returns the file. Kept again, it is written again (one file an item)."""
-    item = store.get_item(db, item_id)
-    edited = item["status"] == "approved" and item["output"] != item["original_output"]
-    if not edited and item["status"] != "rejected":
+    item = item_rows.get_item(db, item_id)
+    approved = item["status"] is ItemState.APPROVED
+    edited = approved and item["output"] != item["original_output"]
+    if not edited and item["status"] is not ItemState.REJECTED:
         raise KnownError(
             f"item {item_id} is {item['status']}"
-            + (" as the model wrote it" if item["status"] == "approved" else "")
+            + (" as the model wrote it" if approved else "")
             + ": an example is an item a person edited or rejected"
         )
     folder = workflows_dir / item["workflow"]

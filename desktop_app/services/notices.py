@@ -9,11 +9,13 @@ nothing at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import KnownError
+from desktop_app.core.states import ItemState
 
 if TYPE_CHECKING:
     from desktop_app.services.review_timeouts import Swept
@@ -34,12 +36,12 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def from_runs(workflow: str, summaries: list, statuses: dict[int, str]) -> list[Notice]:
+def from_runs(workflow: str, summaries: list, statuses: Mapping[int, str]) -> list[Notice]:
     """Notices for runs that just finished; ``statuses``: item id -> pending | escalated."""
     notices = []
     ids = [i for s in summaries for i in s.item_ids]
-    pending = [i for i in ids if statuses.get(i) == "pending"]
-    escalated = [i for i in ids if statuses.get(i) == "escalated"]
+    pending = [i for i in ids if statuses.get(i) == ItemState.PENDING]
+    escalated = [i for i in ids if statuses.get(i) == ItemState.ESCALATED]
     if pending:
         notices.append(
             Notice(

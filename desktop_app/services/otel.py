@@ -20,6 +20,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from desktop_app.core.states import RunState
 from desktop_app.storage import traces
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def run_span(run: traces.RunRow) -> dict[str, Any]:
     trace_id = _hex_id(f"signoff-run-{run.id}", 32)
     start = _nanos(run.started_at)
     end = _nanos(run.finished_at) if run.finished_at else start
-    failed = run.state in ("failed", "interrupted")
+    failed = run.state in (RunState.FAILED, RunState.INTERRUPTED)
     return {
         "traceId": trace_id,
         "spanId": _hex_id(f"signoff-run-span-{run.id}", 16),

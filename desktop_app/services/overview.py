@@ -12,7 +12,7 @@ from desktop_app.core.spec_model import Spec
 from desktop_app.services import catalogue
 from desktop_app.services.profiler import latest_profile
 from desktop_app.services.switches import switch_states
-from desktop_app.storage import store
+from desktop_app.storage import item_pages, model_calls, run_rows
 from desktop_app.storage.db import writes_refused
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def overview(
 
     spec = entry.spec
     switch = switch_states(db).get(entry.name, {})
-    last = store.last_run(db, entry.name)
+    last = run_rows.last_run(db, entry.name)
     schedule = None
     if spec and spec.schedule:
         schedule = (
@@ -48,8 +48,10 @@ def overview(
         "next_run": next_run(spec, switch) if spec else None,
         "profile": profile_summary(db, spec) if spec else None,
         "last_run": last,
-        "pending": store.count_items(db, statuses=("pending", "escalated"), workflow=entry.name),
-        "month_cost_usd": round(store.month_cost(db, entry.name), 6),
+        "pending": item_pages.count_items(
+            db, statuses=("pending", "escalated"), workflow=entry.name
+        ),
+        "month_cost_usd": round(model_calls.month_cost(db, entry.name), 6),
         "drift": [
             {"kind": d.kind, "message": d.message} for d in drift(db, entry.name, cost_threshold)
         ],

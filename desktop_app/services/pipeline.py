@@ -42,7 +42,7 @@ from desktop_app.core.verdict import (
     model_error_then,
     over_budget_then,
 )
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, item_rows, model_calls
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
@@ -258,9 +258,9 @@ class BudgetGuard:
         wf = self.spec.name
         spend = budget.Spend(
             run=run_spent + in_flight,
-            day=store.cost_since(self.db, store.day_start(), wf) + in_flight,
-            month=store.cost_since(self.db, store.month_start(), wf) + in_flight,
-            all_month=store.cost_since(self.db, store.month_start()) + in_flight,
+            day=model_calls.cost_since(self.db, model_calls.day_start(), wf) + in_flight,
+            month=model_calls.cost_since(self.db, model_calls.month_start(), wf) + in_flight,
+            all_month=model_calls.cost_since(self.db, model_calls.month_start()) + in_flight,
         )
         block = budget.check(self.limits, self.global_month_cap, spend, estimate)
         if block is None:
@@ -527,7 +527,7 @@ class ItemDraft:
 def record_item(db: sqlite_utils.Database, draft: ItemDraft) -> int:
     """The item with its ``item.created`` (and ``item.escalated``) events; call inside a
     transaction. Returns its id."""
-    item_id = store.insert_item(
+    item_id = item_rows.insert_item(
         db,
         workflow=draft.workflow,
         run_id=draft.run_id,
@@ -583,7 +583,7 @@ def log_call(
     every purpose counts towards spend and budgets."""
     attempts = call.attempts
     for index, attempt in enumerate(attempts):
-        store.record_model_call(
+        model_calls.record_model_call(
             db,
             purpose=purpose,
             profile_id=profile_id,

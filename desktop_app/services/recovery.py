@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from desktop_app.core.states import RunState
-from desktop_app.storage import store
+from desktop_app.storage import input_rows, run_rows
 from desktop_app.storage.db import transaction, writes_refused
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def mark_interrupted(db: DatabaseLike) -> list[int]:
     database opened read-only: the next start that may write marks them)."""
     if writes_refused(db):
         return []
-    running = store.runs_in_state(db, RunState.RUNNING)
+    running = run_rows.runs_in_state(db, RunState.RUNNING)
     if not running:
         return []
     from desktop_app.storage.health import quick_check
@@ -80,7 +80,7 @@ def mark_interrupted(db: DatabaseLike) -> list[int]:
     # Imported here: every window start calls this, and it rarely has work.
     from desktop_app.storage import eventlog
 
-    host = store.hostname()
+    host = run_rows.hostname()
     marked = []
     for run in running:
         if run["host"] and run["host"] != host:
@@ -88,10 +88,10 @@ def mark_interrupted(db: DatabaseLike) -> list[int]:
         if run["pid"] == os.getpid() or process_alive(run["pid"] or 0, run["started_at"]):
             continue
         with transaction(db):
-            if store.run_state(db, run["id"]) != RunState.RUNNING.value:
+            if run_rows.run_state(db, run["id"]) != RunState.RUNNING.value:
                 continue
-            left = store.queued_count(db, run["id"])
-            store.set_run_state(
+            left = input_rows.queued_count(db, run["id"])
+            run_rows.set_run_state(
                 db, run["id"], RunState.INTERRUPTED, error="the process running it stopped"
             )
             eventlog.append(

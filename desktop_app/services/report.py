@@ -20,7 +20,7 @@ from desktop_app.core.money import usd, usd_or_unknown
 from desktop_app.core.visible import reveal
 from desktop_app.services.charts import charts
 from desktop_app.services.scorecard import Scorecard, scorecard
-from desktop_app.storage import eventlog, outcomes, store
+from desktop_app.storage import eventlog, model_calls, outcomes, spec_versions
 from desktop_app.storage.db import utcnow
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def build(
     from desktop_app.services import catalogue
 
     specs = {e.name: e.spec for e in catalogue.scan(workflows_dir) if e.spec is not None}
-    names = sorted(set(store.workflow_names(db)) | set(specs))
+    names = sorted(set(spec_versions.workflow_names(db)) | set(specs))
     cards = [scorecard(db, name, since=since, until=until) for name in names]
     cards = sorted((c for c in cards if c.total.made), key=lambda c: -c.total.made) or cards
     spend = outcomes.spend_between(db, since, until)
@@ -103,7 +103,7 @@ def _spend_section(
     rows = []
     for name in names:
         budget = specs[name].budget if name in specs else None
-        month = store.month_cost(db, name)
+        month = model_calls.month_cost(db, name)
         cap = budget.max_cost_per_month if budget else None
         rows.append(
             "<tr>"
@@ -114,7 +114,7 @@ def _spend_section(
             f'<td class="n">{esc(_cap(budget.max_cost_per_run if budget else None))}</td>'
             "</tr>"
         )
-    total_month = store.month_cost(db)
+    total_month = model_calls.month_cost(db)
     rows.append(
         "<tr><th>All workflows</th>"
         f'<th class="n">{esc(usd(sum(spend.values())))}</th>'

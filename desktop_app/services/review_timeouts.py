@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.durations import parse_duration
 from desktop_app.core.spec_model import Spec
-from desktop_app.core.states import ItemState, check_item_transition
-from desktop_app.storage import eventlog, store
+from desktop_app.core.states import OPEN_ITEM_STATES, ItemState, check_item_transition
+from desktop_app.storage import eventlog, item_rows
 from desktop_app.storage.db import transaction, utcnow
 
 if TYPE_CHECKING:
@@ -51,13 +51,13 @@ def sweep(
         expire, remind = _limit(spec.review.expire_after), _limit(spec.review.remind_after)
         if expire is not None:
             cutoff = _stamp(now - expire)
-            ids = store.open_item_ids_since(db, name, cutoff)
+            ids = item_rows.open_item_ids_since(db, name, cutoff)
             for item_id in ids:
                 if _expire(db, item_id, name, spec.review.expire_after):
                     swept.expired.setdefault(name, []).append(item_id)
         if remind is not None:
             cutoff = _stamp(now - remind)
-            ids = store.open_item_ids_since(db, name, cutoff, unreminded=True)
+            ids = item_rows.open_item_ids_since(db, name, cutoff, unreminded=True)
             if ids:
                 with transaction(db):
                     for item_id in ids:
@@ -74,11 +74,11 @@ def sweep(
 
 def _expire(db: sqlite_utils.Database, item_id: int, workflow: str, after: str) -> bool:
     with transaction(db):
-        item = store.get_item(db, item_id)
-        if item["status"] not in ("pending", "escalated"):
+        item = item_rows.get_item(db, item_id)
+        if item["status"] not in OPEN_ITEM_STATES:
             return False  # decided meanwhile
         check_item_transition(item_id, item["status"], ItemState.EXPIRED)
-        store.update_item(db, item_id, status=ItemState.EXPIRED.value, decided_at=utcnow())
+        item_rows.update_item(db, item_id, status=ItemState.EXPIRED, decided_at=utcnow())
         eventlog.append(
             db,
             "item.expired",

@@ -28,9 +28,9 @@ from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState, RunState
 from desktop_app.services import catalogue, pipeline
 from desktop_app.services.pipeline import BudgetGuard, ModelGateway, Outcome, Prepared, Route
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, input_rows, run_rows
 from desktop_app.storage.db import transaction
-from desktop_app.storage.store import RunInput
+from desktop_app.storage.input_rows import RunInput
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -70,7 +70,7 @@ class RunOptions:
 class RunSummary:
     run_id: int
     workflow: str
-    state: str = RunState.RUNNING.value
+    state: RunState = RunState.RUNNING
     inputs: int = 0
     item_ids: list[int] = field(default_factory=list)
     pending: int = 0
@@ -150,7 +150,7 @@ class Runner:
         model = route.model_name(spec)
         api_base = route.base(spec)
         with transaction(self.db):
-            run_id, run_inputs = store.create_run(
+            run_id, run_inputs = run_rows.create_run(
                 self.db,
                 workflow=spec.name,
                 version_id=version_id,
@@ -188,9 +188,9 @@ class Runner:
             raise IncompleteSpecError(spec)
         catalogue.sync_version(self.db, spec)
         with transaction(self.db):
-            run = store.get_run(self.db, run_id)
-            store.set_run_state(self.db, run_id, RunState.RUNNING)
-            queued = store.queued_inputs(self.db, run_id)
+            run = run_rows.get_run(self.db, run_id)
+            run_rows.set_run_state(self.db, run_id, RunState.RUNNING)
+            queued = input_rows.queued_inputs(self.db, run_id)
             eventlog.append(
                 self.db,
                 "run.resumed",
@@ -323,7 +323,7 @@ class Runner:
                     },
                 )
             if outcome.status is None:
-                store.set_input_status(self.db, run_input.id, "skipped")
+                input_rows.set_input_status(self.db, run_input.id, "skipped")
                 eventlog.append(
                     self.db,
                     "input.skipped",
@@ -347,14 +347,14 @@ class Runner:
                     model=options.route.model_name(spec),
                 )
                 item_id = pipeline.record_item(self.db, draft)
-                store.set_input_status(self.db, run_input.id, "done")
+                input_rows.set_input_status(self.db, run_input.id, "done")
                 if outcome.status is ItemState.ESCALATED:
                     summary.escalated += 1
                 else:
                     summary.pending += 1
                 summary.item_ids.append(item_id)
             if options.reads_source and not outcome.keep_unprocessed:
-                store.mark_processed(self.db, wf, run_input.doc, run_id, item_id)
+                input_rows.mark_processed(self.db, wf, run_input.doc, run_id, item_id)
         summary.answered += outcome.answered_by is not None
         cost = outcome.cost_usd
         summary.cost_usd = (
@@ -375,9 +375,9 @@ class Runner:
     ) -> None:
         kind = "run.interrupted" if state is RunState.INTERRUPTED else "run.finished"
         with transaction(self.db):
-            store.set_run_state(self.db, run_id, state, error=error)
+            run_rows.set_run_state(self.db, run_id, state, error=error)
             if state in (RunState.FAILED, RunState.CANCELLED):
-                store.release_queued(self.db, run_id)
+                input_rows.release_queued(self.db, run_id)
             eventlog.append(
                 self.db,
                 kind,
@@ -396,7 +396,7 @@ class Runner:
                     "blocked": summary.blocked,
                 },
             )
-        summary.state = state.value
+        summary.state = state
 
     def _progress(self, done: int, total: int) -> None:
         if self.on_progress:
@@ -408,5 +408,7 @@ def source_inputs(db: sqlite_utils.Database, spec: Spec, data_dir: Path) -> list
     from desktop_app.services.inputs import read_inputs
 
     return [
-        doc for doc in read_inputs(spec, data_dir) if not store.is_processed(db, spec.name, doc)
+        doc
+        for doc in read_inputs(spec, data_dir)
+        if not input_rows.is_processed(db, spec.name, doc)
     ]

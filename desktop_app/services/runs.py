@@ -33,7 +33,7 @@ from desktop_app.services.runner import (
     RunSummary,
     source_inputs,
 )
-from desktop_app.storage import store
+from desktop_app.storage import input_rows, run_rows
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -116,7 +116,7 @@ def run_workflow(
     elif resumed and inputs:
         # The same command again after an interruption: what the resumed runs held was
         # just finished by them; the rest is new (an input is never paid for twice).
-        taken = store.input_keys(db, resumed)
+        taken = input_rows.input_keys(db, resumed)
         inputs = [doc for doc in inputs if doc.key not in taken]
         if not inputs:
             done.nothing_new = True
@@ -197,7 +197,7 @@ def resume_all(
     """Every interrupted run, each on its workflow's current spec. A run whose spec cannot
     be loaded or is incomplete stays interrupted, with the reason in ``problems``."""
     done = Runs()
-    pending = [(r["id"], r["workflow"]) for r in store.runs_in_state(db, RunState.INTERRUPTED)]
+    pending = [(r["id"], r["workflow"]) for r in run_rows.runs_in_state(db, RunState.INTERRUPTED)]
     if not pending:
         return done
     chosen = settings.load(data_dir)
@@ -223,4 +223,4 @@ def resume_all(
 
 def interrupted(db: sqlite_utils.Database, workflow: str | None = None) -> list[int]:
     """The ids of interrupted runs (of ``workflow``), oldest first."""
-    return [r["id"] for r in store.runs_in_state(db, RunState.INTERRUPTED, workflow)]
+    return [r["id"] for r in run_rows.runs_in_state(db, RunState.INTERRUPTED, workflow)]

@@ -23,7 +23,7 @@ from desktop_app.core.schedule import Plan, Schedule, plan
 from desktop_app.core.spec_model import Spec
 from desktop_app.services import runs, switches
 from desktop_app.services.runner import NO_HOOKS, Hooks
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, run_rows
 from desktop_app.storage import switches as switch_rows
 from desktop_app.storage.db import transaction
 
@@ -62,7 +62,7 @@ def _running(db: sqlite_utils.Database, workflow: str) -> bool:
     with _busy_lock:
         if workflow in _busy:
             return True
-    return store.has_running_run(db, workflow)
+    return run_rows.has_running_run(db, workflow)
 
 
 def due(

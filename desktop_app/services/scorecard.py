@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core.states import DECIDED_ITEM_STATES, OPEN_ITEM_STATES, ItemState
 from desktop_app.storage import outcomes
 
 if TYPE_CHECKING:
@@ -172,24 +173,24 @@ def scorecard(
         for bucket in (period(created), total):
             bucket.made += 1
             bucket.escalated += 1 if reason else 0
-            if status == "approved":
+            if status == ItemState.APPROVED:
                 if item.edited_from is None:
                     bucket.approved += 1
                 else:
                     bucket.edited += 1
-            elif status in ("pending", "escalated"):
+            elif status in OPEN_ITEM_STATES:
                 bucket.open += 1
-            elif status in ("rejected", "expired"):
+            elif status in (ItemState.REJECTED, ItemState.EXPIRED):
                 setattr(bucket, status, getattr(bucket, status) + 1)
         if item.edited_from is not None:
             size = edit_size(item.edited_from, item.edited_to or "")
             period(created).edit_sizes.append(size)
             total.edit_sizes.append(size)
-        if status in ("approved", "rejected") and item.decided_at:
+        if status in DECIDED_ITEM_STATES and item.decided_at:
             minutes = _minutes(created, item.decided_at)
             period(created).decision_minutes.append(minutes)
             total.decision_minutes.append(minutes)
-        if status == "rejected" and item.reject_reason:
+        if status == ItemState.REJECTED and item.reject_reason:
             key = _reason(item.reject_reason)
             reasons[key] += 1
             shown_reason.setdefault(key, " ".join(item.reject_reason.split()))

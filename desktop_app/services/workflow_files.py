@@ -18,7 +18,7 @@ from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.paths import bundled_dir
 from desktop_app.core.spec_loader import NAME_RE, discover
 from desktop_app.services.spec_files import SPEC_NAME, SpecDocument, write_atomically
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, item_pages, run_rows, spec_versions
 from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ def rename(db: sqlite_utils.Database, workflows_dir: Path, old: str, new: str) -
     why = check_name(workflows_dir, new)
     if why:
         raise KnownError(why)
-    if store.has_running_run(db, old):
+    if run_rows.has_running_run(db, old):
         raise KnownError(f"'{old}' has a run under way: rename it when the run has finished")
     document = SpecDocument.open(source / SPEC_NAME)
     document.set("name", new)
@@ -265,7 +265,7 @@ def rename(db: sqlite_utils.Database, workflows_dir: Path, old: str, new: str) -
     try:
         write_atomically(target / SPEC_NAME, document.text)
         with transaction(db):
-            store.rename_workflow(db, old, new)
+            spec_versions.rename_workflow(db, old, new)
             eventlog.append(db, "workflow.renamed", workflow=new, detail={"from": old, "to": new})
     except BaseException:
         target.rename(source)  # the folder goes back with its old spec: nothing half done
@@ -283,7 +283,7 @@ def delete(db: sqlite_utils.Database, workflows_dir: Path, name: str) -> None:
     folder = workflows_dir / name
     if not (folder / SPEC_NAME).is_file():
         raise NotFoundError(f"no workflow '{name}' in {workflows_dir}")
-    made = store.count_items(
+    made = item_pages.count_items(
         db, statuses=("pending", "escalated", "approved", "rejected", "expired"), workflow=name
     )
     if made:

@@ -58,6 +58,13 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def new_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an ``INSERT`` just made (always set after a successful insert)."""
+    rowid = cur.lastrowid
+    assert rowid is not None
+    return rowid
+
+
 class DatabaseLike(Protocol):
     """What the storage layer uses of a database: ``sqlite_utils.Database`` and
     ``PlainDatabase`` both are one, so code that only reads and writes SQL takes either."""

@@ -134,7 +134,7 @@ def test_a_worker_that_cannot_start_escalates_the_items_of_the_run(tmp_path, llm
     from desktop_app.core.spec_loader import load_spec
     from desktop_app.services.inputs import from_text
     from desktop_app.services.runner import Runner
-    from desktop_app.storage import store
+    from desktop_app.storage import item_rows
     from desktop_app.storage.db import connect
     from tests.helpers.specs import write_spec
 
@@ -145,7 +145,7 @@ def test_a_worker_that_cannot_start_escalates_the_items_of_the_run(tmp_path, llm
         summary = Runner(db, broken).run(spec, [from_text("Hello"), from_text("Hi again")])
         assert (summary.state, summary.escalated, summary.pending) == ("finished", 2, 0)
         for item_id in summary.item_ids:
-            item = store.get_item(db, item_id)
+            item = item_rows.get_item(db, item_id)
             assert item["status"] == "escalated"
             assert "model worker could not be started" in item["reason"]
         assert not llm_server.completions and broken.started == 0

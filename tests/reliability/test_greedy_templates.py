@@ -22,7 +22,7 @@ from desktop_app.core.templates import TemplateRenderError, render, render_messa
 from desktop_app.services.inputs import from_text
 from desktop_app.services.pipeline import prepare
 from desktop_app.services.runner import Runner
-from desktop_app.storage import store
+from desktop_app.storage import item_rows
 from desktop_app.storage.db import connect
 from tests.conftest import REPO_ROOT
 from tests.helpers.llm_server import reply
@@ -259,7 +259,7 @@ def test_a_run_escalates_the_input_a_template_is_greedy_for(tmp_path, db, llm_se
     summary = Runner(db).run(spec, [from_text("boom", name="boom"), from_text("Lovely cake")])
     assert time.perf_counter() - started < 10
     assert (summary.state, summary.pending, summary.escalated) == ("finished", 1, 1)
-    items = {i["input_name"]: i for i in map(lambda n: store.get_item(db, n), summary.item_ids)}
+    items = {i["input_name"]: i for i in map(lambda n: item_rows.get_item(db, n), summary.item_ids)}
     assert items["boom"]["status"] == "escalated"
     assert items["boom"]["reason"].startswith("The prompt could not be filled in for this input")
     assert reason in items["boom"]["reason"], items["boom"]["reason"]

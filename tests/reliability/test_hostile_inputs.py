@@ -21,7 +21,7 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.services import runs
 from desktop_app.services.email_reader import read_email
 from desktop_app.services.inputs import InputError, from_csv, from_eml, from_path
-from desktop_app.storage import store
+from desktop_app.storage import run_rows
 from desktop_app.storage.db import connect
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
@@ -73,7 +73,9 @@ def test_a_folder_of_mail_with_broken_ones_makes_an_item_for_each_good_one(
     (mail / "mime.eml").write_bytes(BROKEN_MIME.encode("utf-8"))
     spec = folder_spec(tmp_path, llm_server)
 
-    done = runs.run_workflow(db, spec, tmp_path / "data", confirmed=True)  # 1,004 in the heavy suite
+    done = runs.run_workflow(
+        db, spec, tmp_path / "data", confirmed=True
+    )  # 1,004 in the heavy suite
     (summary,) = done.summaries
     assert summary.state == "finished" and summary.inputs == count + 4
     assert summary.unreadable == 1  # the binary file; the others are read as well as they can be
@@ -246,11 +248,11 @@ def test_a_resumed_run_judges_an_unreadable_input_as_the_first_did(tmp_path, db,
     from desktop_app.storage.db import transaction
 
     with transaction(db):
-        run_id, _ = store.create_run(
+        run_id, _ = run_rows.create_run(
             db, workflow=spec.name, version_id=None, trigger="source", model="m",
             api_base=None, inputs=docs, reads_source=True,
         )  # fmt: skip
-        store.set_run_state(db, run_id, RunState.INTERRUPTED)
+        run_rows.set_run_state(db, run_id, RunState.INTERRUPTED)
     done = runs.run_workflow(db, spec, tmp_path / "data")
     assert done.summaries[0].resumed and done.summaries[0].unreadable == 1
     assert items(db)["binary"][0] == "escalated" and llm_server.requests == []

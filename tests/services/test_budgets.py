@@ -9,7 +9,7 @@ import pytest
 from desktop_app.core.spec_loader import load_spec
 from desktop_app.services.inputs import from_text
 from desktop_app.services.runner import Runner, RunOptions
-from desktop_app.storage import store
+from desktop_app.storage import item_rows, model_calls
 from desktop_app.storage.db import transaction
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import DEFAULT_FAILURE_MODES, write_spec
@@ -36,7 +36,7 @@ def blocked_events(db):
 
 def spent_before(db, workflow: str, cost: float, at: str) -> None:
     with transaction(db):
-        store.record_model_call(
+        model_calls.record_model_call(
             db, workflow=workflow, model="openai/test-model", attempt=1, ok=1,
             cost_usd=cost, at=at,
         )  # fmt: skip
@@ -59,7 +59,9 @@ def test_per_run_cap_stops_the_run_before_the_call_that_would_cross_it(
     assert summary.cost_usd == pytest.approx(calls * COST_PER_CALL)
     assert summary.cost_usd <= 0.002  # never past the cap
     assert (summary.pending, summary.escalated, summary.skipped) == (calls, 1, 7 - calls)
-    blocked = [store.get_item(db, i) for i in summary.item_ids if store.get_item(db, i)["reason"]]
+    blocked = [
+        item_rows.get_item(db, i) for i in summary.item_ids if item_rows.get_item(db, i)["reason"]
+    ]
     assert [b["status"] for b in blocked] == ["escalated"] and blocked[0]["output"] == ""
     assert "per-run cap of $0.0020 for reply would be crossed" in blocked[0]["reason"]
     assert "The model was not called" in blocked[0]["reason"]
@@ -71,10 +73,10 @@ def test_per_run_cap_stops_the_run_before_the_call_that_would_cross_it(
 
 def test_daily_cap_counts_what_was_spent_earlier_today(tmp_path, db, fixed_usage):
     spec = budget_spec(tmp_path, fixed_usage, "max_cost_per_day = 1.00")
-    spent_before(db, spec.name, 0.9999, store.day_start())
+    spent_before(db, spec.name, 0.9999, model_calls.day_start())
     summary = Runner(db).run(spec, inputs(2))
     assert fixed_usage.completions == []  # no call was made past the cap
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert "daily cap of $1.00 for reply" in item["reason"]
     assert "$0.9999 spent today" in item["reason"]
     assert summary.skipped == 1 and summary.blocked
@@ -82,16 +84,18 @@ def test_daily_cap_counts_what_was_spent_earlier_today(tmp_path, db, fixed_usage
 
 def test_monthly_cap_and_the_global_cap_from_settings(tmp_path, db, fixed_usage):
     spec = budget_spec(tmp_path, fixed_usage, "max_cost_per_month = 10.0")
-    spent_before(db, "other-workflow", 4.9999, store.month_start())
+    spent_before(db, "other-workflow", 4.9999, model_calls.month_start())
     Runner(db).run(spec, inputs(1))  # 5.00 for all workflows is not this workflow's cap
     assert len(fixed_usage.completions) == 1
     summary = Runner(db).run(spec, inputs(1), RunOptions(global_month_cap=5.0))
     assert len(fixed_usage.completions) == 1
-    reason = store.get_item(db, summary.item_ids[0])["reason"]
+    reason = item_rows.get_item(db, summary.item_ids[0])["reason"]
     assert "monthly cap of $5.00 for all workflows (Settings)" in reason
-    spent_before(db, spec.name, 9.9998, store.month_start())
+    spent_before(db, spec.name, 9.9998, model_calls.month_start())
     summary = Runner(db).run(spec, inputs(1))
-    assert "monthly cap of $10.00 for reply" in store.get_item(db, summary.item_ids[0])["reason"]
+    assert (
+        "monthly cap of $10.00 for reply" in item_rows.get_item(db, summary.item_ids[0])["reason"]
+    )
     assert [e["cap"] for e in blocked_events(db)] == ["global month", "month"]
 
 
@@ -101,7 +105,7 @@ def test_an_unknown_price_cannot_be_checked_against_a_cap(tmp_path, db, fixed_us
     hosted = RunOptions(model="openai/no-price-known-model", api_base="http://192.0.2.1:9/v1")
     summary = Runner(db).run(spec, inputs(1), hosted)
     assert fixed_usage.completions == []
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert item["status"] == "escalated" and "price is unknown" in item["reason"]
 
 

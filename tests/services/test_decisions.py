@@ -9,7 +9,7 @@ import pytest
 from desktop_app.core.errors import KnownError, StateError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.services import decisions
-from desktop_app.storage import store
+from desktop_app.storage import item_rows, run_rows
 from desktop_app.storage.db import connect, transaction
 
 
@@ -24,7 +24,7 @@ def make_item(
     db, output="Dear Anna,\nThank you for your review.\nBest, Café Rosa\n", status="pending"
 ):
     with transaction(db):
-        run_id, inputs = store.create_run(
+        run_id, inputs = run_rows.create_run(
             db,
             workflow="reply",
             version_id=None,
@@ -33,7 +33,7 @@ def make_item(
             api_base=None,
             inputs=[InputDoc(key="k1", name="review-1", text="Lovely cake")],
         )
-        return store.insert_item(
+        return item_rows.insert_item(
             db,
             workflow="reply",
             run_id=run_id,
@@ -97,13 +97,13 @@ def test_reject_needs_a_reason(db):
     item_id = make_item(db, status="escalated")
     with pytest.raises(KnownError, match="needs a reason"):
         decisions.reject(db, item_id, reason="   ", by="maria")
-    assert store.get_item(db, item_id)["status"] == "escalated"
+    assert item_rows.get_item(db, item_id)["status"] == "escalated"
     item = decisions.reject(db, item_id, reason="Too formal for our café", by="maria")
     assert item["status"] == "rejected" and item["reject_reason"] == "Too formal for our café"
     assert events(db, "item.rejected") == [
         {"by": "maria", "reason": "Too formal for our café", "was": "escalated"}
     ]
-    assert store.public_item(item)["reason"] == "Too formal for our café"
+    assert item_rows.public_item(item)["reason"] == "Too formal for our café"
 
 
 def test_unknown_item(db):
@@ -144,7 +144,7 @@ def test_undo_only_shortly_after(db):
     decisions.approve(db, item_id, by="maria")
     with pytest.raises(KnownError, match="can be undone for 0 seconds"):
         decisions.undo(db, item_id, within_s=0)
-    assert store.get_item(db, item_id)["status"] == "approved"
+    assert item_rows.get_item(db, item_id)["status"] == "approved"
 
 
 def test_undo_refused_after_an_action(db):
@@ -162,7 +162,7 @@ def test_a_batch_decision_that_fails_halfway_leaves_nothing_decided(db):
     decisions.reject(db, third, reason="Wrong customer", by="maria")  # decided meanwhile
     with pytest.raises(StateError, match=f"item {third}"):
         decisions.decide_many(db, "approve", [first, second, third], by="maria")
-    assert [store.get_item(db, i)["status"] for i in (first, second)] == ["pending", "pending"]
+    assert [item_rows.get_item(db, i)["status"] for i in (first, second)] == ["pending", "pending"]
     assert events(db, "item.approved") == []
     assert (
         db.execute("SELECT count(*) FROM decisions WHERE decision = 'approve'").fetchone()[0] == 0
@@ -172,6 +172,6 @@ def test_a_batch_decision_that_fails_halfway_leaves_nothing_decided(db):
 def test_a_batch_decision_decides_every_item(db):
     ids = [make_item(db) for _ in range(3)]
     assert decisions.decide_many(db, "reject", ids, by="maria", text="Too formal") == ids
-    assert {store.get_item(db, i)["status"] for i in ids} == {"rejected"}
+    assert {item_rows.get_item(db, i)["status"] for i in ids} == {"rejected"}
     assert decisions.decide_many(db, "undo", ids, by="maria") == ids
-    assert {store.get_item(db, i)["status"] for i in ids} == {"pending"}
+    assert {item_rows.get_item(db, i)["status"] for i in ids} == {"pending"}

@@ -12,7 +12,7 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.llm import pricing
 from desktop_app.services import switches
 from desktop_app.services.profiler import ProfileBlocked, Profiler, latest_profile, projection
-from desktop_app.storage import store
+from desktop_app.storage import item_pages, model_calls
 from desktop_app.storage.db import transaction
 from tests.helpers.llm_server import reply, responder
 from tests.helpers.specs import write_spec
@@ -74,10 +74,12 @@ def test_profile_reports_exact_costs_pass_rate_and_the_projected_month(tmp_path,
     assert rows["sample-b"]["openai/test-model"].output == "We will refund you in full."
     assert not rows["sample-b"]["openai/test-model"].passed
     # nothing reached the inbox; the calls count towards spend, marked as a profile's
-    assert store.count_items(db, statuses=("pending", "escalated")) == 0
+    assert item_pages.count_items(db, statuses=("pending", "escalated")) == 0
     calls = db.execute("SELECT purpose, profile_id, run_id FROM model_calls").fetchall()
     assert calls == [("profile", profile.id, None)] * 6
-    assert store.month_cost(db, spec.name) == pytest.approx(3 * SPEC_MODEL_COST + 3 * litellm_cost)
+    assert model_calls.month_cost(db, spec.name) == pytest.approx(
+        3 * SPEC_MODEL_COST + 3 * litellm_cost
+    )
     kinds = [k for (k,) in db.execute("SELECT kind FROM events ORDER BY seq")]
     assert kinds[1] == "profile.started" and kinds[-1] == "profile.finished"
     assert kinds.count("model.call") == 6
@@ -163,7 +165,7 @@ def test_a_profile_that_would_cross_the_monthly_cap_calls_nothing(tmp_path, db, 
         tmp_path, server, '[schedule]\nevery = "1h"\n\n[budget]\nmax_cost_per_month = 1.00\n'
     )
     with transaction(db):
-        store.record_model_call(
+        model_calls.record_model_call(
             db, workflow=spec.name, model="openai/test-model", attempt=1, ok=1, cost_usd=0.9995
         )
     with pytest.raises(ProfileBlocked, match=r"monthly cap of \$1.00 for reply"):

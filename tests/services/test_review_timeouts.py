@@ -12,7 +12,7 @@ from desktop_app.services import decisions
 from desktop_app.services.inputs import from_text
 from desktop_app.services.review_timeouts import sweep
 from desktop_app.services.runner import Runner
-from desktop_app.storage import store
+from desktop_app.storage import item_rows
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
 
@@ -26,7 +26,9 @@ def test_remind_once_then_expire(tmp_path, db, llm_server):
         Runner(db).run(spec, [from_text("a", name="a"), from_text("b", name="b")]).item_ids
     )
     decisions.approve(db, second)
-    created = datetime.fromisoformat(store.get_item(db, first)["created_at"].replace("Z", "+00:00"))
+    created = datetime.fromisoformat(
+        item_rows.get_item(db, first)["created_at"].replace("Z", "+00:00")
+    )
     specs = {spec.name: spec}
 
     assert sweep(db, specs, created + timedelta(hours=3)).reminded == {}
@@ -34,8 +36,8 @@ def test_remind_once_then_expire(tmp_path, db, llm_server):
     assert sweep(db, specs, created + timedelta(hours=6)).reminded == {}  # once only
     swept = sweep(db, specs, created + timedelta(days=3, minutes=1))
     assert swept.expired == {"reply": [first]}  # the approved one is left alone
-    assert store.get_item(db, first)["status"] == "expired"
-    assert store.get_item(db, second)["status"] == "approved"
+    assert item_rows.get_item(db, first)["status"] == "expired"
+    assert item_rows.get_item(db, second)["status"] == "approved"
     with pytest.raises(StateError, match="expired"):
         decisions.approve(db, first)
     kinds = [
@@ -51,4 +53,4 @@ def test_a_spec_without_review_never_expires_anything(tmp_path, db, llm_server):
     far = datetime.now().astimezone() + timedelta(days=400)
     swept = sweep(db, {spec.name: spec}, far)
     assert swept.expired == {} and swept.reminded == {}
-    assert store.get_item(db, item_id)["status"] == "pending"
+    assert item_rows.get_item(db, item_id)["status"] == "pending"

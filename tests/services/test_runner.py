@@ -12,7 +12,7 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.services.inputs import from_text
 from desktop_app.services.recovery import mark_interrupted
 from desktop_app.services.runner import IncompleteSpecError, Runner, RunOptions
-from desktop_app.storage import store
+from desktop_app.storage import input_rows, item_rows, run_rows
 from desktop_app.storage.db import transaction
 from desktop_app.storage.eventlog import verify
 from tests.helpers.llm_server import reply, responder, status
@@ -46,7 +46,7 @@ def test_good_answer_makes_a_pending_item_with_costs(tmp_path, db, llm_server):
     )
     summary = Runner(db).run(spec, [from_text("Lovely cake, Anna", name="review-1")])
     assert (summary.state, summary.pending, summary.escalated) == ("finished", 1, 0)
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert item["status"] == "pending"
     assert item["output"] == "Dear Anna, thank you for the kind words!"
     assert item["cost_usd"] == pytest.approx(1000 * 1.0 / 1e6 + 500 * 2.0 / 1e6)
@@ -74,7 +74,7 @@ def test_broken_contract_escalates_with_a_plain_reason(tmp_path, db, llm_server)
         reply("We are so sorry. Here is a full refund for your trouble, no questions asked.")
     )
     summary = Runner(db).run(spec, [from_text("Cold coffee")])
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert item["status"] == "escalated"
     assert "refund" in item["reason"] and "40" in item["reason"]
     assert {c["name"] for c in item["checks"] if not c["passed"]} == {
@@ -90,7 +90,7 @@ def test_retry_tells_the_model_what_failed_then_passes(tmp_path, db, llm_server)
     spec = spec_for(tmp_path, llm_server, out_max=40, failure_modes=modes)
     llm_server.script(reply("x" * 100), reply("Thanks, Anna!"))
     summary = Runner(db).run(spec, [from_text("Lovely")])
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert (item["status"], item["output"]) == ("pending", "Thanks, Anna!")
     second = chat_requests(llm_server)[1].body["messages"]
     assert second[-2] == {"role": "assistant", "content": "x" * 100}
@@ -104,7 +104,7 @@ def test_retry_happens_once_then_escalates(tmp_path, db, llm_server):
     llm_server.default = reply("y" * 100)
     summary = Runner(db).run(spec, [from_text("Lovely")])
     assert len(chat_requests(llm_server)) == 2
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert item["status"] == "escalated" and "(rule: Too long)" in item["reason"]
 
 
@@ -113,7 +113,7 @@ def test_model_error_after_retries_is_an_escalated_item_not_a_crash(tmp_path, db
     llm_server.default = status(503)
     summary = Runner(db).run(spec, [from_text("Hello")])
     assert len(chat_requests(llm_server)) == 2
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert item["status"] == "escalated" and item["output"] == ""
     assert "503" in item["reason"] or "overloaded" in item["reason"]
     assert "Traceback" not in item["reason"]
@@ -134,7 +134,7 @@ def test_skip_mode_logs_and_makes_no_item(tmp_path, db, llm_server):
 def test_input_rule_escalates_but_still_drafts(tmp_path, db, llm_server):
     spec = spec_for(tmp_path, llm_server)
     summary = Runner(db).run(spec, [from_text("My lawyer will hear about this")])
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert item["status"] == "escalated" and item["output"]
     assert item["reason"] == "The input matches the rule 'Mentions a lawyer'."
 
@@ -143,7 +143,7 @@ def test_too_long_input_is_escalated_without_a_call(tmp_path, db, llm_server):
     spec = spec_for(tmp_path, llm_server, max_chars=20)
     summary = Runner(db).run(spec, [from_text("a" * 50)])
     assert chat_requests(llm_server) == []
-    item = store.get_item(db, summary.item_ids[0])
+    item = item_rows.get_item(db, summary.item_ids[0])
     assert item["status"] == "escalated"
     assert item["reason"] == "The input is 50 characters long; the limit is 20."
 
@@ -169,7 +169,7 @@ def test_many_inputs_concurrently_one_item_each(tmp_path, db, llm_server):
     )
     assert summary.pending == 30 and sorted(seen) == sorted(summary.item_ids)
     outputs = {
-        store.get_item(db, i)["input_text"]: store.get_item(db, i)["output"]
+        item_rows.get_item(db, i)["input_text"]: item_rows.get_item(db, i)["output"]
         for i in summary.item_ids
     }
     assert all(outputs[f"Message number {n:03d}"].endswith(f"number {n:03d}") for n in range(30))
@@ -182,7 +182,7 @@ def test_override_model_and_api_base(tmp_path, db, llm_server):
         spec, [from_text("Hi")], RunOptions(model="openai/other", api_base=llm_server.url)
     )
     assert chat_requests(llm_server)[0].body["model"] == "other"
-    assert store.get_item(db, summary.item_ids[0])["model"] == "openai/other"
+    assert item_rows.get_item(db, summary.item_ids[0])["model"] == "openai/other"
 
 
 def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_server):
@@ -190,7 +190,7 @@ def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_
     Runner(db).run(spec, [from_text("warm-up")])  # records the spec version
     docs = [from_text(f"Input {n}") for n in range(4)]
     with transaction(db):  # a run that died after its first two inputs
-        run_id, run_inputs = store.create_run(
+        run_id, run_inputs = run_rows.create_run(
             db,
             workflow=spec.name,
             version_id=None,
@@ -200,7 +200,7 @@ def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_
             inputs=docs,
         )
         for ri in run_inputs[:2]:
-            store.insert_item(
+            item_rows.insert_item(
                 db,
                 workflow=spec.name,
                 run_id=run_id,
@@ -210,13 +210,13 @@ def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_
                 input_text=ri.doc.text,
                 output="done before the crash",
             )
-            store.set_input_status(db, ri.id, "done")
+            input_rows.set_input_status(db, ri.id, "done")
         db.execute("UPDATE runs SET pid = ? WHERE id = ?", [_dead_pid(), run_id])
     assert mark_interrupted(db) == [run_id]
-    assert store.get_run(db, run_id)["state"] == "interrupted"
+    assert run_rows.get_run(db, run_id)["state"] == "interrupted"
     summary = Runner(db).resume(spec, run_id)
     assert summary.resumed and summary.pending == 2
-    assert store.get_run(db, run_id)["state"] == "finished"
+    assert run_rows.get_run(db, run_id)["state"] == "finished"
     rows = db.execute(
         "SELECT input_text FROM items WHERE run_id = ? ORDER BY input_text", [run_id]
     ).fetchall()
@@ -228,7 +228,7 @@ def test_crashed_run_is_marked_and_resumed_without_duplicates(tmp_path, db, llm_
 
 def test_a_live_run_of_another_process_is_left_alone(tmp_path, db):
     with transaction(db):
-        run_id, _ = store.create_run(
+        run_id, _ = run_rows.create_run(
             db,
             workflow="w",
             version_id=None,
@@ -266,9 +266,9 @@ def test_ctrl_c_leaves_the_run_resumable(tmp_path, db, llm_server):
     with pytest.raises(KeyboardInterrupt):
         Runner(db, on_item=stop_after_first).run(spec, docs, RunOptions(concurrency=1))
     run_id = db.execute("SELECT id FROM runs").fetchone()[0]
-    assert store.get_run(db, run_id)["state"] == "interrupted"
+    assert run_rows.get_run(db, run_id)["state"] == "interrupted"
     summary = Runner(db).resume(spec, run_id)
-    assert store.get_run(db, run_id)["state"] == "finished"
+    assert run_rows.get_run(db, run_id)["state"] == "finished"
     assert db.execute("SELECT count(*), count(DISTINCT run_input_id) FROM items").fetchone() == (
         5,
         5,

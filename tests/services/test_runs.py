@@ -12,7 +12,7 @@ from desktop_app.services import runs, settings
 from desktop_app.services.inputs import from_text
 from desktop_app.services.recovery import mark_interrupted
 from desktop_app.services.runner import Hooks, Runner, RunOptions
-from desktop_app.storage import store
+from desktop_app.storage import run_rows
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
 
@@ -56,7 +56,7 @@ def test_a_resumed_run_of_its_source_makes_no_duplicate(tmp_path, db, folder_spe
     data_dir = tmp_path / "data"
     drop(data_dir, "a", "b", "c")
     run_id = interrupt_after_first(db, folder_spec, data_dir, trigger=trigger)
-    assert store.get_run(db, run_id)["reads_source"] == 1
+    assert run_rows.get_run(db, run_id)["reads_source"] == 1
 
     first = runs.run_workflow(db, folder_spec, data_dir)  # resumes, then finds nothing new
     assert [s.resumed for s in first.summaries] == [True] and first.nothing_new

@@ -9,7 +9,7 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.services.inputs import from_text
 from desktop_app.services.pipeline import Route
 from desktop_app.services.tryout import try_sample
-from desktop_app.storage import store
+from desktop_app.storage import model_calls
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
 
@@ -29,7 +29,7 @@ def test_a_try_out_makes_no_item_and_records_its_spend(tmp_path, db, llm_server)
     assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 0
     (purpose, cost) = db.execute("SELECT purpose, cost_usd FROM model_calls").fetchone()
     assert purpose == "try" and cost == pytest.approx(0.002)
-    assert store.cost_since(db, store.month_start()) == pytest.approx(0.002)
+    assert model_calls.cost_since(db, model_calls.month_start()) == pytest.approx(0.002)
 
 
 def test_a_failing_check_shows_why_the_item_would_be_escalated(tmp_path, db, llm_server):

@@ -113,7 +113,7 @@ def test_rename_moves_the_folder_the_name_and_its_history(tmp_path, db, llm_serv
     from desktop_app.core.spec_loader import load_spec
     from desktop_app.services.inputs import from_text
     from desktop_app.services.runner import Runner
-    from desktop_app.storage import store
+    from desktop_app.storage import item_pages, run_rows
 
     path = write_spec(tmp_path, "reply", api_base=llm_server.url)
     path.write_text("# kept\n" + path.read_text())
@@ -122,8 +122,10 @@ def test_rename_moves_the_folder_the_name_and_its_history(tmp_path, db, llm_serv
     spec, problems = check_spec(new)
     assert spec is not None and spec.name == "cake-replies" and problems == []
     assert new.read_text().startswith("# kept\n") and not (tmp_path / "reply").exists()
-    assert store.count_items(db, statuses=("pending", "escalated"), workflow="cake-replies") == 1
-    assert store.last_run(db, "cake-replies") is not None
+    assert (
+        item_pages.count_items(db, statuses=("pending", "escalated"), workflow="cake-replies") == 1
+    )
+    assert run_rows.last_run(db, "cake-replies") is not None
     (detail,) = [
         json.loads(d)
         for (d,) in db.execute("SELECT detail FROM events WHERE kind = 'workflow.renamed'")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.core.search_query import parse
-from desktop_app.storage import eventlog, fulltext, search, store
+from desktop_app.storage import eventlog, fulltext, item_pages, search
 from desktop_app.storage.db import connect, schema_version, transaction
 from desktop_app.storage.migrations import MIGRATIONS
 from desktop_app.storage.search import event_where, item_where
@@ -114,7 +114,9 @@ def test_an_old_database_searches_by_like_until_its_index_is_built(old_db):
     progress = fulltext.progress(old_db)
     assert (progress.done, progress.total, progress.ready) == (0, 600, False)
     assert fulltext.indexed_upto(old_db, fulltext.ITEMS) == 0
-    assert store.count_items(old_db, statuses=ALL, search="number17") == 11  # by LIKE: 17, 170-179
+    assert (
+        item_pages.count_items(old_db, statuses=ALL, search="number17") == 11
+    )  # by LIKE: 17, 170-179
     seen = []
     final = fulltext.build(old_db, rows=50, on_progress=seen.append)
     assert final.ready and final.percent == 100

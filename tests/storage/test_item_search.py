@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.core.inputdoc import InputDoc
-from desktop_app.storage import fulltext, store
+from desktop_app.storage import fulltext, item_pages, item_rows, run_rows
 from desktop_app.storage.db import connect, transaction
 
 ALL = ("pending", "escalated", "approved", "rejected", "expired")
@@ -30,11 +30,11 @@ def db(tmp_path, request):
     ]  # fmt: skip
     with transaction(database):
         for wf, name, text, output, status, model, by, at in rows:
-            run_id, (run_input,) = store.create_run(
+            run_id, (run_input,) = run_rows.create_run(
                 database, workflow=wf, version_id=None, trigger="manual", model=model,
                 api_base=None, inputs=[InputDoc(key=name, name=name, text=text)],
             )  # fmt: skip
-            item_id = store.insert_item(
+            item_id = item_rows.insert_item(
                 database, workflow=wf, run_id=run_id, run_input_id=run_input.id, status=status,
                 input_name=name, input_text=text, output=output, model=model,
             )  # fmt: skip
@@ -49,7 +49,7 @@ def db(tmp_path, request):
 
 
 def found(db, search, statuses=ALL):
-    return [i["input_name"] for i in store.iter_items(db, statuses=statuses, search=search)]
+    return [i["input_name"] for i in item_rows.iter_items(db, statuses=statuses, search=search)]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_each_query_form_finds_exactly_its_items(db, search, names):
 
 def test_a_status_filter_replaces_the_views_statuses(db):
     assert found(db, "status:approved", statuses=("pending", "escalated")) == ["mail-1"]
-    assert store.count_items(db, statuses=("pending",), search="status:approved") == 1
+    assert item_pages.count_items(db, statuses=("pending",), search="status:approved") == 1
 
 
 def test_escalated_first_then_newest_first(db):
