@@ -105,11 +105,11 @@ def cmd_example(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.services import catalogue, runs, settings
+    from desktop_app.services import catalogue, run_start, settings
     from desktop_app.services.examples import test_examples
 
     spec = catalogue.find(ctx.workflows_dir, args.name)
-    options = runs.options(settings.load(ctx.paths.data_dir), model=args.model)
+    options = run_start.options(settings.load(ctx.paths.data_dir), model=args.model)
     report = test_examples(ctx.db, spec, options.route, global_month_cap=options.global_month_cap)
     if args.json:
         out(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

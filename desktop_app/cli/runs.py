@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.services import catalogue, runs
+    from desktop_app.services import catalogue, run_start
     from desktop_app.services.inputs import read_inputs
     from desktop_app.services.runner import Hooks
     from desktop_app.services.stop_signals import stop_on_signals
@@ -45,7 +45,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
 
     db = ctx.db  # opened (and a dead process's runs marked) before any signal is taken
     with stop_on_signals(err) as stop:
-        done = runs.run_workflow(
+        done = run_start.run_workflow(
             db,
             spec,
             ctx.paths.data_dir,

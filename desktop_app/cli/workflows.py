@@ -62,7 +62,7 @@ def cmd_samples(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_try(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.core.errors import KnownError
-    from desktop_app.services import catalogue, runs, settings, tryout
+    from desktop_app.services import catalogue, run_start, settings, tryout
     from desktop_app.services.inputs import from_path
 
     spec = catalogue.find(ctx.workflows_dir, args.name)
@@ -72,7 +72,7 @@ def cmd_try(ctx: Context, args: argparse.Namespace) -> int:
     docs = list(from_path(sample))
     if not docs:
         raise KnownError(f"{sample}: nothing to try on")
-    options = runs.options(settings.load(ctx.paths.data_dir), model=args.model)
+    options = run_start.options(settings.load(ctx.paths.data_dir), model=args.model)
     result = tryout.try_sample(
         ctx.db, spec, docs[0], options.route, global_month_cap=options.global_month_cap
     )
@@ -113,7 +113,7 @@ def cmd_unarchive(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.core.errors import KnownError
-    from desktop_app.services import drafting, runs, settings, workflow_files
+    from desktop_app.services import drafting, run_start, settings, workflow_files
     from desktop_app.services.inputs import from_path
 
     why = workflow_files.check_name(ctx.workflows_dir, args.name)
@@ -121,7 +121,7 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
         raise KnownError(why)
     files = [Path(f) for f in args.example or []]
     examples = [doc for path in files for doc in from_path(path)]
-    options = runs.options(settings.load(ctx.paths.data_dir), model=args.model)
+    options = run_start.options(settings.load(ctx.paths.data_dir), model=args.model)
     draft = drafting.draft_spec(
         ctx.db, ctx.workflows_dir, args.name, args.describe, examples, options.route,
         global_month_cap=options.global_month_cap,

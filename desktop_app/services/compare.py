@@ -17,8 +17,9 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState
-from desktop_app.services import pipeline
-from desktop_app.services.pipeline import ItemDraft, ModelGateway, Outcome, Route
+from desktop_app.services import pipeline, records
+from desktop_app.services.pipeline import ModelGateway, Outcome, Route
+from desktop_app.services.records import ItemDraft
 from desktop_app.storage import eventlog, input_rows, item_rows
 from desktop_app.storage.db import transaction
 
@@ -121,7 +122,7 @@ def compare(
         eventlog.append(db, "item.compared", workflow=spec.name, item_id=item_id, detail=detail)
         compared.append(result)
 
-    pipeline.answer_one(
+    records.answer_one(
         db,
         gateway,
         spec,
@@ -158,5 +159,5 @@ def keep(db: sqlite_utils.Database, comparison: Comparison) -> int:
         note={"kept_from_comparison_of": comparison.item_id},
     )
     with transaction(db):
-        new_id = pipeline.record_item(db, draft)
+        new_id = records.record_item(db, draft)
     return new_id

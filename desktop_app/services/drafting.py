@@ -23,7 +23,7 @@ from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.paths import bundled_dir
 from desktop_app.core.spec_loader import check_text, load_spec
 from desktop_app.core.spec_model import Spec
-from desktop_app.services import pipeline
+from desktop_app.services import pipeline, records
 from desktop_app.services.pipeline import ModelGateway, Outcome, Route
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def _ask(
     gateway: ModelGateway,
 ) -> Outcome:
     doc = InputDoc(key=f"draft:{name}", name=name, text=request)
-    return pipeline.answer_one(
+    return records.answer_one(
         db, gateway, spec, pipeline.prepare(spec, doc), route,
         purpose="draft", global_month_cap=global_month_cap, workflow=name,
     )  # fmt: skip

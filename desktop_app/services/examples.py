@@ -24,7 +24,7 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState
-from desktop_app.services import pipeline
+from desktop_app.services import pipeline, records
 from desktop_app.services.spec_files import write_atomically
 from desktop_app.storage import eventlog, item_rows
 from desktop_app.storage.db import transaction
@@ -136,7 +136,7 @@ def test_examples(
     report = TestReport(workflow=spec.name, model=route.model_name(spec))
     for name, example in found:
         doc = InputDoc(key=f"example:{name}", name=example.input_name, text=example.input)
-        outcome = pipeline.answer_one(
+        outcome = records.answer_one(
             db,
             gateway,
             spec,

@@ -24,8 +24,9 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import BudgetSpec, Spec
 from desktop_app.llm.gateway import served_here
-from desktop_app.services import catalogue, pipeline
-from desktop_app.services.pipeline import BudgetGuard, Call, ModelGateway, Outcome, Prepared, Route
+from desktop_app.services import call_pool, catalogue, pipeline, records
+from desktop_app.services.budget_guard import BudgetGuard
+from desktop_app.services.pipeline import Call, ModelGateway, Outcome, Prepared, Route
 from desktop_app.storage import eventlog
 from desktop_app.storage import profiles as profile_rows
 from desktop_app.storage.db import transaction, utcnow
@@ -342,7 +343,7 @@ class Profiler:
             return pipeline.answer(self.gateway, spec, prepared[index], routes[model])
 
         results: dict[tuple[str, int], SampleRun] = {}
-        answers = pipeline.map_concurrently(
+        answers = call_pool.map_concurrently(
             jobs, ask, limit=concurrency, cancel=self.cancel, name=f"signoff-profile-{spec.name}"
         )
         done = 0
@@ -359,7 +360,7 @@ class Profiler:
     def _record(self, spec: Spec, profile: Profile, calls: list[Call]) -> None:
         with transaction(self.db):
             for call in calls:
-                pipeline.log_call(
+                records.log_call(
                     self.db, spec.name, None, None, call, purpose="profile", profile_id=profile.id
                 )
 

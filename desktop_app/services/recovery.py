@@ -3,7 +3,7 @@
 A run records the pid and host of the process running it. On the next start,
 a ``running`` run whose process is gone -- or whose pid now belongs to a process
 started after the run began -- is marked ``interrupted`` and logged; its queued
-inputs are then run again by ``services.runs`` (``run_workflow`` or ``resume_all``).
+inputs are then run again by ``services.run_start`` (``run_workflow`` or ``resume_all``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ inputs in flight, and those are still ``queued`` in ``run_inputs``: ``resume`` r
 again, and the unique ``items.run_input_id`` makes a duplicate item impossible.
 
 How a run is started (options from Settings, resuming interrupted runs first) is
-``services/runs``: callers go through it, not straight here.
+``services/run_start``: callers go through it, not straight here.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState, RunState
-from desktop_app.services import catalogue, pipeline
-from desktop_app.services.pipeline import BudgetGuard, ModelGateway, Outcome, Prepared, Route
+from desktop_app.services import call_pool, catalogue, pipeline, records
+from desktop_app.services.budget_guard import BudgetGuard
+from desktop_app.services.pipeline import ModelGateway, Outcome, Prepared, Route
 from desktop_app.storage import eventlog, input_rows, run_rows
 from desktop_app.storage.db import transaction
 from desktop_app.storage.input_rows import RunInput
@@ -51,7 +52,7 @@ class IncompleteSpecError(KnownError):
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How one run goes. Built from Settings by ``services.runs.options``."""
+    """How one run goes. Built from Settings by ``services.run_start.options``."""
 
     model: str | None = None  # overrides the spec's model (the CLI's --model)
     api_base: str | None = None  # overrides the spec's api_base (--api-base)
@@ -250,7 +251,7 @@ class Runner:
             return pipeline.answer(self.gateway, spec, job[1], route)
 
         state, error = RunState.FINISHED, None
-        answers = pipeline.map_concurrently(
+        answers = call_pool.map_concurrently(
             admitted(),
             ask,
             limit=options.concurrency,
@@ -305,7 +306,7 @@ class Runner:
         summary.unreadable += bool(run_input.doc.problem)
         with transaction(self.db):
             for call in outcome.calls:
-                pipeline.log_call(self.db, wf, run_id, run_input.id, call)
+                records.log_call(self.db, wf, run_id, run_input.id, call)
             for kind, detail in outcome.events:
                 detail = {"input": run_input.doc.name, **detail}
                 eventlog.append(self.db, kind, workflow=wf, run_id=run_id, detail=detail)
@@ -338,7 +339,7 @@ class Runner:
                 )
                 summary.skipped += 1
             else:
-                draft = pipeline.ItemDraft.of(
+                draft = records.ItemDraft.of(
                     outcome,
                     workflow=wf,
                     run_id=run_id,
@@ -346,7 +347,7 @@ class Runner:
                     doc=run_input.doc,
                     model=options.route.model_name(spec),
                 )
-                item_id = pipeline.record_item(self.db, draft)
+                item_id = records.record_item(self.db, draft)
                 input_rows.set_input_status(self.db, run_input.id, "done")
                 if outcome.status is ItemState.ESCALATED:
                     summary.escalated += 1

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.schedule import Plan, Schedule, plan
 from desktop_app.core.spec_model import Spec
-from desktop_app.services import runs, switches
+from desktop_app.services import run_start, switches
 from desktop_app.services.runner import NO_HOOKS, Hooks
 from desktop_app.storage import eventlog, run_rows
 from desktop_app.storage import switches as switch_rows
@@ -135,7 +135,7 @@ def run_due(
             fired.note = f'{todo.missed} missed slot(s) dropped (catch_up = "none")'
             return fired
         for _slot in todo.slots:
-            done = runs.run_workflow(
+            done = run_start.run_workflow(
                 db,
                 item.spec,
                 data_dir,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import Spec
-from desktop_app.services import pipeline
+from desktop_app.services import pipeline, records
 from desktop_app.services.pipeline import Messages, ModelGateway, Route
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def try_sample(
         )
     gateway = pipeline.gateway_or_default(gateway)
     prepared = pipeline.prepare(spec, doc)
-    outcome = pipeline.answer_one(
+    outcome = records.answer_one(
         db, gateway, spec, prepared, route, purpose="try", global_month_cap=global_month_cap
     )
     answer = outcome.answered_by

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_app.core.spec_loader import load_spec
-from desktop_app.services import runs
+from desktop_app.services import run_start
 from desktop_app.services.email_reader import read_email
 from desktop_app.services.inputs import InputError, from_csv, from_eml, from_path
 from desktop_app.storage import run_rows
@@ -73,7 +73,7 @@ def test_a_folder_of_mail_with_broken_ones_makes_an_item_for_each_good_one(
     (mail / "mime.eml").write_bytes(BROKEN_MIME.encode("utf-8"))
     spec = folder_spec(tmp_path, llm_server)
 
-    done = runs.run_workflow(
+    done = run_start.run_workflow(
         db, spec, tmp_path / "data", confirmed=True
     )  # 1,004 in the heavy suite
     (summary,) = done.summaries
@@ -94,7 +94,7 @@ def test_a_folder_of_mail_with_broken_ones_makes_an_item_for_each_good_one(
     assert "Gr\u00fc\u00dfe" in text and "\ufffd" not in text
     assert status == "escalated" and "x-unknown-42" in reason and "UTF-8" in reason
     # every input was taken once: a second run finds nothing new
-    again = runs.run_workflow(db, spec, tmp_path / "data")
+    again = run_start.run_workflow(db, spec, tmp_path / "data")
     assert again.nothing_new and len(items(db)) == count + 4
 
 
@@ -116,7 +116,7 @@ def test_a_csv_goes_on_past_a_huge_field_and_rows_of_the_wrong_width(tmp_path, d
         tmp_path / "wf", "rows", api_base=llm_server.url, kind="csv",
         input_extra='path = "rows.csv"', retries=0,
     )  # fmt: skip
-    done = runs.run_workflow(db, load_spec(path), data)
+    done = run_start.run_workflow(db, load_spec(path), data)
     (summary,) = done.summaries
     assert summary.inputs == 5 and summary.unreadable == 2
     made = items(db)
@@ -253,6 +253,6 @@ def test_a_resumed_run_judges_an_unreadable_input_as_the_first_did(tmp_path, db,
             api_base=None, inputs=docs, reads_source=True,
         )  # fmt: skip
         run_rows.set_run_state(db, run_id, RunState.INTERRUPTED)
-    done = runs.run_workflow(db, spec, tmp_path / "data")
+    done = run_start.run_workflow(db, spec, tmp_path / "data")
     assert done.summaries[0].resumed and done.summaries[0].unreadable == 1
     assert items(db)["binary"][0] == "escalated" and llm_server.requests == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from desktop_app.core.spec_loader import load_spec
-from desktop_app.services import runs, settings
+from desktop_app.services import run_start, settings
 from desktop_app.storage.db import connect
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
@@ -62,11 +62,11 @@ def test_a_source_past_the_limit_is_held_for_the_scheduler_too(tmp_path, llm_ser
     )
     db = connect(data / "signoff.db")
     try:
-        done = runs.run_workflow(db, spec, data)
+        done = run_start.run_workflow(db, spec, data)
         assert done.held and "4 new inputs, more than the 3" in done.held
         assert "an unknown amount" in done.held or "about $" in done.held
         assert done.summaries == [] and llm_server.requests == []
-        again = runs.run_workflow(db, spec, data, confirmed=True)
+        again = run_start.run_workflow(db, spec, data, confirmed=True)
         assert again.held is None and again.summaries[0].inputs == 4
     finally:
         db.conn.close()

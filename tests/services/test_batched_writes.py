@@ -8,8 +8,8 @@ import sqlite3
 import threading
 
 from desktop_app.core.spec_loader import load_spec
+from desktop_app.services.call_pool import map_concurrently
 from desktop_app.services.inputs import from_text
-from desktop_app.services.pipeline import map_concurrently
 from desktop_app.services.runner import Runner, RunOptions
 from desktop_app.storage.eventlog import verify
 from tests.helpers.llm_server import responder

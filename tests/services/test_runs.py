@@ -1,4 +1,4 @@
-"""How a run starts (services/runs): Settings applied, interrupted runs resumed first, and a
+"""How a run starts (services/run_start): Settings applied, interrupted runs resumed first, and a
 resumed run of any trigger marks what it read from its source, so nothing runs twice."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from desktop_app.core.spec_loader import load_spec
-from desktop_app.services import runs, settings
+from desktop_app.services import run_start, settings
 from desktop_app.services.inputs import from_text
 from desktop_app.services.recovery import mark_interrupted
 from desktop_app.services.runner import Hooks, Runner, RunOptions
@@ -39,11 +39,11 @@ def interrupt_after_first(db, spec, data_dir, *, trigger: str) -> int:
     def stop(item_id, status):
         raise KeyboardInterrupt
 
-    inputs = runs.source_inputs(db, spec, data_dir)
+    inputs = run_start.source_inputs(db, spec, data_dir)
     options = RunOptions(trigger=trigger, reads_source=True, concurrency=1)
     with pytest.raises(KeyboardInterrupt):
         Runner(db, on_item=stop).run(spec, inputs, options)
-    (run_id,) = runs.interrupted(db, spec.name)
+    (run_id,) = run_start.interrupted(db, spec.name)
     return run_id
 
 
@@ -58,11 +58,11 @@ def test_a_resumed_run_of_its_source_makes_no_duplicate(tmp_path, db, folder_spe
     run_id = interrupt_after_first(db, folder_spec, data_dir, trigger=trigger)
     assert run_rows.get_run(db, run_id)["reads_source"] == 1
 
-    first = runs.run_workflow(db, folder_spec, data_dir)  # resumes, then finds nothing new
+    first = run_start.run_workflow(db, folder_spec, data_dir)  # resumes, then finds nothing new
     assert [s.resumed for s in first.summaries] == [True] and first.nothing_new
     assert item_inputs(db) == ["a", "b", "c"]
 
-    again = runs.run_workflow(db, folder_spec, data_dir)
+    again = run_start.run_workflow(db, folder_spec, data_dir)
     assert again.summaries == [] and again.nothing_new
     assert item_inputs(db) == ["a", "b", "c"]  # each input once, ever
 
@@ -74,7 +74,7 @@ def test_a_resumed_run_respects_the_monthly_cap_in_settings(tmp_path, db, folder
     calls_before = len(llm_server.completions)
     settings.save(data_dir, settings.Settings(monthly_budget_usd=0.0001))
 
-    done = runs.run_workflow(db, folder_spec, data_dir)
+    done = run_start.run_workflow(db, folder_spec, data_dir)
     resumed, *new = done.summaries  # the inputs not run stay new: a new run is stopped too
     assert resumed.resumed and all(s.blocked for s in new)
     assert len(llm_server.completions) == calls_before  # the cap stopped every call
@@ -89,13 +89,13 @@ def test_a_resumed_run_respects_the_monthly_cap_in_settings(tmp_path, db, folder
 def test_settings_model_and_fallbacks_apply_unless_the_run_names_its_own(tmp_path):
     chosen = settings.Settings(model="openai/local", api_base="http://127.0.0.1:1/v1",
                                fallbacks=("openai/other",), monthly_budget_usd=5.0)  # fmt: skip
-    options = runs.options(chosen)
+    options = run_start.options(chosen)
     assert (options.model, options.api_base, options.fallbacks, options.global_month_cap) == (
         "openai/local", "http://127.0.0.1:1/v1", ("openai/other",), 5.0,
     )  # fmt: skip
-    named = runs.options(chosen, model="openai/mine", api_base="http://127.0.0.1:2/v1")
+    named = run_start.options(chosen, model="openai/mine", api_base="http://127.0.0.1:2/v1")
     assert (named.model, named.api_base) == ("openai/mine", "http://127.0.0.1:2/v1")
-    assert runs.options(settings.Settings()).fallbacks is None  # each spec's own
+    assert run_start.options(settings.Settings()).fallbacks is None  # each spec's own
 
 
 def test_resume_all_resumes_every_workflow_and_names_what_it_cannot(tmp_path, db, llm_server):
@@ -111,12 +111,12 @@ def test_resume_all_resumes_every_workflow_and_names_what_it_cannot(tmp_path, db
     assert mark_interrupted(db) == []  # marked by the Ctrl+C already
     resumed: list[tuple[int, str]] = []
     hooks = Hooks(on_resume=lambda r, w: resumed.append((r, w)))
-    done = runs.resume_all(db, workflows, tmp_path / "data", hooks)
+    done = run_start.resume_all(db, workflows, tmp_path / "data", hooks)
     assert resumed == [(1, "good")]
     assert [(s.workflow, s.state, s.inputs) for s in done.summaries] == [("good", "finished", 2)]
     (problem,) = done.problems
     assert "run 2 of 'gone' stays interrupted" in problem
-    assert runs.interrupted(db) == [2]
+    assert run_start.interrupted(db) == [2]
 
 
 def _stop(item_id, status):
@@ -126,7 +126,7 @@ def _stop(item_id, status):
 def test_a_text_workflow_needs_an_input(tmp_path, db, llm_server):
     spec = load_spec(write_spec(tmp_path / "wf", api_base=llm_server.url))
     with pytest.raises(Exception, match="takes one input"):
-        runs.run_workflow(db, spec, tmp_path / "data")
+        run_start.run_workflow(db, spec, tmp_path / "data")
 
 
 def test_a_failed_run_lets_go_of_its_untouched_inputs_and_the_next_run_takes_them(
@@ -139,7 +139,7 @@ def test_a_failed_run_lets_go_of_its_untouched_inputs_and_the_next_run_takes_the
         raise RuntimeError("the disk went away")
 
     with pytest.raises(RuntimeError):
-        runs.run_workflow(db, folder_spec, data, concurrency=1, hooks=Hooks(on_item=fail))
+        run_start.run_workflow(db, folder_spec, data, concurrency=1, hooks=Hooks(on_item=fail))
     (run,) = db.execute("SELECT id, state FROM runs").fetchall()
     assert run[1] == "failed"
     statuses = dict(
@@ -149,6 +149,6 @@ def test_a_failed_run_lets_go_of_its_untouched_inputs_and_the_next_run_takes_the
     )
     assert statuses.get("queued", 0) == 0 and statuses["not_run"] >= 4  # none left waiting
     made = db.execute("SELECT count(*) FROM items").fetchone()[0]
-    again = runs.run_workflow(db, folder_spec, data)
+    again = run_start.run_workflow(db, folder_spec, data)
     assert again.summaries[0].inputs == 6 - made  # the ones the failed run never finished
     assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 6
