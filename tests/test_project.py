@@ -54,3 +54,41 @@ def test_mypy_clean(tmp_path: Path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+MAX_MODULE_LINES = 700
+MAX_FUNCTION_LINES = 100
+
+
+def _oversized(root: Path) -> list[str]:
+    """Modules over MAX_MODULE_LINES and functions over MAX_FUNCTION_LINES under ``root``."""
+    import ast
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(REPO_ROOT)
+        if text.count("\n") > MAX_MODULE_LINES:
+            found.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno is not None
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{name}:{node.lineno} {node.name}: {length} lines")
+    return found
+
+
+def test_no_module_or_function_is_too_long_to_read():
+    """A newcomer reads a module in one sitting and a function on one screen or two."""
+    assert _oversized(REPO_ROOT / "desktop_app") == []
+
+
+def test_the_size_rule_finds_what_it_is_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The check above can fail: a long function and a long module are both named."""
+    monkeypatch.setattr(sys.modules[__name__], "REPO_ROOT", tmp_path)
+    body = "\n".join(f"    x = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text(f"def long():\n{body}\n" + "\n" * MAX_MODULE_LINES)
+    found = _oversized(tmp_path)
+    assert any("long.py:1 long: 101 lines" in f for f in found), found
+    assert any(f.startswith("long.py: ") for f in found), found
