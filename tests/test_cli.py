@@ -442,3 +442,28 @@ def test_inbox_search_takes_the_search_language(signoff, workflows, llm_server):
     assert len(json.loads(out)) == 1 and "slow service" in json.loads(out)[0]["input_text"]
     code, out, _ = signoff("inbox", "--search", "status:approved coffee")
     assert code == 0 and "no items awaiting a decision matching" in out
+
+
+def test_a_command_that_called_a_model_ends_with_its_output_and_exit_status_whole(
+    llm_server, _isolated_environment
+):
+    """A command that imported litellm leaves without the interpreter's teardown (issue 25):
+    its output still arrives whole through a pipe, its exit status is its own, and the
+    atexit handlers still run. (A status of its own after SIGTERM: tests/reliability/test_sigterm.)"""
+    llm_server.default = reply("Thank you for the lovely words. " * 200)
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('ATEXIT', 'litellm' in sys.modules, file=sys.stderr))\n"
+        "sys.argv = ['signoff', *sys.argv[1:]]\n"
+        "from desktop_app.__main__ import main\n"
+        "main()\n"
+    )
+    args = ["run", "review-reply", "--model", "openai/test", "--api-base", llm_server.url]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args, "--text", "Lovely cake", "--json"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (summary,) = json.loads(done.stdout)
+    assert summary["answered"] == 1
+    assert done.stderr.strip().endswith("ATEXIT True")  # litellm was in: the quick way out
