@@ -441,7 +441,35 @@ def test_inbox_search_takes_the_search_language(signoff, workflows, llm_server):
     assert code == 0
     assert len(json.loads(out)) == 1 and "slow service" in json.loads(out)[0]["input_text"]
     code, out, _ = signoff("inbox", "--search", "status:approved coffee")
-    assert code == 0 and "no items awaiting a decision matching" in out
+    # what was searched, the search's own status included (issue 25: it said "awaiting")
+    assert code == 0 and out.strip() == "no items approved matching 'status:approved coffee'"
+
+
+def test_the_search_language_says_what_it_does_not_understand(signoff, workflows, llm_server):
+    """A status, a date or a workflow that cannot be is one line naming what is valid, with
+    the status of a mistyped command (2), never a silent empty list (issue 25)."""
+    llm_server.default = reply("Dear customer, thank you!")
+    signoff("run", "reply", "--text", "Cold coffee. Tom")
+    code, out, _ = signoff("inbox", "--search", "status:all coffee", "--json")
+    assert code == 0 and [i["status"] for i in json.loads(out)] == ["pending"]
+    code, out, _ = signoff("approve", "1")
+    code, out, _ = signoff("inbox", "--search", "status:all coffee", "--json")
+    assert code == 0 and [i["status"] for i in json.loads(out)] == ["approved"]
+    refused = {
+        "status:bogus": "signoff: error: no status 'bogus': use one of pending, escalated,"
+        " approved, rejected, expired, all",
+        "after:2026-13-01 coffee": "signoff: error: after:2026-13-01 is not a date: write it"
+        " as after:YYYY-MM-DD, e.g. after:2026-11-01",
+        "workflow:nope": "signoff: error: no workflow named 'nope': the workflows are",
+    }
+    for search, said in refused.items():
+        for command in (["inbox", "--search", search], ["log", "search", search]):
+            code, out, err = signoff(*command)
+            assert code == 2, (command, out, err)
+            assert err.strip().startswith(said) and len(err.strip().splitlines()) == 1, err
+            assert out == ""
+    code, _, err = signoff("inbox", "--search", "workflow:nope")
+    assert "reply" in err  # the workflows there are, named
 
 
 def test_a_command_that_called_a_model_ends_with_its_output_and_exit_status_whole(

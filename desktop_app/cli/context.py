@@ -15,7 +15,6 @@ from desktop_app.cli.output import err
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from desktop_app.storage.db import DatabaseLike
 
 
 class Context:
@@ -74,14 +73,21 @@ def say_upgrades() -> None:
         err(f"signoff: {line}")
 
 
-def search_ready(db: DatabaseLike, text: str) -> None:
-    """Before a search with words: the rows written since the index was last brought up to
-    date are added first (a long wait only after an upgrade, said on stderr with its
-    progress); a search then answers from the index."""
+def search_ready(ctx: Context, text: str) -> None:
+    """Before a search: what it asks that cannot be is refused in one line (``UsageError``,
+    status 2); the rows written since the index was last brought up to date are added first
+    (a long wait only after an upgrade, said on stderr with its progress); a search then
+    answers from the index."""
+    from desktop_app.core.errors import UsageError
+    from desktop_app.services.catalogue import search_problem
     from desktop_app.storage import fulltext
 
     if not text.strip():
         return
+    db = ctx.db
+    problem = search_problem(db, ctx.workflows_dir, text)
+    if problem:
+        raise UsageError(problem)
     behind = fulltext.progress(db).behind
     if not behind:
         return

@@ -1,13 +1,14 @@
 """What a command that failed says, and its exit status (qutebrowser's split): a known
 problem — a spec, a model, a full disk, a read-only folder, a damaged database — is one
-line on standard error and status 1; a bug is one line, status 70, its traceback only
+line on standard error and status 1 (a search that cannot mean anything: status 2, as a
+mistyped command); a bug is one line, status 70, its traceback only
 with ``--debug``."""
 
 from __future__ import annotations
 
-from desktop_app.cli.exit_codes import EXIT_BUG, EXIT_FAIL, EXIT_OK
+from desktop_app.cli.exit_codes import EXIT_BUG, EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from desktop_app.cli.output import err
-from desktop_app.core.errors import KnownError, SpecError
+from desktop_app.core.errors import KnownError, SpecError, UsageError
 
 
 def exit_status(exc: Exception | KeyboardInterrupt, *, debug: bool) -> int:
@@ -17,6 +18,9 @@ def exit_status(exc: Exception | KeyboardInterrupt, *, debug: bool) -> int:
         more = f" (and {len(problems) - 1} more: run `signoff check`)" if len(problems) > 1 else ""
         err(f"signoff: error: {problems[0]}{more}")
         return EXIT_FAIL
+    if isinstance(exc, UsageError):
+        err(f"signoff: error: {exc}")
+        return EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         err("signoff: interrupted")
         return 130

@@ -30,7 +30,7 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         statuses = (ItemState.PENDING.value, ItemState.ESCALATED.value)
     db = ctx.db
     if args.json:
-        search_ready(db, args.search or "")
+        search_ready(ctx, args.search or "")
         stream = item_rows.iter_items(
             db,
             statuses=statuses,
@@ -43,7 +43,7 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     limit = args.limit if args.limit is not None else 50
     search = args.search or ""
-    search_ready(db, search)
+    search_ready(ctx, search)
     # A search is not counted (over every status that would read the whole table): one
     # item more than shown says whether there are more.
     total = (
@@ -59,12 +59,9 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
         )
     )
     if not items:
-        what = "awaiting a decision" if not args.status else args.status
-        out(
-            f"no items {what}"
-            + (f" in '{args.workflow}'" if args.workflow else "")
-            + (f" matching {search!r}" if search else "")
-        )
+        from desktop_app.core.search_query import nothing_found, parse
+
+        out(nothing_found(parse(search), statuses, args.workflow))
         return EXIT_OK
     out(f"{'ID':>6}  {'STATUS':<9}  {'WORKFLOW':<20}  {'INPUT':<24}  OUTPUT / REASON")
     for item in items[:limit] if limit else items:

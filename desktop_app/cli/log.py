@@ -21,7 +21,7 @@ def cmd_log_search(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.storage import eventlog
 
     db = ctx.db
-    search_ready(db, args.query)
+    search_ready(ctx, args.query)
     query = eventlog.EventQuery(text=args.query)
     limit = args.limit if args.limit is not None else (0 if args.json else 50)
     seqs = eventlog.event_seqs_page(db, query, None, limit + 1 if limit else 10**12)

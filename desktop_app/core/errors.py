@@ -57,6 +57,11 @@ class ModelCallError(KnownError):
         super().__init__(message)
 
 
+class UsageError(KnownError):
+    """What was typed cannot mean anything (a search's unknown status, a date that is not
+    one): the command line's status 2, as for a mistyped command."""
+
+
 class StorageError(KnownError):
     """The database cannot be opened or written (locked, read-only, corrupt)."""
 

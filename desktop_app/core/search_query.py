@@ -5,15 +5,21 @@
 - ``-word`` or ``-"a phrase"``: must not appear;
 - filters: ``workflow:NAME``, ``status:STATUS``, ``model:TEXT``, ``by:PERSON``,
   ``after:YYYY-MM-DD`` (from that day on) and ``before:YYYY-MM-DD`` (up to the day
-  before); a filter given twice allows either value (``status:pending status:escalated``).
+  before); a filter given twice allows either value (``status:pending status:escalated``);
+  ``status:all`` is every status.
 
-Nothing is ever an error: text that does not parse (an unknown ``key:``, a date that is
-not one, a quote left open) is searched for as it was typed.
+Parsing never raises (the window parses as the person types). What a filter cannot mean —
+a status that is none, a date that is not one — is kept in ``problems``, one line each
+naming what is valid, and searched for as typed (so it finds nothing); ``problem`` adds a
+workflow nobody has, and the command line and the window show that line instead of
+searching (a silent empty list would say "nothing matches"). Text that is not a filter (an
+unknown ``key:``, a quote left open) is searched for as it was typed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,6 +42,7 @@ class SearchQuery:
     after: str | None = None  # ISO date, inclusive
     before: str | None = None  # ISO date, exclusive
     text: str = field(default="", compare=False)  # as typed
+    problems: tuple[str, ...] = field(default=(), compare=False)  # filters that mean nothing
 
     @property
     def empty(self) -> bool:
@@ -85,6 +92,7 @@ def parse(text: str) -> SearchQuery:
     words: list[str] = []
     excluded: list[str] = []
     filters: dict[str, list[str]] = {name: [] for name in FILTERS}
+    problems: list[str] = []
     for found in _TOKEN.finditer(text):
         if found.group("lone"):  # a quote left open: the rest as typed
             rest = text[found.start() + 1 :].strip()
@@ -95,8 +103,11 @@ def parse(text: str) -> SearchQuery:
         key = (found.group("key") or "").lower()
         negative = bool(found.group("neg"))
         raw = found.group(0).lstrip("-") if negative else found.group(0)
-        if key and not negative and _filter(key, value, filters):
-            continue
+        if key and not negative and key in FILTERS and value.strip():
+            problem = _filter(key, value.strip(), filters)
+            if not problem:
+                continue
+            problems.append(problem)  # and searched as typed, found nowhere
         if key:  # not a filter this language knows: the text itself, as typed
             value = raw if found.group("quoted") is None else f"{found.group('key')}:{value}"
         value = value.strip()
@@ -113,22 +124,53 @@ def parse(text: str) -> SearchQuery:
         after=filters["after"][-1] if filters["after"] else None,
         before=filters["before"][-1] if filters["before"] else None,
         text=text,
+        problems=tuple(problems),
     )
 
 
-def _filter(key: str, value: str, filters: dict[str, list[str]]) -> bool:
-    """Take ``key:value`` as a filter; False when it is not one (then it is searched as text)."""
-    if key not in filters or not value.strip():
-        return False
-    value = value.strip()
+def _filter(key: str, value: str, filters: dict[str, list[str]]) -> str:
+    """Take ``key:value`` as a filter; the problem with it in one line ("" when none)."""
     if key == "status":
-        if value.lower() not in STATUSES:
-            return False
-        value = value.lower()
+        wanted = value.lower()
+        if wanted == "all":
+            filters[key].extend(STATUSES)
+            return ""
+        if wanted not in STATUSES:
+            return f"no status {value!r}: use one of {', '.join(STATUSES)}, all"
+        value = wanted
     if key in ("after", "before"):
         try:
             value = date.fromisoformat(value).isoformat()
         except ValueError:
-            return False
+            return f"{key}:{value} is not a date: write it as {key}:YYYY-MM-DD, e.g. {key}:2026-11-01"
     filters[key].append(value)
-    return True
+    return ""
+
+
+def problem(query: SearchQuery, workflows: Collection[str] | None = None) -> str:
+    """The first thing ``query`` asks that cannot be (its ``problems``, then a
+    ``workflow:`` not among ``workflows``, when given), in one line; "" when none."""
+    if query.problems:
+        return query.problems[0]
+    if workflows is not None:
+        unknown = [name for name in query.workflow if name not in workflows]
+        if unknown:
+            known = ", ".join(sorted(workflows)) or "none yet"
+            return f"no workflow named {unknown[0]!r}: the workflows are {known}"
+    return ""
+
+
+def nothing_found(query: SearchQuery, statuses: Collection[str], workflow: str | None) -> str:
+    """The line for an empty result, saying what was searched: the statuses (the search's
+    own ``status:`` over the view's), the workflow and the text, e.g. "no items rejected
+    in 'review-reply' matching 'status:rejected cake'"."""
+    wanted = set(query.status or statuses)
+    if wanted == {"pending", "escalated"}:
+        what = " awaiting a decision"
+    elif wanted >= set(STATUSES):
+        what = ""
+    else:
+        what = " " + " or ".join(s for s in STATUSES if s in wanted)
+    place = f" in {workflow!r}" if workflow else ""
+    text = query.text.strip()
+    return f"no items{what}{place}" + (f" matching {text!r}" if text else "")

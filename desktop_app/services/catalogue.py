@@ -33,6 +33,24 @@ class Entry:
         return self.spec is not None
 
 
+def known_names(db: sqlite_utils.Database, workflows_dir: Path) -> set[str]:
+    """Every workflow name a search may filter on: those in the folder and those that ran
+    (a workflow since removed keeps its items and events)."""
+    return {path.parent.name for path in discover(workflows_dir)} | set(
+        spec_versions.workflow_names(db)
+    )
+
+
+def search_problem(db: sqlite_utils.Database, workflows_dir: Path, text: str) -> str:
+    """What a search asks that cannot be, in one line naming what is valid ("" when none):
+    a status or a date that is not one, or a workflow nobody has."""
+    from desktop_app.core.search_query import parse, problem
+
+    query = parse(text)
+    names = known_names(db, workflows_dir) if query.workflow else None
+    return problem(query, names)
+
+
 def scan(workflows_dir: Path) -> list[Entry]:
     entries = []
     for path in discover(workflows_dir):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.core.search_query import SearchQuery, parse
+from desktop_app.core.search_query import SearchQuery, nothing_found, parse
+from desktop_app.core.search_query import problem as search_problem
 
 
 def test_plain_words_must_all_match():
@@ -58,6 +59,39 @@ def test_a_quoted_filter_value():
 )
 def test_what_does_not_parse_is_searched_literally(typed, words):
     assert parse(typed).words == words
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("status:lost", "no status 'lost': use one of pending, escalated, approved, rejected, expired, all"),
+        ("after:yesterday", "after:yesterday is not a date: write it as after:YYYY-MM-DD, e.g. after:2026-11-01"),
+        ("cake before:2026-02-30", "before:2026-02-30 is not a date: write it as before:YYYY-MM-DD, e.g. before:2026-11-01"),
+        ("workflow:nope", "no workflow named 'nope': the workflows are a, b"),
+        ("status:all workflow:a after:2026-02-28 -status:lost", ""),  # all fine (-x is a word)
+    ],
+)  # fmt: skip
+def test_a_filter_that_cannot_mean_anything_is_named_with_what_is_valid(typed, problem):
+    assert search_problem(parse(typed), ["b", "a"]) == problem
+
+
+def test_status_all_is_every_status():
+    assert parse("status:all").status == ("pending", "escalated", "approved", "rejected", "expired")
+    assert parse("status:ALL status:pending").status[:5] == parse("status:all").status
+
+
+@pytest.mark.parametrize(
+    ("typed", "statuses", "workflow", "line"),
+    [
+        ("", ("pending", "escalated"), None, "no items awaiting a decision"),
+        ("cake", ("pending", "escalated"), "w", "no items awaiting a decision in 'w' matching 'cake'"),
+        ("status:rejected cake", ("pending", "escalated"), None, "no items rejected matching 'status:rejected cake'"),
+        ("status:all", ("pending",), None, "no items matching 'status:all'"),
+        ("", ("approved", "expired"), None, "no items approved or expired"),
+    ],
+)  # fmt: skip
+def test_an_empty_result_says_what_was_searched(typed, statuses, workflow, line):
+    assert nothing_found(parse(typed), statuses, workflow) == line
 
 
 def test_an_empty_query():
