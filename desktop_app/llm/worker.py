@@ -11,7 +11,8 @@ Protocol: one JSON object per line. Requests on stdin::
      "api_base": null, "keys": {"openai": "sk-..."}, "options": {"backoff_base_s": 1.0}}
     {"id": 8, "op": "estimate", "model_spec": {...}, "messages": [...], "model": null}
 
-Answers on the original stdout (anything else printed is sent to stderr)::
+Answers on the original stdout (anything else printed is sent to stderr), and once
+litellm is loaded, ``{"ready": true}`` (no id)::
 
     {"id": 7, "ok": true, "result": {...CallResult...}}
     {"id": 7, "ok": false, "error": {"message": "...", "kind": "...", "status": null,
@@ -23,6 +24,7 @@ memory and in the pipe.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -109,7 +111,15 @@ def main() -> None:
 
     from desktop_app.llm.litellm_setup import load_litellm
 
-    threading.Thread(target=load_litellm, name="warm-up", daemon=True).start()
+    def warm_up() -> None:
+        load_litellm()
+        send({"ready": True})
+
+    # Below the window in the scheduler's eyes: the import (seconds of CPU) and the parsing
+    # of answers never take a core the window wants. (No os.nice on Windows.)
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     with ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="call") as pool:
         for line in sys.stdin:
             if line.strip():

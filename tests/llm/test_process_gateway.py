@@ -151,3 +151,53 @@ def test_a_worker_that_cannot_start_escalates_the_items_of_the_run(tmp_path, llm
         assert not llm_server.completions and broken.started == 0
     finally:
         db.conn.close()
+
+
+def _wait_for(condition, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_warmed_child_loads_litellm_before_any_call_and_serves_the_first(llm_server):
+    """``warm()`` starts the child ahead of the first click (issue 25): it says when litellm
+    is loaded, and the first call is made by that same child."""
+    gateway = ProcessGateway(idle_s=60)
+    try:
+        assert not gateway.ready
+        gateway.warm()
+        gateway.warm()  # once is enough: no second child
+        assert gateway.running and gateway.started == 1
+        assert _wait_for(lambda: gateway.ready), "the child never said it was ready"
+        llm_server.default = reply("Warm already")
+        assert gateway.complete(spec(llm_server.url), MESSAGES).text == "Warm already"
+        assert gateway.started == 1
+    finally:
+        gateway.close()
+    assert not gateway.ready
+
+
+def test_a_warmed_child_nobody_asks_exits_when_idle(llm_server):
+    """The idle promise holds for a warm-up too: unasked, the child gives its memory back."""
+    gateway = ProcessGateway(idle_s=0.5)
+    try:
+        gateway.warm()
+        first = gateway.pid
+        assert first is not None
+        assert _wait_for(lambda: not gateway.running, 30), "a warmed child never left"
+        gateway.complete(spec(llm_server.url), MESSAGES)  # the next call starts another
+        assert gateway.started == 2 and gateway.pid != first
+    finally:
+        gateway.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="os.nice: Unix only")
+def test_the_child_runs_below_the_window(gateway, llm_server):
+    """The worker lowers its own priority: its import and parsing never take the window's core."""
+    gateway.complete(spec(llm_server.url), MESSAGES)
+    pid = gateway.pid
+    assert pid is not None
+    with open(f"/proc/{pid}/stat") as stat:  # field 19: the nice value
+        child = int(stat.read().rsplit(")", 1)[1].split()[16])
+    assert child >= os.nice(0) + 10
