@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-
 class Context:
     """Paths and the database, opened on first use."""
 

@@ -74,7 +74,9 @@ def ensure_data_dir(paths: Paths) -> bool:
     if default.exists():
         if source.is_dir():
             try:
-                synced = bundled.sync(default, source, __version__)  # reads one file, unless upgraded
+                synced = bundled.sync(
+                    default, source, __version__
+                )  # reads one file, unless upgraded
             except OSError:  # a read-only or full data folder: the bundle waits for a later start
                 return False
             if synced.added or synced.offered:

@@ -142,7 +142,9 @@ def _filter(key: str, value: str, filters: dict[str, list[str]]) -> str:
         try:
             value = date.fromisoformat(value).isoformat()
         except ValueError:
-            return f"{key}:{value} is not a date: write it as {key}:YYYY-MM-DD, e.g. {key}:2026-11-01"
+            return (
+                f"{key}:{value} is not a date: write it as {key}:YYYY-MM-DD, e.g. {key}:2026-11-01"
+            )
     filters[key].append(value)
     return ""
 

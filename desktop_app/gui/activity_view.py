@@ -35,7 +35,7 @@ from desktop_app.gui.highlight import highlight
 from desktop_app.gui.lazy_model import QueryLoader
 from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, spec_versions
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -205,7 +205,7 @@ class ActivityView(QWidget):
 
     def _fill_choices(self) -> None:
         for combo, everything, values in (
-            (self.workflow_filter, "All workflows", store.workflow_names(self._db)),
+            (self.workflow_filter, "All workflows", spec_versions.workflow_names(self._db)),
             (self.kind_filter, "All events", eventlog.kinds(self._db)),
         ):
             current = combo.currentData()

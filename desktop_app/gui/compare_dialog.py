@@ -4,7 +4,6 @@ the person keeps the other output."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -20,17 +19,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import usd
+from desktop_app.gui import current_settings
 from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import named, plain_label
-from desktop_app.services import settings
 
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from desktop_app.core.paths import Paths
     from desktop_app.core.spec_model import Spec
     from desktop_app.gui.tasks import Report
     from desktop_app.services.compare import Comparison, Side
     from desktop_app.services.pipeline import ModelGateway
+    from desktop_app.storage.item_rows import Item
 
 
 def _run_compare(
@@ -70,9 +71,9 @@ class CompareDialog(QDialog):
 
     def __init__(
         self,
-        item: dict,
+        item: Item,
         spec: Spec,
-        db_path: Path,
+        paths: Paths,
         parent: QWidget | None = None,
         *,
         gateway: ModelGateway | None = None,
@@ -82,11 +83,11 @@ class CompareDialog(QDialog):
         self.setWindowTitle(f"Compare models · item {item['id']}")
         self.item, self.spec, self._gateway = item, spec, gateway
         self._result: Comparison | None = None
-        chosen = self._defaults(db_path)
+        chosen = current_settings.or_defaults(paths.data_dir)
         self._api_base = chosen.run_api_base(None)
         self._cap = chosen.monthly_budget_usd
-        self.job = Job(db_path, self)
-        self.keep_job = Job(db_path, self)
+        self.job = Job(paths.db_path, self)
+        self.keep_job = Job(paths.db_path, self)
 
         self.model_edit = named(QLineEdit(), "compareModel")
         self.model_edit.setAccessibleName("Model to compare with")
@@ -128,13 +129,6 @@ class CompareDialog(QDialog):
         self.job.failed.connect(self._failed)
         self.keep_job.done.connect(self._kept)
         self.keep_job.failed.connect(self._failed)
-
-    @staticmethod
-    def _defaults(db_path: Path) -> settings.Settings:
-        try:
-            return settings.load(db_path.parent)
-        except Exception:
-            return settings.Settings()
 
     def start(self) -> None:
         model = self.model_edit.text().strip()
@@ -191,7 +185,7 @@ class CompareDialog(QDialog):
         super().done(result)
 
 
-def _side_of(item: dict) -> Side:
+def _side_of(item: Item) -> Side:
     from desktop_app.services.compare import original_side
 
     return original_side(item)

@@ -6,12 +6,9 @@ the draft's text for the editor to show unsaved (the person's Save writes it).""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from desktop_app.gui.tasks import Job
-
-if TYPE_CHECKING:
-    pass
 
 
 class DraftJob(Job):
@@ -33,14 +30,15 @@ class DraftJob(Job):
         examples: list[Path],
     ) -> tuple[Path, str]:
         from desktop_app.core.errors import KnownError
-        from desktop_app.services import drafting, runs, settings, workflow_files
+        from desktop_app.gui import current_settings
+        from desktop_app.services import drafting, run_start, workflow_files
         from desktop_app.services.inputs import from_path
 
         why = workflow_files.check_name(workflows_dir, name)
         if why:
             raise KnownError(why)
         docs = [doc for path in examples for doc in from_path(path)]
-        options = runs.options(settings.load(self._db_path.parent))
+        options = run_start.options(current_settings.read(self.data_dir))
         draft = drafting.draft_spec(
             db, workflows_dir, name, description, docs, options.route,
             global_month_cap=options.global_month_cap, gateway=self._gateway,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QColor
 
+from desktop_app.core.states import OPEN_ITEM_STATES, ItemState
 from desktop_app.core.visible import reveal
 from desktop_app.gui.lazy_model import LazyTableModel
 from desktop_app.gui.qt_values import (
@@ -15,7 +16,7 @@ from desktop_app.gui.qt_values import (
     TOOLTIP_ROLE,
     USER_ROLE,
 )
-from desktop_app.storage import store
+from desktop_app.storage import item_pages, item_rows
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QObject
@@ -35,26 +36,26 @@ class InboxModel(LazyTableModel):
     )
 
     def __init__(self, db: DatabaseLike, parent: QObject | None = None):
-        super().__init__(db, store.ItemQuery(), parent)
+        super().__init__(db, item_pages.ItemQuery(), parent)
 
     @staticmethod
     def page_of(
-        db: DatabaseLike, query: store.ItemQuery, after: Any, limit: int
+        db: DatabaseLike, query: item_pages.ItemQuery, after: Any, limit: int
     ) -> tuple[list[int], Any]:
-        return store.item_page(db, query, after, limit)
+        return item_pages.item_page(db, query, after, limit)
 
     def _fetch_rows(self, keys: list[int]) -> dict[int, Any]:
-        return store.item_summaries(self._db, keys)
+        return item_rows.item_summaries(self._db, keys)
 
     def _cell(self, item: dict[str, Any], column: int, role: int) -> Any:
         if role == DISPLAY_ROLE:
             return self._display(item, column)
         if role == TOOLTIP_ROLE and column == 3:
-            return item["reason"] if item["status"] == "escalated" else None
+            return item["reason"] if item["status"] == ItemState.ESCALATED else None
         if role == FOREGROUND_ROLE:
-            if item["status"] == "escalated":
+            if item["status"] == ItemState.ESCALATED:
                 return ESCALATED_COLOR
-            if item["status"] not in ("pending", "escalated"):
+            if item["status"] not in OPEN_ITEM_STATES:
                 return DECIDED_COLOR
         if role == ACCESSIBLE_TEXT_ROLE and column == 0:
             return item["status"]
@@ -71,9 +72,9 @@ class InboxModel(LazyTableModel):
         if column == 2:
             return reveal(item["input_name"])
         if column == 3:
-            if item["status"] == "escalated" and item["reason"]:
+            if item["status"] == ItemState.ESCALATED and item["reason"]:
                 text = item["reason"]
-            elif item["status"] == "rejected" and item.get("reject_reason"):
+            elif item["status"] == ItemState.REJECTED and item.get("reject_reason"):
                 text = f"Rejected: {item['reject_reason']}"
             else:
                 text = item["output"] or ""

@@ -9,7 +9,7 @@ Model text is only ever shown as plain text.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.money import cost_text, item_answered
 from desktop_app.core.search_query import parse
-from desktop_app.core.states import UNDO_WINDOW_S
+from desktop_app.core.states import OPEN_ITEM_STATES, UNDO_WINDOW_S, ItemState
 from desktop_app.core.visible import reveal
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.lazy_model import QueryLoader
@@ -36,12 +36,13 @@ from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCU
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label, shortcut
 from desktop_app.storage import actions as action_rows
-from desktop_app.storage import store
+from desktop_app.storage import item_pages, item_rows, spec_versions
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from desktop_app.storage.db import DatabaseLike
+    from desktop_app.storage.item_rows import Item
 
 STATUS_FILTERS = (
     ("Awaiting decision", ("pending", "escalated")),
@@ -89,7 +90,7 @@ class InboxView(QWidget):
         self._db = db
         self._worker = worker
         self._by: str | None = None  # the decider: the user's login name (see decisions)
-        self._current: dict[str, Any] | None = None
+        self._current: Item | None = None
         self._mode = "browse"  # browse | edit | reject
 
         self.model = InboxModel(db, self)
@@ -103,6 +104,21 @@ class InboxView(QWidget):
     # --- layout ---
 
     def _build(self) -> None:
+        left = self._build_list(self._build_filters())
+        self._build_detail_texts()
+        self._build_detail(self._build_buttons())
+        splitter = QSplitter()  # side by side
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 540])  # the list's text column needs room to be read
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self._set_mode("browse")
+
+    def _build_filters(self) -> QHBoxLayout:
+        """Which items: by status, by workflow, and a search."""
         self.status_filter = named(QComboBox(), "statusFilter")
         self.status_filter.setAccessibleName("Show items")
         for label, _ in STATUS_FILTERS:
@@ -128,7 +144,10 @@ class InboxView(QWidget):
         filters.addWidget(self.status_filter)
         filters.addWidget(self.workflow_filter)
         filters.addWidget(self.search, 1)
+        return filters
 
+    def _build_list(self, filters: QHBoxLayout) -> QWidget:
+        """The filters above the items' list (and the line said when it is empty)."""
         self.table = list_table(
             "inboxView", "Inbox", self.model, titles=self.model.COLUMNS, multi_select=True
         )
@@ -146,7 +165,10 @@ class InboxView(QWidget):
         left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty_label)
+        return left
 
+    def _build_detail_texts(self) -> None:
+        """The selected item's title, reason, facts and checks; its input, output and edit."""
         self.title = plain_label("itemTitle")
         title_font = QFont(self.title.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.2)
@@ -169,6 +191,8 @@ class InboxView(QWidget):
         self.error = plain_label("inboxError")
         self.error.setStyleSheet("color: #b3261e;")
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """The decisions and Undo on the left; what else can be done with the item on the right."""
         self.approve_button = named(QPushButton("&Approve"), "approveButton")
         self.edit_button = named(QPushButton("&Edit"), "editButton")
         self.reject_button = named(QPushButton("&Reject"), "rejectButton")
@@ -210,7 +234,10 @@ class InboxView(QWidget):
         buttons.addWidget(self.retry_action_button)
         buttons.addWidget(self.example_button)
         buttons.addWidget(self.compare_button)
+        return buttons
 
+    def _build_detail(self, buttons: QHBoxLayout) -> None:
+        """The selected item in full, with the buttons that decide it."""
         self.input_label = plain_label(wrap=False)
         self.input_label.setText("Input")
         self.output_label = plain_label(wrap=False)
@@ -233,16 +260,6 @@ class InboxView(QWidget):
         detail_layout.addWidget(self.error)
         detail_layout.addLayout(buttons)
 
-        splitter = QSplitter()  # side by side
-        splitter.addWidget(left)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 540])  # the list's text column needs room to be read
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
-        self._set_mode("browse")
-
     def _on_search_text(self, _text: str) -> None:
         if not self.search.isClearButtonEnabled():  # made on first use: its icon slows the start
             self.search.setClearButtonEnabled(True)
@@ -253,7 +270,7 @@ class InboxView(QWidget):
         self.workflow_filter.blockSignals(True)
         self.workflow_filter.clear()
         self.workflow_filter.addItem("All workflows", None)
-        for name in store.workflow_names(self._db):
+        for name in spec_versions.workflow_names(self._db):
             self.workflow_filter.addItem(name, name)
         index = self.workflow_filter.findData(current)
         self.workflow_filter.setCurrentIndex(max(0, index))
@@ -361,7 +378,7 @@ class InboxView(QWidget):
     def _show_row(self, row: int) -> None:
         item_id = self.model.item_id(row)
         self._set_mode("browse")
-        self._current = store.get_item(self._db, item_id) if item_id is not None else None
+        self._current = item_rows.get_item(self._db, item_id) if item_id is not None else None
         item = self._current
         self.detail.setEnabled(item is not None)
         if item is None:
@@ -372,8 +389,8 @@ class InboxView(QWidget):
             self.editor.setPlainText("")
             return
         self.title.setText(f"Item {item['id']} · {item['workflow']} · {item['status'].upper()}")
-        reason = item["reject_reason"] if item["status"] == "rejected" else item["reason"]
-        prefix = "Rejected: " if item["status"] == "rejected" else "Needs attention: "
+        reason = item["reject_reason"] if item["status"] == ItemState.REJECTED else item["reason"]
+        prefix = "Rejected: " if item["status"] == ItemState.REJECTED else "Needs attention: "
         self.reason.setText(prefix + reveal(reason) if reason else "")
         self.reason.setVisible(bool(reason))
         cost = cost_text(item["cost_usd"], answered=item_answered(item))
@@ -403,18 +420,20 @@ class InboxView(QWidget):
                 box.setExtraSelections([])
         self.compare_button.setEnabled(bool(item["input_text"]))
         self._show_action(item)
-        teaching = item["status"] == "rejected" or (
-            item["status"] == "approved" and item["output"] != item["original_output"]
+        teaching = item["status"] == ItemState.REJECTED or (
+            item["status"] == ItemState.APPROVED and item["output"] != item["original_output"]
         )
         self.example_button.setVisible(teaching)
-        open_item = item["status"] in ("pending", "escalated")
+        open_item = item["status"] in OPEN_ITEM_STATES
         for button in (self.approve_button, self.edit_button, self.reject_button):
             button.setEnabled(open_item)
 
-    def _show_action(self, item: dict) -> None:
+    def _show_action(self, item: Item) -> None:
         """What became of an approved item's action: done, failed (retry), or still to come."""
         action = (
-            action_rows.action_for(self._db, item["id"]) if item["status"] == "approved" else None
+            action_rows.action_for(self._db, item["id"])
+            if item["status"] == ItemState.APPROVED
+            else None
         )
         failed = bool(action and action["state"] == "failed")
         self.retry_action_button.setVisible(failed)
@@ -456,7 +475,7 @@ class InboxView(QWidget):
             self._submit("approve", ids, None)
 
     def start_edit(self) -> None:
-        if not self._current or self._current["status"] not in ("pending", "escalated"):
+        if not self._current or self._current["status"] not in OPEN_ITEM_STATES:
             return
         if self.diff_box.font().family() != "monospace":  # set on first use: font matching is slow
             self.diff_box.setFont(QFont("monospace"))
@@ -594,7 +613,7 @@ class InboxView(QWidget):
 
     def _apply_filters(self) -> None:
         statuses = STATUS_FILTERS[self.status_filter.currentIndex()][1]
-        query = store.ItemQuery(
+        query = item_pages.ItemQuery(
             statuses=statuses,
             workflow=self.workflow_filter.currentData(),
             search=self.search.text(),

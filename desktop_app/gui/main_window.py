@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import usd
+from desktop_app.core.paths import Paths
 from desktop_app.gui.inbox_view import InboxView
 from desktop_app.gui.tasks import DbWorker, Job, close_all
 from desktop_app.gui.widgets import named
-from desktop_app.storage import store
+from desktop_app.storage import item_pages, item_rows, model_calls, run_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from desktop_app.services.review_timeouts import Swept
     from desktop_app.services.scheduler import Fired
     from desktop_app.storage.db import DatabaseLike
+    from desktop_app.storage.item_rows import Item
 
 TABS = (
     ("inbox", "Inbox"),
@@ -59,16 +61,12 @@ def _status_figures(
     db: DatabaseLike, _report: Report, data_dir: Path
 ) -> tuple[int, int, float, float | None]:
     """Off the UI thread: pending and escalated counts, this month's spend and the cap."""
-    from desktop_app.core.errors import KnownError
-    from desktop_app.services import settings
+    from desktop_app.gui import current_settings
 
-    pending = store.count_items(db, statuses=("pending",))
-    escalated = store.count_items(db, statuses=("escalated",))
-    try:
-        cap = settings.load(data_dir).monthly_budget_usd
-    except KnownError:
-        cap = None
-    return pending, escalated, store.month_cost(db), cap
+    pending = item_pages.count_items(db, statuses=("pending",))
+    escalated = item_pages.count_items(db, statuses=("escalated",))
+    cap = current_settings.or_defaults(data_dir).monthly_budget_usd
+    return pending, escalated, model_calls.month_cost(db), cap
 
 
 def _database_health(db: DatabaseLike, db_path: Path) -> str | None:
@@ -92,7 +90,7 @@ def _retry_action(
     """Off the UI thread (a webhook may take seconds): an approved item's action again."""
     from desktop_app.services import actions, catalogue
 
-    item = store.get_item(db, item_id)
+    item = item_rows.get_item(db, item_id)
     spec = catalogue.find(workflows_dir, item["workflow"])
     return actions.retry(db, item_id, spec, data_dir, clipboard=clipboard)
 
@@ -125,10 +123,34 @@ class MainWindow(QMainWindow):
         if icon is not None:
             self.setWindowIcon(icon)
         self._db, self._worker = db, worker
-        self._db_path, self._workflows_dir = db_path, workflows_dir
+        self._db_path = db_path
+        # The one place the window names its folders; the tabs, dialogs and jobs get them
+        # from here. ``db_path`` is ``Paths.db_path``: the database in the data folder.
+        self.paths = Paths(db_path.parent, workflows_dir)
         self._gateway: ProcessGateway | None = None
         self.inbox = InboxView(db, worker, self)
         self._views: dict[str, QWidget] = {"inbox": self.inbox}
+        self._build_tabs()
+        self._build_banner(icon)
+        # SQLite's quick check on the worker, once the window is painted; the banner says a finding
+        QTimer.singleShot(1000, self, self._check_database)
+        self._quitting = False
+        self._told_about_tray = False
+        self._build_status_bar()
+        self._connect_inbox()
+        # Schedules (before a restored tab is built: the Workflows tab uses them).
+        self._build_schedules()
+        self._build_actions()
+        self.notifier.pause_toggled.connect(self.set_paused)
+        self.notifier.quit_requested.connect(self.quit)
+        self._start_schedules()
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.update_counts()
+        self._restore()
+        self._plan_after_start()
+
+    def _build_tabs(self) -> None:
+        """One page a tab; only the inbox's view is in its page from the start."""
         self._pages: dict[str, QWidget] = {}
         self.tabs = named(QTabWidget(), "mainTabs")
         for name, title in TABS:
@@ -139,6 +161,9 @@ class MainWindow(QMainWindow):
                 layout.addWidget(self.inbox)
             self._pages[name] = page
             self.tabs.addTab(page, title)
+
+    def _build_banner(self, icon: QIcon | None) -> None:
+        """The banner above the tabs, and the notifier that fills it (and the tray)."""
         from desktop_app.gui.notifier import Banner, Notifier
 
         self.banner = Banner(self)
@@ -151,21 +176,22 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self.banner, icon, self)
         self.notifier.open_item.connect(self.open_item)
         self.notifier.open_window.connect(self.bring_forward)
-        # SQLite's quick check on the worker, once the window is painted; the banner says a finding
-        QTimer.singleShot(1000, self, self._check_database)
-        self._quitting = False
-        self._told_about_tray = False
+
+    def _build_status_bar(self) -> None:
+        """The counts and spend (read off the UI thread), and the search index's progress."""
         self.counts = named(QLabel(), "statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
-        self._counts_job = Job(db_path, self, plain=True)
+        self._counts_job = Job(self._db_path, self, plain=True)
         self._counts_job.done.connect(self._show_counts)
         self._counts_job.failed.connect(self.say)
         self._counts_again = False
         from desktop_app.gui.index_builder import IndexBuilder
 
-        self.index_builder = IndexBuilder(db_path, self.statusBar(), self)
+        self.index_builder = IndexBuilder(self._db_path, self.statusBar(), self)
         self.index_builder.message.connect(self.say)
         self.inbox.decided.connect(lambda *_: self.index_builder.soon())
+
+    def _connect_inbox(self) -> None:
         # Items streaming in from a run refresh the inbox at most a few times a second.
         self._inbox_timer = QTimer(self, singleShot=True, interval=400)
         self._inbox_timer.timeout.connect(self._refresh_inbox)
@@ -174,17 +200,21 @@ class MainWindow(QMainWindow):
         self.inbox.message.connect(self.say)
         self.inbox.compare_requested.connect(self.open_compare)
         self.compare_dialog: CompareDialog | None = None
-        # Schedules (before a restored tab is built: the Workflows tab uses them): a tick soon after start (catch-up after the app was closed), then steady.
+
+    def _build_schedules(self) -> None:
         from desktop_app.gui.schedule_driver import ScheduleDriver
 
-        self.schedules = ScheduleDriver(db_path, workflows_dir, self, gateway=lambda: self.gateway)
+        self.schedules = ScheduleDriver(self.paths, self, gateway=lambda: self.gateway)
         self.schedules.item_made.connect(lambda *_: self._inbox_timer.start())
         self.schedules.fired.connect(self._on_scheduled)
         self.schedules.failed.connect(self._schedule_failed)
         self.schedules.swept.connect(self._on_swept)
         self.schedules.acted.connect(self._on_acted)
         self.schedules.clipboard_text.connect(self._copy)
-        # A decision's actions run once its undo window has passed.
+
+    def _build_actions(self) -> None:
+        """Approved items' actions: carried out by a tick once a decision's undo window has
+        passed; tried again, or kept as an example, from the inbox."""
         from desktop_app.core.states import UNDO_WINDOW_S
 
         self._action_timer = QTimer(self, singleShot=True, interval=(UNDO_WINDOW_S + 2) * 1000)
@@ -192,24 +222,24 @@ class MainWindow(QMainWindow):
         self.inbox.decided.connect(
             lambda verb, _ids: verb == "approve" and self._action_timer.start()
         )
-        self._action_job = Job(db_path, self)
+        self._action_job = Job(self._db_path, self)
         self._action_job.done.connect(lambda result: self._on_acted([result]))
         self._action_job.failed.connect(self.say)
         self.inbox.retry_action.connect(self.retry_action)
         self.inbox.keep_example.connect(self.keep_example)
-        self.notifier.pause_toggled.connect(self.set_paused)
-        self.notifier.quit_requested.connect(self.quit)
+
+    def _start_schedules(self) -> None:
+        """A tick soon after start (catch-up after the app was closed), then steady."""
         self.schedules.start()
         self._first_tick = QTimer(self, singleShot=True, interval=5000)
         self._first_tick.timeout.connect(self.schedules.tick)
         self._first_tick.start()
-        self.tabs.currentChanged.connect(self._on_tab)
-        self.update_counts()
-        self._restore()
-        # Once the window is painted: the tray, and the first-start check (no model chosen,
-        # no key), asked off the UI thread (the keychain can be slow; importing keyring
-        # would compete with the start).
-        self._setup_job = Job(db_path, self)
+
+    def _plan_after_start(self) -> None:
+        """Once the window is painted: the tray, and the first-start check (no model chosen,
+        no key), asked off the UI thread (the keychain can be slow; importing keyring
+        would compete with the start)."""
+        self._setup_job = Job(self._db_path, self)
         self._setup_job.done.connect(self._maybe_welcome)
         self._setup_timer = QTimer(self, singleShot=True, interval=300)
         self._setup_timer.timeout.connect(self._after_start)
@@ -220,7 +250,7 @@ class MainWindow(QMainWindow):
         if self.notifier.start_tray() and isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(False)  # closing keeps it there
         self.notifier.start_desktop_notifications()
-        self._setup_job.start(_first_start, self._db_path.parent)
+        self._setup_job.start(_first_start, self.paths.data_dir)
         self.resume_interrupted()
         self.index_builder.start_if_needed(self._db)
 
@@ -229,10 +259,10 @@ class MainWindow(QMainWindow):
         ``signoff run`` would before its own run): nothing a person started is lost."""
         from desktop_app.core.states import RunState
 
-        left = store.runs_in_state(self._db, RunState.INTERRUPTED)
+        left = run_rows.runs_in_state(self._db, RunState.INTERRUPTED)
         if left:
             self.say(f"Resuming {len(left)} interrupted run(s)…")
-            self.workflows.resume_interrupted()
+            self.workflows.run_panel.resume_interrupted()
 
     @property
     def gateway(self) -> ProcessGateway:
@@ -250,7 +280,7 @@ class MainWindow(QMainWindow):
         if made:
             self.say(f"{fired.workflow}: {made} new item(s) from its schedule")
         ids = [i for s in fired.summaries for i in s.item_ids]
-        statuses = {i: store.get_item(self._db, i)["status"] for i in ids[:200]}
+        statuses = {i: item_rows.get_item(self._db, i)["status"] for i in ids[:200]}
         self.notify(from_runs(fired.workflow, fired.summaries, statuses))
         self._refresh_inbox()
         workflows = self._built_workflows()
@@ -284,8 +314,8 @@ class MainWindow(QMainWindow):
         self._action_job.start(
             _retry_action,
             item_id,
-            self._workflows_dir,
-            self._db_path.parent,
+            self.paths.workflows_dir,
+            self.paths.data_dir,
             self.schedules.clipboard_text.emit,
         )
 
@@ -294,7 +324,7 @@ class MainWindow(QMainWindow):
         self._worker.submit(
             _keep_example,
             item_id,
-            self._workflows_dir,
+            self.paths.workflows_dir,
             on_done=lambda path: self.say(f"Kept item {item_id} as an example: {path}"),
             context=self,  # a refusal (not edited nor rejected) takes the one error path
         )
@@ -321,13 +351,9 @@ class MainWindow(QMainWindow):
 
     def notify(self, notices: list) -> None:
         """Tray balloon (outside quiet hours, where a tray exists) and the in-window banner."""
-        from desktop_app.core.errors import KnownError
-        from desktop_app.services import settings
+        from desktop_app.gui import current_settings
 
-        try:
-            chosen = settings.load(self._db_path.parent)
-        except KnownError:
-            chosen = settings.Settings()
+        chosen = current_settings.or_defaults(self.paths.data_dir)
         self.notifier.notify(notices, muted=chosen.muted, quiet_hours=chosen.quiet_hours)
 
     def open_item(self, item_id: int) -> None:
@@ -353,24 +379,24 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.quit()
 
-    def open_compare(self, item: dict) -> None:
+    def open_compare(self, item: Item) -> None:
         """Compare models on this item, with its workflow's spec as it stands now (read on the
         writer thread: loading a spec may import Jinja2 and jsonschema)."""
         from desktop_app.services import catalogue
 
         self._worker.submit(
-            lambda _db: catalogue.find(self._workflows_dir, item["workflow"]),
+            lambda _db: catalogue.find(self.paths.workflows_dir, item["workflow"]),
             on_done=lambda spec: self._show_compare(item, spec),
             on_error=lambda exc: self.say(f"Cannot compare item {item['id']}: {exc}"),
             context=self,
         )
 
-    def _show_compare(self, item: dict, spec: Spec) -> None:
+    def _show_compare(self, item: Item, spec: Spec) -> None:
         from desktop_app.gui.compare_dialog import CompareDialog
 
         if self.compare_dialog is not None:
             self.compare_dialog.close()
-        dialog = CompareDialog(item, spec, self._db_path, self, gateway=self.gateway)
+        dialog = CompareDialog(item, spec, self.paths, self, gateway=self.gateway)
         self.compare_dialog = dialog
         dialog.kept.connect(lambda _id: self._refresh_inbox())
         dialog.show()
@@ -417,9 +443,7 @@ class MainWindow(QMainWindow):
     def _build_workflows(self) -> WorkflowsView:
         from desktop_app.gui.workflows_view import WorkflowsView
 
-        view = WorkflowsView(
-            self._db_path, self._workflows_dir, self._worker, self, gateway=self.gateway
-        )
+        view = WorkflowsView(self.paths, self._worker, self, gateway=self.gateway)
         view.items_made.connect(self._inbox_timer.start)
         view.items_made.connect(self._refresh_activity_if_shown)
         view.message.connect(self.say)
@@ -438,9 +462,7 @@ class MainWindow(QMainWindow):
     def _build_settings(self) -> SettingsView:
         from desktop_app.gui.settings_view import SettingsView
 
-        view = SettingsView(
-            self._db_path.parent, self._workflows_dir, self._db_path, self, gateway=self.gateway
-        )
+        view = SettingsView(self.paths, self, gateway=self.gateway)
         view.changed.connect(self._settings_changed)
         view.message.connect(self.say)
         return view
@@ -510,7 +532,7 @@ class MainWindow(QMainWindow):
             self._counts_again = True
             return
         self._counts_again = False
-        self._counts_job.start(_status_figures, self._db_path.parent)
+        self._counts_job.start(_status_figures, self.paths.data_dir)
 
     def _show_counts(self, figures: tuple[int, int, float, float | None]) -> None:
         if self._counts_again:  # asked during that refresh: these figures may be stale

@@ -25,15 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import usd
+from desktop_app.gui import current_settings
 from desktop_app.gui.profile_job import ProfileJob
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import named, plain_label
-from desktop_app.services import settings
 
 if TYPE_CHECKING:
     from desktop_app.core.spec_model import Spec
     from desktop_app.services.pipeline import ModelGateway
     from desktop_app.services.profiler import Profile, SampleRun
+    from desktop_app.services.settings import Settings
 
 FIGURES = (
     "Model",
@@ -84,24 +85,24 @@ class ProfileDialog(QDialog):
         parent: QWidget | None = None,
         *,
         gateway: ModelGateway | None = None,
+        data_dir: Path | None = None,
     ):
+        """``data_dir``: the data folder (the window's ``Paths.data_dir``), whose Settings
+        suggest the models, the server and the month's cap; left out, as for a ``Job``."""
         super().__init__(parent)
         self.setObjectName("profilePanel")
         self.setWindowTitle(f"Cost profile · {spec.display_name}")
         self.spec = spec
-        self._db_path = db_path
         self._worker = worker
         self._runs: dict[tuple[str, str], SampleRun] = {}
-        self.job = ProfileJob(db_path, self, gateway=gateway)
+        self.job = ProfileJob(db_path, self, gateway=gateway, data_dir=data_dir)
         self._build()
         self._connect()
         self._load_latest()
 
-    def _defaults(self) -> settings.Settings:
-        try:
-            return settings.load(self._db_path.parent)
-        except Exception:
-            return settings.Settings()
+    def _defaults(self) -> Settings:
+        """The Settings the profile starts from (the defaults when they cannot be read)."""
+        return current_settings.or_defaults(self.job.data_dir)
 
     def _build(self) -> None:
         from desktop_app.services.profiler import default_models, projection

@@ -1,4 +1,4 @@
-"""Runs started from the window: a ``Job`` over ``services.runs``, as the command line and
+"""Runs started from the window: a ``Job`` over ``services.run_start``, as the command line and
 the scheduler start them (Settings applied, interrupted runs resumed first)."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from desktop_app.gui.tasks import Job
 if TYPE_CHECKING:
     from desktop_app.core.inputdoc import InputDoc
     from desktop_app.core.spec_model import Spec
+    from desktop_app.services.run_start import Runs
     from desktop_app.services.runner import Hooks
-    from desktop_app.services.runs import Runs
 
 
 class RunJob(Job):
-    what = "run"  # done: a services.runs.Runs
+    what = "run"  # done: a services.run_start.Runs
     cancel_on_close = True
 
     def start_run(
@@ -46,12 +46,12 @@ class RunJob(Job):
         api_base: str | None,
         confirmed: bool,
     ) -> Runs:
-        from desktop_app.services import runs
+        from desktop_app.services import run_start
 
-        return runs.run_workflow(
+        return run_start.run_workflow(
             db,
             spec,
-            self._db_path.parent,
+            self.data_dir,
             inputs=inputs,
             model=model,
             api_base=api_base,
@@ -60,9 +60,9 @@ class RunJob(Job):
         )
 
     def _resume_all(self, db: Any, report: Any, workflows_dir: Path) -> Runs:
-        from desktop_app.services import runs
+        from desktop_app.services import run_start
 
-        return runs.resume_all(db, workflows_dir, self._db_path.parent, self._hooks(report))
+        return run_start.resume_all(db, workflows_dir, self.data_dir, self._hooks(report))
 
     def _hooks(self, report: Any) -> Hooks:
         from desktop_app.services.runner import Hooks

@@ -9,7 +9,6 @@ of one workflow never overlap and a slow run never piles up threads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop_app.gui.tasks import Job
 
 if TYPE_CHECKING:
+    from desktop_app.core.paths import Paths
     from desktop_app.services.pipeline import ModelGateway
 
 TICK_MS = 30_000
@@ -32,17 +32,16 @@ class ScheduleDriver(QObject):
 
     def __init__(
         self,
-        db_path: Path,
-        workflows_dir: Path,
+        paths: Paths,
         parent: QObject | None = None,
         *,
         gateway: ModelGateway | Callable[[], ModelGateway] | None = None,
         interval_ms: int = TICK_MS,
     ):
         super().__init__(parent)
-        self._db_path, self._workflows_dir = db_path, workflows_dir
+        self._paths = paths
         self._gateway = gateway  # a gateway, or a callable giving one when first needed
-        self.job = Job(db_path, self, what="schedule tick")
+        self.job = Job(paths.db_path, self, what="schedule tick")
         self.job.cancel_on_close = True
         self.job.failed.connect(lambda text: self.failed.emit(f"schedules stopped: {text}"))
         self._cancel = self.job.cancelled
@@ -95,4 +94,4 @@ class ScheduleDriver(QObject):
             clipboard=self.clipboard_text.emit,
             cancel=self._cancel,
         )
-        tick(db, self._workflows_dir, self._db_path.parent, hooks)
+        tick(db, self._paths.workflows_dir, self._paths.data_dir, hooks)

@@ -1,13 +1,11 @@
-"""Settings: the model and server every workflow uses, API keys in the OS keychain, folders.
+"""Settings: the model and server every workflow uses, API keys, notifications, folders.
 
-A key is typed into a password field, handed to the keychain and cleared: it is
-never read back into a widget. Finding a local server and testing the
-connection run off the UI thread (the test imports litellm there).
+The API keys are in their own panel (``keys_panel``), the model checks in
+``server_probe`` (run off the UI thread) and the About box in ``about_box``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -18,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -26,48 +25,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import KnownError
+from desktop_app.gui import current_settings, server_probe
+from desktop_app.gui.keys_panel import KeysPanel
 from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import named, plain_label
-from desktop_app.llm import keys
 from desktop_app.services import settings
 
 if TYPE_CHECKING:
-    from desktop_app.gui.tasks import Report
+    from desktop_app.core.paths import Paths
     from desktop_app.services.pipeline import ModelGateway
-    from desktop_app.storage.db import DatabaseLike
-
-HOSTED = ("openai", "anthropic", "gemini", "mistral", "groq", "openrouter", "deepseek")
 
 
-def _probe(db: DatabaseLike, report: Report) -> tuple[str, Any]:
-    from desktop_app.services.local_servers import probe
-
-    return ("probe", probe())
-
-
-def _test(
-    db: DatabaseLike, report: Report, model: str, api_base: str, gateway: ModelGateway | None
-) -> tuple[str, Any]:
-    from desktop_app.services.connection import test_connection
-
-    return ("test", test_connection(model, api_base or None, gateway))
-
-
-def _keychain(
-    db: DatabaseLike, report: Report, provider: str, op: str = "check", secret: str = ""
-) -> tuple[str, str, bool]:
-    """Off the UI thread (a keychain can be slow, or ask its own password): store or delete
-    the key if asked, then whether a key is there for ``provider``. Raises KnownError
-    (shown as one line) when the keychain refuses."""
-    if op == "store":
-        keys.set_key(provider, secret)
-    elif op == "delete":
-        keys.delete_key(provider)
-    try:
-        available = keys.get_key(provider) is not None
-    except KnownError:
-        available = False
-    return (op, provider, available)
+def _left_row(*widgets: QWidget) -> QHBoxLayout:
+    """``widgets`` side by side from the left."""
+    row = QHBoxLayout()
+    for widget in widgets:
+        row.addWidget(widget)
+    row.addStretch(1)
+    return row
 
 
 class SettingsView(QWidget):
@@ -76,37 +51,49 @@ class SettingsView(QWidget):
 
     def __init__(
         self,
-        data_dir: Path,
-        workflows_dir: Path,
-        db_path: Path,
+        paths: Paths,
         parent: QWidget | None = None,
         *,
         gateway: ModelGateway | None = None,
     ):
         super().__init__(parent)
         self.gateway = gateway
-        self._data_dir = data_dir
-        self._workflows_dir = workflows_dir
+        self._paths = paths
         self._servers: list = []
-        self.job = Job(db_path, self)
-        self.key_job = Job(db_path, self)
+        self.job = Job(paths.db_path, self)  # the model checks (server_probe)
         self._build()
         self._connect()
         self._load()
-        self._show_key_status()
+        self.keys.show_status()
 
     def _build(self) -> None:
-        self.welcome = plain_label("welcomeBanner")
-        self.welcome.setText(
+        self.welcome = self._welcome_banner()
+        model_box = self._model_box()
+        self.keys = KeysPanel(self._paths.db_path)
+        folders = self._folders_box()
+        away = self._away_box()
+        layout = QVBoxLayout(self)
+        for widget in (self.welcome, model_box, self.keys, away, folders):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self._show_found()
+
+    def _welcome_banner(self) -> QLabel:
+        """Shown on the first start (no model chosen, no key): what to do first."""
+        welcome = plain_label("welcomeBanner")
+        welcome.setText(
             "Welcome to Signoff. The workflows need a language model: use one running on this computer "
             "(Ollama, LM Studio, llama.cpp) or store an API key for a hosted provider below. "
             "Nothing is sent anywhere until you run a workflow."
         )
-        self.welcome.setStyleSheet(
+        welcome.setStyleSheet(
             "QLabel { background: #e8f1fb; border: 1px solid #b6d0ee; border-radius: 4px; padding: 8px; }"
         )
-        self.welcome.hide()
+        welcome.hide()
+        return welcome
 
+    def _model_box(self) -> QGroupBox:
+        """The model, server, fallbacks and monthly budget for every workflow; the checks."""
         self.model_edit = named(
             QLineEdit(placeholderText="each workflow's own model"), "settingsModel"
         )
@@ -145,39 +132,22 @@ class SettingsView(QWidget):
             "workflows past this amount (USD). Each workflow may have its own caps too."
         )
         form.addRow("Monthly budget (USD)", self.budget_edit)
-        buttons = QHBoxLayout()
-        for button in (self.save_button, self.test_button, self.find_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        form.addRow("", buttons)
+        form.addRow("", _left_row(self.save_button, self.test_button, self.find_button))
         local = QHBoxLayout()
         local.addWidget(self.local_models, 1)
         local.addWidget(self.use_local_button)
         form.addRow("Found", local)
         form.addRow("", self.model_status)
+        return model_box
 
-        self.provider = named(QComboBox(), "keyProvider")
-        self.provider.setAccessibleName("Provider")
-        self.provider.addItems(list(HOSTED))
-        self.key_field = named(QLineEdit(placeholderText="paste the API key"), "apiKeyField")
-        self.key_field.setAccessibleName("API key")
-        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.store_key_button = named(QPushButton("Store in the keychain"), "storeKeyButton")
-        self.delete_key_button = named(QPushButton("Delete the stored key"), "deleteKeyButton")
-        self.key_status = plain_label("keyStatus")
-        key_box = QGroupBox("API keys (kept in the operating system's keychain)")
-        key_form = QFormLayout(key_box)
-        key_form.addRow("Provider", self.provider)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key_field, 1)
-        key_row.addWidget(self.store_key_button)
-        key_row.addWidget(self.delete_key_button)
-        key_form.addRow("Key", key_row)
-        key_form.addRow("", self.key_status)
-
+    def _folders_box(self) -> QGroupBox:
+        """The data and workflows folders, each with Open; About Signoff."""
         folders = QGroupBox("Folders")
         folder_form = QFormLayout(folders)
-        for title, path in (("Data", self._data_dir), ("Workflows", self._workflows_dir)):
+        for title, path in (
+            ("Data", self._paths.data_dir),
+            ("Workflows", self._paths.workflows_dir),
+        ):
             row = QHBoxLayout()
             shown = plain_label(f"{title.lower()}Folder")
             shown.setText(str(path))
@@ -191,11 +161,11 @@ class SettingsView(QWidget):
             folder_form.addRow(title, row)
         self.about_button = named(QPushButton("About Signoff…"), "aboutButton")
         self.about_button.clicked.connect(self.show_about)
-        about_row = QHBoxLayout()
-        about_row.addWidget(self.about_button)
-        about_row.addStretch(1)
-        folder_form.addRow("", about_row)
+        folder_form.addRow("", _left_row(self.about_button))
+        return folders
 
+    def _away_box(self) -> QGroupBox:
+        """Quiet hours, muted workflows, start at login."""
         from desktop_app.services import autostart
 
         away = QGroupBox("While you are away")
@@ -217,12 +187,7 @@ class SettingsView(QWidget):
         away_form.addRow("", self.login_box)
         away_form.addRow("", self.save_away_button)
         away_form.addRow("", self.away_status)
-
-        layout = QVBoxLayout(self)
-        for widget in (self.welcome, model_box, key_box, away, folders):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        self._show_found()
+        return away
 
     def _connect(self) -> None:
         self.save_button.clicked.connect(self.save)
@@ -230,46 +195,24 @@ class SettingsView(QWidget):
         self.test_button.clicked.connect(self.test_connection)
         self.find_button.clicked.connect(self.find_local)
         self.use_local_button.clicked.connect(self.use_local)
-        self.store_key_button.clicked.connect(self.store_key)
-        self.key_field.returnPressed.connect(self.store_key)
-        self.delete_key_button.clicked.connect(self.delete_key)
-        self.provider.currentIndexChanged.connect(lambda _i: self._show_key_status())
+        self.keys.message.connect(self.message)
+        self.keys.key_stored.connect(self.welcome.hide)
         self.job.done.connect(self._on_done)
-        self.key_job.done.connect(self._on_keychain)
-        self.key_job.failed.connect(self._on_keychain_failed)
         self.job.failed.connect(
             lambda text: self.model_status.setText(f"That did not work: {text}")
         )
 
     def show_about(self) -> QMessageBox:
-        """The version, the data folder and its schema, the litellm and Qt versions
-        (``signoff --version`` says the same)."""
-        from html import escape
+        from desktop_app.gui.about_box import show_about
 
-        from desktop_app.services import about
-
-        rows = "".join(
-            f"<tr><td><b>{escape(label)}</b>&nbsp;&nbsp;</td><td>{escape(value)}</td></tr>"
-            for label, value in about.facts(self._data_dir)
-        )
-        box = QMessageBox(self)
-        box.setObjectName("aboutBox")
-        box.setWindowTitle("About Signoff")
-        box.setIconPixmap(self.window().windowIcon().pixmap(64, 64))
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(
-            "<p><b>Signoff</b>: a supervisor's desk for small AI workflows. Every output is"
-            f" approved, edited or rejected by a person.</p><table>{rows}</table>"
-        )
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.open()
-        return box
+        return show_about(self, self._paths.data_dir)
 
     # --- model and server ---
 
     def _load(self) -> None:
+        """The saved Settings into the fields; a file that cannot be read is said instead."""
         try:
-            current = settings.load(self._data_dir)
+            current = current_settings.read(self._paths.data_dir)
         except KnownError as exc:
             self.model_status.setText(str(exc))
             return
@@ -290,7 +233,7 @@ class SettingsView(QWidget):
                 fallbacks=settings.parse_models(self.fallbacks_edit.text()),
                 monthly_budget_usd=settings.parse_money(self.budget_edit.text()),
             )
-            settings.save(self._data_dir, chosen)
+            settings.save(self._paths.data_dir, chosen)
         except (KnownError, OSError) as exc:
             self.model_status.setText(str(exc))
             return False
@@ -305,10 +248,9 @@ class SettingsView(QWidget):
         return True
 
     def _current(self) -> settings.Settings:
-        try:
-            return settings.load(self._data_dir)
-        except KnownError:
-            return settings.Settings()
+        """What a save starts from: the saved Settings (the defaults when they cannot be
+        read), the fields of the section saved then replacing theirs."""
+        return current_settings.or_defaults(self._paths.data_dir)
 
     def save_away(self) -> bool:
         """Quiet hours, muted workflows and start at login."""
@@ -320,9 +262,9 @@ class SettingsView(QWidget):
                 muted=settings.parse_models(self.muted_edit.text()),
                 start_at_login=self.login_box.isChecked(),
             )
-            settings.save(self._data_dir, chosen)
+            settings.save(self._paths.data_dir, chosen)
             if autostart.supported() and autostart.is_enabled() != chosen.start_at_login:
-                autostart.set_enabled(chosen.start_at_login, self._data_dir)
+                autostart.set_enabled(chosen.start_at_login, self._paths.data_dir)
         except (KnownError, OSError) as exc:
             self.away_status.setText(str(exc))
             return False
@@ -342,7 +284,9 @@ class SettingsView(QWidget):
             )
             return
         self.model_status.setText(f"Asking {model} for a one-word answer…")
-        self.job.start(_test, model, self.api_base_edit.text().strip(), self.gateway)
+        self.job.start(
+            server_probe.test_model, model, self.api_base_edit.text().strip(), self.gateway
+        )
 
     def find_local(self) -> None:
         if self.job.running:
@@ -350,7 +294,7 @@ class SettingsView(QWidget):
         self.model_status.setText(
             "Looking on 127.0.0.1 (Ollama 11434, LM Studio 1234, llama.cpp 8080)…"
         )
-        self.job.start(_probe)
+        self.job.start(server_probe.find_servers)
 
     def _on_done(self, result: tuple[str, Any]) -> None:
         self.job.wait()
@@ -358,15 +302,9 @@ class SettingsView(QWidget):
         if kind == "probe":
             self._servers = value
             self._show_found()
-            count = sum(len(s.models) for s in value)
-            self.model_status.setText(
-                f"Found {count} model(s) on {len(value)} server(s)."
-                if value
-                else "No model server answered on this computer. Start Ollama or LM Studio, or use an API key."
-            )
+            self.model_status.setText(server_probe.found_line(value))
         else:
-            ok, text = value
-            self.model_status.setText(("It works: " if ok else "It did not work: ") + text)
+            self.model_status.setText(server_probe.tested_line(value))
 
     def _show_found(self) -> None:
         self.local_models.clear()
@@ -387,59 +325,3 @@ class SettingsView(QWidget):
         self.model_edit.setText(model)
         self.api_base_edit.setText(api_base)
         self.save()
-
-    # --- keys ---
-
-    def _show_key_status(self) -> None:
-        if self.key_job.running:
-            self._recheck = True
-            return
-        self._recheck = False
-        self.key_status.setText("Checking the keychain…")
-        self.key_job.start(_keychain, self.provider.currentText())
-
-    def _on_keychain(self, result: tuple[str, str, bool]) -> None:
-        self.key_job.wait()
-        op, provider, stored = result
-        self._set_key_buttons(True)
-        if op == "store":
-            self.welcome.hide()
-            self.message.emit(f"Key for {provider} stored in the keychain")
-        elif op == "delete":
-            self.message.emit(f"Key for {provider} deleted")
-        if getattr(self, "_recheck", False) or provider != self.provider.currentText():
-            self._show_key_status()
-            return
-        variable = keys.env_var(provider)
-        if stored:
-            text = f"A key for {provider} is available (from the keychain or {variable})."
-        else:
-            text = f"No key for {provider}. Store one here, or set {variable} in the environment."
-        self.key_status.setText(text)
-
-    def _on_keychain_failed(self, text: str) -> None:
-        self.key_job.wait()
-        self._set_key_buttons(True)
-        self.key_status.setText(text)
-
-    def _set_key_buttons(self, enabled: bool) -> None:
-        self.store_key_button.setEnabled(enabled)
-        self.delete_key_button.setEnabled(enabled)
-
-    def _keychain_change(self, op: str, provider: str, secret: str = "") -> None:
-        if self.key_job.running:
-            self.key_job.wait()  # a status check: milliseconds, and then the change goes ahead
-        self._set_key_buttons(False)
-        self.key_status.setText("Storing the key…" if op == "store" else "Deleting the key…")
-        self.key_job.start(_keychain, provider, op, secret)
-
-    def store_key(self) -> None:
-        provider, secret = self.provider.currentText(), self.key_field.text().strip()
-        self.key_field.clear()  # the secret leaves the widget at once, whatever happens next
-        if not secret:
-            self.key_status.setText("Paste the key into the field first.")
-            return
-        self._keychain_change("store", provider, secret)
-
-    def delete_key(self) -> None:
-        self._keychain_change("delete", self.provider.currentText())

@@ -115,11 +115,16 @@ class SpecEditor(QDialog):
         parent: QWidget | None = None,
         *,
         gateway: ModelGateway | None = None,
+        data_dir: Path | None = None,
     ):
+        """``data_dir``: the data folder (the window's ``Paths.data_dir``), where a path field
+        starts and what its paths are written relative to; an editor made without it, in a
+        test or for a screenshot, takes the database's folder, where Signoff keeps it."""
         super().__init__(parent)
         self.setObjectName("specEditor")
         self.setAccessibleName("Spec editor")
         self.path, self._db_path, self._worker, self._gateway = path, db_path, worker, gateway
+        self._data_dir = data_dir if data_dir is not None else db_path.parent
         self.document = SpecDocument.open(path)
         self.spec: Spec | None = None
         self._last_valid: Spec | None = (
@@ -163,7 +168,9 @@ class SpecEditor(QDialog):
         self.tabs.addTab(self._form_page(), "Spec")
         from desktop_app.gui.spec_samples import SamplesPanel
 
-        self.samples = SamplesPanel(self, self._db_path, self._worker, gateway=self._gateway)
+        self.samples = SamplesPanel(
+            self, self._db_path, self._worker, gateway=self._gateway, data_dir=self._data_dir
+        )
         self.tabs.addTab(self.samples, "Samples and try-out")
         self.toml = named(QPlainTextEdit(), "specToml")
         self.toml.setAccessibleName("The spec file")
@@ -216,7 +223,7 @@ class SpecEditor(QDialog):
             for name in keys:
                 field = field_for(spec_keys.BY_NAME[name])
                 if isinstance(field, PathField):
-                    field.data_dir = self._db_path.parent
+                    field.data_dir = self._data_dir
                 field.changed.connect(lambda f=field: self._on_field(f))
                 self.fields[name] = field
                 form.addRow(label_for(field.key), field)

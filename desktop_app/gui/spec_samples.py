@@ -67,13 +67,14 @@ class SamplesPanel(QWidget):
         worker: DbWorker,
         *,
         gateway: ModelGateway | None = None,
+        data_dir: Path | None = None,
     ):
         super().__init__(editor)
         self.editor, self._worker, self._gateway = editor, worker, gateway
         self.folder = editor.path.parent
         self._spec: Spec | None = None
         self._samples: list[workflow_files.Sample] = []
-        self.job = TryJob(db_path, self, gateway=gateway)
+        self.job = TryJob(db_path, self, gateway=gateway, data_dir=data_dir)
         self.job.done.connect(self._show_result)
         self.job.failed.connect(self._try_failed)
         self._build()
@@ -237,9 +238,10 @@ class TryJob(Job):
         self.start(self._try, spec, doc, model)
 
     def _try(self, db: Any, _report: Any, spec: Spec, doc: InputDoc, model: str | None) -> Any:
-        from desktop_app.services import runs, settings, tryout
+        from desktop_app.gui import current_settings
+        from desktop_app.services import run_start, tryout
 
-        options = runs.options(settings.load(self._db_path.parent), model=model)
+        options = run_start.options(current_settings.read(self.data_dir), model=model)
         return tryout.try_sample(
             db, spec, doc, options.route, global_month_cap=options.global_month_cap,
             gateway=self._gateway,

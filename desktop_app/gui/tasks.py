@@ -159,11 +159,16 @@ class Job(QObject):
         plain: bool = False,
         what: str | None = None,
         gateway: ModelGateway | None = None,
+        data_dir: Path | None = None,
     ):
         """``gateway``: where a job that calls models sends them (the window's
-        ``ProcessGateway``; None: an in-process one, made when first needed)."""
+        ``ProcessGateway``; None: an in-process one, made when first needed).
+        ``data_dir``: the data folder, for work that reads the Settings or keeps files there
+        (the window passes its ``Paths.data_dir``; a job made without it, in a test or a
+        benchmark, takes the database's folder, where Signoff keeps its database)."""
         super().__init__(parent)
         self._db_path = db_path
+        self.data_dir = data_dir if data_dir is not None else db_path.parent
         self._plain = plain
         self._gateway = gateway
         if what is not None:

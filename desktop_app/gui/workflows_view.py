@@ -1,9 +1,9 @@
-"""The workflows: completeness, model, last run, pending, month's cost; Run now with progress.
+"""The workflows: completeness, model, last run, pending, month's cost; the selected one's
+schedule, profile, budget and drift, its files, and Run now (``run_panel``).
 
 The list is read on the writer thread (scanning specs loads Jinja2 and
 jsonschema, and records new spec versions) and reloaded when a spec file
-changes on disk. A run happens on its own thread (``RunJob``); items reach the
-inbox as they are made.
+changes on disk.
 """
 
 from __future__ import annotations
@@ -16,18 +16,12 @@ from PySide6.QtCore import QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLineEdit,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -35,25 +29,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import KnownError
-from desktop_app.core.money import usd, usd_or_unknown
-from desktop_app.gui.run_job import RunJob
+from desktop_app.core.money import usd
+from desktop_app.gui import current_settings
+from desktop_app.gui.run_panel import RunPanel
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import list_table, named, plain_label
-from desktop_app.services import settings
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from desktop_app.core.inputdoc import InputDoc
+    from desktop_app.core.paths import Paths
     from desktop_app.core.spec_model import Spec
     from desktop_app.gui.new_workflow_dialog import NewWorkflowDialog
     from desktop_app.gui.profile_dialog import ProfileDialog
     from desktop_app.gui.spec_editor import SpecEditor
     from desktop_app.services.pipeline import ModelGateway
-    from desktop_app.services.runs import Runs
+    from desktop_app.services.settings import Settings
 
 COLUMNS = ("Workflow", "Complete", "Model", "Schedule", "Last run", "Pending", "This month")
-SOURCES = ("Its samples", "A file or folder…", "Text I paste")
 
 
 def _reflow(text: str) -> str:
@@ -101,31 +94,37 @@ class WorkflowsView(QWidget):
 
     def __init__(
         self,
-        db_path: Path,
-        workflows_dir: Path,
+        paths: Paths,
         worker: DbWorker,
         parent: QWidget | None = None,
         *,
         gateway: ModelGateway | None = None,
     ):
         super().__init__(parent)
-        self._db_path = db_path
-        self._workflows_dir = workflows_dir
+        self._paths = paths
         self._worker = worker
         self._rows: list[dict] = []
         self._specs: dict[str, Spec | None] = {}
-        self._chosen_path: Path | None = None
-        self._last_run: tuple[Spec, list[InputDoc], str, str] | None = None  # asked again on a yes
         self._told_drift: set[tuple[str, str]] = set()  # (workflow, kind) told this session
+        self._select_after_reload: str | None = None  # a renamed workflow stays selected
         self.gateway = gateway
+        self.editor: SpecEditor | None = None
         self.profile_dialog: ProfileDialog | None = None
         self.scorecard_dialog: QDialog | None = None
-        self.job = RunJob(db_path, self, gateway=gateway)
         self._build()
         self._connect()
         self.reload()
 
     def _build(self) -> None:
+        self._build_list()
+        self._build_title_and_buttons()
+        self._build_schedule_lines()
+        self.run_panel = RunPanel(self._paths, self._selected_spec, gateway=self.gateway)
+        self._lay_out()
+        self.watcher = QFileSystemWatcher(self)
+        self._reload_timer = QTimer(self, singleShot=True, interval=300)
+
+    def _build_list(self) -> None:
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
         self.proxy = QSortFilterProxyModel(self)
@@ -139,6 +138,8 @@ class WorkflowsView(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
 
+    def _build_title_and_buttons(self) -> None:
+        """The selected workflow's title and what to do with its spec and files."""
         self.title = plain_label("workflowTitle")
         font = self.title.font()
         font.setBold(True)
@@ -162,8 +163,6 @@ class WorkflowsView(QWidget):
         self.manage_button.setMenu(manage)
         self.open_button = named(QPushButton("Open the file"), "openSpecButton")
         self.open_button.setToolTip("Open workflow.toml in your text editor")
-        self.editor: SpecEditor | None = None
-        self._select_after_reload: str | None = None  # a renamed workflow stays selected
         self.profile_button = named(QPushButton("Cost profile…"), "profileButton")
         self.scorecard_button = named(QPushButton("Scorecard…"), "scorecardButton")
         self.scorecard_button.setToolTip(
@@ -172,6 +171,9 @@ class WorkflowsView(QWidget):
         self.profile_button.setToolTip(
             "Run its samples on one or more models: cost, latency, pass rate, outputs side by side"
         )
+
+    def _build_schedule_lines(self) -> None:
+        """The schedule switches, and the lines on its schedule, profile, budget and drift."""
         self.pause_box = named(QCheckBox("Pause all schedules"), "pauseSchedulesBox")
         self.pause_box.setToolTip(
             "No scheduled runs until unticked (missed slots follow each catch_up rule)"
@@ -184,41 +186,8 @@ class WorkflowsView(QWidget):
         self.drift_status.setStyleSheet("color: #b3261e;")
         self.drift_status.hide()
 
-        self.source = named(QComboBox(), "runSource")
-        self.source.addItems(list(SOURCES))
-        self.source.setAccessibleName("Run on")
-        self.choose_button = named(QPushButton("Choose…"), "chooseInputButton")
-        self.chosen = plain_label("chosenInput")
-        self.pasted = named(QPlainTextEdit(), "pastedInput")
-        self.pasted.setAccessibleName("Text to run on")
-        self.pasted.setPlaceholderText("Paste one input here (a review, an e-mail, meeting notes…)")
-        self.model_edit = named(QLineEdit(), "runModel")
-        self.model_edit.setAccessibleName("Model for this run")
-        self.api_base_edit = named(QLineEdit(), "runApiBase")
-        self.api_base_edit.setAccessibleName("API base for this run")
-        self.api_base_edit.setPlaceholderText(
-            "the provider's own (or e.g. http://127.0.0.1:11434/v1 for Ollama)"
-        )
-        self.run_button = named(QPushButton("Run now"), "runNowButton")
-        self.run_button.setAccessibleName("Run now")
-        self.cancel_button = named(QPushButton("Cancel"), "cancelRunButton")
-        self.progress = named(QProgressBar(), "runProgress")
-        self.run_status = plain_label("runStatus")
-
-        form = QFormLayout()
-        source_row = QHBoxLayout()
-        source_row.addWidget(self.source, 1)
-        source_row.addWidget(self.choose_button)
-        form.addRow("Run on", source_row)
-        form.addRow("", self.chosen)
-        form.addRow("", self.pasted)
-        form.addRow("Model", self.model_edit)
-        form.addRow("API base", self.api_base_edit)
-        run_row = QHBoxLayout()
-        run_row.addWidget(self.run_button)
-        run_row.addWidget(self.cancel_button)
-        run_row.addWidget(self.progress, 1)
-
+    def _lay_out(self) -> None:
+        """The list beside the selected workflow's panel; New workflow and Pause below."""
         panel = QWidget()
         panel_layout = QVBoxLayout(panel)
         for widget in (self.title, self.purpose, self.problems):
@@ -235,9 +204,7 @@ class WorkflowsView(QWidget):
         panel_layout.addWidget(self.schedule_status)
         panel_layout.addWidget(self.budget_status)
         panel_layout.addWidget(self.drift_status)
-        panel_layout.addLayout(form)
-        panel_layout.addLayout(run_row)
-        panel_layout.addWidget(self.run_status)
+        panel_layout.addWidget(self.run_panel)
         panel_layout.addStretch(1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -253,18 +220,12 @@ class WorkflowsView(QWidget):
         bottom.addStretch(1)
         bottom.addWidget(self.pause_box)
         outer.addLayout(bottom)
-        self.watcher = QFileSystemWatcher(self)
-        self._reload_timer = QTimer(self, singleShot=True, interval=300)
-        self._show_source()
-        self._set_running(False)
 
     def _connect(self) -> None:
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         self.watcher.directoryChanged.connect(lambda _path: self._reload_timer.start())
         self.watcher.fileChanged.connect(lambda _path: self._reload_timer.start())
         self._reload_timer.timeout.connect(self.reload)
-        self.source.currentIndexChanged.connect(self._show_source)
-        self.choose_button.clicked.connect(self._choose)
         self.open_button.clicked.connect(self._open_spec)
         self.new_button.clicked.connect(self.new_workflow)
         self.edit_button.clicked.connect(self.edit_selected)
@@ -276,22 +237,21 @@ class WorkflowsView(QWidget):
         self.scorecard_button.clicked.connect(self.open_scorecard)
         self.enable_switch.clicked.connect(self._switch)
         self.pause_box.toggled.connect(self.pause_toggled)
-        self.run_button.clicked.connect(self.run_now)
-        self.cancel_button.clicked.connect(self.job.cancel)
-        self.job.progress.connect(self._on_progress)
-        self.job.item_made.connect(lambda *_: self.items_made.emit())
-        self.job.done.connect(self._on_finished)
-        self.job.failed.connect(self._on_failed)
+        self.run_panel.items_made.connect(self.items_made)
+        self.run_panel.message.connect(self.message)
+        self.run_panel.ended.connect(self.reload)
 
     # --- the list ---
 
     def reload(self) -> None:
         self._worker.submit(
             _load,
-            self._workflows_dir,
+            self._paths.workflows_dir,
             self._defaults().max_cost_per_approved_usd,
             on_done=self._show_rows,
-            on_error=lambda exc: self.run_status.setText(f"Cannot read the workflows: {exc}"),
+            on_error=lambda exc: self.run_panel.run_status.setText(
+                f"Cannot read the workflows: {exc}"
+            ),
             context=self,
         )
 
@@ -324,8 +284,8 @@ class WorkflowsView(QWidget):
             if not row["complete"]:
                 items[1].setForeground(Qt.GlobalColor.darkRed)
             self.model.appendRow(items)
-        files = [str(self._workflows_dir)] + [r["path"] for r in rows]
-        if self._workflows_dir.is_dir():
+        files = [str(self._paths.workflows_dir)] + [r["path"] for r in rows]
+        if self._paths.workflows_dir.is_dir():
             old = self.watcher.files() + self.watcher.directories()
             if old:
                 self.watcher.removePaths(old)
@@ -358,6 +318,10 @@ class WorkflowsView(QWidget):
             return None
         return self.proxy.index(index.row(), 0).data()
 
+    def _selected_spec(self) -> Spec | None:
+        """The selected workflow's spec (None: none selected, or its spec is invalid)."""
+        return self._specs.get(self.selected_name() or "")
+
     def select_workflow(self, name: str) -> None:
         for row in range(self.proxy.rowCount()):
             if self.proxy.index(row, 0).data() == name:
@@ -370,16 +334,17 @@ class WorkflowsView(QWidget):
         spec = self._specs.get(name) if name else None
         if row is None:
             self.title.setText("No workflows yet")
-            self.purpose.setText(f"Add a folder with a workflow.toml to {self._workflows_dir}")
+            self.purpose.setText(
+                f"Add a folder with a workflow.toml to {self._paths.workflows_dir}"
+            )
             self.problems.setText("")
-            self.run_button.setEnabled(False)
+            self.run_panel.run_button.setEnabled(False)
             return
         self.title.setText(row["title"])
         self.purpose.setText(_reflow(spec.purpose) if spec else "")
         lines = [f"Missing: {m}" for m in row["missing"]] + row["problems"]
         self.problems.setText("\n".join(lines))
-        self.show_run_defaults()
-        self.run_button.setEnabled(bool(spec and spec.complete) and not self.job.running)
+        self.run_panel.show_workflow()
         self.profile_button.setEnabled(bool(spec and spec.complete))
         self.scorecard_button.setEnabled(True)
         self._show_switch(row, spec)
@@ -435,7 +400,7 @@ class WorkflowsView(QWidget):
     def _switch(self, on: bool) -> None:
         from desktop_app.services import switches
 
-        spec = self._specs.get(self.selected_name() or "")
+        spec = self._selected_spec()
         if spec is None:
             return
         chosen = self._defaults()
@@ -468,12 +433,19 @@ class WorkflowsView(QWidget):
         """The Profile panel for the chosen workflow (one at a time, kept until closed)."""
         from desktop_app.gui.profile_dialog import ProfileDialog
 
-        spec = self._specs.get(self.selected_name() or "")
+        spec = self._selected_spec()
         if spec is None:
             return
         if self.profile_dialog is not None:
             self.profile_dialog.close()
-        dialog = ProfileDialog(spec, self._db_path, self._worker, self, gateway=self.gateway)
+        dialog = ProfileDialog(
+            spec,
+            self._paths.db_path,
+            self._worker,
+            self,
+            gateway=self.gateway,
+            data_dir=self._paths.data_dir,
+        )
         self.profile_dialog = dialog
         dialog.profiled.connect(lambda _name: self.reload())
         dialog.show()
@@ -490,8 +462,8 @@ class WorkflowsView(QWidget):
         chosen = self._defaults()
         dialog = ScorecardDialog(
             name,
-            self._db_path,
-            self._workflows_dir,
+            self._paths.db_path,
+            self._paths.workflows_dir,
             cost_threshold=chosen.max_cost_per_approved_usd,
             month_cap=chosen.monthly_budget_usd,
             parent=self,
@@ -502,7 +474,7 @@ class WorkflowsView(QWidget):
     def new_workflow(self) -> None:
         from desktop_app.gui.new_workflow_dialog import NewWorkflowDialog
 
-        dialog = NewWorkflowDialog(self._workflows_dir, self)
+        dialog = NewWorkflowDialog(self._paths.workflows_dir, self)
         dialog.accepted.connect(lambda: self._accepted(dialog))
         self.new_dialog = dialog
         dialog.open()
@@ -517,13 +489,15 @@ class WorkflowsView(QWidget):
         """The model drafts the spec (off the UI thread); it opens in the editor, unsaved."""
         from desktop_app.gui.draft_job import DraftJob
 
-        self.draft_job = DraftJob(self._db_path, self, gateway=self.gateway)
+        self.draft_job = DraftJob(
+            self._paths.db_path, self, gateway=self.gateway, data_dir=self._paths.data_dir
+        )
         self.draft_job.done.connect(self._drafted)
         self.draft_job.failed.connect(
             lambda text: self.message.emit(f"The draft of '{name}' could not be made: {text}")
         )
         self.message.emit(f"The model is drafting '{name}'…")
-        self.draft_job.start_draft(self._workflows_dir, name, description, examples)
+        self.draft_job.start_draft(self._paths.workflows_dir, name, description, examples)
 
     def _drafted(self, made: tuple[Path, str]) -> None:
         path, text = made
@@ -537,7 +511,7 @@ class WorkflowsView(QWidget):
         self._change_files(
             f"create '{name}'",
             lambda db: workflow_files.new_workflow(
-                db, self._workflows_dir, name, from_existing=source
+                db, self._paths.workflows_dir, name, from_existing=source
             ),
             self.open_editor,
         )
@@ -557,7 +531,7 @@ class WorkflowsView(QWidget):
     def edit_selected(self) -> None:
         name = self.selected_name()
         if name:
-            self.open_editor(self._workflows_dir / name / "workflow.toml")
+            self.open_editor(self._paths.workflows_dir / name / "workflow.toml")
 
     def open_editor(self, path: Path) -> None:
         """The spec editor on ``path`` (one at a time, kept until closed)."""
@@ -566,7 +540,14 @@ class WorkflowsView(QWidget):
         if self.editor is not None:
             self.editor.close()
         try:
-            editor = SpecEditor(path, self._db_path, self._worker, self, gateway=self.gateway)
+            editor = SpecEditor(
+                path,
+                self._paths.db_path,
+                self._worker,
+                self,
+                gateway=self.gateway,
+                data_dir=self._paths.data_dir,
+            )
         except KnownError as exc:
             self.message.emit(str(exc))
             return
@@ -583,7 +564,7 @@ class WorkflowsView(QWidget):
             return
         self._change_files(
             f"archive '{name}'",
-            lambda db: workflow_files.archive(db, self._workflows_dir, name),
+            lambda db: workflow_files.archive(db, self._paths.workflows_dir, name),
             lambda _path: self._archived(name),
         )
 
@@ -605,7 +586,7 @@ class WorkflowsView(QWidget):
             return
         self._change_files(
             f"rename '{old}'",
-            lambda db: workflow_files.rename(db, self._workflows_dir, old, new),
+            lambda db: workflow_files.rename(db, self._paths.workflows_dir, old, new),
             lambda _path: self._renamed(new),
         )
 
@@ -638,14 +619,14 @@ class WorkflowsView(QWidget):
 
         self._change_files(
             f"delete '{name}'",
-            lambda db: workflow_files.delete(db, self._workflows_dir, name),
+            lambda db: workflow_files.delete(db, self._paths.workflows_dir, name),
             lambda _none: self._deleted(name),
         )
 
     def ask_unarchive(self) -> None:
         from desktop_app.services import workflow_files
 
-        names = workflow_files.archived(self._workflows_dir)
+        names = workflow_files.archived(self._paths.workflows_dir)
         if not names:
             self.message.emit("No archived workflows")
             return
@@ -661,7 +642,7 @@ class WorkflowsView(QWidget):
 
         self._change_files(
             f"unarchive '{name}'",
-            lambda db: workflow_files.unarchive(db, self._workflows_dir, name),
+            lambda db: workflow_files.unarchive(db, self._paths.workflows_dir, name),
             lambda _path: self._renamed(name),
         )
 
@@ -675,149 +656,11 @@ class WorkflowsView(QWidget):
         )
         self.reload()
 
-    def _defaults(self) -> settings.Settings:
-        try:
-            return settings.load(self._db_path.parent)
-        except KnownError:
-            return settings.Settings()
-
-    def show_run_defaults(self) -> None:
-        """Empty fields mean: the Settings' model and server, else the spec's own; say which."""
-        spec = self._specs.get(self.selected_name() or "")
-        chosen = self._defaults()
-        self.model_edit.setPlaceholderText(chosen.model or (spec.model.name if spec else ""))
-        self.api_base_edit.setPlaceholderText(
-            chosen.api_base
-            or (spec.model.api_base if spec and spec.model.api_base else "the provider's own")
-        )
+    def _defaults(self) -> Settings:
+        """The Settings runs go by (the defaults when they cannot be read)."""
+        return current_settings.or_defaults(self._paths.data_dir)
 
     def _open_spec(self) -> None:
         row = next((r for r in self._rows if r["name"] == self.selected_name()), None)
         if row:
             QDesktopServices.openUrl(QUrl.fromLocalFile(row["path"]))
-
-    # --- running ---
-
-    def _show_source(self) -> None:
-        index = self.source.currentIndex()
-        self.choose_button.setVisible(index == 1)
-        self.chosen.setVisible(index == 1)
-        self.pasted.setVisible(index == 2)
-
-    def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Run on which input?", str(Path.home()))
-        if path:
-            self.set_chosen_path(Path(path))
-
-    def set_chosen_path(self, path: Path) -> None:
-        self._chosen_path = path
-        self.chosen.setText(str(path))
-
-    def run_now(self) -> None:
-        from desktop_app.services import inputs
-
-        spec = self._specs.get(self.selected_name() or "")
-        if spec is None or self.job.running:
-            return
-        try:
-            source = self.source.currentIndex()
-            if source == 0:
-                docs = list(inputs.from_path(spec.samples_dir, "*"))
-            elif source == 1:
-                if self._chosen_path is None:
-                    self.run_status.setText("Choose a file or folder first.")
-                    return
-                docs = list(inputs.from_path(self._chosen_path, spec.input.glob or "*"))
-            else:
-                text = self.pasted.toPlainText()
-                if not text.strip():
-                    self.run_status.setText("Paste the text to run on first.")
-                    return
-                docs = [inputs.from_text(text)]
-        except inputs.InputError as exc:
-            self.run_status.setText(str(exc))
-            return
-        if not docs:
-            self.run_status.setText("There is nothing to run on there.")
-            return
-        model, api_base = self.model_edit.text().strip(), self.api_base_edit.text().strip()
-        self._last_run = (spec, docs, model, api_base)
-        self._start_run(confirmed=False)
-
-    def _start_run(self, *, confirmed: bool) -> None:
-        """The run panel's run (``_last_run``), with its progress; ``confirmed``: the person
-        said yes to more inputs than Settings runs without asking."""
-        assert self._last_run is not None
-        spec, docs, model, api_base = self._last_run
-        self.progress.setRange(0, len(docs))
-        self.progress.setValue(0)
-        self.run_status.setText(f"Running {spec.name} on {len(docs):,} input(s)…")
-        self._set_running(True)
-        self.job.start_run(spec, docs, model=model, api_base=api_base, confirmed=confirmed)
-
-    def _set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(
-            not running and bool(self._specs.get(self.selected_name() or ""))
-        )
-        self.cancel_button.setVisible(running)
-        self.progress.setVisible(running)
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-
-    def resume_interrupted(self) -> None:
-        """Finish the runs a crash or a kill interrupted (at start), with progress here."""
-        if self.job.running:
-            return
-        self.run_status.setText("Resuming the runs that were interrupted…")
-        self.progress.setRange(0, 0)
-        self._set_running(True)
-        self.job.start_resume_all(self._workflows_dir)
-
-    def _on_finished(self, done: Runs) -> None:
-        self.job.wait()
-        self._set_running(False)
-        if done.held:  # more inputs than Settings runs without asking: ask, with the cost
-            self._go_ahead_or_not(done.held)
-            return
-        lines = []
-        for summary in done.summaries:
-            cost = usd_or_unknown(summary.cost_usd)
-            verb = f"of {summary.workflow} resumed, " if summary.resumed else ""
-            bad = f" ({summary.unreadable} could not be read)" if summary.unreadable else ""
-            lines.append(
-                f"Run {summary.run_id} {verb}{summary.state}{bad}: {summary.pending} pending, "
-                f"{summary.escalated} escalated, {summary.skipped} skipped · cost {cost}"
-            )
-            if summary.blocked:
-                lines.append(summary.blocked)
-        lines += done.problems
-        text = "\n".join(lines) or "Nothing was left to resume."
-        self.run_status.setText(text)
-        self.message.emit(text)
-        self.items_made.emit()
-        self.reload()
-
-    def _go_ahead_or_not(self, held: str) -> None:
-        if self._last_run is None or not self.ask_to_go_ahead(held):
-            self.run_status.setText(f"{held}.")
-            return
-        self._start_run(confirmed=True)
-
-    def ask_to_go_ahead(self, held: str) -> bool:
-        """A question the person answers before a run over many inputs (tests answer it)."""
-        answer = QMessageBox.question(
-            self,
-            "Run on all of them?",
-            f"{held}.\n\nRun it on all of them?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _on_failed(self, message: str) -> None:
-        self.job.wait()
-        self._set_running(False)
-        self.run_status.setText(f"The run could not start: {message}")
-        self.reload()

@@ -76,6 +76,8 @@ def load(data_dir: Path) -> Settings:
     fallbacks = values.pop("fallbacks", ())
     if isinstance(fallbacks, str):
         fallbacks = parse_models(fallbacks)
+    if not isinstance(fallbacks, (list, tuple)):
+        raise KnownError(f"cannot read the settings in {path}: fallbacks must be a list of models")
     muted = values.pop("muted", ())
     start_at_login = bool(values.pop("start_at_login", False))
     ask_over = _whole(values.pop("ask_over_inputs", 1000), "ask_over_inputs", path)

@@ -8,7 +8,7 @@ import pytest
 
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.states import RunState
-from desktop_app.storage import eventlog, store
+from desktop_app.storage import eventlog, item_rows, run_rows, spec_versions
 from desktop_app.storage.db import connect, transaction
 
 
@@ -34,12 +34,14 @@ def db_path(tmp_path):
 def add_items(db, workflow: str, rows: list[tuple[str, str, str, str | None]]) -> list[int]:
     """Items as a run would make them: (input_name, output, status, reason) each."""
     with transaction(db):
-        version = store.insert_version(db, workflow, "0" * 64, "workflow.toml", "name = 'x'")
+        version = spec_versions.insert_version(
+            db, workflow, "0" * 64, "workflow.toml", "name = 'x'"
+        )
         docs = [
             InputDoc(key=f"{workflow}:{name}", name=name, text=f"Input of {name}")
             for name, *_ in rows
         ]
-        run_id, run_inputs = store.create_run(
+        run_id, run_inputs = run_rows.create_run(
             db,
             workflow=workflow,
             version_id=version,
@@ -50,7 +52,7 @@ def add_items(db, workflow: str, rows: list[tuple[str, str, str, str | None]]) -
         )
         ids = []
         for ri, (name, output, status, reason) in zip(run_inputs, rows):
-            item_id = store.insert_item(
+            item_id = item_rows.insert_item(
                 db,
                 workflow=workflow,
                 run_id=run_id,
@@ -68,7 +70,7 @@ def add_items(db, workflow: str, rows: list[tuple[str, str, str, str | None]]) -
                 db, "item.created", workflow=workflow, run_id=run_id, item_id=item_id, detail={}
             )
             ids.append(item_id)
-        store.set_run_state(db, run_id, RunState.FINISHED)
+        run_rows.set_run_state(db, run_id, RunState.FINISHED)
     return ids
 
 

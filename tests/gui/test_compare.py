@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from desktop_app.services import settings
-from desktop_app.storage import store
+from desktop_app.storage import item_rows
 from desktop_app.storage.db import connect
 from tests.helpers.canned import answer_for
 from tests.helpers.llm_server import responder
@@ -15,7 +15,9 @@ from tests.helpers.llm_server import responder
 def pending(db_path) -> list[dict]:
     db = connect(db_path)
     try:
-        return list(store.iter_items(db, statuses=("pending",), workflow="review-reply", full=True))
+        return list(
+            item_rows.iter_items(db, statuses=("pending",), workflow="review-reply", full=True)
+        )
     finally:
         db.conn.close()
 

@@ -113,10 +113,10 @@ def test_a_new_user_defines_tries_profiles_and_runs_a_workflow(qtbot, tmp_path, 
         assert "Profile 1 finished" in profile.status.text()
         profile.close()
 
-        view.source.setCurrentIndex(0)  # its samples
-        with qtbot.waitSignal(view.job.done, timeout=60000):
-            qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-        assert "2 pending" in view.run_status.text()
+        view.run_panel.source.setCurrentIndex(0)  # its samples
+        with qtbot.waitSignal(view.run_panel.job.done, timeout=60000):
+            qtbot.mouseClick(view.run_panel.run_button, Qt.MouseButton.LeftButton)
+        assert "2 pending" in view.run_panel.run_status.text()
         purposes = dict(
             db.execute("SELECT purpose, count(*) FROM model_calls GROUP BY purpose").fetchall()
         )

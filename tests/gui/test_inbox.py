@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QPushButton
 
-from desktop_app.storage import store
+from desktop_app.storage import item_rows, model_calls
 from desktop_app.storage.db import connect
 from tests.gui.conftest import add_items
 
@@ -13,7 +13,7 @@ from tests.gui.conftest import add_items
 def item(db_path, item_id):
     db = connect(db_path)
     try:
-        return store.get_item(db, item_id)
+        return item_rows.get_item(db, item_id)
     finally:
         db.conn.close()
 
@@ -244,7 +244,7 @@ def test_checks_and_meta_are_shown(window):
 
 def test_status_bar_shows_small_spend_precisely(qtbot, window, seeded):
     db = connect(seeded)
-    store.record_model_call(
+    model_calls.record_model_call(
         db, run_id=1, workflow="review-reply", model="m", attempt=1, ok=1, cost_usd=0.0031
     )
     db.conn.close()

@@ -90,7 +90,7 @@ def test_the_window_resumes_an_interrupted_run(qtbot, window, seeded, workflows_
     """A run the last start left half done (its process was killed) is finished at start."""
     from desktop_app.core.inputdoc import InputDoc
     from desktop_app.core.states import RunState
-    from desktop_app.storage import store
+    from desktop_app.storage import run_rows
     from desktop_app.storage.db import transaction
     from tests.helpers.llm_server import reply
 
@@ -99,7 +99,7 @@ def test_the_window_resumes_an_interrupted_run(qtbot, window, seeded, workflows_
     db = connect(seeded)
     try:
         with transaction(db):
-            run_id, _ = store.create_run(
+            run_id, _ = run_rows.create_run(
                 db,
                 workflow="review-reply",
                 version_id=None,
@@ -110,13 +110,15 @@ def test_the_window_resumes_an_interrupted_run(qtbot, window, seeded, workflows_
                     InputDoc(key=f"k{n}", name=f"review-{n}", text="Lovely cake") for n in (1, 2)
                 ],
             )
-            store.set_run_state(db, run_id, RunState.INTERRUPTED)
+            run_rows.set_run_state(db, run_id, RunState.INTERRUPTED)
         with opened_again(qtbot, seeded, workflows_dir) as again:
-            qtbot.waitUntil(lambda: store.get_run(db, run_id)["state"] == "finished", timeout=60000)
-            qtbot.waitUntil(lambda: not again.workflows.job.running, timeout=10000)
+            qtbot.waitUntil(
+                lambda: run_rows.get_run(db, run_id)["state"] == "finished", timeout=60000
+            )
+            qtbot.waitUntil(lambda: not again.workflows.run_panel.job.running, timeout=10000)
             assert (
                 f"Run {run_id} of review-reply resumed, finished"
-                in again.workflows.run_status.text()
+                in again.workflows.run_panel.run_status.text()
             )
         made = db.execute("SELECT count(*) FROM items WHERE run_id = ?", [run_id]).fetchone()[0]
         assert made == 2 and len(llm_server.completions) >= 2  # a retry with feedback may add one

@@ -25,19 +25,19 @@ def open_settings(window):
 
 def test_a_key_goes_to_the_keychain_and_never_back_into_a_widget(qtbot, window):
     view = open_settings(window)
-    view.provider.setCurrentText("anthropic")
-    assert view.key_field.echoMode() == view.key_field.EchoMode.Password
-    qtbot.keyClicks(view.key_field, SECRET)
-    qtbot.keyClick(view.key_field, Qt.Key.Key_Return)
-    assert view.key_field.text() == ""  # at once, before the keychain has answered
-    qtbot.waitUntil(lambda: "available" in view.key_status.text(), timeout=5000)
+    view.keys.provider.setCurrentText("anthropic")
+    assert view.keys.key_field.echoMode() == view.keys.key_field.EchoMode.Password
+    qtbot.keyClicks(view.keys.key_field, SECRET)
+    qtbot.keyClick(view.keys.key_field, Qt.Key.Key_Return)
+    assert view.keys.key_field.text() == ""  # at once, before the keychain has answered
+    qtbot.waitUntil(lambda: "available" in view.keys.key_status.text(), timeout=5000)
     assert keyring.get_password("signoff", "anthropic") == SECRET
     for widget in view.findChildren(object):
         for getter in ("text", "toPlainText", "currentText"):
             if hasattr(widget, getter):
                 assert SECRET not in str(getattr(widget, getter)())
-    view.delete_key_button.click()
-    qtbot.waitUntil(lambda: "No key for anthropic" in view.key_status.text(), timeout=5000)
+    view.keys.delete_key_button.click()
+    qtbot.waitUntil(lambda: "No key for anthropic" in view.keys.key_status.text(), timeout=5000)
     assert keyring.get_password("signoff", "anthropic") is None
 
 
@@ -46,12 +46,12 @@ def test_no_keychain_says_which_variable_to_use(qtbot, window):
 
     keyring.set_keyring(fail.Keyring())
     view = open_settings(window)
-    view.provider.setCurrentText("mistral")
-    view.key_field.setText(SECRET)
-    view.store_key_button.click()
-    assert view.key_field.text() == ""
-    qtbot.waitUntil(lambda: "MISTRAL_API_KEY" in view.key_status.text(), timeout=5000)
-    assert SECRET not in view.key_status.text() and view.store_key_button.isEnabled()
+    view.keys.provider.setCurrentText("mistral")
+    view.keys.key_field.setText(SECRET)
+    view.keys.store_key_button.click()
+    assert view.keys.key_field.text() == ""
+    qtbot.waitUntil(lambda: "MISTRAL_API_KEY" in view.keys.key_status.text(), timeout=5000)
+    assert SECRET not in view.keys.key_status.text() and view.keys.store_key_button.isEnabled()
 
 
 def test_find_a_local_server_and_use_it_for_every_workflow(
@@ -79,7 +79,8 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
         "ask_over_inputs": 1000,
     }
     qtbot.waitUntil(
-        lambda: window.workflows.api_base_edit.placeholderText() == llm_server.url, timeout=5000
+        lambda: window.workflows.run_panel.api_base_edit.placeholderText() == llm_server.url,
+        timeout=5000,
     )
     assert window.workflows.proxy.index(0, 2).data() == "openai/test-model (Settings)"
 
@@ -87,9 +88,9 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
     llm_server.default = responder(answer_for)
     window.show_tab("workflows")
     window.workflows.select_workflow("meeting-actions")
-    with qtbot.waitSignal(window.workflows.job.done, timeout=60000):
-        window.workflows.run_button.click()
-    assert "3 pending" in window.workflows.run_status.text()
+    with qtbot.waitSignal(window.workflows.run_panel.job.done, timeout=60000):
+        window.workflows.run_panel.run_button.click()
+    assert "3 pending" in window.workflows.run_panel.run_status.text()
     assert {
         r.body["model"] for r in llm_server.requests if r.path.endswith("/chat/completions")
     } == {"test-model"}
