@@ -33,6 +33,7 @@ from desktop_app.core.visible import reveal
 from desktop_app.gui.activity_model import ActivityModel
 from desktop_app.gui.highlight import highlight
 from desktop_app.gui.lazy_model import QueryLoader
+from desktop_app.gui.search_problem import problem_label, say_problem, workflow_names
 from desktop_app.gui.tasks import Job
 from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label
 from desktop_app.storage import eventlog, spec_versions
@@ -152,6 +153,7 @@ class ActivityView(QWidget):
         ):
             filters.addWidget(widget)
         filters.addWidget(self.search, 1)
+        self.search_problem = problem_label("activitySearchProblem")
 
         self.table = list_table(
             "activityView", "Activity log", self.model, titles=self.model.COLUMNS
@@ -184,6 +186,7 @@ class ActivityView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(filters)
+        left_layout.addWidget(self.search_problem)
         left_layout.addWidget(self.table, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -247,6 +250,10 @@ class ActivityView(QWidget):
         }
 
     def apply_filters(self) -> None:
+        if say_problem(
+            self.search_problem, self.search.text(), workflow_names(self.workflow_filter)
+        ):
+            return
         f = self.filters()
         query = eventlog.EventQuery(
             workflow=f["workflow"],

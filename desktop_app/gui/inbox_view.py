@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.money import cost_text, item_answered
-from desktop_app.core.search_query import parse
+from desktop_app.core.search_query import nothing_found, parse
 from desktop_app.core.states import OPEN_ITEM_STATES, UNDO_WINDOW_S, ItemState
 from desktop_app.core.visible import reveal
 from desktop_app.gui.inbox_model import InboxModel
 from desktop_app.gui.lazy_model import QueryLoader
 from desktop_app.gui.qt_values import ALIGN_CENTER, WIDGET_WITH_CHILDREN_SHORTCUT, set_enum
+from desktop_app.gui.search_problem import problem_label, say_problem, workflow_names
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.gui.widgets import find_shortcut, list_table, named, plain_label, shortcut
 from desktop_app.storage import actions as action_rows
@@ -139,6 +140,7 @@ class InboxView(QWidget):
             "after:YYYY-MM-DD before:YYYY-MM-DD"
         )
         self._search_timer = QTimer(self, singleShot=True, interval=150)
+        self.search_problem = problem_label("inboxSearchProblem")
 
         filters = QHBoxLayout()
         filters.addWidget(self.status_filter)
@@ -163,6 +165,7 @@ class InboxView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(filters)
+        left_layout.addWidget(self.search_problem)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty_label)
         return left
@@ -349,11 +352,7 @@ class InboxView(QWidget):
         count = self.model.rowCount()
         self.empty_label.setVisible(count == 0)
         if count == 0:
-            self.empty_label.setText(
-                "Nothing awaits a decision."
-                if self.status_filter.currentIndex() == 0
-                else "No items match."
-            )
+            self.empty_label.setText(self._nothing_found())
             self._show_row(-1)
             return
         row = max(0, min(row, count - 1))
@@ -611,12 +610,21 @@ class InboxView(QWidget):
         self._select_row(row)
         return True
 
+    def _nothing_found(self) -> str:
+        """What the empty list says: what was searched, the search's own status included."""
+        query = self.model.query
+        if not query.search.strip() and self.status_filter.currentIndex() == 0:
+            return "Nothing awaits a decision."
+        line = nothing_found(parse(query.search), query.statuses, query.workflow)
+        return line[0].upper() + line[1:] + "."
+
     def _apply_filters(self) -> None:
+        text = self.search.text()
+        if say_problem(self.search_problem, text, workflow_names(self.workflow_filter)):
+            return
         statuses = STATUS_FILTERS[self.status_filter.currentIndex()][1]
         query = item_pages.ItemQuery(
-            statuses=statuses,
-            workflow=self.workflow_filter.currentData(),
-            search=self.search.text(),
+            statuses=statuses, workflow=self.workflow_filter.currentData(), search=text
         )
         self.loader.apply(query, searched=bool(query.search.strip()))
 

@@ -189,3 +189,35 @@ def test_ctrl_f_goes_to_the_search_box_with_its_text_selected(qtbot, window):
     qtbot.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert view.search.selectedText() == "thank"
     qtbot.waitUntil(lambda: not view.searching, timeout=5000)
+
+
+def test_a_search_that_cannot_mean_anything_says_so_under_the_box(qtbot, window):
+    """An unknown status, a date that is not one, a workflow nobody has: one line under the
+    search box naming what is valid, and no search made (issue 25); status:all is every
+    status, and an empty result says what was searched."""
+    view = window.inbox
+    problem = view.search_problem
+    view.search.setText("status:bogus thank")
+    qtbot.waitUntil(lambda: problem.isVisible(), timeout=5000)
+    assert problem.text() == (
+        "no status 'bogus': use one of pending, escalated, approved, rejected, expired, all"
+    )
+    assert view.model.query.search == ""  # not searched: the list is what it was
+    view.search.setText("after:2026-02-30")
+    qtbot.waitUntil(lambda: "is not a date" in problem.text(), timeout=5000)
+    view.search.setText("workflow:nobody")
+    qtbot.waitUntil(lambda: "no workflow named 'nobody'" in problem.text(), timeout=5000)
+    assert "review-reply" in problem.text()
+    view.search.setText("status:all thank")
+    qtbot.waitUntil(lambda: view.model.query.search == "status:all thank", timeout=5000)
+    qtbot.waitUntil(lambda: not view.searching, timeout=5000)
+    assert not problem.isVisible() and view.model.rowCount() == 2
+    view.search.setText("status:rejected thank")
+    qtbot.waitUntil(lambda: view.model.query.search == "status:rejected thank", timeout=5000)
+    qtbot.waitUntil(lambda: not view.searching and view.empty_label.isVisible(), timeout=5000)
+    assert view.empty_label.text() == "No items rejected matching 'status:rejected thank'."
+    window.show_tab("activity")
+    log = window.activity
+    log.search.setText("status:bogus")
+    qtbot.waitUntil(lambda: log.search_problem.isVisible(), timeout=5000)
+    assert log.search_problem.text().startswith("no status 'bogus'")
