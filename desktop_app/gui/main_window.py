@@ -108,6 +108,10 @@ def _first_start(db: DatabaseLike, report: Report, data_dir: Path) -> bool:
 
 
 class MainWindow(QMainWindow):
+    # The model worker's start after the first paint (issue 25); None: only when asked
+    # (tests that do not call a model keep litellm's import off their machine).
+    warm_after_ms: int | None = 3000
+
     def __init__(
         self,
         db: DatabaseLike,
@@ -128,6 +132,8 @@ class MainWindow(QMainWindow):
         # from here. ``db_path`` is ``Paths.db_path``: the database in the data folder.
         self.paths = Paths(db_path.parent, workflows_dir)
         self._gateway: ProcessGateway | None = None
+        self._warm_job = Job(db_path, self, plain=True, what="model worker's start")
+        self._may_warm = False  # not before the window is painted and settled (warm_after_ms)
         self.inbox = InboxView(db, worker, self)
         self._views: dict[str, QWidget] = {"inbox": self.inbox}
         self._build_tabs()
@@ -253,6 +259,25 @@ class MainWindow(QMainWindow):
         self._setup_job.start(_first_start, self.paths.data_dir)
         self.resume_interrupted()
         self.index_builder.start_if_needed(self._db)
+        if self.warm_after_ms is not None:
+            QTimer.singleShot(self.warm_after_ms, self, self._warm_after_start)
+
+    def _warm_after_start(self) -> None:
+        self._may_warm = True
+        self.warm_model_worker()
+
+    def warm_model_worker(self) -> None:
+        """Start the model worker ahead of the first click, so *Run now*, a try-out, a
+        profile or a comparison waits only for the model (issue 25): a few seconds after the
+        first paint, and again when a person opens what leads to a call (the Workflows tab, a
+        comparison) after an idle worker left. The worker loads litellm below the window's
+        priority; unasked, it leaves after ``IDLE_S`` (the idle memory goal holds)."""
+        if not self._may_warm:
+            return
+        gateway = self.gateway
+        if gateway.running or self._warm_job.running:
+            return
+        self._warm_job.start(lambda _db, _report: gateway.warm())
 
     def resume_interrupted(self) -> None:
         """Runs a crash or a kill interrupted are finished now, in the Workflows tab (as
@@ -384,6 +409,7 @@ class MainWindow(QMainWindow):
         writer thread: loading a spec may import Jinja2 and jsonschema)."""
         from desktop_app.services import catalogue
 
+        self.warm_model_worker()
         self._worker.submit(
             lambda _db: catalogue.find(self.paths.workflows_dir, item["workflow"]),
             on_done=lambda spec: self._show_compare(item, spec),
@@ -483,6 +509,8 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         name = TABS[index][0]
         self.view(name)
+        if name == "workflows":  # where runs, try-outs and profiles start
+            self.warm_model_worker()
         self._refresh_activity_if_shown()
         focus = getattr(self._views[name], "table", None)
         if focus is not None:

@@ -79,6 +79,8 @@ class RunPanel(QWidget):
         self._selected = selected
         self._chosen_path: Path | None = None
         self._last_run: tuple[Spec, list[InputDoc], str, str] | None = None  # asked again on a yes
+        self._gateway = gateway
+        self._running_text = ""  # said once the model worker, still starting, answers
         self.job = RunJob(paths.db_path, self, gateway=gateway, data_dir=paths.data_dir)
         self._build_inputs()
         self._build_run_row()
@@ -210,11 +212,26 @@ class RunPanel(QWidget):
         said yes to more inputs than Settings runs without asking."""
         assert self._last_run is not None
         spec, docs, model, api_base = self._last_run
-        self.progress.setRange(0, len(docs))
-        self.progress.setValue(0)
-        self.run_status.setText(f"Running {spec.name} on {len(docs):,} input(s)…")
+        self._running_text = f"Running {spec.name} on {len(docs):,} input(s)…"
+        if self._worker_starting():  # the first progress comes once litellm is loaded
+            self.progress.setRange(0, 0)
+            self.run_status.setText(
+                f"Starting the model worker (a few seconds after a while without a run), then"
+                f" {spec.name} on {len(docs):,} input(s)…"
+            )
+        else:
+            self.progress.setRange(0, len(docs))
+            self.progress.setValue(0)
+            self.run_status.setText(self._running_text)
+            self._running_text = ""
         self._set_running(True)
         self.job.start_run(spec, docs, model=model, api_base=api_base, confirmed=confirmed)
+
+    def _worker_starting(self) -> bool:
+        """The window's model worker is not ready: a run waits for litellm's import first."""
+        from desktop_app.llm.process_gateway import ProcessGateway
+
+        return isinstance(self._gateway, ProcessGateway) and not self._gateway.ready
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and bool(self._selected()))
@@ -222,6 +239,9 @@ class RunPanel(QWidget):
         self.progress.setVisible(running)
 
     def _on_progress(self, done: int, total: int) -> None:
+        if self._running_text:  # the worker was starting: it answers now
+            self.run_status.setText(self._running_text)
+            self._running_text = ""
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 

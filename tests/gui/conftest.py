@@ -26,6 +26,16 @@ def _no_dangling_threads():
     assert not leftover, f"threads left running: {[t.name for t in leftover]}"
 
 
+@pytest.fixture(autouse=True)
+def _no_warm_worker(monkeypatch):
+    """The window warms its model worker (litellm's import, in a child) a few seconds after
+    it starts; a test that calls no model does without. tests/gui/test_warm_worker.py
+    turns it on."""
+    from desktop_app.gui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "warm_after_ms", None)
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "signoff.db"
