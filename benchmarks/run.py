@@ -45,6 +45,7 @@ BENCHES = (
     Bench("stall", "bench_gui.py",
           ("--only", "stall", "--stall-modes", "process", "--runs", "8", "--items", "1000"),
           ("--only", "stall", "--stall-modes", "process", "--runs", "4", "--items", "250")),
+    Bench("first-click", "bench_first_click.py", ("--rounds", "3"), ("--rounds", "1")),
     Bench("cli-run", "bench_cli_run.py", ("--rounds", "7"), ("--rounds", "3")),
     Bench("idle", "bench_idle.py", ("--runs", "200",), ("--runs", "30",)),
     Bench("scale", "bench_scale.py", ("--sizes", "10000", "100000", "1000000"),
