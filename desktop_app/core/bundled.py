@@ -18,7 +18,6 @@ changed, so an ordinary start reads one small file.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = ".bundled.json"
@@ -26,10 +25,21 @@ OFFERED = ".new"
 _SKIP = ("__pycache__",)
 
 
-@dataclass
 class Synced:
-    added: list[str] = field(default_factory=list)  # "review-reply", "review-reply/samples/x.txt"
-    offered: list[str] = field(default_factory=list)  # files with a ``.new`` beside them
+    """What a sync did (a plain class, not a dataclass: 0.5 ms off the window's start)."""
+
+    def __init__(self) -> None:
+        self.added: list[str] = []  # "review-reply", "review-reply/samples/x.txt"
+        self.offered: list[str] = []  # files with a ``.new`` beside them
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Synced) and (self.added, self.offered) == (
+            other.added,
+            other.offered,
+        )
+
+    def __repr__(self) -> str:
+        return f"Synced(added={self.added!r}, offered={self.offered!r})"
 
     def describe(self) -> str:
         said = []

@@ -22,6 +22,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 FILTERS = ("workflow", "status", "model", "by", "after", "before")
 STATUSES = ("pending", "escalated", "approved", "rejected", "expired")
@@ -59,8 +60,7 @@ class SearchQuery:
 TRIGRAM = 3  # the shortest text a trigram index can find; shorter words are matched with LIKE
 
 
-@dataclass(frozen=True)
-class FtsPlan:
+class FtsPlan(NamedTuple):  # a tuple, not a dataclass (0.5 ms each): read at the window's start
     """How a query runs on an FTS5 trigram index: ``match`` for the index (None: nothing
     it can do), and the words and exclusions too short for it, left for LIKE."""
 

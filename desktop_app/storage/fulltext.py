@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from desktop_app.storage.db import transaction, writes_refused
 
@@ -57,8 +56,7 @@ EVENT_TEXT = (
 )
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):  # a tuple, not a dataclass (0.5 ms each): read at the window's start
     name: str  # its row in fulltext_state
     table: str
     key: str  # the table's integer primary key
@@ -78,8 +76,7 @@ INDEXES = (
 ITEMS, EVENTS = INDEXES
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):  # a tuple, not a dataclass (0.5 ms each): read at the window's start
     """How much of the tables the indexes hold, in rows (keys, to be exact)."""
 
     done: int

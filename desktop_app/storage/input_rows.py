@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from desktop_app.core.inputdoc import InputDoc
 from desktop_app.storage.db import DatabaseLike, new_id, utcnow
+
+if TYPE_CHECKING:
+    from desktop_app.core.inputdoc import InputDoc
 
 
 class RunInput(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at the window's start
@@ -53,6 +55,8 @@ def insert_inputs(db: DatabaseLike, run_id: int, inputs: Sequence[InputDoc]) -> 
 
 
 def queued_inputs(db: DatabaseLike, run_id: int) -> list[RunInput]:
+    from desktop_app.core.inputdoc import InputDoc  # not at the window's start (a dataclass)
+
     rows = db.execute(
         "SELECT id, run_id, input_key, input_name, input_text, fields_json, problem, note"
         " FROM run_inputs WHERE run_id = ? AND status = 'queued' ORDER BY id",
