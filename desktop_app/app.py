@@ -70,7 +70,7 @@ def _load_engine_modules() -> None:
     import logging  # noqa: F401  -- the window's error log (gui/errors)
 
     from desktop_app.core import bundled, money, search_query, states, visible  # noqa: F401
-    from desktop_app.services import recovery, settings  # noqa: F401
+    from desktop_app.services import folder_claims, recovery, settings  # noqa: F401
     from desktop_app.storage import actions, db, item_pages, item_rows, search  # noqa: F401
 
 
@@ -119,16 +119,26 @@ def run_app(
                 file=sys.stderr,
             )
             return 1
+        from desktop_app.services.folder_claims import serve_holder
+
         # The UI thread's reader, without sqlite-utils (a third of the start); writes go
         # through the worker thread.
         try:
+            server = serve_holder(paths.data_dir)  # looked at after our claim: of two, one sees
+            if server is not None:
+                raise KnownError(
+                    f"signoff serve runs on {paths.data_dir} (process {server}) and does what"
+                    " is due there; stop it first (systemctl --user stop signoff-serve), or"
+                    " the two would each run it"
+                )
             # SQLite's quick check (35 ms at 100,000 items) runs on the worker after the first
             # paint, not as connections open; the window says what it finds (main_window).
             health.defer_checks()
             db = connect_plain(paths.db_path)
-        except KnownError as refused:  # a newer Signoff's database, or no room for the copy
+        except KnownError as refused:  # serve holds the folder; a newer Signoff's database
             from PySide6.QtWidgets import QMessageBox
 
+            instance.release()
             if QApplication.platformName() not in ("offscreen", "minimal"):
                 QMessageBox.critical(None, "Signoff cannot open its data", str(refused))
             raise

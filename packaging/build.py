@@ -129,6 +129,9 @@ def deb(bundle_dir: Path, dist: Path) -> Path:
     applications = root / "usr" / "share" / "applications"
     applications.mkdir(parents=True)
     shutil.copyfile(ROOT / "resources" / "signoff.desktop", applications / "signoff.desktop")
+    units = root / "usr" / "lib" / "systemd" / "user"  # systemctl --user enable --now signoff-serve
+    units.mkdir(parents=True)
+    shutil.copyfile(ROOT / "packaging" / "signoff-serve.service", units / "signoff-serve.service")
     icons = root / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps"
     icons.mkdir(parents=True)
     shutil.copyfile(ROOT / "resources" / "signoff.svg", icons / "signoff.svg")

@@ -182,7 +182,8 @@ def test_the_deb_and_the_tarball_hold_what_an_install_needs(dist):
     paths = {line.split()[-1] for line in listing.splitlines()}
     for needed in ("./usr/bin/signoff", "./opt/signoff/signoff",
                    "./usr/share/applications/signoff.desktop",
-                   "./usr/share/icons/hicolor/scalable/apps/signoff.svg"):  # fmt: skip
+                   "./usr/share/icons/hicolor/scalable/apps/signoff.svg",
+                   "./usr/lib/systemd/user/signoff-serve.service"):  # fmt: skip
         assert needed in paths, needed
     assert any(
         p.startswith("./opt/signoff/_internal/desktop_app/bundled_workflows/") for p in paths
@@ -195,6 +196,8 @@ def test_the_deb_and_the_tarball_hold_what_an_install_needs(dist):
     subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
     entry = (unpacked / "usr/share/applications/signoff.desktop").read_text()
     assert "\nExec=signoff\n" in entry
+    unit = (unpacked / "usr/lib/systemd/user/signoff-serve.service").read_text()
+    assert "\nExecStart=/usr/bin/signoff serve\n" in unit
     launcher = (unpacked / "usr/bin/signoff").read_text()
     assert 'exec /opt/signoff/signoff "$@"' in launcher
     assert os.access(unpacked / "usr/bin/signoff", os.X_OK)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.cli.context import Context
 from desktop_app.cli.exit_codes import EXIT_FAIL, EXIT_OK
 from desktop_app.cli.output import err, out
-from desktop_app.core.money import cost_text
 from desktop_app.core.states import RunState
 
 if TYPE_CHECKING:
@@ -72,12 +71,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         out(json.dumps([_summary_dict(s) for s in summaries], indent=2))
         return stop.exit_code if stop.signum else EXIT_OK
     for s in summaries:
-        cost = cost_text(s.cost_usd, answered=bool(s.answered))
-        bad = f" ({s.unreadable} could not be read)" if s.unreadable else ""
-        out(
-            f"run {s.run_id} {s.state}: {s.inputs} input(s){bad}, {s.pending} pending,"
-            f" {s.escalated} escalated, {s.skipped} skipped, cost {cost}"
-        )
+        out(s.describe())
     if done.nothing_new:
         out(f"nothing new to process for '{spec.name}'")
     if any(s.pending or s.escalated for s in summaries):

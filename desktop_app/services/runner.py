@@ -83,6 +83,17 @@ class RunSummary:
     resumed: bool = False
     blocked: str | None = None  # why a budget cap stopped the run, if one did
 
+    def describe(self) -> str:
+        """The run in one line, as the command line and ``serve`` say it."""
+        from desktop_app.core.money import cost_text
+
+        cost = cost_text(self.cost_usd, answered=bool(self.answered))
+        bad = f" ({self.unreadable} could not be read)" if self.unreadable else ""
+        return (
+            f"run {self.run_id} {self.state}: {self.inputs} input(s){bad}, {self.pending} pending,"
+            f" {self.escalated} escalated, {self.skipped} skipped, cost {cost}"
+        )
+
 
 ItemCallback = Callable[[int, str], None]
 ProgressCallback = Callable[[int, int], None]

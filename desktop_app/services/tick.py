@@ -44,6 +44,9 @@ class TickHooks:
     on_failed: Callable[[str], None] = _nothing  # one line: what could not start, and why
     clipboard: Callable[[str], None] | None = None  # a clipboard action (only a window has one)
     cancel: threading.Event = field(default_factory=threading.Event)  # set: stop between steps
+    # set with ``cancel`` by SIGTERM (``serve``): a run's calls under way finish and are
+    # written, the run is left interrupted and resumed by the next start
+    interrupt: threading.Event | None = None
 
 
 def tick(db: sqlite_utils.Database, workflows_dir: Path, data_dir: Path, hooks: TickHooks) -> None:
@@ -94,7 +97,9 @@ def run_due_schedules(
         if hooks.cancel.is_set():
             break
         try:
-            run_hooks = Hooks(hooks.gateway(), hooks.on_item, cancel=hooks.cancel)
+            run_hooks = Hooks(
+                hooks.gateway(), hooks.on_item, cancel=hooks.cancel, interrupt=hooks.interrupt
+            )
             fired = scheduler.run_due(db, item, data_dir=data_dir, hooks=run_hooks)
         except KnownError as exc:
             hooks.on_failed(f"{item.workflow}: the scheduled run could not start: {exc}")
