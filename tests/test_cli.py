@@ -282,6 +282,7 @@ def test_settings_set_the_model_and_server_for_every_run(
         "muted": [],
         "start_at_login": False,
         "ask_over_inputs": 1000,
+        "name": "",
     }
     code, out, err = signoff(
         "run", "review-reply", "--text", "Lovely cake! Anna"
@@ -304,6 +305,7 @@ def test_settings_set_the_model_and_server_for_every_run(
         "muted": [],
         "start_at_login": False,
         "ask_over_inputs": 1000,
+        "name": "",
     }
     assert signoff("settings", "--monthly-budget", "$20")[0] == 0
     saved = json.loads((_isolated_environment / "settings.json").read_text())
@@ -360,6 +362,31 @@ def test_undo_from_the_command_line(signoff, workflows, llm_server):
     assert out.strip() == f"item {item_id} is pending again"
     code, _, err = signoff("undo", str(item_id))
     assert code == 1 and "no decision to undo" in err
+
+
+def test_decisions_carry_the_name_set_for_this_computer(signoff, workflows, llm_server):
+    """``settings --name`` (issue 26): the name decisions carry; ``--by`` still overrides it
+    for one command; "" goes back to the login name."""
+    from desktop_app.services.decisions import default_decider
+
+    for n in range(3):
+        signoff("run", "reply", "--text", f"Hello {n}")
+    first, second, third = sorted(i["id"] for i in json.loads(signoff("inbox", "--json")[1]))
+    code, out, err = signoff("settings", "--name", "Anna B.")
+    assert code == 0, err
+    assert "name:      Anna B." in out
+    assert signoff("approve", str(first))[0] == 0
+    assert signoff("reject", str(second), "--reason", "no", "--by", "Tom")[0] == 0
+    code, out, _ = signoff("settings", "--name", "")
+    assert f"name:      {default_decider()} (your login name)" in out
+    assert signoff("approve", str(third))[0] == 0
+    by = {
+        i["id"]: i["decided_by"]
+        for i in json.loads(signoff("inbox", "--status", "all", "--json")[1])
+    }
+    assert by == {first: "Anna B.", second: "Tom", third: default_decider()}
+    code, _, err = signoff("settings", "--name", "two\nlines")
+    assert code == 1 and "one line" in err
 
 
 def test_profile_enable_and_compare_from_the_command_line(signoff, llm_server):

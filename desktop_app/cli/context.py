@@ -59,6 +59,13 @@ class Context:
                 err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
         return self._db
 
+    def decider(self, given: str | None) -> str | None:
+        """Who a decision is by: ``--by``, else ``settings --name``, else None (the login
+        name, in ``services.decisions``)."""
+        from desktop_app.services import settings
+
+        return settings.load(self.paths.data_dir).decider(given)
+
     def close(self) -> None:
         if self._db is not None:
             self._db.conn.close()

@@ -131,7 +131,7 @@ def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services.inputs import read_text_file
 
     edited = read_text_file(Path(args.edit_file)) if args.edit_file else None
-    item = decisions.approve(ctx.db, args.id, by=args.by, edited_text=edited)
+    item = decisions.approve(ctx.db, args.id, by=ctx.decider(args.by), edited_text=edited)
     note = " with your edit" if item["diff"] else ""
     out(f"item {item['id']} approved{note} by {item['decided_by']}")
     return _act(ctx, item["id"], item["workflow"])
@@ -163,7 +163,7 @@ def cmd_action(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import decisions
 
-    item = decisions.reject(ctx.db, args.id, reason=args.reason, by=args.by)
+    item = decisions.reject(ctx.db, args.id, reason=args.reason, by=ctx.decider(args.by))
     out(f"item {item['id']} rejected by {item['decided_by']}: {item['reject_reason']}")
     return EXIT_OK
 
@@ -171,7 +171,7 @@ def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_undo(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services import decisions
 
-    item = decisions.undo(ctx.db, args.id, by=args.by)
+    item = decisions.undo(ctx.db, args.id, by=ctx.decider(args.by))
     out(f"item {item['id']} is {item['status']} again")
     return EXIT_OK
 

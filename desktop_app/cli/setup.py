@@ -78,6 +78,7 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
         args.monthly_budget,
         args.max_cost_per_approved,
         args.ask_over,
+        args.name,
     )
     if any(change is not None for change in changes):
         # _replace: the settings this command does not set (quiet hours, muted workflows,
@@ -95,6 +96,7 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
             if args.max_cost_per_approved is None
             else settings.parse_money(args.max_cost_per_approved),
             ask_over_inputs=current.ask_over_inputs if args.ask_over is None else args.ask_over,
+            name=current.name if args.name is None else args.name.strip(),
         )
         settings.save(ctx.paths.data_dir, current)
     out(f"model:     {current.model or '(each workflow its own)'}")
@@ -108,6 +110,9 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
         + ("(no cost alert)" if alert is None else f"alert over {usd(alert)} per approved output")
     )
     out(f"ask over:  {current.ask_over_inputs:,} new inputs in one run")
+    from desktop_app.services.decisions import default_decider
+
+    out(f"name:      {current.name or default_decider() + ' (your login name)'}")
     return EXIT_OK
 
 
@@ -172,5 +177,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="a run over more than N new inputs asks first (the window) or needs --yes (default 1000)",
+    )
+    p.add_argument(
+        "--name",
+        metavar="NAME",
+        help='the name this computer\'s decisions carry (default: your login name; "" for it)',
     )
     p.set_defaults(func=cmd_settings)

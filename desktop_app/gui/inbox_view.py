@@ -40,6 +40,8 @@ from desktop_app.storage import actions as action_rows
 from desktop_app.storage import item_pages, item_rows, spec_versions
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import sqlite_utils
 
     from desktop_app.storage.db import DatabaseLike
@@ -66,14 +68,17 @@ def _text_box(object_name: str, accessible: str) -> QPlainTextEdit:
 
 
 def _decide(
-    db: sqlite_utils.Database, verb: str, ids: list[int], by: str | None, text: str | None
+    db: sqlite_utils.Database, verb: str, ids: list[int], data_dir: Path | None, text: str | None
 ) -> list[int]:
-    """On the writer thread: every id decided in one transaction (none when one fails).
+    """On the writer thread: every id decided in one transaction (none when one fails), by
+    the name in Settings (``settings --name``), else the login name.
 
     ``decisions`` (and the event log's hashing) is imported here, on first use, not at the
     window's start."""
+    from desktop_app.gui import current_settings
     from desktop_app.services import decisions
 
+    by = current_settings.or_defaults(data_dir).decider() if data_dir is not None else None
     return decisions.decide_many(db, verb, ids, by=by, text=text)
 
 
@@ -86,11 +91,19 @@ class InboxView(QWidget):
     retry_action = Signal(int)  # an approved item whose action failed: try it again
     keep_example = Signal(int)  # an edited or rejected item: keep it as an example
 
-    def __init__(self, db: DatabaseLike, worker: DbWorker, parent: QWidget | None = None):
+    def __init__(
+        self,
+        db: DatabaseLike,
+        worker: DbWorker,
+        parent: QWidget | None = None,
+        *,
+        data_dir: Path | None = None,
+    ):
+        """``data_dir``: where the Settings name the decider (None: the login name)."""
         super().__init__(parent)
         self._db = db
         self._worker = worker
-        self._by: str | None = None  # the decider: the user's login name (see decisions)
+        self._data_dir = data_dir
         self._current: Item | None = None
         self._mode = "browse"  # browse | edit | reject
 
@@ -526,7 +539,7 @@ class InboxView(QWidget):
             _decide,
             verb,
             ids,
-            self._by,
+            self._data_dir,
             text,
             on_done=lambda done: self._after_decision(verb, done, row),
             on_error=lambda exc: self._after_error(exc, row),

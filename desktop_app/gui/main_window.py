@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self._gateway: ProcessGateway | None = None
         self._warm_job = Job(db_path, self, plain=True, what="model worker's start")
         self._may_warm = False  # not before the window is painted and settled (warm_after_ms)
-        self.inbox = InboxView(db, worker, self)
+        self.inbox = InboxView(db, worker, self, data_dir=self.paths.data_dir)
         self._views: dict[str, QWidget] = {"inbox": self.inbox}
         self._build_tabs()
         self._build_banner(icon)

@@ -165,11 +165,17 @@ class SettingsView(QWidget):
         return folders
 
     def _away_box(self) -> QGroupBox:
-        """Quiet hours, muted workflows, start at login."""
+        """The name on decisions; quiet hours, muted workflows, start at login."""
         from desktop_app.services import autostart
+        from desktop_app.services.decisions import default_decider
 
-        away = QGroupBox("While you are away")
+        away = QGroupBox("You, and while you are away")
         away_form = QFormLayout(away)
+        self.name_edit = named(QLineEdit(placeholderText=default_decider()), "settingsName")
+        self.name_edit.setAccessibleName("Your name")
+        self.name_edit.setToolTip(
+            "The name your decisions carry in the log and the report (default: your login name)"
+        )
         self.quiet_edit = named(QLineEdit(placeholderText="e.g. 22:00-07:00"), "settingsQuietHours")
         self.quiet_edit.setAccessibleName("Quiet hours")
         self.quiet_edit.setToolTip(
@@ -182,6 +188,7 @@ class SettingsView(QWidget):
         self.login_box.setVisible(autostart.supported())
         self.save_away_button = named(QPushButton("Save"), "saveAwayButton")
         self.away_status = plain_label("awayStatus")
+        away_form.addRow("Your name", self.name_edit)
         away_form.addRow("Quiet hours", self.quiet_edit)
         away_form.addRow("Muted workflows", self.muted_edit)
         away_form.addRow("", self.login_box)
@@ -221,6 +228,7 @@ class SettingsView(QWidget):
         self.fallbacks_edit.setText(", ".join(current.fallbacks))
         cap = current.monthly_budget_usd
         self.budget_edit.setText("" if cap is None else f"{cap:g}")
+        self.name_edit.setText(current.name)
         self.quiet_edit.setText(current.quiet_hours)
         self.muted_edit.setText(", ".join(current.muted))
         self.login_box.setChecked(current.start_at_login)
@@ -253,11 +261,12 @@ class SettingsView(QWidget):
         return current_settings.or_defaults(self._paths.data_dir)
 
     def save_away(self) -> bool:
-        """Quiet hours, muted workflows and start at login."""
+        """The name on decisions, quiet hours, muted workflows and start at login."""
         from desktop_app.services import autostart
 
         try:
             chosen = self._current()._replace(
+                name=self.name_edit.text().strip(),
                 quiet_hours=self.quiet_edit.text().strip(),
                 muted=settings.parse_models(self.muted_edit.text()),
                 start_at_login=self.login_box.isChecked(),
@@ -268,7 +277,8 @@ class SettingsView(QWidget):
         except (KnownError, OSError) as exc:
             self.away_status.setText(str(exc))
             return False
-        parts = [f"quiet {chosen.quiet_hours}" if chosen.quiet_hours else "no quiet hours"]
+        parts = [f"decisions by {chosen.decider() or self.name_edit.placeholderText()}"]
+        parts.append(f"quiet {chosen.quiet_hours}" if chosen.quiet_hours else "no quiet hours")
         parts.append(f"muted: {', '.join(chosen.muted)}" if chosen.muted else "nothing muted")
         parts.append("starts at login" if chosen.start_at_login else "starts when you open it")
         self.away_status.setText("Saved: " + "; ".join(parts))

@@ -33,6 +33,13 @@ class Settings(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at t
     start_at_login: bool = False
     # a run over more new inputs than this asks first (the window) or needs --yes (the CLI)
     ask_over_inputs: int = 1000
+    # the name this computer's decisions carry ("": the login name); --by overrides it once
+    name: str = ""
+
+    def decider(self, given: str | None = None) -> str | None:
+        """Who a decision is by: ``given`` (``--by``), else this computer's name, else None
+        (``services.decisions``: the login name)."""
+        return (given or "").strip() or self.name.strip() or None
 
     def run_model(self, override: str | None) -> str | None:
         return override or self.model or None
@@ -125,6 +132,8 @@ def save(data_dir: Path, settings: Settings) -> None:
         raise KnownError("the monthly budget cannot be negative")
     if settings.max_cost_per_approved_usd is not None and settings.max_cost_per_approved_usd < 0:
         raise KnownError("the cost alert cannot be negative")
+    if len(settings.name) > 100 or any(ch < " " for ch in settings.name):
+        raise KnownError("a name is one line of at most 100 characters")
     if settings.ask_over_inputs < 1:
         raise KnownError("the number of inputs a run may take without asking must be at least 1")
     if settings.quiet_hours:

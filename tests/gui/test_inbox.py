@@ -328,3 +328,25 @@ def test_a_hidden_character_is_shown_not_obeyed_in_the_detail_pane(qtbot, window
     assert view.editor.toPlainText() == "override ⟨U+202E⟩here"  # not "ereh edirrevo"
     row = view.model.row_of(item_id)
     assert view.model.data(view.model.index(row, 3)) == "override ⟨U+202E⟩here"
+
+
+def test_a_decision_carries_the_name_saved_in_settings(qtbot, window, seeded):
+    """Settings → *Your name* (``settings --name``): the name this computer's decisions
+    carry; empty, the login name (issue 26)."""
+    from desktop_app.services.decisions import default_decider
+
+    select(window, 1)
+    qtbot.mouseClick(window.findChild(QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert item(seeded, 1)["decided_by"] == default_decider()
+    window.show_tab("settings")
+    view = window.settings
+    assert view.name_edit.placeholderText() == default_decider()
+    view.name_edit.setText("Anna at the counter")
+    qtbot.mouseClick(view.save_away_button, Qt.MouseButton.LeftButton)
+    assert "decisions by Anna at the counter" in view.away_status.text()
+    window.show_tab("inbox")
+    select(window, 2)
+    qtbot.mouseClick(window.findChild(QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert item(seeded, 2)["decided_by"] == "Anna at the counter"
