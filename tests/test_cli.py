@@ -522,3 +522,21 @@ def test_a_command_that_called_a_model_ends_with_its_output_and_exit_status_whol
     (summary,) = json.loads(done.stdout)
     assert summary["answered"] == 1
     assert done.stderr.strip().endswith("ATEXIT True")  # litellm was in: the quick way out
+
+
+def test_db_info_names_the_engine_the_file_and_the_schema(
+    signoff, workflows, llm_server, _isolated_environment
+):
+    signoff("run", "reply", "--text", "Hello there")
+    code, out, err = signoff("db", "info")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("engine:   SQLite 3.") and "no team database" in lines[0]
+    assert lines[1].startswith(f"file:     {_isolated_environment / 'signoff.db'} (")
+    assert lines[2].startswith("schema:   ")
+    assert "1 items, 1 runs" in lines[3]
+    code, out, _ = signoff("db", "info", "--json")
+    facts = json.loads(out)
+    assert (
+        facts["items"] == 1 and facts["schema"] == facts["schema_written"] and facts["size_mb"] > 0
+    )

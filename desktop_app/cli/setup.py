@@ -116,6 +116,26 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_db_info(ctx: Context, args: argparse.Namespace) -> int:
+    """``signoff db info``: engine, where, schema and what the database holds."""
+    from desktop_app.storage.db_info import COUNTED, info
+
+    facts = info(ctx.db, ctx.paths.db_path)
+    if args.json:
+        import json
+
+        out(json.dumps(facts, indent=2))
+        return EXIT_OK
+    schema = str(facts["schema"])
+    if facts["schema"] != facts["schema_written"]:
+        schema += f" (this version writes {facts['schema_written']})"
+    out(f"engine:   {facts['engine']} (this computer's file; no team database)")
+    out(f"file:     {facts['file']} ({facts['size_mb']:,} MB, journal {facts['journal']})")
+    out(f"schema:   {schema}")
+    out("holds:    " + ", ".join(f"{facts[t]:,} {t.replace('_', ' ')}" for t in COUNTED))
+    return EXIT_OK
+
+
 def cmd_version(ctx: Context, args: argparse.Namespace) -> int:
     """``signoff --version``: reads the data folder, never creates or migrates it."""
     from desktop_app.services import about
@@ -127,7 +147,12 @@ def cmd_version(ctx: Context, args: argparse.Namespace) -> int:
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """``db``, ``key`` and ``settings``, in ``signoff``'s parser."""
     p = sub.add_parser("db", parents=[common], help="the database file itself")
-    db_sub = p.add_subparsers(dest="db_command", metavar="recover", required=True)
+    db_sub = p.add_subparsers(dest="db_command", metavar="info|recover", required=True)
+    i = db_sub.add_parser(
+        "info", parents=[common], help="the database's engine, file, schema and what it holds"
+    )
+    i.add_argument("--json", action="store_true", help="the same as a JSON object")
+    i.set_defaults(func=cmd_db_info)
     r = db_sub.add_parser(
         "recover",
         parents=[common],

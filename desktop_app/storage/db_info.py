@@ -1,0 +1,38 @@
+"""What ``signoff db info`` says of the database: its engine, where it is, its schema and
+what it holds — never a password (a team database's URL is shown without it)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from desktop_app.storage.db import DatabaseLike, latest_schema, schema_version
+
+COUNTED = ("items", "runs", "events", "model_calls")
+
+
+def _size(path: Path) -> int:
+    """The file and its write-ahead log (where the newest writes are until a checkpoint)."""
+    total = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        if part.exists():
+            total += part.stat().st_size
+    return total
+
+
+def info(db: DatabaseLike, path: Path) -> dict[str, Any]:
+    """The facts of an open SQLite database at ``path``, in the order shown."""
+    journal = db.execute("PRAGMA journal_mode").fetchone()[0]
+    found = schema_version(db)
+    facts: dict[str, Any] = {
+        "engine": f"SQLite {sqlite3.sqlite_version}",
+        "file": str(path),
+        "size_mb": round(_size(path) / 1_000_000, 2),
+        "journal": journal,
+        "schema": found,
+        "schema_written": latest_schema(),
+    }
+    for table in COUNTED:
+        facts[table] = int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return facts
