@@ -56,7 +56,26 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def new_id(cur: sqlite3.Cursor) -> int:
+class CursorLike(Protocol):
+    """What the storage layer reads of a cursor: SQLite's, or ``storage.pg``'s."""
+
+    @property
+    def description(self) -> Any: ...
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def lastrowid(self) -> int | None: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def new_id(cur: CursorLike) -> int:
     """The rowid an ``INSERT`` just made (always set after a successful insert)."""
     rowid = cur.lastrowid
     assert rowid is not None
@@ -68,11 +87,11 @@ class DatabaseLike(Protocol):
     ``PlainDatabase`` both are one, so code that only reads and writes SQL takes either."""
 
     @property
-    def conn(self) -> sqlite3.Connection: ...
+    def conn(self) -> Any: ...  # sqlite3.Connection, or storage.pg.PgConnection
 
     def execute(
         self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
-    ) -> sqlite3.Cursor: ...
+    ) -> Any: ...  # a CursorLike
 
     def table_names(self) -> list[str]: ...
 

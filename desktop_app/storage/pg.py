@@ -1,0 +1,176 @@
+"""A PostgreSQL database with the face the storage layer knows (issue 26, "team").
+
+The storage modules write their SQL once, in the dialect SQLite and PostgreSQL share, with
+``?`` placeholders; ``PgDatabase.execute`` hands it to psycopg translated (``to_postgres``):
+
+- ``?`` becomes ``%s`` and a ``%`` of the SQL itself ``%%`` (psycopg's placeholders);
+- ``BEGIN IMMEDIATE`` (SQLite's "take the write lock now") becomes ``BEGIN``;
+- ``INSERT OR IGNORE INTO t …`` becomes ``INSERT INTO t … ON CONFLICT DO NOTHING``;
+- an ``INSERT`` into a table with a generated key returns it (``RETURNING``), so
+  ``db.new_id(cursor)`` reads it as it reads SQLite's ``lastrowid``.
+
+What the two engines do differently in earnest (the full-text index, ``PRAGMA``) is
+decided where it is used, by ``engine_of(db)``. The connection runs in autocommit, as
+SQLite's does here (``isolation_level=None``): every write says where its transaction
+begins and ends (``storage.db.transaction``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
+
+ENGINE = "postgresql"
+
+# Tables whose key the database makes, and the key's column (for RETURNING).
+GENERATED_KEYS = {
+    "workflow_versions": "id",
+    "runs": "id",
+    "run_inputs": "id",
+    "items": "id",
+    "decisions": "id",
+    "model_calls": "id",
+    "events": "seq",
+    "profiles": "id",
+    "actions": "id",
+}
+
+_LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
+_INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
+
+
+def to_postgres(sql: str) -> tuple[str, str | None]:
+    """``sql`` in PostgreSQL's words, and the key column an INSERT returns (None: none)."""
+    if sql.strip().upper() == "BEGIN IMMEDIATE":
+        return "BEGIN", None
+
+    def mark(found: re.Match[str]) -> str:
+        text = found.group(0)
+        if text == "?":
+            return "%s"
+        if text == "%":
+            return "%%"
+        return text.replace("%", "%%")  # a literal: its own % doubled, its ? left alone
+
+    translated = _LITERAL_OR_MARK.sub(mark, sql)
+    insert = _INSERT.match(translated)
+    if insert is None:
+        return translated, None
+    ignore, table = insert.group(1), insert.group(2).lower()
+    if ignore:
+        translated = _INSERT.sub(f"INSERT INTO {insert.group(2)}", translated, count=1)
+        translated = translated.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
+    key = GENERATED_KEYS.get(table)
+    if key is not None and "RETURNING" not in translated.upper():
+        translated = translated.rstrip().rstrip(";") + f" RETURNING {key}"
+    return translated, key
+
+
+class PgCursor:
+    """psycopg's cursor, with ``lastrowid`` the key an INSERT returned."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any], returned_key: bool):
+        self._cursor = cursor
+        self.lastrowid: int | None = None
+        if returned_key:
+            row = cursor.fetchone()
+            self.lastrowid = int(row[0]) if row else None
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone() if self._cursor.description else None
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
+class PgConnection:
+    """What ``storage.db`` uses of a connection: ``execute``, ``in_transaction``, ``close``."""
+
+    def __init__(self, raw: psycopg.Connection[Any]):
+        self.raw = raw
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PgCursor:
+        translated, key = to_postgres(sql)
+        cursor = self.raw.cursor()
+        cursor.execute(translated, list(parameters) if parameters else None)  # type: ignore[arg-type]
+        return PgCursor(cursor, key is not None)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class PgDatabase:
+    """A PostgreSQL database as the storage layer sees one (``DatabaseLike``)."""
+
+    engine = ENGINE
+
+    def __init__(self, raw: psycopg.Connection[Any]):
+        self.conn = PgConnection(raw)
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
+    ) -> PgCursor:
+        if isinstance(parameters, dict):
+            raise TypeError("the storage layer's SQL takes ? placeholders, not names")
+        return self.conn.execute(sql, parameters)
+
+    def table_names(self) -> list[str]:
+        rows = self.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        )
+        return [row[0] for row in rows]
+
+
+def engine_of(db: object) -> str:
+    """``postgresql`` or ``sqlite``: for the few places the two differ in earnest."""
+    return getattr(db, "engine", "sqlite")
+
+
+def connect(url: str, *, password: str | None = None, migrate: bool = True) -> PgDatabase:
+    """Open the PostgreSQL database at ``url`` (a URL without a password: it comes from the
+    keychain, through ``password``) and bring its schema up to date. TLS is used when the
+    server offers it (libpq's ``sslmode=prefer``); ``sslmode=verify-full`` in the URL
+    requires it and checks the server's certificate."""
+    import psycopg
+
+    from desktop_app.core.errors import StorageError
+
+    try:
+        raw = psycopg.connect(url, autocommit=True, password=password, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if password:
+            said = said.replace(password, "***")
+        raise StorageError(f"cannot reach the team database: {said}") from None
+    db = PgDatabase(raw)
+    if migrate:
+        from desktop_app.storage import pg_schema
+
+        try:
+            pg_schema.migrate(db)
+        except BaseException:
+            raw.close()  # refused (a newer schema): nothing left open
+            raise
+    return db

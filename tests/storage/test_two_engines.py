@@ -1,0 +1,203 @@
+"""The storage layer on SQLite and on PostgreSQL alike (issue 26, "team"): the same calls,
+the same rows, the same answers. Each test runs on both engines (``any_db``)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from desktop_app.core.errors import NotFoundError, StorageError
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.states import ItemState, RunState
+from desktop_app.storage import (
+    decision_rows,
+    input_rows,
+    item_pages,
+    item_rows,
+    model_calls,
+    run_rows,
+    spec_versions,
+)
+from desktop_app.storage.db import latest_schema, schema_version, transaction
+from desktop_app.storage.pg import to_postgres
+
+
+def _run(db, workflow="wf", n=3):
+    with transaction(db):
+        version = spec_versions.insert_version(db, workflow, "h1", "workflow.toml", "name = 'x'")
+        docs = [
+            InputDoc(key=f"k{i}", name=f"input {i}", text=f"text {i} 100% sure?") for i in range(n)
+        ]
+        run_id, inputs = run_rows.create_run(
+            db, workflow=workflow, version_id=version, trigger="manual", model="m",
+            api_base=None, inputs=docs, reads_source=True,
+        )  # fmt: skip
+    return version, run_id, inputs
+
+
+def _item(db, run_id, run_input, status=ItemState.PENDING, output="Dear Anna, 50% off?"):
+    with transaction(db):
+        return item_rows.insert_item(
+            db, workflow="wf", run_id=run_id, run_input_id=run_input.id, status=status,
+            input_name=run_input.doc.name, input_text=run_input.doc.text, output=output,
+            reason="a rule" if status is ItemState.ESCALATED else None, checks_json="[]",
+        )  # fmt: skip
+
+
+def test_a_new_database_has_the_latest_schema(any_db):
+    assert schema_version(any_db) == latest_schema()
+    for table in ("items", "runs", "run_inputs", "decisions", "events", "model_calls"):
+        assert table in any_db.table_names()
+
+
+def test_a_run_its_inputs_and_its_state(any_db):
+    version, run_id, inputs = _run(any_db)
+    assert spec_versions.latest_version(any_db, "wf") == (version, "h1", "name = 'x'")
+    assert [i.doc.text for i in input_rows.queued_inputs(any_db, run_id)] == [
+        f"text {i} 100% sure?" for i in range(3)
+    ]
+    run = run_rows.get_run(any_db, run_id)
+    assert run["state"] is RunState.RUNNING and run["n_inputs"] == 3 and run["reads_source"] == 1
+    assert run_rows.has_running_run(any_db, "wf")
+    with transaction(any_db):
+        input_rows.set_input_status(any_db, inputs[0].id, "done")
+        input_rows.mark_processed(any_db, "wf", inputs[0].doc, run_id, None)
+        input_rows.mark_processed(any_db, "wf", inputs[0].doc, run_id, None)  # once, ever
+        assert input_rows.release_queued(any_db, run_id) == 2
+        run_rows.set_run_state(any_db, run_id, RunState.CANCELLED)
+    assert input_rows.is_processed(any_db, "wf", inputs[0].doc)
+    assert not input_rows.is_processed(any_db, "wf", inputs[1].doc)
+    assert run_rows.run_state(any_db, run_id) is RunState.CANCELLED
+    assert run_rows.last_run(any_db, "wf")["state"] is RunState.CANCELLED
+    assert input_rows.input_keys(any_db, [run_id]) == {"k0", "k1", "k2"}
+    with pytest.raises(NotFoundError):
+        run_rows.get_run(any_db, run_id + 100)
+
+
+def test_items_pages_counts_and_decisions(any_db):
+    _, run_id, inputs = _run(any_db, n=3)
+    ids = [
+        _item(any_db, run_id, inputs[0]),
+        _item(any_db, run_id, inputs[1], ItemState.ESCALATED),
+        _item(any_db, run_id, inputs[2]),
+    ]
+    item = item_rows.get_item(any_db, ids[0])
+    assert item["status"] is ItemState.PENDING and item["output"] == "Dear Anna, 50% off?"
+    assert item["original_output"] == item["output"] and item["checks"] == []
+    open_ = ("pending", "escalated")
+    assert item_pages.count_items(any_db, statuses=open_) == 3
+    assert [i["id"] for i in item_rows.iter_items(any_db, statuses=open_)] == [
+        ids[1],
+        ids[2],
+        ids[0],
+    ]
+    page, _ = item_pages.item_page(any_db, item_pages.ItemQuery(statuses=open_), None, 2)
+    assert page == [ids[1], ids[2]]
+    with transaction(any_db):
+        item_rows.update_item(any_db, ids[0], status=ItemState.APPROVED, decided_by="anna")
+        decision_rows.insert_decision(
+            any_db, item_id=ids[0], decision="approve", was="pending", by="anna",
+            at="2026-12-06T10:00:00.000Z",
+        )  # fmt: skip
+    assert decision_rows.last_decision(any_db, ids[0]) == (
+        "approve", "2026-12-06T10:00:00.000Z", "pending",
+    )  # fmt: skip
+    assert item_rows.item_summaries(any_db, [ids[0]])[ids[0]]["decided_by"] == "anna"
+    assert item_rows.public_item(item_rows.get_item(any_db, ids[0]))["status"] == "approved"
+    assert item_rows.open_item_ids_since(any_db, "wf", "9999") == [ids[1], ids[2]]
+
+
+def test_model_calls_and_what_they_cost(any_db):
+    _, run_id, _ = _run(any_db)
+    with transaction(any_db):
+        for cost in (0.25, 0.5, None):
+            model_calls.record_model_call(
+                any_db, purpose="run", run_id=run_id, workflow="wf", model="m", attempt=1,
+                ok=1, cost_usd=cost, tokens_in=10, tokens_out=5, latency_ms=3,
+            )  # fmt: skip
+    assert model_calls.month_cost(any_db, "wf") == pytest.approx(0.75)
+    assert model_calls.cost_since(any_db, "2000-01-01", None) == pytest.approx(0.75)
+    with transaction(any_db):
+        run_rows.set_run_state(any_db, run_id, RunState.FINISHED)
+    assert run_rows.get_run(any_db, run_id)["cost_usd"] == pytest.approx(0.75)
+
+
+def test_a_failed_transaction_leaves_nothing(any_db):
+    with pytest.raises(RuntimeError), transaction(any_db):
+        spec_versions.insert_version(any_db, "wf", "h", "p", "t")
+        raise RuntimeError("halfway")
+    assert spec_versions.latest_version(any_db, "wf") is None
+
+
+def test_renaming_a_workflow_moves_its_rows(any_db):
+    _, run_id, inputs = _run(any_db)
+    item_id = _item(any_db, run_id, inputs[0])
+    with transaction(any_db):
+        spec_versions.rename_workflow(any_db, "wf", "new-name")
+    assert spec_versions.workflow_names(any_db) == ["new-name"]
+    assert item_rows.get_item(any_db, item_id)["workflow"] == "new-name"
+
+
+def test_the_postgres_words_for_the_shared_sql():
+    assert to_postgres("SELECT a FROM t WHERE b = ? AND c LIKE '%x?' ESCAPE '\\'") == (
+        "SELECT a FROM t WHERE b = %s AND c LIKE '%%x?' ESCAPE '\\'", None,
+    )  # fmt: skip
+    assert to_postgres("INSERT OR IGNORE INTO processed_inputs (a) VALUES (?)") == (
+        "INSERT INTO processed_inputs (a) VALUES (%s) ON CONFLICT DO NOTHING", None,
+    )  # fmt: skip
+    assert to_postgres("INSERT INTO items (a) VALUES (?)") == (
+        "INSERT INTO items (a) VALUES (%s) RETURNING id", "id",
+    )  # fmt: skip
+    assert to_postgres("BEGIN IMMEDIATE") == ("BEGIN", None)
+
+
+def test_two_migrators_at_once_make_the_schema_once(postgres_url):
+    """Two computers starting a new Signoff on an empty team database at the same moment."""
+    from desktop_app.storage import pg
+
+    done: list[object] = []
+
+    def start() -> None:
+        try:
+            db = pg.connect(postgres_url)
+            done.append(schema_version(db))
+            db.conn.close()
+        except Exception as exc:
+            done.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert done == [latest_schema(), latest_schema()]
+
+
+def test_a_newer_team_database_is_refused(postgres_url):
+    from desktop_app.storage import pg
+
+    db = pg.connect(postgres_url)
+    with transaction(db):
+        db.execute("INSERT INTO migrations (id, name, applied_at) VALUES (999, 'future', 'x')")
+    db.conn.close()
+    with pytest.raises(StorageError, match="schema 999, newer than this Signoff"):
+        pg.connect(postgres_url)
+
+
+def test_the_log_stays_append_only_on_postgres_too(postgres_url):
+    import psycopg
+
+    from desktop_app.storage import pg
+
+    db = pg.connect(postgres_url)
+    with transaction(db):
+        db.execute(
+            "INSERT INTO events (ts, kind, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+            ["2026-12-06T10:00:00.000Z", "run.started", "{}", "0" * 64, "1" * 64],
+        )
+    with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+        db.execute("UPDATE events SET kind = 'x'")
+    with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+        db.execute("DELETE FROM events")
+    db.conn.close()
