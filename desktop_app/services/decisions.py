@@ -11,7 +11,7 @@ import getpass
 from typing import TYPE_CHECKING
 
 from desktop_app.core import states
-from desktop_app.core.errors import KnownError
+from desktop_app.core.errors import KnownError, StateError
 from desktop_app.core.states import ItemState, check_item_transition, check_undo
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage import decision_rows, eventlog, item_rows
@@ -28,6 +28,18 @@ def default_decider() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def _check(item: Item, new: ItemState) -> None:
+    """``item`` may become ``new``; else one line, naming who decided it and when (with a
+    shared inbox, it may have been someone else a moment ago)."""
+    try:
+        check_item_transition(item["id"], item["status"], new)
+    except StateError as refused:
+        if item["decided_by"] and item["decided_at"]:
+            when = item["decided_at"][:19].replace("T", " ")
+            raise StateError(f"{refused} (by {item['decided_by']}, {when} UTC)") from None
+        raise
 
 
 def unified_diff(before: str, after: str, *, item_id: int) -> str:
@@ -50,8 +62,8 @@ def approve(
     """Approve ``item_id``; with ``edited_text`` the edit becomes the output and its diff is kept."""
     by = by or default_decider()
     with transaction(db):
-        item = item_rows.get_item(db, item_id)
-        check_item_transition(item_id, item["status"], ItemState.APPROVED)
+        item = item_rows.get_item(db, item_id, for_update=True)
+        _check(item, ItemState.APPROVED)
         if not (edited_text if edited_text is not None else item["output"]).strip():
             raise KnownError(
                 f"item {item_id} has no output to approve (the model gave none): "
@@ -104,8 +116,8 @@ def reject(db: sqlite_utils.Database, item_id: int, *, reason: str, by: str | No
         raise KnownError("a rejection needs a reason (--reason TEXT)")
     by = by or default_decider()
     with transaction(db):
-        item = item_rows.get_item(db, item_id)
-        check_item_transition(item_id, item["status"], ItemState.REJECTED)
+        item = item_rows.get_item(db, item_id, for_update=True)
+        _check(item, ItemState.REJECTED)
         now = utcnow()
         item_rows.update_item(
             db,
@@ -149,7 +161,7 @@ def undo(
 
     by = by or default_decider()
     with transaction(db):
-        item = item_rows.get_item(db, item_id)
+        item = item_rows.get_item(db, item_id, for_update=True)
         last = decision_rows.last_decision(db, item_id)
         if last is None or last[0] == "undo":
             raise KnownError(f"item {item_id} has no decision to undo")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from desktop_app.core.errors import StorageError
 from desktop_app.core.visible import reveal
+from desktop_app.storage.engine import POSTGRESQL, engine_of
 from desktop_app.storage.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -340,7 +341,10 @@ def transaction(db: DatabaseLike, *, immediate: bool = True) -> Iterator[sqlite3
 
 
 def writes_refused(db: DatabaseLike) -> bool:
-    """Opened read-only (a read-only folder, a damaged file): nothing may be written."""
+    """Opened read-only (a read-only folder, a damaged file; on PostgreSQL a read-only
+    session or server): nothing may be written."""
+    if engine_of(db) == POSTGRESQL:
+        return db.execute("SHOW transaction_read_only").fetchone()[0] == "on"
     return bool(db.execute("PRAGMA query_only").fetchone()[0])
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.storage.db import DatabaseLike, latest_schema, schema_version
+from desktop_app.storage.engine import POSTGRESQL, engine_of
 
 COUNTED = ("items", "runs", "events", "model_calls")
 
@@ -22,7 +23,9 @@ def _size(path: Path) -> int:
 
 
 def info(db: DatabaseLike, path: Path) -> dict[str, Any]:
-    """The facts of an open SQLite database at ``path``, in the order shown."""
+    """The facts of an open database (``path``: SQLite's file), in the order shown."""
+    if engine_of(db) == POSTGRESQL:
+        return _postgres(db)
     journal = db.execute("PRAGMA journal_mode").fetchone()[0]
     found = schema_version(db)
     facts: dict[str, Any] = {
@@ -30,6 +33,26 @@ def info(db: DatabaseLike, path: Path) -> dict[str, Any]:
         "file": str(path),
         "size_mb": round(_size(path) / 1_000_000, 2),
         "journal": journal,
+        "schema": found,
+        "schema_written": latest_schema(),
+    }
+    for table in COUNTED:
+        facts[table] = int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return facts
+
+
+def _postgres(db: DatabaseLike) -> dict[str, Any]:
+    """A team database: where (host, port, database, user: never the password), its schema."""
+    server = db.execute("SHOW server_version").fetchone()[0]
+    conn = db.conn.raw.info  # psycopg's connection info (the password is not shown here)
+    found = schema_version(db)
+    facts: dict[str, Any] = {
+        "engine": f"PostgreSQL {server}",
+        "host": conn.host,
+        "port": conn.port,
+        "database": conn.dbname,
+        "user": conn.user,
+        "tls": db.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0],
         "schema": found,
         "schema_written": latest_schema(),
     }

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop_app.core.redact import redact
 from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage.engine import LOG_LOCK, engine_of, lock_for
 
 if TYPE_CHECKING:
     import sqlite3
@@ -129,6 +130,7 @@ def append(
 ) -> int:
     """Append one event (inside the caller's transaction, or its own); returns its ``seq``."""
     with transaction(db):
+        lock_for(db, LOG_LOCK)  # a team database: one appender at a time, the chain unbroken
         last_seq, last_hash = _last(db)
         seq = last_seq + 1
         ts = ts or utcnow()
@@ -154,6 +156,7 @@ def append_many(
     """Append ``(kind, workflow, run_id, item_id, detail, ts)`` tuples in one transaction; returns the count."""
     count = 0
     with transaction(db):
+        lock_for(db, LOG_LOCK)
         seq, prev = _last(db)
         rows: list[tuple] = []
         insert = (
@@ -248,13 +251,16 @@ def verify(db: DatabaseLike, *, anchor: LogHead | None = None) -> VerifyResult:
     from desktop_app.storage import health
 
     conn = db.conn
+    postgres = engine_of(db) == "postgresql"
     try:
-        finding = health.integrity_check(conn)  # a chain in a damaged file proves nothing
-        if finding is not None:
+        finding = None if postgres else health.integrity_check(conn)  # (SQLite's file)
+        if finding is not None:  # a chain in a damaged file proves nothing
             return _damaged(finding)
         if conn.in_transaction:  # the caller's transaction is the snapshot
             return _verify_snapshot(db, anchor)
-        conn.execute("BEGIN")  # deferred: a read transaction, no write lock taken
+        # deferred: a read transaction, no write lock taken; on PostgreSQL one snapshot for
+        # every statement in it (its default gives each statement its own)
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if postgres else "BEGIN")
         try:
             return _verify_snapshot(db, anchor)
         finally:

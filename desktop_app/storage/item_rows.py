@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from desktop_app.core.errors import NotFoundError
 from desktop_app.core.states import ItemState
 from desktop_app.storage.db import DatabaseLike, new_id, utcnow
+from desktop_app.storage.engine import engine_of
 from desktop_app.storage.item_pages import ItemQuery, item_page
 
 if TYPE_CHECKING:
@@ -69,8 +70,13 @@ def insert_item(db: DatabaseLike, **row: Any) -> int:
     return new_id(cur)
 
 
-def get_item(db: DatabaseLike, item_id: int) -> Item:
-    cursor = db.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", [item_id])
+def get_item(db: DatabaseLike, item_id: int, *, for_update: bool = False) -> Item:
+    """The item whole. ``for_update`` (inside a transaction about to decide it): on
+    PostgreSQL the row is locked until the transaction ends, so two people deciding it at
+    once go one after the other and the second sees the first's decision (SQLite's
+    ``BEGIN IMMEDIATE`` already lets one writer in at a time)."""
+    lock = " FOR UPDATE" if for_update and engine_of(db) == "postgresql" else ""
+    cursor = db.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?{lock}", [item_id])
     item = next(_rows(cursor), None)
     if item is None:
         raise NotFoundError(f"no item {item_id}")

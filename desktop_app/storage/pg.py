@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import psycopg
 
-ENGINE = "postgresql"
+from desktop_app.storage.engine import POSTGRESQL as ENGINE
 
 # Tables whose key the database makes, and the key's column (for RETURNING).
 GENERATED_KEYS = {
@@ -88,6 +88,9 @@ class PgCursor:
     def rowcount(self) -> int:
         return self._cursor.rowcount
 
+    def close(self) -> None:
+        self._cursor.close()
+
     def fetchone(self) -> Any:
         return self._cursor.fetchone() if self._cursor.description else None
 
@@ -116,6 +119,13 @@ class PgConnection:
         cursor.execute(translated, list(parameters) if parameters else None)  # type: ignore[arg-type]
         return PgCursor(cursor, key is not None)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        translated, key = to_postgres(sql)
+        if key is not None:  # many rows: their keys are not asked for
+            translated = translated[: translated.rindex(" RETURNING ")]
+        with self.raw.cursor() as cursor:
+            cursor.executemany(translated, [list(row) for row in rows])  # type: ignore[arg-type]
+
     def close(self) -> None:
         self.raw.close()
 
@@ -141,11 +151,6 @@ class PgDatabase:
             " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
         )
         return [row[0] for row in rows]
-
-
-def engine_of(db: object) -> str:
-    """``postgresql`` or ``sqlite``: for the few places the two differ in earnest."""
-    return getattr(db, "engine", "sqlite")
 
 
 def connect(url: str, *, password: str | None = None, migrate: bool = True) -> PgDatabase:

@@ -28,6 +28,18 @@ from desktop_app.storage.migrations import MIGRATIONS
 MIGRATION_LOCK = 0x5160FF  # pg_advisory_xact_lock key: one migrator at a time
 SKIPPED = re.compile(r"^(items_fts|events_fts)|^sqlite_")
 
+# JSON text to jsonb, NULL for text that is not JSON (a row changed by hand), so a search
+# over the log never fails on one; and the trigram indexes the search's ILIKE uses.
+SEARCH = """
+CREATE FUNCTION signoff_jsonb(text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN $1::jsonb;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END $$;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+"""
+
 APPEND_ONLY = """
 CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -69,9 +81,26 @@ def baseline() -> tuple[str, ...]:
         ).fetchall()
     finally:
         scratch.close()
-    tables = [translate(sql) for kind, name, sql in rows if kind == "table" and not SKIPPED.match(name)]
-    indexes = [translate(sql) for kind, name, sql in rows if kind == "index" and not SKIPPED.match(name)]
-    return (*tables, *indexes, APPEND_ONLY)
+    tables = [
+        translate(sql) for kind, name, sql in rows if kind == "table" and not SKIPPED.match(name)
+    ]
+    indexes = [
+        translate(sql) for kind, name, sql in rows if kind == "index" and not SKIPPED.match(name)
+    ]
+    return (*tables, *indexes, APPEND_ONLY, SEARCH, *_trigram_indexes())
+
+
+def _trigram_indexes() -> list[str]:
+    """One trigram index a searched text (the same expressions the search's ILIKE uses)."""
+    from desktop_app.storage.fulltext import PG_VALUES
+
+    made = []
+    for table, values in (("items", PG_VALUES["items"]), ("events", PG_VALUES["events"])):
+        for n, value in enumerate(values):
+            made.append(
+                f"CREATE INDEX {table}_trgm_{n} ON {table} USING gin (({value}) gin_trgm_ops)"
+            )
+    return made
 
 
 def migrate(db: DatabaseLike, *, name: str = "the team database") -> list[int]:

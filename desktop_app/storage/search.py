@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.search_query import TRIGRAM, SearchQuery, fts_plan
 from desktop_app.storage import fulltext
+from desktop_app.storage.engine import engine_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -47,18 +48,18 @@ class Where:
         self.args.extend(args)
 
     def sql(self) -> tuple[str, list[Any]]:
-        """One WHERE clause ("1" for every row), the match as a subquery: for counts and
+        """One WHERE clause ("TRUE" for every row), the match as a subquery: for counts and
         for streams in the table's order."""
         conditions, args = list(self.conditions), list(self.args)
         if self.match is not None:
             key, fts = self.index.key, self.index.fts
-            tail = " AND ".join(self.tail) or "1"
+            tail = " AND ".join(self.tail) or "TRUE"
             conditions.append(
                 f"(({key} <= ? AND {key} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?))"
                 f" OR ({key} > ? AND {tail}))"
             )
             args += [self.upto, self.match, self.upto, *self.tail_args]
-        return " AND ".join(conditions) or "1", args
+        return " AND ".join(conditions) or "TRUE", args
 
 
 def like_pattern(text: str) -> str:
@@ -67,8 +68,28 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _like_any(columns: Sequence[str]) -> str:
-    return "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns) + ")"
+def _like_any(columns: Sequence[str], op: str = "LIKE") -> str:
+    """Any of ``columns`` holds the pattern: ``LIKE`` (SQLite: ASCII in any case), or
+    ``ILIKE`` (PostgreSQL, whose ``LIKE`` minds the case)."""
+    return "(" + " OR ".join(f"{c} {op} ? ESCAPE '\\'" for c in columns) + ")"
+
+
+def _like(db: DatabaseLike) -> str:
+    return "ILIKE" if engine_of(db) == "postgresql" else "LIKE"
+
+
+def _values(db: DatabaseLike, index: fulltext.Index) -> tuple[str, ...]:
+    """What of a row is searched, in the engine's words (the same text on both)."""
+    if engine_of(db) == "postgresql":
+        return fulltext.PG_VALUES[index.name]
+    return index.values
+
+
+def _detail_field(db: DatabaseLike, name: str) -> str:
+    """One field of an event's JSON detail, as text."""
+    if engine_of(db) == "postgresql":
+        return f"(signoff_jsonb(detail) ->> '{name}')"
+    return f"json_extract(detail, '$.{name}')"
 
 
 def _text(
@@ -80,7 +101,8 @@ def _text(
     if not query.words and not query.excluded:
         return where
     words, excluded = query.words, query.excluded
-    anywhere = _like_any(index.values)
+    values = _values(db, index)
+    anywhere = _like_any(values, _like(db))
     upto = fulltext.indexed_upto(db, index) if use_index is not False else 0
     plan = fts_plan(query)
     if upto and plan.match is not None:
@@ -88,16 +110,16 @@ def _text(
         for word in words:  # the tail: the words the match looks for, by LIKE
             if len(word) >= TRIGRAM:
                 where.tail.append(anywhere)
-                where.tail_args += [like_pattern(word)] * len(index.values)
+                where.tail_args += [like_pattern(word)] * len(values)
         for word in excluded:
             if len(word) >= TRIGRAM:
-                where.tail.append(f"NOT coalesce({anywhere}, 0)")
-                where.tail_args += [like_pattern(word)] * len(index.values)
+                where.tail.append(f"NOT coalesce({anywhere}, FALSE)")
+                where.tail_args += [like_pattern(word)] * len(values)
         words, excluded = plan.short_words, plan.short_excluded
     for word in words:
-        where.add(anywhere, *[like_pattern(word)] * len(index.values))
+        where.add(anywhere, *[like_pattern(word)] * len(values))
     for word in excluded:
-        where.add(f"NOT coalesce({anywhere}, 0)", *[like_pattern(word)] * len(index.values))
+        where.add(f"NOT coalesce({anywhere}, FALSE)", *[like_pattern(word)] * len(values))
     return where
 
 
@@ -121,7 +143,10 @@ def item_where(
         if values:
             where.add(f"{column} IN ({', '.join('?' * len(values))})", *values)
     if query.model:
-        where.add(_like_any(["model"] * len(query.model)), *[like_pattern(m) for m in query.model])
+        where.add(
+            _like_any(["model"] * len(query.model), _like(db)),
+            *[like_pattern(m) for m in query.model],
+        )
     _dates(query, "created_at", where)
     return where
 
@@ -135,10 +160,10 @@ def event_where(db: DatabaseLike, query: SearchQuery, *, use_index: bool | None 
         where.add(f"workflow IN ({', '.join('?' * len(query.workflow))})", *query.workflow)
     if query.by:
         marks = ", ".join("?" * len(query.by))
-        where.add(f"json_extract(detail, '$.by') IN ({marks})", *query.by)
+        where.add(f"{_detail_field(db, 'by')} IN ({marks})", *query.by)
     if query.model:
         where.add(
-            _like_any(["json_extract(detail, '$.model')"] * len(query.model)),
+            _like_any([_detail_field(db, "model")] * len(query.model), _like(db)),
             *[like_pattern(m) for m in query.model],
         )
     if query.status:

@@ -20,6 +20,7 @@ from desktop_app.storage import (
     spec_versions,
 )
 from desktop_app.storage.db import latest_schema, schema_version, transaction
+from desktop_app.storage.engine import engine_of
 from desktop_app.storage.pg import to_postgres
 
 
@@ -201,3 +202,123 @@ def test_the_log_stays_append_only_on_postgres_too(postgres_url):
     with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
         db.execute("DELETE FROM events")
     db.conn.close()
+
+
+def test_the_log_chains_verifies_and_names_a_changed_event(any_db):
+    from desktop_app.storage import eventlog
+
+    for n in range(5):
+        eventlog.append(any_db, "run.started", workflow="wf", detail={"n": n, "by": "anna"})
+    eventlog.append_many(
+        any_db,
+        [
+            ("model.call", "wf", None, None, {"model": "openai/gpt-4o", "n": n}, None)
+            for n in range(3)
+        ],
+    )
+    result = eventlog.verify(any_db)
+    assert result.ok and result.checked == 8, result.message
+    assert eventlog.recorded_head(any_db) == eventlog.head(any_db)
+    # a row changed behind Signoff's back (the triggers dropped first, as an attacker would)
+    if engine_of(any_db) == "postgresql":
+        any_db.execute("ALTER TABLE events DISABLE TRIGGER USER")
+    else:
+        any_db.execute("DROP TRIGGER events_no_update")
+    any_db.execute("UPDATE events SET detail = ? WHERE seq = 3", ['{"n":99}'])
+    result = eventlog.verify(any_db)
+    assert not result.ok and result.first_bad_seq == 3
+    assert "event 3 (run.started" in result.message and "was changed" in result.message
+
+
+def test_appends_from_two_connections_at_once_keep_one_chain(any_db, tmp_path, request):
+    """Two computers (two connections) appending at once: one chain, no seq twice."""
+    from desktop_app.storage import eventlog
+
+    if engine_of(any_db) == "postgresql":
+        from desktop_app.storage import pg
+
+        url = request.getfixturevalue("postgres_url")
+        others = [pg.connect(url) for _ in range(2)]
+    else:
+        from desktop_app.storage.db import connect
+
+        others = [connect(tmp_path / "signoff.db") for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def append(db, who: str) -> None:
+        try:
+            for n in range(40):
+                eventlog.append(db, "item.decided", detail={"by": who, "n": n})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append, args=(db, f"p{i}")) for i, db in enumerate(others)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for db in others:
+        db.conn.close()
+    assert errors == []
+    result = eventlog.verify(any_db)
+    assert result.ok and result.checked == 80, result.message
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("anna", ["a-1", "a-3"]),
+        ("ANNA", ["a-1", "a-3"]),
+        ("50%", ["a-2"]),
+        ("-anna dear", ["a-2"]),
+        ("status:escalated", ["a-2"]),
+        ("by:tom", []),
+        ("model:gpt", ["a-1", "a-2", "a-3"]),
+        ("after:2000-01-01 dear", ["a-1", "a-2", "a-3"]),
+        ("before:2000-01-01", []),
+    ],
+)  # fmt: skip
+def test_the_search_language_finds_the_same_items_on_both(any_db, search, found):
+    _, run_id, inputs = _run(any_db, n=3)
+    outputs = ["Dear Anna, thanks", "Dear Tom, 50% off", "Dear anna, sorry"]
+    for n, (run_input, output) in enumerate(zip(inputs, outputs)):
+        status = ItemState.ESCALATED if n == 1 else ItemState.PENDING
+        with transaction(any_db):
+            item_rows.insert_item(
+                any_db, workflow="wf", run_id=run_id, run_input_id=run_input.id, status=status,
+                input_name=f"a-{n + 1}", input_text="text", output=output, model="openai/gpt-4o",
+                reason="a rule" if n == 1 else None, checks_json="[]",
+            )  # fmt: skip
+    statuses = ("pending", "escalated")
+    names = sorted(
+        i["input_name"] for i in item_rows.iter_items(any_db, statuses=statuses, search=search)
+    )
+    assert names == found
+
+
+def test_the_log_search_on_both(any_db):
+    from desktop_app.storage import eventlog
+
+    eventlog.append(
+        any_db, "item.decided", workflow="wf", detail={"by": "anna", "note": "Cold coffee"}
+    )
+    eventlog.append(
+        any_db, "model.call", workflow="wf", detail={"model": "openai/gpt-4o", "response": "coffee"}
+    )
+    query = eventlog.EventQuery(text="coffee")
+    assert eventlog.event_seqs_page(any_db, query, None, 10) == [1]  # not the response
+    assert eventlog.count_events(any_db, eventlog.EventQuery(text="by:anna")) == 1
+    assert eventlog.count_events(any_db, eventlog.EventQuery(text="model:gpt")) == 1
+
+
+def test_db_info_says_where_the_database_is_and_never_a_password(any_db, tmp_path):
+    from desktop_app.storage.db_info import info
+
+    facts = info(any_db, tmp_path / "signoff.db")
+    assert facts["schema"] == latest_schema() and facts["items"] == 0
+    if engine_of(any_db) == "postgresql":
+        assert facts["engine"].startswith("PostgreSQL 1") and facts["host"] == "127.0.0.1"
+        assert facts["user"] == "signoff" and facts["tls"] is False
+        assert "password" not in " ".join(map(str, facts.values())).lower()
+    else:
+        assert facts["engine"].startswith("SQLite 3.") and facts["journal"] == "wal"

@@ -1,0 +1,98 @@
+"""Deciding on a shared inbox (issue 26): on SQLite and on PostgreSQL alike, several people
+deciding one item at once make one decision; the others are told, in one line, who decided
+it and when; nothing is half-written."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from desktop_app.core.errors import StateError
+from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.states import ItemState
+from desktop_app.services import decisions
+from desktop_app.storage import eventlog, item_rows, run_rows, spec_versions
+from desktop_app.storage.db import transaction
+from desktop_app.storage.engine import engine_of
+
+PEOPLE = 4
+
+
+def _items(db: Any, n: int) -> list[int]:
+    with transaction(db):
+        version = spec_versions.insert_version(db, "wf", "h", "p", "t")
+        docs = [InputDoc(key=f"k{i}", name=f"n{i}", text="t") for i in range(n)]
+        run_id, inputs = run_rows.create_run(
+            db, workflow="wf", version_id=version, trigger="manual", model="m", api_base=None,
+            inputs=docs,
+        )  # fmt: skip
+        return [
+            item_rows.insert_item(
+                db,
+                workflow="wf",
+                run_id=run_id,
+                run_input_id=i.id,
+                status=ItemState.PENDING,
+                input_name=i.doc.name,
+                input_text="t",
+                output="Dear customer",
+                checks_json="[]",
+            )
+            for i in inputs
+        ]
+
+
+def _connections(any_db: Any, request: pytest.FixtureRequest, tmp_path: Any) -> list[Any]:
+    if engine_of(any_db) == "postgresql":
+        from desktop_app.storage import pg
+
+        url = request.getfixturevalue("postgres_url")
+        return [pg.connect(url) for _ in range(PEOPLE)]
+    from desktop_app.storage.db import connect
+
+    return [connect(tmp_path / "signoff.db") for _ in range(PEOPLE)]
+
+
+def test_people_deciding_the_same_items_at_once_make_one_decision_each(any_db, request, tmp_path):
+    ids = _items(any_db, 25)
+    people = _connections(any_db, request, tmp_path)
+    won: list[tuple[str, int]] = []
+    told: list[str] = []
+    bugs: list[BaseException] = []
+    start = threading.Barrier(PEOPLE)
+
+    def decide(db: Any, who: str) -> None:
+        start.wait()
+        for item_id in ids:
+            try:
+                if who.endswith(("0", "2")):
+                    decisions.approve(db, item_id, by=who)
+                else:
+                    decisions.reject(db, item_id, reason="not like this", by=who)
+                won.append((who, item_id))
+            except StateError as exc:
+                told.append(str(exc))
+            except BaseException as exc:
+                bugs.append(exc)
+
+    threads = [
+        threading.Thread(target=decide, args=(db, f"person{n}")) for n, db in enumerate(people)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for db in people:
+        db.conn.close()
+    assert bugs == []
+    assert sorted(i for _, i in won) == ids  # each item decided once, by one of them
+    assert len(told) == len(ids) * (PEOPLE - 1)
+    assert all("(by person" in line and " UTC)" in line for line in told), told[:3]
+    decided = any_db.execute("SELECT count(*) FROM decisions").fetchone()[0]
+    assert decided == len(ids)
+    winners = dict((i, w) for w, i in won)
+    for item_id in ids:
+        assert item_rows.get_item(any_db, item_id)["decided_by"] == winners[item_id]
+    assert eventlog.verify(any_db).ok
