@@ -37,11 +37,21 @@ pytest_plugins = ["tests.helpers.fixtures", "tests.helpers.engines"]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Every test gets its own data folder and XDG folders, and a fresh in-memory keyring."""
+def _isolated_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+):
+    """Every test gets its own data folder and XDG folders, and a fresh in-memory keyring.
+
+    ``SIGNOFF_TEST_ENGINE=postgresql`` (the heavier suite in .ci/run) gives each test a new
+    team database instead of the data folder's file (``SIGNOFF_DATABASE``)."""
     home = tmp_path / "signoff-home"
     monkeypatch.setenv("SIGNOFF_HOME", str(home))
     monkeypatch.delenv("SIGNOFF_WORKFLOWS", raising=False)
+    monkeypatch.delenv("SIGNOFF_DATABASE", raising=False)
+    if os.environ.get("SIGNOFF_TEST_ENGINE") == "postgresql":
+        if request.node.get_closest_marker("sqlite_file"):
+            pytest.skip("reads this computer's SQLite file: not a team database's test")
+        monkeypatch.setenv("SIGNOFF_DATABASE", request.getfixturevalue("postgres_url"))
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / "xdg" / var.lower()))
     for var in PROVIDER_KEY_VARS:

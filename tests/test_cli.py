@@ -8,11 +8,14 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 from tests.helpers.llm_server import reply, status
 from tests.helpers.specs import write_spec
 
 
+@pytest.mark.sqlite_file
 def test_first_start_seeds_bundled_workflows(signoff, _isolated_environment):
     code, out, err = signoff("workflows", "--json")
     assert code == 0, err
@@ -134,6 +137,7 @@ def test_deciding_twice_is_one_line_error(signoff, workflows, llm_server):
     assert err.strip().count("\n") == 0 and "already approved" in err and "Traceback" not in err
 
 
+@pytest.mark.sqlite_file
 def test_log_verify_names_the_first_bad_event(
     signoff, workflows, llm_server, _isolated_environment
 ):
@@ -283,6 +287,7 @@ def test_settings_set_the_model_and_server_for_every_run(
         "start_at_login": False,
         "ask_over_inputs": 1000,
         "name": "",
+        "database": "",
     }
     code, out, err = signoff(
         "run", "review-reply", "--text", "Lovely cake! Anna"
@@ -306,6 +311,7 @@ def test_settings_set_the_model_and_server_for_every_run(
         "start_at_login": False,
         "ask_over_inputs": 1000,
         "name": "",
+        "database": "",
     }
     assert signoff("settings", "--monthly-budget", "$20")[0] == 0
     saved = json.loads((_isolated_environment / "settings.json").read_text())
@@ -524,6 +530,7 @@ def test_a_command_that_called_a_model_ends_with_its_output_and_exit_status_whol
     assert done.stderr.strip().endswith("ATEXIT True")  # litellm was in: the quick way out
 
 
+@pytest.mark.sqlite_file
 def test_db_info_names_the_engine_the_file_and_the_schema(
     signoff, workflows, llm_server, _isolated_environment
 ):

@@ -4,6 +4,7 @@ wait for an index an upgrade is still building."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -67,6 +68,7 @@ def test_log_search_prints_one_clean_line_an_event(signoff, history):
     assert "… more (showing the newest 1; use --limit 0 for all)" in out
 
 
+@pytest.mark.sqlite_file
 def test_a_search_waits_for_the_index_an_upgrade_builds(
     signoff, _isolated_environment, monkeypatch
 ):
@@ -102,7 +104,12 @@ def test_model_text_cannot_steer_the_terminal_and_is_escalated(
     signoff("run", "reply", "--text", "Hello \u202ethere")
     (item,) = json.loads(signoff("inbox", "--json")[1])
     assert item["status"] == "escalated" and "U+202E (right-to-left override)" in item["reason"]
-    assert item["output"] == HOSTILE_ANSWER  # kept exactly; only shown differently
+    # kept exactly, only shown differently (a team database, PostgreSQL, cannot hold NUL:
+    # there it is U+FFFD)
+    kept = HOSTILE_ANSWER
+    if os.environ.get("SIGNOFF_DATABASE"):
+        kept = kept.replace("\x00", "\ufffd")
+    assert item["output"] == kept
     for args in (("show", str(item["id"])), ("inbox",), ("log", "search", "Hello")):
         code, out, _ = signoff(*args)
         assert code == 0

@@ -55,6 +55,7 @@ def _process(home: Path, *args: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
+@pytest.mark.sqlite_file
 def test_serve_once_runs_what_is_due_and_says_each_thing_in_a_line(signoff, due, llm_server):
     code, out, err = signoff("serve", "--once")
     assert code == 0, err
@@ -72,6 +73,7 @@ def test_serve_once_runs_what_is_due_and_says_each_thing_in_a_line(signoff, due,
     assert not (due / "serve.lock").exists()  # released
 
 
+@pytest.mark.sqlite_file
 def test_sigterm_stops_serve_cleanly_and_the_next_start_resumes_the_run(due, llm_server):
     def slow(body):
         time.sleep(0.15)

@@ -8,12 +8,14 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.cli.output import err
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from desktop_app.core.database_url import TeamDatabase
 
 
 class Context:
@@ -43,21 +45,50 @@ class Context:
         say_upgrades()
 
     @property
+    def team(self) -> TeamDatabase | None:
+        """The team database this command uses (``--database``, ``SIGNOFF_DATABASE``,
+        Settings), or None: this computer's file."""
+        import os
+
+        from desktop_app.core.database_url import parse
+
+        given = getattr(self.args, "database", None) or os.environ.get("SIGNOFF_DATABASE")
+        if given is None:
+            from desktop_app.services import settings
+
+            given = settings.load(self.paths.data_dir).database
+        return parse(given) if given.strip() else None
+
+    @property
     def db(self) -> sqlite_utils.Database:
         if self._db is None:
             from desktop_app.services.recovery import mark_interrupted
-            from desktop_app.storage import health
-            from desktop_app.storage.db import connect
 
             self._ensure_data_dir()
-            self._db = connect(self.paths.db_path)
-            damaged = health.damage(self.paths.db_path)
-            if damaged:
-                err(f"signoff: warning: {damaged}")
+            team = self.team
+            self._db = self._open_file() if team is None else self._open_team(team)
             say_upgrades()  # a migrated database, once
             for run_id in mark_interrupted(self._db):
                 err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
         return self._db
+
+    def _open_file(self) -> sqlite_utils.Database:
+        from desktop_app.storage import health
+        from desktop_app.storage.db import connect
+
+        db = connect(self.paths.db_path)
+        damaged = health.damage(self.paths.db_path)
+        if damaged:
+            err(f"signoff: warning: {damaged}")
+        return db
+
+    def _open_team(self, team: TeamDatabase) -> Any:
+        """The team's PostgreSQL database, its password from the keychain (or none: a
+        server that trusts this computer, or ``PGPASSWORD``)."""
+        from desktop_app.llm import keys
+        from desktop_app.storage import pg
+
+        return pg.connect(team.url, password=keys.get_key("database"))
 
     def decider(self, given: str | None) -> str | None:
         """Who a decision is by: ``--by``, else ``settings --name``, else None (the login

@@ -25,6 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on errors"
     )
+    common.add_argument(
+        "--database",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="a team's PostgreSQL database, postgresql://USER@HOST[:PORT]/DATABASE (default:"
+        " $SIGNOFF_DATABASE, else Settings, else this computer's file); its password: `signoff"
+        " key set database`",
+    )
 
     parser = argparse.ArgumentParser(
         prog="signoff",

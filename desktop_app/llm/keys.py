@@ -30,6 +30,7 @@ SERVICE = "signoff"
 
 # The provider's usual environment variable (the one litellm itself reads).
 ENV_VARS: dict[str, str] = {
+    "database": "SIGNOFF_DATABASE_PASSWORD",  # the team database's (``key set database``)
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
     "gemini": "GEMINI_API_KEY",

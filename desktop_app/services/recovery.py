@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from desktop_app.core.states import RunState
 from desktop_app.storage import input_rows, run_rows
 from desktop_app.storage.db import transaction, writes_refused
+from desktop_app.storage.engine import SQLITE, engine_of
 
 if TYPE_CHECKING:
     from desktop_app.storage.db import DatabaseLike
@@ -74,8 +75,9 @@ def mark_interrupted(db: DatabaseLike) -> list[int]:
     from desktop_app.storage.health import quick_check
 
     # The window's start skips SQLite's check (it runs after the first paint): made here,
-    # before writing, and only when there is something to write.
-    if quick_check(db.conn) is not None:
+    # before writing, and only when there is something to write. (A team database is the
+    # server's to keep whole.)
+    if engine_of(db) == SQLITE and quick_check(db.conn) is not None:
         return []
     # Imported here: every window start calls this, and it rarely has work.
     from desktop_app.storage import eventlog

@@ -35,6 +35,9 @@ class Settings(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at t
     ask_over_inputs: int = 1000
     # the name this computer's decisions carry ("": the login name); --by overrides it once
     name: str = ""
+    # a team's PostgreSQL database (its URL, never a password: that is in the keychain);
+    # "": this computer's SQLite file. --database / SIGNOFF_DATABASE override it.
+    database: str = ""
 
     def decider(self, given: str | None = None) -> str | None:
         """Who a decision is by: ``given`` (``--by``), else this computer's name, else None

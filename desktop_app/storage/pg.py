@@ -70,6 +70,15 @@ def to_postgres(sql: str) -> tuple[str, str | None]:
     return translated, key
 
 
+def _storable(values: Sequence[Any]) -> list[Any]:
+    """PostgreSQL's text cannot hold the NUL character (SQLite's can): a NUL a model or an
+    input sent is stored as U+FFFD, the replacement character. The answer holding it was
+    escalated already, as every invisible character is (the ``visible`` check)."""
+    return [
+        v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v for v in values
+    ]
+
+
 class PgCursor:
     """psycopg's cursor, with ``lastrowid`` the key an INSERT returned."""
 
@@ -94,6 +103,9 @@ class PgCursor:
     def fetchone(self) -> Any:
         return self._cursor.fetchone() if self._cursor.description else None
 
+    def fetchmany(self, size: int) -> list[Any]:
+        return self._cursor.fetchmany(size) if self._cursor.description else []
+
     def fetchall(self) -> list[Any]:
         return self._cursor.fetchall() if self._cursor.description else []
 
@@ -116,7 +128,7 @@ class PgConnection:
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PgCursor:
         translated, key = to_postgres(sql)
         cursor = self.raw.cursor()
-        cursor.execute(translated, list(parameters) if parameters else None)  # type: ignore[arg-type]
+        cursor.execute(translated, _storable(parameters) if parameters else None)  # type: ignore[arg-type]
         return PgCursor(cursor, key is not None)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -124,7 +136,7 @@ class PgConnection:
         if key is not None:  # many rows: their keys are not asked for
             translated = translated[: translated.rindex(" RETURNING ")]
         with self.raw.cursor() as cursor:
-            cursor.executemany(translated, [list(row) for row in rows])  # type: ignore[arg-type]
+            cursor.executemany(translated, [_storable(row) for row in rows])  # type: ignore[arg-type]
 
     def close(self) -> None:
         self.raw.close()

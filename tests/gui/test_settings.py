@@ -78,6 +78,7 @@ def test_find_a_local_server_and_use_it_for_every_workflow(
         "start_at_login": False,
         "ask_over_inputs": 1000,
         "name": "",
+        "database": "",
     }
     qtbot.waitUntil(
         lambda: window.workflows.run_panel.api_base_edit.placeholderText() == llm_server.url,

@@ -11,6 +11,7 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.services.call_pool import map_concurrently
 from desktop_app.services.inputs import from_text
 from desktop_app.services.runner import Runner, RunOptions
+from desktop_app.storage.engine import engine_of
 from desktop_app.storage.eventlog import verify
 from tests.helpers.llm_server import responder
 from tests.helpers.specs import write_spec
@@ -32,10 +33,17 @@ def test_results_come_grouped_each_once_in_the_order_drawn():
         assert [job for job, _ in group] == sorted(job for job, _ in group)
 
 
-def test_a_run_tells_of_each_item_once_another_connection_can_read_it(tmp_path, db, llm_server):
+def test_a_run_tells_of_each_item_once_another_connection_can_read_it(
+    tmp_path, db, llm_server, request
+):
     spec = load_spec(write_spec(tmp_path / "wf", api_base=llm_server.url))
     llm_server.default = responder(lambda body: "Reply to: " + body["messages"][-1]["content"])
-    reader = sqlite3.connect(tmp_path / "data" / "signoff.db")
+    if engine_of(db) == "postgresql":  # another computer's connection to the team database
+        from desktop_app.storage import pg
+
+        reader = pg.connect(request.getfixturevalue("postgres_url")).conn
+    else:
+        reader = sqlite3.connect(tmp_path / "data" / "signoff.db")
     visible = []
 
     def on_item(item_id: int, status: str) -> None:

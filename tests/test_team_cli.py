@@ -1,0 +1,62 @@
+"""The command line on a team database (issue 26): ``--database URL`` or
+``SIGNOFF_DATABASE`` puts items, runs, decisions and the log in a PostgreSQL database
+that several computers (here: two data folders) share; the URL never holds a password."""
+
+from __future__ import annotations
+
+import json
+
+from tests.helpers.llm_server import reply
+
+
+def test_two_computers_share_one_inbox(signoff, workflows, llm_server, postgres_url, tmp_path):
+    anna, tom = tmp_path / "anna", tmp_path / "tom"  # two computers' data folders
+    on_anna = ["--data-dir", str(anna), "--database", postgres_url]
+    on_tom = ["--data-dir", str(tom), "--database", postgres_url]
+    llm_server.default = reply("Dear customer, thank you!")
+    code, out, err = signoff("run", "reply", "--text", "Lovely cake", *on_anna)
+    assert code == 0, err
+    assert "1 pending" in out
+    code, out, _ = signoff("inbox", "--json", *on_tom)  # made on Anna's, seen on Tom's
+    (item,) = json.loads(out)
+    assert item["status"] == "pending"
+    code, _, err = signoff("approve", str(item["id"]), "--by", "Tom", *on_tom)
+    assert code == 0, err
+    code, _, err = signoff("reject", str(item["id"]), "--reason", "no", "--by", "Anna", *on_anna)
+    assert code == 1
+    assert "was already approved" in err and "(by Tom, " in err
+    code, out, _ = signoff("log", "verify", *on_anna)
+    assert code == 0 and "the log is intact" in out
+    assert not (anna / "signoff.db").exists() and not (tom / "signoff.db").exists()
+    code, out, _ = signoff("db", "info", *on_tom)
+    assert out.startswith("engine:   PostgreSQL")
+
+
+def test_the_team_database_from_the_environment(
+    signoff, workflows, llm_server, postgres_url, monkeypatch, _isolated_environment
+):
+    monkeypatch.setenv("SIGNOFF_DATABASE", postgres_url)
+    llm_server.default = reply("Dear customer")
+    assert signoff("run", "reply", "--text", "Hello")[0] == 0
+    assert len(json.loads(signoff("inbox", "--json")[1])) == 1
+    assert not (_isolated_environment / "signoff.db").exists()
+    monkeypatch.delenv("SIGNOFF_DATABASE")
+    assert json.loads(signoff("inbox", "--json")[1]) == []  # this computer's own file
+
+
+def test_a_url_with_a_password_is_refused_and_never_repeated(signoff, _isolated_environment):
+    code, out, err = signoff("inbox", "--database", "postgresql://anna:s3cret-pw@db.example/shop")
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        "signoff: error: the database URL holds a password: give the URL without it, and"
+        " store the password in the keychain with `signoff key set database` (read from"
+        " standard input)"
+    )
+    assert "s3cret-pw" not in err
+
+
+def test_an_unreachable_team_database_is_one_line(signoff, _isolated_environment):
+    code, _, err = signoff("inbox", "--database", "postgresql://anna@127.0.0.1:1/shop")
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert line.startswith("signoff: error: cannot reach the team database: ")
