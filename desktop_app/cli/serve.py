@@ -16,7 +16,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
 
     data_dir = ctx.paths.data_dir
     ctx.workflows_dir  # noqa: B018 -- the data folder made, the bundled workflows there
-    with folder_claims.serving(data_dir):
+    # On a team database each due thing is claimed in the database: a window may be open.
+    with folder_claims.serving(data_dir, beside_window=ctx.team is not None):
         db = ctx.db  # interrupted runs of a dead process are marked here, said once
         said = "once" if args.once else f"every {serving.INTERVAL_S:.0f} s until stopped"
         err(f"signoff serve: {ctx.paths.data_dir}, what is due {said}")

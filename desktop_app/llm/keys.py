@@ -30,7 +30,6 @@ SERVICE = "signoff"
 
 # The provider's usual environment variable (the one litellm itself reads).
 ENV_VARS: dict[str, str] = {
-    "database": "SIGNOFF_DATABASE_PASSWORD",  # the team database's (``key set database``)
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
     "gemini": "GEMINI_API_KEY",
@@ -160,9 +159,14 @@ def provider_of(model: str) -> str:
     return split_model(model)[0]
 
 
+# Secrets kept like keys that are not a model provider's.
+OTHER_ENV_VARS = {"database": "SIGNOFF_DATABASE_PASSWORD"}  # the team database's password
+
+
 def env_var(provider: str) -> str:
     """The environment variable a key for ``provider`` is usually kept in."""
-    return ENV_VARS.get(provider, f"{provider.upper().replace('-', '_')}_API_KEY")
+    known = ENV_VARS.get(provider) or OTHER_ENV_VARS.get(provider)
+    return known or f"{provider.upper().replace('-', '_')}_API_KEY"
 
 
 def check_provider(provider: str) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from desktop_app.core.errors import KnownError
@@ -35,8 +35,9 @@ from desktop_app.core.redact import redact
 from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import ItemState
 from desktop_app.storage import actions as action_rows
-from desktop_app.storage import eventlog, item_rows
+from desktop_app.storage import eventlog, item_rows, run_rows
 from desktop_app.storage.db import transaction
+from desktop_app.storage.engine import CLAIM_S, POSTGRESQL, engine_of
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -52,7 +53,7 @@ Clipboard = Callable[[str], None]
 class ActionResult:
     item_id: int
     kind: str
-    state: str  # none | done | failed
+    state: str  # none | done | failed | elsewhere (another computer of the team holds it)
     target: str = ""
     message: str = ""
     workflow: str = ""
@@ -90,10 +91,21 @@ def perform(
         plan = _plan(db, item, spec, data_dir)
     except ActionError as exc:  # e.g. a path that would leave its folder: refused, logged
         refused = _Plan(kind, spec.action.path or spec.action.url, "", _key(item))
-        _record_intent(db, item, refused)
+        if not _record_intent(db, item, refused):
+            return _elsewhere(db, item_id, kind, spec.name)
         return _settle(db, item, refused, "failed", refused.target, redact(str(exc)))
-    _record_intent(db, item, plan)
+    if not _record_intent(db, item, plan):
+        return _elsewhere(db, item_id, kind, spec.name)
     return _act_and_settle(db, item, spec, plan, clipboard, http_timeout_s)
+
+
+def _elsewhere(db: sqlite_utils.Database, item_id: int, kind: str, workflow: str) -> ActionResult:
+    """Another computer of the team holds the action (or just finished it): not ours to do."""
+    row = action_for(db, item_id) or {}
+    state = "done" if row.get("state") == "done" else "elsewhere"
+    return ActionResult(
+        item_id, kind, state, row.get("target") or "", row.get("message") or "", workflow
+    )
 
 
 retry = perform  # a failed or unsettled action, tried again (a done one is never redone)
@@ -267,9 +279,15 @@ def _plan(db: sqlite_utils.Database, item: Item, spec: Spec, data_dir: Path) -> 
     raise ActionError(f"unknown action kind '{kind}'")
 
 
-def _record_intent(db: sqlite_utils.Database, item: Item, plan: _Plan) -> None:
+def _record_intent(db: sqlite_utils.Database, item: Item, plan: _Plan) -> bool:
+    """The intent recorded; False when another computer of the team holds the action (a
+    claim younger than ``CLAIM_S``) or it is done."""
     digest = hashlib.sha256(plan.payload.encode("utf-8")).hexdigest()
     with transaction(db):
+        action_rows.lock(db, item["id"])
+        row = action_for(db, item["id"])
+        if row is not None and (row["state"] == "done" or _held_elsewhere(db, row)):
+            return False
         action_rows.record_intent(
             db,
             item_id=item["id"],
@@ -278,7 +296,24 @@ def _record_intent(db: sqlite_utils.Database, item: Item, plan: _Plan) -> None:
             target=plan.target,
             payload_hash=digest,
             idempotency_key=plan.key,
+            claimed_by=f"{run_rows.hostname()}:{os.getpid()}",
         )
+        return True
+
+
+def _held_elsewhere(db: sqlite_utils.Database, row: dict[str, Any]) -> bool:
+    """An action left ``intended`` that another process may be carrying out right now: one
+    of a live process of this computer (the window, the command line), or, on a team's
+    database, one of another computer claimed less than ``CLAIM_S`` ago. Else the row is a
+    crash's, settled now."""
+    if row["state"] != "intended" or not row["claimed_by"]:
+        return False
+    from desktop_app.services.recovery import process_alive
+
+    host, _, pid = str(row["claimed_by"]).rpartition(":")
+    if host == run_rows.hostname():
+        return pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid))
+    return engine_of(db) == POSTGRESQL and bool(row["updated_at"] > utc_before(CLAIM_S))
 
 
 # --- acting ---------------------------------------------------------------------------------
@@ -373,29 +408,38 @@ def _write_file(path: Path, text: str) -> tuple[str, str]:
     return str(chosen), f"wrote {chosen}"
 
 
-def _rows(path: Path) -> list[dict]:
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            return list(csv.DictReader(fh))
-    except FileNotFoundError:
-        return []
-
-
 def _append_row(path: Path, plan: _Plan) -> tuple[str, str]:
+    """The item's row at the end of the CSV file (its header first in a new file), once.
+
+    The file is locked while it is read and written: the window and the command line (or
+    two computers' Signoffs on a shared folder) appending at once would otherwise both find
+    it empty and both write the header, or both miss the other's row."""
     item_id = plan.row[0]
-    if any(r.get("item_id") == item_id for r in _rows(path)):
-        return str(path), f"{path} already has the row of item {item_id}"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    if not path.exists() or path.stat().st_size == 0:
-        writer.writerow(CSV_COLUMNS)
-    writer.writerow(plan.row)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8", newline="") as fh:
+    with path.open("a+", encoding="utf-8", newline="") as fh:
+        _lock_file(fh.fileno())  # released when the file is closed
+        fh.seek(0)
+        if any(r.get("item_id") == item_id for r in csv.DictReader(fh)):
+            return str(path), f"{path} already has the row of item {item_id}"
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if os.fstat(fh.fileno()).st_size == 0:
+            writer.writerow(CSV_COLUMNS)
+        writer.writerow(plan.row)
+        fh.seek(0, os.SEEK_END)
         fh.write(buffer.getvalue())
         fh.flush()
         os.fsync(fh.fileno())
     return str(path), f"appended a row to {path}"
+
+
+def _lock_file(fd: int) -> None:
+    """An exclusive lock on an open file, waited for (POSIX; elsewhere none is taken)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: appends from one Signoff at a time there
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def _backoff(attempt: int) -> float:

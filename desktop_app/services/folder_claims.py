@@ -61,9 +61,10 @@ def serve_holder(data_dir: Path) -> int | None:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path) -> Iterator[None]:
+def serving(data_dir: Path, *, beside_window: bool = False) -> Iterator[None]:
     """Hold the folder for ``serve`` for the block: refused (``KnownError``, one line) while
-    another ``serve`` or the window holds it."""
+    another ``serve`` or (unless ``beside_window``: a team database, whose claims keep each
+    due thing once) the window holds it."""
     path = Path(data_dir) / SERVE_LOCK
     for _ in range(2):  # a stale lock is removed once, then taken
         try:
@@ -83,7 +84,7 @@ def serving(data_dir: Path) -> Iterator[None]:
     else:
         raise KnownError(f"cannot take {path}: another process keeps making it")
     try:
-        window = window_holder(data_dir)  # taken after ours: of two starting at once, one sees
+        window = None if beside_window else window_holder(data_dir)  # after ours: one sees
         if window is not None:
             raise KnownError(
                 f"the Signoff window is open on {data_dir} (process {window}): it runs what is"

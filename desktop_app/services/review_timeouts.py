@@ -18,6 +18,7 @@ from desktop_app.core.spec_model import Spec
 from desktop_app.core.states import OPEN_ITEM_STATES, ItemState, check_item_transition
 from desktop_app.storage import eventlog, item_rows
 from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage.engine import key_for, lock_for
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -57,24 +58,25 @@ def sweep(
                     swept.expired.setdefault(name, []).append(item_id)
         if remind is not None:
             cutoff = _stamp(now - remind)
-            ids = item_rows.open_item_ids_since(db, name, cutoff, unreminded=True)
+            with transaction(db):  # another computer of the team reminds of none of them again
+                lock_for(db, key_for(f"remind:{name}"))
+                ids = item_rows.open_item_ids_since(db, name, cutoff, unreminded=True)
+                for item_id in ids:
+                    eventlog.append(
+                        db,
+                        "item.reminded",
+                        workflow=name,
+                        item_id=item_id,
+                        detail={"after": spec.review.remind_after},
+                    )
             if ids:
-                with transaction(db):
-                    for item_id in ids:
-                        eventlog.append(
-                            db,
-                            "item.reminded",
-                            workflow=name,
-                            item_id=item_id,
-                            detail={"after": spec.review.remind_after},
-                        )
                 swept.reminded[name] = ids
     return swept
 
 
 def _expire(db: sqlite_utils.Database, item_id: int, workflow: str, after: str) -> bool:
     with transaction(db):
-        item = item_rows.get_item(db, item_id)
+        item = item_rows.get_item(db, item_id, for_update=True)
         if item["status"] not in OPEN_ITEM_STATES:
             return False  # decided meanwhile
         check_item_transition(item_id, item["status"], ItemState.EXPIRED)

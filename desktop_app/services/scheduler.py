@@ -117,7 +117,8 @@ def run_due(
         schedule = item.spec.schedule
         assert schedule is not None and todo.last_slot is not None
         with transaction(db):
-            switch_rows.set_last_slot(db, name, _stamp(todo.last_slot))
+            if not switch_rows.claim_slot(db, name, _stamp(todo.last_slot)):
+                return Fired(name, note="another computer of the team took this slot")
             eventlog.append(
                 db,
                 "schedule.due",

@@ -10,12 +10,22 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.storage.db import utcnow
+from desktop_app.storage.engine import key_for, lock_for
 
 if TYPE_CHECKING:
     from desktop_app.storage.db import DatabaseLike
 
 
-_SHOWN = ("kind", "target", "state", "attempts", "message", "idempotency_key", "updated_at")
+_SHOWN = (
+    "kind",
+    "target",
+    "state",
+    "attempts",
+    "message",
+    "idempotency_key",
+    "updated_at",
+    "claimed_by",
+)
 
 
 def action_for(db: DatabaseLike, item_id: int) -> dict[str, Any] | None:
@@ -62,22 +72,29 @@ def record_intent(
     target: str,
     payload_hash: str,
     idempotency_key: str,
+    claimed_by: str = "",
 ) -> None:
-    """Before acting: a new row, or (a retry, a recovery) one more attempt on the same row."""
+    """Before acting: a new row, or (a retry, a recovery) one more attempt on the same row;
+    ``claimed_by`` ("host:pid") says who holds it now."""
     now = utcnow()
     if action_for(db, item_id) is None:
         db.execute(
             "INSERT INTO actions (item_id, workflow, kind, target, payload_hash, "
-            "idempotency_key, state, attempts, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'intended', 1, ?, ?)",
-            [item_id, workflow, kind, target, payload_hash, idempotency_key, now, now],
+            "idempotency_key, state, attempts, created_at, updated_at, claimed_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'intended', 1, ?, ?, ?)",
+            [item_id, workflow, kind, target, payload_hash, idempotency_key, now, now, claimed_by],
         )
     else:
         db.execute(
             "UPDATE actions SET state = 'intended', attempts = attempts + 1, "
-            "updated_at = ? WHERE item_id = ?",
-            [now, item_id],
+            "updated_at = ?, claimed_by = ? WHERE item_id = ?",
+            [now, claimed_by, item_id],
         )
+
+
+def lock(db: DatabaseLike, item_id: int) -> None:
+    """Inside a transaction: one computer at a time decides about this item's action."""
+    lock_for(db, key_for(f"action:{item_id}"))
 
 
 def settle(db: DatabaseLike, item_id: int, state: str, target: str, message: str) -> None:

@@ -372,7 +372,7 @@ def migrate(db: DatabaseLike, *, name: str = "this database") -> list[int]:
             # Re-check inside the lock: another process may have migrated meanwhile.
             if schema_version(db) >= number:
                 continue
-            for statement in _statements(sql):
+            for statement in statements(sql):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)",
@@ -382,7 +382,7 @@ def migrate(db: DatabaseLike, *, name: str = "this database") -> list[int]:
     return applied
 
 
-def _statements(sql: str) -> Iterator[str]:
+def statements(sql: str) -> Iterator[str]:
     """Split a migration script into statements (triggers contain ';' inside BEGIN..END)."""
     buf: list[str] = []
     for line in sql.splitlines():

@@ -303,6 +303,12 @@ ALTER TABLE run_inputs ADD COLUMN problem TEXT;
 ALTER TABLE run_inputs ADD COLUMN note TEXT;
 """
 
+M009_ACTION_CLAIMS = """
+-- Who recorded an action's intent ("host:pid"): on a team's database another computer takes
+-- an action over only once the claim is a minute old, or its process is gone on this host.
+ALTER TABLE actions ADD COLUMN claimed_by TEXT;
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
@@ -313,4 +319,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("items and decisions by time", M006_BY_TIME),
     ("no per-row trigger on appended events", M007_NO_EVENT_INSERT_TRIGGER),
     ("inputs keep why they could not be read", M008_INPUT_PROBLEMS),
+    ("actions say who claimed them", M009_ACTION_CLAIMS),
 ]

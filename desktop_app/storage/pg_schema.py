@@ -22,9 +22,10 @@ import sqlite3
 from functools import lru_cache
 
 from desktop_app.core.errors import StorageError
-from desktop_app.storage.db import DatabaseLike, latest_schema, transaction, utcnow
+from desktop_app.storage.db import DatabaseLike, latest_schema, statements, transaction, utcnow
 from desktop_app.storage.migrations import MIGRATIONS
 
+_FULL_TEXT = re.compile(r"_fts\b|\bfts5\b|fulltext_state", re.IGNORECASE)  # SQLite's index only
 MIGRATION_LOCK = 0x5160FF  # pg_advisory_xact_lock key: one migrator at a time
 SKIPPED = re.compile(r"^(items_fts|events_fts)|^sqlite_")
 
@@ -121,18 +122,18 @@ def migrate(db: DatabaseLike, *, name: str = "the team database") -> list[int]:
             )
         if current == latest:
             return []
-        if current != 0:
-            raise StorageError(
-                f"{name} has schema {current}; this Signoff makes schema {latest} on PostgreSQL"
-                " only from an empty database (its migrations in PostgreSQL's words come with"
-                " the first schema change after it)"
-            )
-        for statement in baseline():
-            db.execute(statement)
+        if current == 0:  # a new team database: the latest schema at once
+            for statement in baseline():
+                db.execute(statement)
+        else:  # an older one: each newer migration, translated
+            for _name, sql in MIGRATIONS[current:]:
+                for statement in statements(sql):
+                    if not _FULL_TEXT.search(statement):
+                        db.execute(translate(statement))
         now = utcnow()
-        for number, (migration, _sql) in enumerate(MIGRATIONS, start=1):
+        for number in range(current + 1, latest + 1):
             db.execute(
                 "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)",
-                [number, migration, now],
+                [number, MIGRATIONS[number - 1][0], now],
             )
-        return list(range(1, latest + 1))
+        return list(range(current + 1, latest + 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.storage.db import utcnow
+from desktop_app.storage.engine import key_for, lock_for
 
 if TYPE_CHECKING:
     from desktop_app.storage.db import DatabaseLike
@@ -32,6 +33,18 @@ def set_disabled(db: DatabaseLike, workflow: str) -> bool:
         "UPDATE workflow_state SET enabled = 0, updated_at = ? WHERE workflow = ?",
         [utcnow(), workflow],
     )
+    return True
+
+
+def claim_slot(db: DatabaseLike, workflow: str, slot: str) -> bool:
+    """Inside a transaction: record ``slot`` as handled, unless this slot (or a later one)
+    already is — by another computer of the team a moment ago. True: the slot is ours."""
+    lock_for(db, key_for(f"slot:{workflow}"))
+    row = db.execute("SELECT last_slot FROM workflow_state WHERE workflow = ?", [workflow])
+    recorded = row.fetchone()
+    if recorded is not None and recorded[0] is not None and recorded[0] >= slot:
+        return False
+    set_last_slot(db, workflow, slot)
     return True
 
 

@@ -322,3 +322,24 @@ def test_db_info_says_where_the_database_is_and_never_a_password(any_db, tmp_pat
         assert "password" not in " ".join(map(str, facts.values())).lower()
     else:
         assert facts["engine"].startswith("SQLite 3.") and facts["journal"] == "wal"
+
+
+def test_an_older_team_database_takes_the_newer_migrations(postgres_url):
+    """A team database one schema behind (made by an older Signoff): the newer migrations,
+    translated, in one transaction; the data it holds stays."""
+    from desktop_app.storage import pg
+
+    db = pg.connect(postgres_url)
+    with transaction(db):
+        db.execute("ALTER TABLE actions DROP COLUMN claimed_by")
+        db.execute("DELETE FROM migrations WHERE id = ?", [latest_schema()])
+        spec_versions.insert_version(db, "wf", "h", "p", "kept")
+    db.conn.close()
+    db = pg.connect(postgres_url)
+    assert schema_version(db) == latest_schema()
+    columns = [r[0] for r in db.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'actions'"
+    )]  # fmt: skip
+    assert "claimed_by" in columns
+    assert spec_versions.latest_version(db, "wf").spec_text == "kept"
+    db.conn.close()
