@@ -60,3 +60,32 @@ def test_an_unreachable_team_database_is_one_line(signoff, _isolated_environment
     assert code == 1
     (line,) = err.strip().splitlines()
     assert line.startswith("signoff: error: cannot reach the team database: ")
+
+
+def test_a_computers_history_moves_into_the_team_database_and_back_out(
+    signoff, workflows, llm_server, postgres_url, tmp_path, _isolated_environment
+):
+    llm_server.default = reply("Dear customer, thank you!")
+    for n in range(3):
+        signoff("run", "reply", "--text", f"Hello {n}")
+    first = json.loads(signoff("inbox", "--json")[1])[0]["id"]
+    signoff("approve", str(first), "--by", "Anna")
+    code, before, _ = signoff("log", "verify")
+    assert code == 0
+    code, out, err = signoff("db", "copy", "--to", postgres_url)
+    assert code == 0, err
+    assert "copied 3 items, 3 runs and" in out and "(the same as the source's)" in out
+    assert before.strip() in out  # the same last hash
+    on_team = ["--database", postgres_url]
+    assert len(json.loads(signoff("inbox", "--json", *on_team)[1])) == 2
+    code, out, err = signoff("run", "reply", "--text", "After the move", *on_team)
+    assert code == 0, err  # numbering goes on after the copied rows
+    code, out, _ = signoff("log", "verify", *on_team)
+    assert code == 0
+    code, _, err = signoff("db", "copy", "--to", postgres_url)
+    assert code == 1 and "already has a history" in err  # never two mixed
+    other = ["--data-dir", str(tmp_path / "new-computer")]
+    code, out, err = signoff("db", "copy", "--from", postgres_url, *other)
+    assert code == 0, err
+    assert "copied 4 items" in out
+    assert len(json.loads(signoff("inbox", "--json", *other)[1])) == 3

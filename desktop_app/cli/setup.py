@@ -136,6 +136,40 @@ def cmd_db_info(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_db_copy(ctx: Context, args: argparse.Namespace) -> int:
+    """``signoff db copy --to URL`` (this computer's history into a team database) or
+    ``--from URL`` (back out, into this computer's file)."""
+    from desktop_app.core.database_url import parse
+    from desktop_app.llm import keys
+    from desktop_app.storage import pg
+    from desktop_app.storage.copy import copy_history
+    from desktop_app.storage.db import connect
+    from desktop_app.storage.eventlog import verify
+
+    team = parse(args.to or args.from_)
+    ctx.workflows_dir  # noqa: B018 -- the data folder made
+    here = connect(ctx.paths.db_path)
+    there = pg.connect(team.url, password=keys.get_key("database"))
+    source, target = (here, there) if args.to else (there, here)
+    name = team.url if args.to else str(ctx.paths.db_path)
+    try:
+        copied = copy_history(
+            source, target, target_name=name, on_table=lambda t, n: err(f"copied {n:,} {t}")
+        )
+        before, after = verify(source), verify(target)
+    finally:
+        here.conn.close()
+        there.conn.close()
+    out(f"copied {copied['items']:,} items, {copied['runs']:,} runs and {copied['events']:,}"
+        f" events into {name}")  # fmt: skip
+    same = before.ok and after.ok and before.message == after.message
+    out(f"the copy's log: {after.message}" + (" (the same as the source's)" if same else ""))
+    if not same:
+        err(f"signoff: the source's log: {before.message}")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
 def cmd_version(ctx: Context, args: argparse.Namespace) -> int:
     """``signoff --version``: reads the data folder, never creates or migrates it."""
     from desktop_app.services import about
@@ -147,12 +181,26 @@ def cmd_version(ctx: Context, args: argparse.Namespace) -> int:
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """``db``, ``key`` and ``settings``, in ``signoff``'s parser."""
     p = sub.add_parser("db", parents=[common], help="the database file itself")
-    db_sub = p.add_subparsers(dest="db_command", metavar="info|recover", required=True)
+    db_sub = p.add_subparsers(dest="db_command", metavar="info|copy|recover", required=True)
     i = db_sub.add_parser(
         "info", parents=[common], help="the database's engine, file, schema and what it holds"
     )
     i.add_argument("--json", action="store_true", help="the same as a JSON object")
     i.set_defaults(func=cmd_db_info)
+    c = db_sub.add_parser(
+        "copy",
+        parents=[common],
+        help="copy this computer's whole history into an empty team database, or back out",
+    )
+    where = c.add_mutually_exclusive_group(required=True)
+    where.add_argument("--to", metavar="URL", help="into this team database (it must be empty)")
+    where.add_argument(
+        "--from",
+        dest="from_",
+        metavar="URL",
+        help="out of this team database, into this computer's file",
+    )
+    c.set_defaults(func=cmd_db_copy)
     r = db_sub.add_parser(
         "recover",
         parents=[common],
