@@ -89,3 +89,39 @@ def test_a_computers_history_moves_into_the_team_database_and_back_out(
     assert code == 0, err
     assert "copied 4 items" in out
     assert len(json.loads(signoff("inbox", "--json", *other)[1])) == 3
+
+
+def _roles_sql() -> str:
+    """The ``sql`` block of docs/team.md that makes the people's role (run as written)."""
+    from tests.conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "docs" / "team.md").read_text(encoding="utf-8")
+    block = text.split("```sql\n-- team-roles.sql", 1)[1].split("```", 1)[0]
+    return "-- team-roles.sql" + block
+
+
+def test_the_peoples_role_adds_to_the_log_and_the_server_refuses_it_a_change(
+    signoff, workflows, llm_server, postgres_url
+):
+    import psycopg
+
+    llm_server.default = reply("Dear customer")
+    assert signoff("run", "reply", "--text", "Hello", "--database", postgres_url)[0] == 0
+    with psycopg.connect(postgres_url, autocommit=True) as owner:
+        owner.execute(_roles_sql())
+    people = postgres_url.replace("://signoff@", "://signoff_people@")
+    as_person = ["--database", people]
+    code, out, err = signoff("run", "reply", "--text", "Hello again", *as_person)
+    assert code == 0, err
+    item = json.loads(signoff("inbox", "--json", *as_person)[1])[0]["id"]
+    code, _, err = signoff("approve", str(item), "--by", "Tom", *as_person)
+    assert code == 0, err
+    assert signoff("log", "verify", *as_person)[0] == 0
+    with psycopg.connect(people, autocommit=True) as person:
+        for change in ("UPDATE events SET kind = 'x'", "DELETE FROM events", "TRUNCATE events"):
+            try:
+                person.execute(change)
+            except psycopg.errors.InsufficientPrivilege as refused:
+                assert "permission denied for table events" in str(refused)
+            else:
+                raise AssertionError(f"{change} was allowed")

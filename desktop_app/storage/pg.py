@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import psycopg
 
+from desktop_app.core.errors import StorageError
 from desktop_app.storage.engine import POSTGRESQL as ENGINE
 
 # Tables whose key the database makes, and the key's column (for RETURNING).
@@ -126,9 +127,15 @@ class PgConnection:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PgCursor:
+        import psycopg
+
         translated, key = to_postgres(sql)
         cursor = self.raw.cursor()
-        cursor.execute(translated, _storable(parameters) if parameters else None)  # type: ignore[arg-type]
+        try:
+            cursor.execute(translated, _storable(parameters) if parameters else None)  # type: ignore[arg-type]
+        except psycopg.errors.InsufficientPrivilege as refused:  # the role's grants: one line
+            said = str(refused).strip().splitlines()[0]
+            raise StorageError(f"the team database refused it: {said}") from None
         return PgCursor(cursor, key is not None)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:

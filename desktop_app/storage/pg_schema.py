@@ -109,10 +109,12 @@ def migrate(db: DatabaseLike, *, name: str = "the team database") -> list[int]:
     newer database is refused, as on SQLite."""
     with transaction(db):
         db.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (id BIGINT PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL)"
-        )
+        made = db.execute("SELECT to_regclass('migrations') IS NOT NULL").fetchone()[0]
+        if not made:  # (a role that may not make tables gets this far only on a made schema)
+            db.execute(
+                "CREATE TABLE migrations (id BIGINT PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL)"
+            )
         current = int(db.execute("SELECT coalesce(max(id), 0) FROM migrations").fetchone()[0])
         latest = latest_schema()
         if current > latest:
