@@ -6,10 +6,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app.core import collector
 from desktop_app.core.errors import KnownError
 from desktop_app.core.paths import Paths, bundled_dir, ensure_data_dir
+
+if TYPE_CHECKING:
+    from desktop_app.core.database_url import TeamRef
 
 
 def _check_screen() -> None:
@@ -74,6 +78,20 @@ def _load_engine_modules() -> None:
     from desktop_app.storage import actions, db, item_pages, item_rows, search  # noqa: F401
 
 
+def _team_database(paths: Paths) -> TeamRef | None:
+    """The team database the window opens (``SIGNOFF_DATABASE``, else Settings → Team
+    database), its password from the keychain; None: this computer's file."""
+    from desktop_app.core.database_url import TeamRef, parse
+    from desktop_app.services import settings
+
+    given = os.environ.get("SIGNOFF_DATABASE") or settings.load(paths.data_dir).database
+    if not given.strip():
+        return None
+    from desktop_app.llm import keys
+
+    return TeamRef(parse(given).url, keys.get_key("database"))
+
+
 def run_app(
     paths: Paths, argv: Sequence[str], *, when_ready: Callable[[], object] | None = None
 ) -> int:
@@ -124,7 +142,9 @@ def run_app(
         # The UI thread's reader, without sqlite-utils (a third of the start); writes go
         # through the worker thread.
         try:
-            server = serve_holder(paths.data_dir)  # looked at after our claim: of two, one sees
+            team = _team_database(paths)
+            # (on a team database, each due thing is claimed in it: serve may run beside)
+            server = serve_holder(paths.data_dir) if team is None else None  # after our claim
             if server is not None:
                 raise KnownError(
                     f"signoff serve runs on {paths.data_dir} (process {server}) and does what"
@@ -134,7 +154,7 @@ def run_app(
             # SQLite's quick check (35 ms at 100,000 items) runs on the worker after the first
             # paint, not as connections open; the window says what it finds (main_window).
             health.defer_checks()
-            db = connect_plain(paths.db_path)
+            db = connect_plain(team if team is not None else paths.db_path)
         except KnownError as refused:  # serve holds the folder; a newer Signoff's database
             from PySide6.QtWidgets import QMessageBox
 
@@ -143,9 +163,14 @@ def run_app(
                 QMessageBox.critical(None, "Signoff cannot open its data", str(refused))
             raise
         mark_interrupted(db)
-        worker = DbWorker(paths.db_path)
+        worker = DbWorker(team if team is not None else paths.db_path)
         window = MainWindow(
-            db, worker, db_path=paths.db_path, workflows_dir=paths.workflows_dir, icon=icon
+            db,
+            worker,
+            db_path=paths.db_path,
+            workflows_dir=paths.workflows_dir,
+            icon=icon,
+            team=team,
         )
         instance.activated.connect(window.bring_forward)
         uninstall = errors.install(paths.data_dir, status=window.say, parent=lambda: window)

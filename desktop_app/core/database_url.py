@@ -62,3 +62,26 @@ def shown(url: str) -> str:
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class TeamRef:
+    """Where a team database is, and how to get in: what the window's jobs open their own
+    connections with (``storage.db.connect`` takes one where it takes a file's path). The
+    password is never shown (``repr``)."""
+
+    __slots__ = ("password", "url")
+
+    def __init__(self, url: str, password: str | None = None):
+        self.url, self.password = url, password
+
+    def __repr__(self) -> str:
+        return f"TeamRef({shown(self.url)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TeamRef) and (self.url, self.password) == (
+            other.url,
+            other.password,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.url)

@@ -16,6 +16,7 @@ from desktop_app.core.errors import KnownError
 
 if TYPE_CHECKING:
     from desktop_app.core.bundled import Synced
+    from desktop_app.core.database_url import TeamRef
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,10 +32,17 @@ def bundled_dir(name: str) -> Path:
 class Paths(NamedTuple):  # a tuple, not a dataclass (0.6 ms each): read at the window's start
     data_dir: Path
     workflows_dir: Path
+    team: TeamRef | None = None  # a team's database, instead of the data folder's file
 
     @property
     def db_path(self) -> Path:
+        """This computer's SQLite file (whether or not a team database is used)."""
         return self.data_dir / "signoff.db"
+
+    @property
+    def database(self) -> Path | TeamRef:
+        """What a connection opens: the team's database, else this computer's file."""
+        return self.team if self.team is not None else self.db_path
 
 
 def resolve_paths(

@@ -41,7 +41,7 @@ from desktop_app.storage import eventlog, spec_versions
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from desktop_app.gui.tasks import Report
+    from desktop_app.gui.tasks import Database, Report
     from desktop_app.storage.db import DatabaseLike
 
 ANY_DATE = QDate(2000, 1, 1)
@@ -110,7 +110,7 @@ def _export(
 class ActivityView(QWidget):
     message = Signal(str)
 
-    def __init__(self, db: DatabaseLike, db_path: Path, parent: QWidget | None = None):
+    def __init__(self, db: DatabaseLike, db_path: Database, parent: QWidget | None = None):
         super().__init__(parent)
         self._db = db
         self.model = ActivityModel(db, self)

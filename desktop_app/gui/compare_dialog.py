@@ -86,8 +86,8 @@ class CompareDialog(QDialog):
         chosen = current_settings.or_defaults(paths.data_dir)
         self._api_base = chosen.run_api_base(None)
         self._cap = chosen.monthly_budget_usd
-        self.job = Job(paths.db_path, self)
-        self.keep_job = Job(paths.db_path, self)
+        self.job = Job(paths.database, self, data_dir=paths.data_dir)
+        self.keep_job = Job(paths.database, self, data_dir=paths.data_dir)
 
         self.model_edit = named(QLineEdit(), "compareModel")
         self.model_edit.setAccessibleName("Model to compare with")

@@ -22,6 +22,7 @@ from desktop_app.storage import fulltext
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from desktop_app.gui.tasks import Database
     from desktop_app.storage.db import DatabaseLike
 
 
@@ -35,9 +36,16 @@ class IndexBuilder(QObject):
     message = Signal(str)
     CATCH_UP_MS = 10_000  # how soon after new rows are written they are indexed
 
-    def __init__(self, db_path: Path, status_bar: QStatusBar, parent: QObject | None = None):
+    def __init__(
+        self,
+        db_path: Database,
+        status_bar: QStatusBar,
+        parent: QObject | None = None,
+        *,
+        data_dir: Path | None = None,
+    ):
         super().__init__(parent)
-        self.job = Job(db_path, self, what="search index build", plain=True)
+        self.job = Job(db_path, self, what="search index build", plain=True, data_dir=data_dir)
         self.job.cancel_on_close = True
         self.job.progress.connect(self._on_progress)
         self.job.done.connect(self._on_done)

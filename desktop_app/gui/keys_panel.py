@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import KnownError
-from desktop_app.gui.tasks import Job
+from desktop_app.gui.tasks import Database, Job
 from desktop_app.gui.widgets import named, plain_label
 from desktop_app.llm import keys
 
@@ -57,9 +57,11 @@ class KeysPanel(QGroupBox):
     message = Signal(str)
     key_stored = Signal()  # the app has a key now: the first start's welcome can go
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db_path: Database, parent: QWidget | None = None, *, data_dir: Path | None = None
+    ) -> None:
         super().__init__("API keys (kept in the operating system's keychain)", parent)
-        self.key_job = Job(db_path, self)
+        self.key_job = Job(db_path, self, data_dir=data_dir)
         self._recheck = False  # asked again while a check was under way
         self.provider = named(QComboBox(), "keyProvider")
         self.provider.setAccessibleName("Provider")

@@ -20,11 +20,9 @@ from PySide6.QtCore import (
 )
 
 from desktop_app.gui.qt_values import DISPLAY_ROLE
-from desktop_app.gui.tasks import LatestRead
+from desktop_app.gui.tasks import Database, LatestRead
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from desktop_app.storage.db import DatabaseLike
 
 PAGE = 100  # rows read at a time: four screens of the list
@@ -175,7 +173,7 @@ class QueryLoader(QObject):
     def __init__(
         self,
         model: LazyTableModel,
-        db_path: Path,
+        db_path: Database,
         parent: QObject | None = None,
         *,
         ready: Callable[[], bool] = lambda: True,

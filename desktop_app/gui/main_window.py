@@ -34,11 +34,13 @@ if TYPE_CHECKING:
     import sqlite_utils
     from PySide6.QtGui import QCloseEvent  # QEvent's enums are 1.4 ms; not needed at start
 
+    from desktop_app.core.database_url import TeamRef
     from desktop_app.core.spec_model import Spec
 
     # For types only: the other tabs' modules are imported when each tab is first shown.
     from desktop_app.gui.activity_view import ActivityView
     from desktop_app.gui.compare_dialog import CompareDialog
+    from desktop_app.gui.live_updates import LiveUpdates
     from desktop_app.gui.settings_view import SettingsView
     from desktop_app.gui.tasks import Report
     from desktop_app.gui.workflows_view import WorkflowsView
@@ -120,19 +122,22 @@ class MainWindow(QMainWindow):
         db_path: Path,
         workflows_dir: Path,
         icon: QIcon | None = None,
+        team: TeamRef | None = None,
     ):
+        """``team``: a team's database, which ``db`` and every job use instead of the file
+        at ``db_path`` (whose folder is still this computer's data folder)."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Signoff")
         if icon is not None:
             self.setWindowIcon(icon)
         self._db, self._worker = db, worker
-        self._db_path = db_path
-        # The one place the window names its folders; the tabs, dialogs and jobs get them
-        # from here. ``db_path`` is ``Paths.db_path``: the database in the data folder.
-        self.paths = Paths(db_path.parent, workflows_dir)
+        # The one place the window names its folders and its database; the tabs, dialogs and
+        # jobs get them from here. ``db_path`` is ``Paths.db_path``: the data folder's file.
+        self.paths = Paths(db_path.parent, workflows_dir, team)
         self._gateway: ProcessGateway | None = None
-        self._warm_job = Job(db_path, self, plain=True, what="model worker's start")
+        self._warm_job = self._job(plain=True, what="model worker's start")
+        self.live: LiveUpdates | None = None  # a team database's news (after the first paint)
         self._may_warm = False  # not before the window is painted and settled (warm_after_ms)
         self.inbox = InboxView(db, worker, self, data_dir=self.paths.data_dir)
         self._views: dict[str, QWidget] = {"inbox": self.inbox}
@@ -187,13 +192,15 @@ class MainWindow(QMainWindow):
         """The counts and spend (read off the UI thread), and the search index's progress."""
         self.counts = named(QLabel(), "statusCounts")
         self.statusBar().addPermanentWidget(self.counts)
-        self._counts_job = Job(self._db_path, self, plain=True)
+        self._counts_job = self._job(plain=True)
         self._counts_job.done.connect(self._show_counts)
         self._counts_job.failed.connect(self.say)
         self._counts_again = False
         from desktop_app.gui.index_builder import IndexBuilder
 
-        self.index_builder = IndexBuilder(self._db_path, self.statusBar(), self)
+        self.index_builder = IndexBuilder(
+            self.paths.database, self.statusBar(), self, data_dir=self.paths.data_dir
+        )
         self.index_builder.message.connect(self.say)
         self.inbox.decided.connect(lambda *_: self.index_builder.soon())
 
@@ -228,7 +235,7 @@ class MainWindow(QMainWindow):
         self.inbox.decided.connect(
             lambda verb, _ids: verb == "approve" and self._action_timer.start()
         )
-        self._action_job = Job(self._db_path, self)
+        self._action_job = self._job()
         self._action_job.done.connect(lambda result: self._on_acted([result]))
         self._action_job.failed.connect(self.say)
         self.inbox.retry_action.connect(self.retry_action)
@@ -245,7 +252,7 @@ class MainWindow(QMainWindow):
         """Once the window is painted: the tray, and the first-start check (no model chosen,
         no key), asked off the UI thread (the keychain can be slow; importing keyring
         would compete with the start)."""
-        self._setup_job = Job(self._db_path, self)
+        self._setup_job = self._job()
         self._setup_job.done.connect(self._maybe_welcome)
         self._setup_timer = QTimer(self, singleShot=True, interval=300)
         self._setup_timer.timeout.connect(self._after_start)
@@ -259,8 +266,19 @@ class MainWindow(QMainWindow):
         self._setup_job.start(_first_start, self.paths.data_dir)
         self.resume_interrupted()
         self.index_builder.start_if_needed(self._db)
+        if self.paths.team is not None:
+            self._listen_to_the_team(self.paths.team)
         if self.warm_after_ms is not None:
             QTimer.singleShot(self.warm_after_ms, self, self._warm_after_start)
+
+    def _listen_to_the_team(self, team: TeamRef) -> None:
+        """Another computer's new item, decision or run: the inbox and the counts follow
+        within a moment (its refresh timer merges a burst into one reload)."""
+        from desktop_app.gui.live_updates import LiveUpdates
+
+        self.live = LiveUpdates(team, self)
+        self.live.changed.connect(lambda _table: self._inbox_timer.start())
+        self.live.start()
 
     def _warm_after_start(self) -> None:
         self._may_warm = True
@@ -481,7 +499,7 @@ class MainWindow(QMainWindow):
     def _build_activity(self) -> ActivityView:
         from desktop_app.gui.activity_view import ActivityView
 
-        view = ActivityView(self._db, self._db_path, self)
+        view = ActivityView(self._db, self.paths.database, self)
         view.message.connect(self.say)
         return view
 
@@ -527,9 +545,15 @@ class MainWindow(QMainWindow):
     # --- refreshing ---
 
     def _check_database(self) -> None:
+        if self.paths.team is not None:  # a team database is its server's to keep whole
+            return
         self._worker.submit(
-            _database_health, self._db_path, on_done=self._warn_if_read_only, context=self
+            _database_health, self.paths.db_path, on_done=self._warn_if_read_only, context=self
         )
+
+    def _job(self, *, plain: bool = False, what: str | None = None) -> Job:
+        """A job on this window's database (the team's, or this computer's file)."""
+        return Job(self.paths.database, self, plain=plain, what=what, data_dir=self.paths.data_dir)
 
     def _warn_if_read_only(self, reason: str | None) -> None:
         """A damaged database or a read-only data folder: said in the banner until dismissed
@@ -611,6 +635,8 @@ class MainWindow(QMainWindow):
         close_all()
         self.schedules.stop()
         self.notifier.stop()
+        if self.live is not None:
+            self.live.stop()
         if self._gateway is not None:
             self._gateway.close()
         settings = QSettings()

@@ -32,6 +32,7 @@ from desktop_app.gui.widgets import named, plain_label
 
 if TYPE_CHECKING:
     from desktop_app.core.spec_model import Spec
+    from desktop_app.gui.tasks import Database
     from desktop_app.services.pipeline import ModelGateway
     from desktop_app.services.profiler import Profile, SampleRun
     from desktop_app.services.settings import Settings
@@ -80,7 +81,7 @@ class ProfileDialog(QDialog):
     def __init__(
         self,
         spec: Spec,
-        db_path: Path,
+        db_path: Database,
         worker: DbWorker,
         parent: QWidget | None = None,
         *,

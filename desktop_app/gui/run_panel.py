@@ -81,7 +81,7 @@ class RunPanel(QWidget):
         self._last_run: tuple[Spec, list[InputDoc], str, str] | None = None  # asked again on a yes
         self._gateway = gateway
         self._running_text = ""  # said once the model worker, still starting, answers
-        self.job = RunJob(paths.db_path, self, gateway=gateway, data_dir=paths.data_dir)
+        self.job = RunJob(paths.database, self, gateway=gateway, data_dir=paths.data_dir)
         self._build_inputs()
         self._build_run_row()
         self._lay_out()

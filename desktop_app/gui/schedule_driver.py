@@ -41,7 +41,7 @@ class ScheduleDriver(QObject):
         super().__init__(parent)
         self._paths = paths
         self._gateway = gateway  # a gateway, or a callable giving one when first needed
-        self.job = Job(paths.db_path, self, what="schedule tick")
+        self.job = Job(paths.database, self, what="schedule tick", data_dir=paths.data_dir)
         self.job.cancel_on_close = True
         self.job.failed.connect(lambda text: self.failed.emit(f"schedules stopped: {text}"))
         self._cancel = self.job.cancelled

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.figures import duration, percent
 from desktop_app.core.money import usd_or_unknown
-from desktop_app.gui.tasks import Job
+from desktop_app.gui.tasks import Database, Job
 from desktop_app.gui.widgets import named, plain_label
 
 if TYPE_CHECKING:
@@ -67,12 +67,13 @@ class ScorecardDialog(QDialog):
     def __init__(
         self,
         workflow: str,
-        db_path: Path,
+        db_path: Database,
         workflows_dir: Path,
         *,
         cost_threshold: float | None = None,
         month_cap: float | None = None,
         parent: QWidget | None = None,
+        data_dir: Path | None = None,
     ):
         super().__init__(parent)
         self.setObjectName("scorecardDialog")
@@ -80,8 +81,8 @@ class ScorecardDialog(QDialog):
         self.workflow = workflow
         self._workflows_dir = workflows_dir
         self._threshold, self._cap = cost_threshold, month_cap
-        self.job = Job(db_path, self, what="scorecard")
-        self.report_job = Job(db_path, self, what="report")
+        self.job = Job(db_path, self, what="scorecard", data_dir=data_dir)
+        self.report_job = Job(db_path, self, what="report", data_dir=data_dir)
         self._build()
         self.job.done.connect(self._show)
         self.job.failed.connect(self._failed)

@@ -60,7 +60,7 @@ class SettingsView(QWidget):
         self.gateway = gateway
         self._paths = paths
         self._servers: list = []
-        self.job = Job(paths.db_path, self)  # the model checks (server_probe)
+        self.job = Job(paths.database, self, data_dir=paths.data_dir)  # the model checks
         self._build()
         self._connect()
         self._load()
@@ -69,7 +69,7 @@ class SettingsView(QWidget):
     def _build(self) -> None:
         self.welcome = self._welcome_banner()
         model_box = self._model_box()
-        self.keys = KeysPanel(self._paths.db_path)
+        self.keys = KeysPanel(self._paths.database, data_dir=self._paths.data_dir)
         folders = self._folders_box()
         away = self._away_box()
         layout = QVBoxLayout(self)

@@ -42,7 +42,7 @@ from desktop_app.gui.widgets import named, plain_label
 from desktop_app.services.spec_files import SpecDocument, save_text
 
 if TYPE_CHECKING:
-    from desktop_app.gui.tasks import DbWorker
+    from desktop_app.gui.tasks import Database, DbWorker
     from desktop_app.services.pipeline import ModelGateway
 
 # The form, in the order the essay gives a spec's parts.
@@ -110,7 +110,7 @@ class SpecEditor(QDialog):
     def __init__(
         self,
         path: Path,
-        db_path: Path,
+        db_path: Database,
         worker: DbWorker,
         parent: QWidget | None = None,
         *,
@@ -124,7 +124,12 @@ class SpecEditor(QDialog):
         self.setObjectName("specEditor")
         self.setAccessibleName("Spec editor")
         self.path, self._db_path, self._worker, self._gateway = path, db_path, worker, gateway
-        self._data_dir = data_dir if data_dir is not None else db_path.parent
+        if data_dir is None:  # (the screenshots' editor on a file)
+            assert isinstance(db_path, Path), (
+                "an editor on a team database is given the data folder"
+            )
+            data_dir = db_path.parent
+        self._data_dir = data_dir
         self.document = SpecDocument.open(path)
         self.spec: Spec | None = None
         self._last_valid: Spec | None = (

@@ -31,7 +31,7 @@ from desktop_app.services import workflow_files
 
 if TYPE_CHECKING:
     from desktop_app.gui.spec_editor import SpecEditor
-    from desktop_app.gui.tasks import DbWorker
+    from desktop_app.gui.tasks import Database, DbWorker
     from desktop_app.services.pipeline import ModelGateway
     from desktop_app.services.tryout import TryResult
 
@@ -63,7 +63,7 @@ class SamplesPanel(QWidget):
     def __init__(
         self,
         editor: SpecEditor,
-        db_path: Path,
+        db_path: Database,
         worker: DbWorker,
         *,
         gateway: ModelGateway | None = None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import shiboken6
 from PySide6.QtCore import QMetaMethod, QObject, Signal
@@ -33,9 +33,11 @@ if TYPE_CHECKING:
 
     import sqlite_utils
 
+    from desktop_app.core.database_url import TeamRef
     from desktop_app.services.pipeline import ModelGateway
 
 Report = Callable[..., None]  # a Job's progress: report(done, total)
+Database: TypeAlias = "Path | TeamRef"  # what a connection opens: this computer's file, or a team's
 # (on_done, on_error, the widget they belong to): what a write's result is delivered to
 _Callbacks = tuple[
     "Callable[[Any], None] | None", "Callable[[BaseException], None] | None", "QObject | None"
@@ -49,7 +51,7 @@ class _Bridge(QObject):
 class DbWorker:
     """Runs ``fn(db, *args)`` on the writer thread; ``on_done(result)`` / ``on_error(exc)`` on the UI thread."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Database):
         self._db_path = db_path
         self._local = threading.local()
         self._executor: ThreadPoolExecutor | None = None  # made on the first write, not at start
@@ -63,7 +65,7 @@ class DbWorker:
         return self._pending > 0
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> Database:
         return self._db_path
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -153,7 +155,7 @@ class Job(QObject):
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Database,
         parent: QObject | None = None,
         *,
         plain: bool = False,
@@ -168,7 +170,11 @@ class Job(QObject):
         benchmark, takes the database's folder, where Signoff keeps its database)."""
         super().__init__(parent)
         self._db_path = db_path
-        self.data_dir = data_dir if data_dir is not None else db_path.parent
+        if data_dir is None:
+            if not isinstance(db_path, Path):
+                raise ValueError("a job on a team database is given the data folder")
+            data_dir = db_path.parent
+        self.data_dir = data_dir
         self._plain = plain
         self._gateway = gateway
         if what is not None:
@@ -234,7 +240,7 @@ class LatestRead(QObject):
     failed = Signal(str)  # one line for the person
     cancel_on_close = True
 
-    def __init__(self, db_path: Path, parent: QObject | None = None, *, what: str = "search"):
+    def __init__(self, db_path: Database, parent: QObject | None = None, *, what: str = "search"):
         super().__init__(parent)
         self._db_path = db_path
         self.what = what
@@ -312,7 +318,8 @@ class LatestRead(QObject):
                 try:
                     if db is None:
                         db = connect_plain(self._db_path, check=False)  # checked at start
-                        db.conn.set_progress_handler(self._superseded, 2000)
+                        if isinstance(db.conn, sqlite3.Connection):  # (a team database:
+                            db.conn.set_progress_handler(self._superseded, 2000)  # none)
                     self._running = number
                     result = fn(db, *args)
                 except sqlite3.OperationalError as exc:

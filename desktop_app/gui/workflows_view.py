@@ -440,7 +440,7 @@ class WorkflowsView(QWidget):
             self.profile_dialog.close()
         dialog = ProfileDialog(
             spec,
-            self._paths.db_path,
+            self._paths.database,
             self._worker,
             self,
             gateway=self.gateway,
@@ -462,11 +462,12 @@ class WorkflowsView(QWidget):
         chosen = self._defaults()
         dialog = ScorecardDialog(
             name,
-            self._paths.db_path,
+            self._paths.database,
             self._paths.workflows_dir,
             cost_threshold=chosen.max_cost_per_approved_usd,
             month_cap=chosen.monthly_budget_usd,
             parent=self,
+            data_dir=self._paths.data_dir,
         )
         self.scorecard_dialog = dialog
         dialog.show()
@@ -490,7 +491,7 @@ class WorkflowsView(QWidget):
         from desktop_app.gui.draft_job import DraftJob
 
         self.draft_job = DraftJob(
-            self._paths.db_path, self, gateway=self.gateway, data_dir=self._paths.data_dir
+            self._paths.database, self, gateway=self.gateway, data_dir=self._paths.data_dir
         )
         self.draft_job.done.connect(self._drafted)
         self.draft_job.failed.connect(
@@ -542,7 +543,7 @@ class WorkflowsView(QWidget):
         try:
             editor = SpecEditor(
                 path,
-                self._paths.db_path,
+                self._paths.database,
                 self._worker,
                 self,
                 gateway=self.gateway,

@@ -41,6 +41,21 @@ END $$;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 """
 
+# Every computer's window hears of a new item, a decision, a run's progress within a moment
+# (``LISTEN signoff``: gui/live_updates); one notice a statement, the same ones merged.
+NOTICES = """
+CREATE FUNCTION signoff_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('signoff', TG_TABLE_NAME);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER items_changed AFTER INSERT OR UPDATE OR DELETE ON items
+    FOR EACH STATEMENT EXECUTE FUNCTION signoff_changed();
+CREATE TRIGGER runs_changed AFTER INSERT OR UPDATE ON runs
+    FOR EACH STATEMENT EXECUTE FUNCTION signoff_changed();
+"""
+CHANNEL = "signoff"
+
 APPEND_ONLY = """
 CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -88,7 +103,7 @@ def baseline() -> tuple[str, ...]:
     indexes = [
         translate(sql) for kind, name, sql in rows if kind == "index" and not SKIPPED.match(name)
     ]
-    return (*tables, *indexes, APPEND_ONLY, SEARCH, *_trigram_indexes())
+    return (*tables, *indexes, APPEND_ONLY, NOTICES, SEARCH, *_trigram_indexes())
 
 
 def _trigram_indexes() -> list[str]:
