@@ -112,7 +112,7 @@ def run_app(
         from desktop_app.gui.tasks import DbWorker
         from desktop_app.services.recovery import mark_interrupted
         from desktop_app.storage import health
-        from desktop_app.storage.db import connect_plain
+        from desktop_app.storage.opening import connect_plain
 
         running = QApplication.instance()  # a QCoreApplication as far as the type goes
         app = running if isinstance(running, QApplication) else QApplication(list(argv))

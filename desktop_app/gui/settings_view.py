@@ -72,8 +72,12 @@ class SettingsView(QWidget):
         self.keys = KeysPanel(self._paths.database, data_dir=self._paths.data_dir)
         folders = self._folders_box()
         away = self._away_box()
+        from desktop_app.gui.team_panel import TeamPanel
+
+        self.team = TeamPanel(self._paths.database, self._paths.data_dir)
+        self.team.message.connect(self.message)
         layout = QVBoxLayout(self)
-        for widget in (self.welcome, model_box, self.keys, away, folders):
+        for widget in (self.welcome, model_box, self.keys, away, self.team, folders):
             layout.addWidget(widget)
         layout.addStretch(1)
         self._show_found()

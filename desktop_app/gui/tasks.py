@@ -28,6 +28,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import shiboken6
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
+# At import, not on a worker thread: an import there waits on PySide6's import hook while the
+# window starts (a hang was seen with one inside a job).
+from desktop_app.storage.opening import connect, connect_plain
+
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -78,8 +82,6 @@ class DbWorker:
     def _db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            from desktop_app.storage.db import connect
-
             db = self._local.db = connect(self._db_path)
         return db
 
@@ -210,7 +212,6 @@ class Job(QObject):
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         from desktop_app.gui import errors
-        from desktop_app.storage.db import connect, connect_plain
 
         db = None
         failure: Exception | None = None
@@ -300,7 +301,6 @@ class LatestRead(QObject):
         import sqlite3
 
         from desktop_app.gui import errors
-        from desktop_app.storage.db import connect_plain
 
         db = None
         try:

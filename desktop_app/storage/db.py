@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from desktop_app.core.database_url import TeamRef
 from desktop_app.core.errors import StorageError
 from desktop_app.core.visible import reveal
 from desktop_app.storage.engine import POSTGRESQL, engine_of
@@ -119,27 +118,16 @@ class PlainDatabase:
         return [row[0] for row in rows]
 
 
-def connect(path: Path | str | TeamRef, *, check: bool = True) -> sqlite_utils.Database:
+def connect(path: Path | str, *, check: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date.
-    ``check``: SQLite's quick check first (a damaged file is opened for reading only). A
-    ``TeamRef``: the team's PostgreSQL database (``storage.pg``), with the same face."""
-    if isinstance(path, TeamRef):
-        return _team(path)
+    ``check``: SQLite's quick check first (a damaged file is opened for reading only)."""
     import sqlite_utils
 
     return sqlite_utils.Database(_open_or_say(Path(path), check=check))
 
 
-def _team(ref: TeamRef) -> Any:
-    from desktop_app.storage import pg
-
-    return pg.connect(ref.url, password=ref.password)
-
-
-def connect_plain(path: Path | str | TeamRef, *, check: bool = True) -> PlainDatabase:
+def connect_plain(path: Path | str, *, check: bool = True) -> PlainDatabase:
     """The same database without sqlite-utils, for the window's start (see ``PlainDatabase``)."""
-    if isinstance(path, TeamRef):
-        return _team(path)  # type: ignore[no-any-return]
     return PlainDatabase(_open_or_say(Path(path), check=check))
 
 

@@ -20,7 +20,7 @@ LIVE_MS = 2000  # the goal: another computer's change shown within 2 s
 def team_window(qtbot, tmp_path, workflows_dir, openai_key, postgres_url):
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.tasks import DbWorker
-    from desktop_app.storage.db import connect_plain
+    from desktop_app.storage.opening import connect_plain
 
     team = TeamRef(postgres_url)
     seed = pg.connect(postgres_url)
@@ -73,3 +73,22 @@ def test_another_computers_changes_arrive_within_two_seconds(qtbot, team_window,
         qtbot.waitUntil(lambda: inbox.model.rowCount() == 2, timeout=LIVE_MS)
     finally:
         other.conn.close()
+
+
+def test_settings_team_database_tests_and_saves_a_url(qtbot, window, postgres_url, seeded):
+    from desktop_app.services import settings
+
+    window.show_tab("settings")
+    panel = window.settings.team
+    panel.url_edit.setText(postgres_url)
+    with qtbot.waitSignal(panel.job.done, timeout=10000):
+        panel.test_button.click()
+    assert panel.status.text().startswith("Connected: PostgreSQL 1")
+    assert "(empty: Signoff makes its tables at the first start on it)" in panel.status.text()
+    panel.url_edit.setText("postgresql://anna:s3cret@db/shop")
+    assert not panel.save()
+    assert "holds a password" in panel.status.text() and "s3cret" not in panel.status.text()
+    panel.url_edit.setText(postgres_url)
+    assert panel.save()
+    assert settings.load(seeded.parent).database == postgres_url
+    assert "from its next start" in panel.status.text()
