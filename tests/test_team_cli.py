@@ -125,3 +125,29 @@ def test_the_peoples_role_adds_to_the_log_and_the_server_refuses_it_a_change(
                 assert "permission denied for table events" in str(refused)
             else:
                 raise AssertionError(f"{change} was allowed")
+
+
+def test_two_computers_with_different_specs_are_told_so(
+    signoff, workflows, llm_server, postgres_url, tmp_path
+):
+    """Each run records the spec version it used; a computer whose file differs from the
+    one another computer last ran is told, in ``signoff workflows`` (and the window)."""
+    from desktop_app.storage import pg
+    from desktop_app.storage.db import transaction
+
+    llm_server.default = reply("Dear customer")
+    team = ["--database", postgres_url]
+    assert signoff("run", "reply", "--text", "Hello", *team)[0] == 0
+    db = pg.connect(postgres_url)
+    with transaction(db):  # that run was Anna's laptop's
+        db.execute("UPDATE runs SET host = 'annas-laptop'")
+    code, out, _ = signoff("workflows", *team)
+    assert "spec:" not in out  # the same file here: nothing to say
+    spec = workflows / "reply" / "workflow.toml"
+    spec.write_text(spec.read_text().replace("You reply politely", "You answer kindly"), encoding="utf-8")
+    code, out, _ = signoff("workflows", *team)
+    assert code == 0
+    assert "spec: annas-laptop ran another version of this workflow's spec (" in out
+    rows = json.loads(signoff("workflows", "--json", *team)[1])
+    assert rows[0]["elsewhere"].startswith("annas-laptop ran another version")
+    db.conn.close()

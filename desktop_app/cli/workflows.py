@@ -226,6 +226,8 @@ def cmd_workflows(ctx: Context, args: argparse.Namespace) -> int:
             out(f"{'':<22} {problem}")
         for found in r["drift"]:
             out(f"{'':<22} drift: {found['message']}")
+        if r.get("elsewhere"):
+            out(f"{'':<22} spec: {r['elsewhere']}")
     return EXIT_OK
 
 

@@ -349,6 +349,8 @@ class WorkflowsView(QWidget):
         self.scorecard_button.setEnabled(True)
         self._show_switch(row, spec)
         drift = "\n".join(f"Drift: {d['message']}." for d in row.get("drift", []))
+        if row.get("elsewhere"):
+            drift = "\n".join(filter(None, (drift, f"Spec: {row['elsewhere']}.")))
         self.drift_status.setText(drift)
         self.drift_status.setVisible(bool(drift))
 

@@ -55,7 +55,22 @@ def overview(
         "drift": [
             {"kind": d.kind, "message": d.message} for d in drift(db, entry.name, cost_threshold)
         ],
+        "elsewhere": other_version(db, spec) if spec else None,
     }
+
+
+def other_version(db: sqlite_utils.Database, spec: Spec) -> str | None:
+    """On a team's database: another computer's newest run used another version of this
+    workflow's spec than this computer's file (never mixed silently: each run records its
+    version); None when they agree, or no other computer ran it."""
+    seen = run_rows.last_run_elsewhere(db, spec.name, run_rows.hostname())
+    if seen is None or seen["spec_hash"] == spec.version:
+        return None
+    when = seen["started_at"][:16].replace("T", " ")
+    return (
+        f"{seen['host']} ran another version of this workflow's spec ({when} UTC) than the one"
+        " here: bring the two computers' files in line"
+    )
 
 
 def profile_summary(db: sqlite_utils.Database, spec: Spec) -> dict | None:

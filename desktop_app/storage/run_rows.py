@@ -168,3 +168,25 @@ def runs_in_state(db: DatabaseLike, state: RunState, workflow: str | None = None
         {"id": r[0], "workflow": r[1], "pid": r[2], "host": r[3], "started_at": r[4]}
         for r in db.execute(sql + " ORDER BY id", args).fetchall()
     ]
+
+
+class RunElsewhere(TypedDict):
+    """The newest run of a workflow made on another computer, with the spec it used."""
+
+    host: str
+    started_at: str
+    spec_hash: str
+
+
+def last_run_elsewhere(db: DatabaseLike, workflow: str, host: str) -> RunElsewhere | None:
+    """The newest run of ``workflow`` that a computer other than ``host`` made (a team's
+    database), and the hash of the spec version it ran on."""
+    row = db.execute(
+        "SELECT r.host, r.started_at, v.hash FROM runs r JOIN workflow_versions v"
+        " ON v.id = r.version_id WHERE r.workflow = ? AND r.host IS NOT NULL AND r.host != ?"
+        " ORDER BY r.id DESC LIMIT 1",
+        [workflow, host],
+    ).fetchone()
+    if row is None:
+        return None
+    return {"host": row[0], "started_at": row[1], "spec_hash": row[2]}
