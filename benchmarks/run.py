@@ -45,6 +45,8 @@ BENCHES = (
     Bench("stall", "bench_gui.py",
           ("--only", "stall", "--stall-modes", "process", "--runs", "8", "--items", "1000"),
           ("--only", "stall", "--stall-modes", "process", "--runs", "4", "--items", "250")),
+    Bench("team", "bench_team.py", ("--items", "1000000", "--events", "1000000"),
+          ("--items", "50000", "--events", "50000")),
     Bench("first-click", "bench_first_click.py", ("--rounds", "3"), ("--rounds", "1")),
     Bench("cli-run", "bench_cli_run.py", ("--rounds", "7"), ("--rounds", "3")),
     Bench("idle", "bench_idle.py", ("--runs", "200",), ("--runs", "30",)),

@@ -111,7 +111,7 @@ def test_the_peoples_role_adds_to_the_log_and_the_server_refuses_it_a_change(
         owner.execute(_roles_sql())
     people = postgres_url.replace("://signoff@", "://signoff_people@")
     as_person = ["--database", people]
-    code, out, err = signoff("run", "reply", "--text", "Hello again", *as_person)
+    code, _, err = signoff("run", "reply", "--text", "Hello again", *as_person)
     assert code == 0, err
     item = json.loads(signoff("inbox", "--json", *as_person)[1])[0]["id"]
     code, _, err = signoff("approve", str(item), "--by", "Tom", *as_person)

@@ -42,6 +42,9 @@ GENERATED_KEYS = {
 
 _LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
+_PLAIN_INSERT = re.compile(
+    r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\((\s*\?\s*,?)+\)\s*$", re.IGNORECASE
+)
 
 
 def to_postgres(sql: str) -> tuple[str, str | None]:
@@ -139,6 +142,16 @@ class PgConnection:
         return PgCursor(cursor, key is not None)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Many rows of one statement; a plain ``INSERT INTO t (columns) VALUES (?, …)``
+        goes by ``COPY``, several times faster (the log's appends in bulk, a copy)."""
+        plain = _PLAIN_INSERT.match(sql)
+        if plain is not None:
+            columns = plain.group(2)
+            copying = f"COPY {plain.group(1)} ({columns}) FROM STDIN"
+            with self.raw.cursor() as cursor, cursor.copy(copying) as copy:
+                for row in rows:
+                    copy.write_row(_storable(row))
+            return
         translated, key = to_postgres(sql)
         if key is not None:  # many rows: their keys are not asked for
             translated = translated[: translated.rindex(" RETURNING ")]

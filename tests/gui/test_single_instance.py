@@ -142,7 +142,7 @@ def test_the_window_starts_along_the_path_signoff_takes_and_lets_go_of_the_folde
         tmp_path / "data",
         """
         import gc
-        print('ready', window._db_path.parent, inbox.isVisible(), inbox.model().rowCount())
+        print('ready', window.paths.data_dir, inbox.isVisible(), inbox.model().rowCount())
         print('collecting again:', gc.isenabled())
         """,
     )
