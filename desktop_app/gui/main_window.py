@@ -135,6 +135,11 @@ class MainWindow(QMainWindow):
         # The one place the window names its folders and its database; the tabs, dialogs and
         # jobs get them from here. ``db_path`` is ``Paths.db_path``: the data folder's file.
         self.paths = Paths(db_path.parent, workflows_dir, team)
+        if team is not None:  # whose inbox this is, at a glance
+            from desktop_app.core.database_url import parse
+
+            where = parse(team.url)
+            self.setWindowTitle(f"Signoff — team database {where.database} on {where.host}")
         self._gateway: ProcessGateway | None = None
         self._warm_job = self._job(plain=True, what="model worker's start")
         self.live: LiveUpdates | None = None  # a team database's news (after the first paint)

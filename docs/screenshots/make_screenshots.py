@@ -165,7 +165,9 @@ def capture_report(data: Path, out: Path) -> None:
     )  # fmt: skip
 
 
-def capture(data: Path, out: Path, *, tab: int = 0, search: str = "") -> None:
+def capture(
+    data: Path, out: Path, *, tab: int = 0, search: str = "", env_extra: dict | None = None
+) -> None:
     """Start the app on a virtual screen showing ``tab`` (the last view is restored), grab the
     screen; with ``search``, typed into the tab's search box first (Ctrl+F, then the keys)."""
     settings = data / "config" / "Signoff" / "Signoff.conf"
@@ -181,6 +183,7 @@ def capture(data: Path, out: Path, *, tab: int = 0, search: str = "") -> None:
             QT_QPA_PLATFORM="xcb",
             SIGNOFF_HOME=str(data),
             XDG_CONFIG_HOME=str(data / "config"),
+            **(env_extra or {}),
         )
         app = subprocess.Popen([sys.executable, "-m", "desktop_app"], env=env, cwd=ROOT)
         try:
@@ -271,6 +274,47 @@ def capture_damaged(data: Path, out: Path) -> None:
     capture(copy, out, tab=0)
 
 
+def capture_team(data: Path, settings_out: Path, window_out: Path) -> None:
+    """A team's database (a PostgreSQL server started for it, the demo history copied in with
+    ``signoff db copy``): Settings' Team database panel after *Test connection*, rendered
+    offscreen, and the window on it under Xvfb."""
+    from desktop_app.storage import pg
+    from desktop_app.storage.copy import copy_history
+    from desktop_app.storage.db import connect
+    from tests.helpers.postgres import PostgresServer, binaries
+
+    found = binaries()
+    if found is None:
+        raise SystemExit("the team's screenshots need PostgreSQL: apt install postgresql")
+    server = PostgresServer(found).start()
+    try:
+        with server.database() as url:
+            here, there = connect(data / "signoff.db"), pg.connect(url)
+            copy_history(here, there, target_name=url)
+            here.conn.close()
+            there.conn.close()
+            render_offscreen(
+                data,
+                "from PySide6.QtCore import QEventLoop, QTimer\n"
+                "from PySide6.QtWidgets import QApplication\n"
+                "app = QApplication([])\n"
+                "from desktop_app.gui.team_panel import TeamPanel\n"
+                "panel = TeamPanel(data / 'signoff.db', data)\n"
+                "panel.resize(900, 110)\n"
+                f"panel.url_edit.setText({url!r})\n"
+                "loop = QEventLoop()\n"
+                "panel.job.done.connect(lambda _r: QTimer.singleShot(50, loop.quit))\n"
+                "panel.test()\n"
+                "loop.exec()\n"
+                "panel.show()\n"
+                "app.processEvents()\n"
+                f"panel.grab().save({str(settings_out)!r})\n",
+            )
+            capture(data, window_out, tab=0, env_extra={"SIGNOFF_DATABASE": url})
+    finally:
+        server.stop()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -292,6 +336,8 @@ def main() -> None:
         print(f"wrote {HERE / 'inbox-search.png'} and activity-search.png")
         capture_damaged(data, HERE / "damaged-database.png")
         print(f"wrote {HERE / 'damaged-database.png'}")
+        capture_team(data, HERE / "team-settings.png", HERE / "team-inbox.png")
+        print(f"wrote {HERE / 'team-settings.png'} and team-inbox.png")
 
 
 if __name__ == "__main__":

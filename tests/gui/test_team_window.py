@@ -51,6 +51,8 @@ def team_window(qtbot, tmp_path, workflows_dir, openai_key, postgres_url):
 
 def test_the_window_shows_the_teams_inbox_and_decides_there(qtbot, team_window, postgres_url):
     inbox = team_window.inbox
+    assert team_window.windowTitle().startswith("Signoff — team database t")
+    assert team_window.windowTitle().endswith(" on 127.0.0.1")
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 2, timeout=5000)
     inbox.table.selectRow(0)
     qtbot.mouseClick(team_window.findChild(QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
