@@ -15,7 +15,6 @@ to show what they cost.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -74,7 +73,15 @@ def main() -> None:
         "--rounds", type=int, default=5, help="take direct and runner in turn this many times"
     )
     parser.add_argument("--realistic", action="store_true", help="1.5 KB in, 500 B out")
+    parser.add_argument(
+        "--engine", choices=("sqlite", "postgresql"), default="sqlite",
+        help="where the runner writes: this computer's file, or a team's database (a server"
+        " started for the run)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.engine == "postgresql":
+        team(args)
+        return
     with tempfile.TemporaryDirectory() as tmp, LLMServer() as server:
         answer = "Thank you for your kind review, we hope to see you again soon!"
         texts = [f"Review number {n}: lovely cake and friendly staff." for n in range(args.inputs)]
@@ -130,6 +137,45 @@ def main() -> None:
         )
         db.conn.close()
         bare.conn.close()
+
+
+def team(args: argparse.Namespace) -> None:
+    """The runner writing to a team's PostgreSQL database against raw litellm (issue 26)."""
+    from desktop_app.storage import pg
+    from tests.helpers.postgres import PostgresServer, binaries
+
+    found = binaries()
+    if found is None:
+        raise SystemExit("needs PostgreSQL (Debian: apt install postgresql)")
+    server_pg = PostgresServer(found).start()
+    try:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            LLMServer() as server,
+            server_pg.database() as url,
+        ):
+            server.default = reply("Thank you for your kind review, we hope to see you again soon!")
+            spec = load_spec(write_spec(Path(tmp) / "wf", api_base=server.url, retries=0))
+            docs = [from_text(f"Review number {n}: lovely cake and friendly staff.")
+                    for n in range(args.inputs)]  # fmt: skip
+            db = pg.connect(url)
+            import litellm  # noqa: F401  -- imported before timing: both sides pay it once
+
+            direct(spec, docs[:20], server.url, args.concurrency)
+            through_runner(spec, docs[:20], db, args.concurrency)
+            times: dict[str, list[float]] = {"direct": [], "runner": []}
+            for _ in range(args.rounds):
+                times["direct"].append(direct(spec, docs, server.url, args.concurrency))
+                times["runner"].append(through_runner(spec, docs, db, args.concurrency))
+            db.conn.close()
+    finally:
+        server_pg.stop()
+    mid = {k: statistics.median(v) for k, v in times.items()}
+    ratio = mid["runner"] / mid["direct"]
+    print(f"inputs: {args.inputs}, on PostgreSQL: litellm direct {mid['direct']:.2f} s,"
+          f" runner {mid['runner']:.2f} s; ratio {ratio:.3f} (goal <= 1.15)")  # fmt: skip
+    record("runner on PostgreSQL / raw litellm", ratio, "x", 1.15,
+           size=f"{args.inputs:,} inputs, short texts")  # fmt: skip
 
 
 if __name__ == "__main__":
