@@ -15,6 +15,7 @@ to show what they cost.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
