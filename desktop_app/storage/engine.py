@@ -24,7 +24,7 @@ def lock_for(db: object, key: int) -> None:
     writers of one thing (the log's chain) go one at a time. On SQLite, ``BEGIN IMMEDIATE``
     already lets one writer in at a time: nothing to do."""
     if engine_of(db) == POSTGRESQL:
-        db.execute("SELECT pg_advisory_xact_lock(?)", [key])  # type: ignore[attr-defined]
+        db.conn.lock_once(key)  # type: ignore[attr-defined]
 
 
 def key_for(name: str) -> int:

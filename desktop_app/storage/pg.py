@@ -18,7 +18,7 @@ begins and ends (``storage.db.transaction``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -118,10 +118,36 @@ class PgCursor:
 
 
 class PgConnection:
-    """What ``storage.db`` uses of a connection: ``execute``, ``in_transaction``, ``close``."""
+    """What ``storage.db`` uses of a connection: ``execute``, ``in_transaction``, ``close``.
+
+    Round trips are what a team database costs (a dozen statements an item), so what one
+    transaction already knows is kept until it ends: the advisory locks it holds (taken
+    once), a value a writer keeps for it (``kept``: the log's chain end while it holds the
+    log's lock), and writes that need doing once, just before ``COMMIT`` (``at_commit``:
+    the log's recorded head)."""
 
     def __init__(self, raw: psycopg.Connection[Any]):
         self.raw = raw
+        self.locks: set[int] = set()
+        self.kept: dict[str, Any] = {}
+        self.at_commit: dict[str, Callable[[], None]] = {}
+
+    def _transaction_ends(self, sql: str) -> None:
+        word = sql.strip().split(None, 1)[0].upper() if sql.strip() else ""
+        if word == "COMMIT":
+            pending, self.at_commit = self.at_commit, {}
+            for write in pending.values():
+                write()
+        if word in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.locks.clear()
+            self.kept.clear()
+            self.at_commit.clear()
+
+    def lock_once(self, key: int) -> None:
+        """``pg_advisory_xact_lock(key)``, once a transaction."""
+        if key not in self.locks:
+            self.execute("SELECT pg_advisory_xact_lock(?)", [key])
+            self.locks.add(key)
 
     @property
     def in_transaction(self) -> bool:
@@ -132,6 +158,8 @@ class PgConnection:
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PgCursor:
         import psycopg
 
+        if sql[:8].upper().lstrip().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            self._transaction_ends(sql)
         translated, key = to_postgres(sql)
         cursor = self.raw.cursor()
         try:

@@ -343,3 +343,17 @@ def test_an_older_team_database_takes_the_newer_migrations(postgres_url):
     assert "claimed_by" in columns
     assert spec_versions.latest_version(db, "wf").spec_text == "kept"
     db.conn.close()
+
+
+def test_appends_of_every_kind_in_one_transaction_leave_the_right_head(any_db):
+    """One append, many, one more, in one transaction: the recorded head is the last."""
+    from desktop_app.storage import eventlog
+
+    with transaction(any_db):
+        eventlog.append(any_db, "run.started", detail={"n": 1})
+        eventlog.append_many(
+            any_db, [("model.call", None, None, None, {"n": n}, None) for n in range(3)]
+        )
+        eventlog.append(any_db, "run.finished", detail={"n": 5})
+    assert eventlog.recorded_head(any_db) == eventlog.head(any_db)
+    assert eventlog.head(any_db).seq == 5 and eventlog.verify(any_db).ok
