@@ -121,6 +121,7 @@ def other_process():
     proc.wait()
 
 
+@pytest.mark.sqlite_file
 def test_serve_is_refused_while_the_window_or_another_serve_holds_the_folder(
     signoff, _isolated_environment, other_process
 ):
@@ -158,6 +159,7 @@ def test_a_stale_lock_is_taken_over(signoff, _isolated_environment):
     assert not (home / "serve.lock").exists()
 
 
+@pytest.mark.sqlite_file
 def test_the_window_will_not_open_while_serve_holds_the_folder(
     _isolated_environment, other_process
 ):

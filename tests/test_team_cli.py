@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.helpers.llm_server import reply
 
 
@@ -62,6 +64,7 @@ def test_an_unreachable_team_database_is_one_line(signoff, _isolated_environment
     assert line.startswith("signoff: error: cannot reach the team database: ")
 
 
+@pytest.mark.sqlite_file
 def test_a_computers_history_moves_into_the_team_database_and_back_out(
     signoff, workflows, llm_server, postgres_url, tmp_path, _isolated_environment
 ):
@@ -144,7 +147,9 @@ def test_two_computers_with_different_specs_are_told_so(
     code, out, _ = signoff("workflows", *team)
     assert "spec:" not in out  # the same file here: nothing to say
     spec = workflows / "reply" / "workflow.toml"
-    spec.write_text(spec.read_text().replace("You reply politely", "You answer kindly"), encoding="utf-8")
+    spec.write_text(
+        spec.read_text().replace("You reply politely", "You answer kindly"), encoding="utf-8"
+    )
     code, out, _ = signoff("workflows", *team)
     assert code == 0
     assert "spec: annas-laptop ran another version of this workflow's spec (" in out

@@ -289,6 +289,10 @@ def test_the_search_language_finds_the_same_items_on_both(any_db, search, found)
                 input_name=f"a-{n + 1}", input_text="text", output=output, model="openai/gpt-4o",
                 reason="a rule" if n == 1 else None, checks_json="[]",
             )  # fmt: skip
+    if engine_of(any_db) == "sqlite":  # SQLite's own index answers (PostgreSQL: pg_trgm's)
+        from desktop_app.storage import fulltext
+
+        assert fulltext.build(any_db).ready
     statuses = ("pending", "escalated")
     names = sorted(
         i["input_name"] for i in item_rows.iter_items(any_db, statuses=statuses, search=search)
