@@ -18,6 +18,7 @@ begins and ends (``storage.db.transaction``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ _PLAIN_INSERT = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # the storage layer's statements are few, and said again and again
 def to_postgres(sql: str) -> tuple[str, str | None]:
     """``sql`` in PostgreSQL's words, and the key column an INSERT returns (None: none)."""
     if sql.strip().upper() == "BEGIN IMMEDIATE":
