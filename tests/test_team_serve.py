@@ -4,39 +4,20 @@ started at the same moment, each with its own data folder, process each new inpu
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
 
-from desktop_app.core.spec_loader import load_spec
-from desktop_app.services import settings, switches
-from desktop_app.services.profiler import Profiler
 from desktop_app.storage import pg
-from desktop_app.storage.db import transaction
 from tests.conftest import REPO_ROOT
-from tests.helpers.canned import answer_for
-from tests.helpers.llm_server import responder
+from tests.helpers.schedules import enable_due_in, support_digest_folders
 
 
 def test_two_serves_at_once_take_each_input_once(postgres_url, tmp_path, llm_server):
-    llm_server.default = responder(answer_for)
     computers = [tmp_path / "anna", tmp_path / "tom"]
-    for home in computers:  # each its own folders: the same workflow, the same shared inbox
-        shutil.copytree(REPO_ROOT / "workflows", home / "workflows")
-        shutil.copytree(
-            home / "workflows" / "support-digest" / "samples", home / "inbox" / "support"
-        )
-        settings.save(home, settings.Settings(api_base=llm_server.url, database=postgres_url))
+    # each its own folders: the same workflow, the same shared inbox
+    specs = [support_digest_folders(home, llm_server, database=postgres_url) for home in computers]
     db = pg.connect(postgres_url)
-    spec = load_spec(computers[0] / "workflows" / "support-digest" / "workflow.toml")
-    Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-    switches.enable(db, spec)
-    an_hour_ago = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z"
-    )
-    with transaction(db):
-        db.execute("UPDATE workflow_state SET enabled_at = ?", [an_hour_ago])
+    enable_due_in(db, specs[0], llm_server.url)
     calls_before = len(llm_server.completions)
     serves = [
         subprocess.Popen(

@@ -10,20 +10,20 @@ from tests.helpers.llm_server import responder
 from tests.helpers.schedules import enable_due
 
 
-def enable_support_digest(seeded, workflows_dir, llm_server, *, since: str) -> None:
-    """Every run on the test server; support-digest profiled and enabled ``since`` ago
-    (an SQLite modifier such as '-2 hours'), so its schedule has slots due."""
+def enable_support_digest(seeded, workflows_dir, llm_server, *, hours_ago: float) -> None:
+    """Every run on the test server; support-digest profiled and enabled ``hours_ago``, so
+    its schedule has slots due."""
     llm_server.default = responder(answer_for)
     settings.save(seeded.parent, settings.Settings(api_base=llm_server.url))
     spec_path = workflows_dir / "support-digest" / "workflow.toml"
-    enable_due(seeded, spec_path, llm_server.url, since=since)
+    enable_due(seeded, spec_path, llm_server.url, hours_ago=hours_ago)
 
 
 def test_a_due_workflow_runs_from_the_timer_and_its_items_reach_the_inbox(
     qtbot, window, seeded, workflows_dir, llm_server
 ):
     # enabled two hours ago: two slots missed, one catch-up run (catch_up = "latest")
-    enable_support_digest(seeded, workflows_dir, llm_server, since="-2 hours")
+    enable_support_digest(seeded, workflows_dir, llm_server, hours_ago=2)
     inbox = seeded.parent / "inbox" / "support"
     inbox.mkdir(parents=True)
     for name in ("late-order", "thanks"):
@@ -69,7 +69,7 @@ def test_pause_all_schedules_from_the_workflows_tab(qtbot, window):
 def test_a_scheduled_run_that_cannot_start_says_so_in_the_banner(
     qtbot, window, seeded, workflows_dir, llm_server
 ):
-    enable_support_digest(seeded, workflows_dir, llm_server, since="-1 hour")
+    enable_support_digest(seeded, workflows_dir, llm_server, hours_ago=1)
     # its folder (inbox/support in the data folder) was never made
     with qtbot.waitSignal(window.schedules.failed, timeout=30000):
         window.schedules.tick()

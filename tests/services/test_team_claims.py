@@ -5,7 +5,6 @@ remind of an item once; a claim left by a computer that died is taken over after
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -15,17 +14,15 @@ from typing import Any
 import pytest
 
 from desktop_app.core.spec_loader import load_spec
-from desktop_app.services import decisions, settings, switches
+from desktop_app.services import decisions
 from desktop_app.services.inputs import from_text
-from desktop_app.services.profiler import Profiler
 from desktop_app.services.runner import Runner
 from desktop_app.services.tick import TickHooks, act_on_approved, run_due_schedules
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage.db import transaction
 from desktop_app.storage.engine import engine_of
-from tests.conftest import REPO_ROOT
-from tests.helpers.canned import answer_for
-from tests.helpers.llm_server import reply, responder
+from tests.helpers.llm_server import reply
+from tests.helpers.schedules import enable_due_in, support_digest_folders
 from tests.helpers.specs import write_spec
 
 COMPUTERS = 3
@@ -63,19 +60,8 @@ def _at_once(computers: list[Any], work: Any) -> list[BaseException]:
 
 
 def test_a_due_slot_runs_once_though_three_computers_tick(db, tmp_path, llm_server, request):
-    llm_server.default = responder(answer_for)
-    data, workflows = tmp_path / "data", tmp_path / "workflows"
-    shutil.copytree(REPO_ROOT / "workflows", workflows)
-    shutil.copytree(workflows / "support-digest" / "samples", data / "inbox" / "support")
-    settings.save(data, settings.Settings(api_base=llm_server.url))
-    spec = load_spec(workflows / "support-digest" / "workflow.toml")
-    Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-    switches.enable(db, spec)
-    an_hour_ago = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z"
-    )
-    with transaction(db):
-        db.execute("UPDATE workflow_state SET enabled_at = ?", [an_hour_ago])
+    data = tmp_path / "data"
+    spec = enable_due_in(db, support_digest_folders(data, llm_server), llm_server.url)
     fired: list[Any] = []
     specs = {"support-digest": spec}
 
@@ -183,19 +169,8 @@ def test_a_slot_another_computer_recorded_is_not_run_again(db, tmp_path, llm_ser
     the slot due; the second to record it is told another took it."""
     from desktop_app.services import scheduler
 
-    llm_server.default = responder(answer_for)
-    data, workflows = tmp_path / "data", tmp_path / "workflows"
-    shutil.copytree(REPO_ROOT / "workflows", workflows)
-    shutil.copytree(workflows / "support-digest" / "samples", data / "inbox" / "support")
-    settings.save(data, settings.Settings(api_base=llm_server.url))
-    spec = load_spec(workflows / "support-digest" / "workflow.toml")
-    Profiler(db).profile(spec, [spec.model.name], api_base=llm_server.url)
-    switches.enable(db, spec)
-    an_hour_ago = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z"
-    )
-    with transaction(db):
-        db.execute("UPDATE workflow_state SET enabled_at = ?", [an_hour_ago])
+    data = tmp_path / "data"
+    spec = enable_due_in(db, support_digest_folders(data, llm_server), llm_server.url)
     anna, tom, *others = _computers(db, request, tmp_path)
     for other in others:
         other.conn.close()
