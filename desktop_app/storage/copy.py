@@ -31,17 +31,6 @@ TABLES = (
     "actions",
 )
 HISTORY = ("workflow_versions", "runs", "items", "events")
-GENERATED = {
-    "workflow_versions": "id",
-    "runs": "id",
-    "run_inputs": "id",
-    "items": "id",
-    "decisions": "id",
-    "model_calls": "id",
-    "events": "seq",
-    "profiles": "id",
-    "actions": "id",
-}
 BATCH = 2000
 
 
@@ -93,7 +82,9 @@ def _copy_table(source: DatabaseLike, target: DatabaseLike, table: str) -> int:
 
 def _continue_numbering(target: DatabaseLike) -> None:
     """PostgreSQL's generated keys go on after the copied rows' numbers."""
-    for table, key in GENERATED.items():
+    from desktop_app.storage.pg import GENERATED_KEYS
+
+    for table, key in GENERATED_KEYS.items():
         target.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', '{key}'),"
             f" coalesce((SELECT max({key}) FROM {table}), 1),"
