@@ -6,14 +6,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from desktop_app.core import collector
 from desktop_app.core.errors import KnownError
 from desktop_app.core.paths import Paths, bundled_dir, ensure_data_dir
-
-if TYPE_CHECKING:
-    from desktop_app.core.database_url import TeamRef
 
 
 def _check_screen() -> None:
@@ -78,20 +73,6 @@ def _load_engine_modules() -> None:
     from desktop_app.storage import actions, db, item_pages, item_rows, search  # noqa: F401
 
 
-def _team_database(paths: Paths) -> TeamRef | None:
-    """The team database the window opens (``SIGNOFF_DATABASE``, else Settings → Team
-    database), its password from the keychain; None: this computer's file."""
-    from desktop_app.core.database_url import TeamRef, parse
-    from desktop_app.services import settings
-
-    given = os.environ.get("SIGNOFF_DATABASE") or settings.load(paths.data_dir).database
-    if not given.strip():
-        return None
-    from desktop_app.llm import keys
-
-    return TeamRef(parse(given).url, keys.get_key("database"))
-
-
 def run_app(
     paths: Paths, argv: Sequence[str], *, when_ready: Callable[[], object] | None = None
 ) -> int:
@@ -138,11 +119,12 @@ def run_app(
             )
             return 1
         from desktop_app.services.folder_claims import serve_holder
+        from desktop_app.services.team import chosen
 
         # The UI thread's reader, without sqlite-utils (a third of the start); writes go
         # through the worker thread.
         try:
-            team = _team_database(paths)
+            team = chosen(paths.data_dir)  # a team's database, or None: this computer's file
             # (on a team database, each due thing is claimed in it: serve may run beside)
             server = serve_holder(paths.data_dir) if team is None else None  # after our claim
             if server is not None:

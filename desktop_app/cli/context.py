@@ -7,15 +7,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop_app.cli.output import err
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from desktop_app.core.database_url import TeamDatabase
+    from desktop_app.core.database_url import TeamRef
 
 
 class Context:
@@ -44,20 +45,13 @@ class Context:
         ensure_data_dir(self.paths)
         say_upgrades()
 
-    @property
-    def team(self) -> TeamDatabase | None:
-        """The team database this command uses (``--database``, ``SIGNOFF_DATABASE``,
-        Settings), or None: this computer's file."""
-        import os
+    @cached_property
+    def team(self) -> TeamRef | None:
+        """The team database this command uses (``services.team.chosen``), or None: this
+        computer's file."""
+        from desktop_app.services.team import chosen
 
-        from desktop_app.core.database_url import parse
-
-        given = getattr(self.args, "database", None) or os.environ.get("SIGNOFF_DATABASE")
-        if given is None:
-            from desktop_app.services import settings
-
-            given = settings.load(self.paths.data_dir).database
-        return parse(given) if given.strip() else None
+        return chosen(self.paths.data_dir, getattr(self.args, "database", None))
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -66,7 +60,12 @@ class Context:
 
             self._ensure_data_dir()
             team = self.team
-            self._db = self._open_file() if team is None else self._open_team(team)
+            if team is None:
+                self._db = self._open_file()
+            else:  # the team's (its password from the keychain, or libpq's own ways)
+                from desktop_app.storage.opening import connect
+
+                self._db = connect(team)
             say_upgrades()  # a migrated database, once
             for run_id in mark_interrupted(self._db):
                 err(f"run {run_id} was interrupted (its process stopped); `signoff run` resumes it")
@@ -81,14 +80,6 @@ class Context:
         if damaged:
             err(f"signoff: warning: {damaged}")
         return db
-
-    def _open_team(self, team: TeamDatabase) -> Any:
-        """The team's PostgreSQL database, its password from the keychain (or none: a
-        server that trusts this computer, or ``PGPASSWORD``)."""
-        from desktop_app.llm import keys
-        from desktop_app.storage import pg
-
-        return pg.connect(team.url, password=keys.get_key("database"))
 
     def decider(self, given: str | None) -> str | None:
         """Who a decision is by: ``--by``, else ``settings --name``, else None (the login

@@ -139,17 +139,15 @@ def cmd_db_info(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_db_copy(ctx: Context, args: argparse.Namespace) -> int:
     """``signoff db copy --to URL`` (this computer's history into a team database) or
     ``--from URL`` (back out, into this computer's file)."""
-    from desktop_app.core.database_url import parse
-    from desktop_app.llm import keys
-    from desktop_app.storage import pg
+    from desktop_app.services.team import team_ref
     from desktop_app.storage.copy import copy_history
-    from desktop_app.storage.db import connect
     from desktop_app.storage.eventlog import verify
+    from desktop_app.storage.opening import connect
 
-    team = parse(args.to or args.from_)
+    team = team_ref(args.to or args.from_)
     ctx.workflows_dir  # noqa: B018 -- the data folder made
     here = connect(ctx.paths.db_path)
-    there = pg.connect(team.url, password=keys.get_key("database"))
+    there = connect(team)
     source, target = (here, there) if args.to else (there, here)
     name = team.url if args.to else str(ctx.paths.db_path)
     try:
