@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import psycopg
+# Imported with this module, which only a team database loads: never on the window's start,
+# and not again at each statement.
+import psycopg
+from psycopg.pq import TransactionStatus
 
 from desktop_app.core.errors import StorageError
 from desktop_app.storage.engine import POSTGRESQL as ENGINE
@@ -42,6 +44,7 @@ GENERATED_KEYS = {
 }
 
 _LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
+_BOUNDARY = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK)\b", re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
 _PLAIN_INSERT = re.compile(
     r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\((\s*\?\s*,?)+\)\s*$", re.IGNORECASE
@@ -134,16 +137,16 @@ class PgConnection:
         self.kept: dict[str, Any] = {}
         self.at_commit: dict[str, Callable[[], None]] = {}
 
-    def _transaction_ends(self, sql: str) -> None:
-        word = sql.strip().split(None, 1)[0].upper() if sql.strip() else ""
+    def _transaction_ends(self, word: str) -> None:
+        """``word`` (BEGIN, COMMIT, ROLLBACK) is about to be sent: what the transaction
+        kept ends with it, its ``at_commit`` writes go first."""
         if word == "COMMIT":
             pending, self.at_commit = self.at_commit, {}
             for write in pending.values():
                 write()
-        if word in ("BEGIN", "COMMIT", "ROLLBACK"):
-            self.locks.clear()
-            self.kept.clear()
-            self.at_commit.clear()
+        self.locks.clear()
+        self.kept.clear()
+        self.at_commit.clear()
 
     def lock_once(self, key: int) -> None:
         """``pg_advisory_xact_lock(key)``, once a transaction."""
@@ -153,15 +156,12 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
-        from psycopg.pq import TransactionStatus
-
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PgCursor:
-        import psycopg
-
-        if sql[:8].upper().lstrip().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            self._transaction_ends(sql)
+        boundary = _BOUNDARY.match(sql)
+        if boundary is not None:
+            self._transaction_ends(boundary.group(1).upper())
         translated, key = to_postgres(sql)
         cursor = self.raw.cursor()
         try:
@@ -220,10 +220,6 @@ def connect(url: str, *, password: str | None = None, migrate: bool = True) -> P
     keychain, through ``password``) and bring its schema up to date. TLS is used when the
     server offers it (libpq's ``sslmode=prefer``); ``sslmode=verify-full`` in the URL
     requires it and checks the server's certificate."""
-    import psycopg
-
-    from desktop_app.core.errors import StorageError
-
     try:
         raw = psycopg.connect(url, autocommit=True, password=password, connect_timeout=10)
     except psycopg.OperationalError as exc:
