@@ -20,25 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from desktop_app.core.errors import KnownError
+from desktop_app.services.recovery import process_alive
 
 WINDOW_LOCK = "signoff.lock"  # gui/single_instance.LOCK_NAME
 SERVE_LOCK = "serve.lock"
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    except OSError:  # no such check here (Windows): take the lock for held
-        return True
-    return True
 
 
 def holder(data_dir: Path, name: str) -> int | None:
@@ -49,7 +34,7 @@ def holder(data_dir: Path, name: str) -> int | None:
         return None
     line = first.splitlines()[0].strip() if first.strip() else ""
     pid = int(line) if line.isdigit() else 0
-    return pid if _alive(pid) else None
+    return pid if process_alive(pid) else None
 
 
 def window_holder(data_dir: Path) -> int | None:
