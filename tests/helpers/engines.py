@@ -46,3 +46,18 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         yield db
     finally:
         db.conn.close()
+
+
+def other_connections(db: Any, count: int) -> list[Any]:
+    """``count`` more connections to the database ``db`` is on, each as another computer
+    (or another process) would open it."""
+    from desktop_app.storage.engine import engine_of
+
+    if engine_of(db) == "postgresql":
+        from desktop_app.storage import pg
+
+        return [pg.connect(db.conn.raw.info.dsn) for _ in range(count)]
+    from desktop_app.storage.db import connect
+
+    path = db.execute("PRAGMA database_list").fetchone()[2]  # main's file
+    return [connect(path) for _ in range(count)]

@@ -21,22 +21,12 @@ from desktop_app.services.tick import TickHooks, act_on_approved, run_due_schedu
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage.db import transaction
 from desktop_app.storage.engine import engine_of
+from tests.helpers.engines import other_connections
 from tests.helpers.llm_server import reply
 from tests.helpers.schedules import enable_due_in, support_digest_folders
 from tests.helpers.specs import write_spec
 
 COMPUTERS = 3
-
-
-def _computers(db: Any, request: pytest.FixtureRequest, tmp_path: Path) -> list[Any]:
-    if engine_of(db) == "postgresql":
-        from desktop_app.storage import pg
-
-        url = request.getfixturevalue("postgres_url")
-        return [pg.connect(url) for _ in range(COMPUTERS)]
-    from desktop_app.storage.db import connect
-
-    return [connect(tmp_path / "data" / "signoff.db") for _ in range(COMPUTERS)]
 
 
 def _at_once(computers: list[Any], work: Any) -> list[BaseException]:
@@ -59,7 +49,7 @@ def _at_once(computers: list[Any], work: Any) -> list[BaseException]:
     return errors
 
 
-def test_a_due_slot_runs_once_though_three_computers_tick(db, tmp_path, llm_server, request):
+def test_a_due_slot_runs_once_though_three_computers_tick(db, tmp_path, llm_server):
     data = tmp_path / "data"
     spec = enable_due_in(db, support_digest_folders(data, llm_server), llm_server.url)
     fired: list[Any] = []
@@ -68,7 +58,7 @@ def test_a_due_slot_runs_once_though_three_computers_tick(db, tmp_path, llm_serv
     def tick(computer: Any) -> None:
         run_due_schedules(computer, specs, data, TickHooks(on_fired=fired.append))
 
-    assert _at_once(_computers(db, request, tmp_path), tick) == []
+    assert _at_once(other_connections(db, COMPUTERS), tick) == []
     runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
     assert runs == 1
     notes = [f.note for f in fired if not f.summaries]
@@ -90,9 +80,7 @@ def _approved_with_action(db: Any, tmp_path: Path, server: Any) -> tuple[Any, in
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # computers of a team
-def test_an_approved_items_action_is_carried_out_once(
-    db, tmp_path, llm_server, request, monkeypatch
-):
+def test_an_approved_items_action_is_carried_out_once(db, tmp_path, llm_server, monkeypatch):
     from desktop_app.storage import run_rows
 
     spec, item_id = _approved_with_action(db, tmp_path, llm_server)
@@ -107,7 +95,7 @@ def test_an_approved_items_action_is_carried_out_once(
         computer.name = f"computer-{threading.get_ident()}"
         act_on_approved(connection, {spec.name: spec}, data, TickHooks(on_acted=acted.extend))
 
-    assert _at_once(_computers(db, request, tmp_path), act) == []
+    assert _at_once(other_connections(db, COMPUTERS), act) == []
     done = db.execute(
         "SELECT count(*) FROM events WHERE kind = 'action.done' AND item_id = ?", [item_id]
     ).fetchone()[0]
@@ -146,7 +134,7 @@ def test_a_claim_is_taken_over_only_once_it_is_a_minute_old(db, tmp_path, llm_se
     assert (data / "out" / f"{item_id}.txt").exists()
 
 
-def test_each_item_is_reminded_of_once(db, tmp_path, llm_server, request):
+def test_each_item_is_reminded_of_once(db, tmp_path, llm_server):
     from desktop_app.services.review_timeouts import sweep
 
     path = write_spec(tmp_path / "wf", api_base=llm_server.url)
@@ -159,19 +147,19 @@ def test_each_item_is_reminded_of_once(db, tmp_path, llm_server, request):
     def remind(computer: Any) -> None:
         sweep(computer, {spec.name: spec}, now=later)
 
-    assert _at_once(_computers(db, request, tmp_path), remind) == []
+    assert _at_once(other_connections(db, COMPUTERS), remind) == []
     reminded = db.execute("SELECT item_id FROM events WHERE kind = 'item.reminded'").fetchall()
     assert sorted(r[0] for r in reminded) == [1, 2, 3, 4]
 
 
-def test_a_slot_another_computer_recorded_is_not_run_again(db, tmp_path, llm_server, request):
+def test_a_slot_another_computer_recorded_is_not_run_again(db, tmp_path, llm_server):
     """The claim itself, without this process's own guard: two computers that both found
     the slot due; the second to record it is told another took it."""
     from desktop_app.services import scheduler
 
     data = tmp_path / "data"
     spec = enable_due_in(db, support_digest_folders(data, llm_server), llm_server.url)
-    anna, tom, *others = _computers(db, request, tmp_path)
+    anna, tom, *others = other_connections(db, COMPUTERS)
     for other in others:
         other.conn.close()
     (found_by_anna,) = scheduler.due(anna, {spec.name: spec})

@@ -7,15 +7,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pytest
-
 from desktop_app.core.errors import StateError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.states import ItemState
 from desktop_app.services import decisions
 from desktop_app.storage import eventlog, item_rows, run_rows, spec_versions
 from desktop_app.storage.db import transaction
-from desktop_app.storage.engine import engine_of
+from tests.helpers.engines import other_connections
 
 PEOPLE = 4
 
@@ -44,20 +42,9 @@ def _items(db: Any, n: int) -> list[int]:
         ]
 
 
-def _connections(any_db: Any, request: pytest.FixtureRequest, tmp_path: Any) -> list[Any]:
-    if engine_of(any_db) == "postgresql":
-        from desktop_app.storage import pg
-
-        url = request.getfixturevalue("postgres_url")
-        return [pg.connect(url) for _ in range(PEOPLE)]
-    from desktop_app.storage.db import connect
-
-    return [connect(tmp_path / "signoff.db") for _ in range(PEOPLE)]
-
-
-def test_people_deciding_the_same_items_at_once_make_one_decision_each(any_db, request, tmp_path):
+def test_people_deciding_the_same_items_at_once_make_one_decision_each(any_db):
     ids = _items(any_db, 25)
-    people = _connections(any_db, request, tmp_path)
+    people = other_connections(any_db, PEOPLE)
     won: list[tuple[str, int]] = []
     told: list[str] = []
     bugs: list[BaseException] = []

@@ -22,6 +22,7 @@ from desktop_app.storage import (
 from desktop_app.storage.db import latest_schema, schema_version, transaction
 from desktop_app.storage.engine import engine_of
 from desktop_app.storage.pg import to_postgres
+from tests.helpers.engines import other_connections
 
 
 def _run(db, workflow="wf", n=3):
@@ -230,19 +231,11 @@ def test_the_log_chains_verifies_and_names_a_changed_event(any_db):
     assert "event 3 (run.started" in result.message and "was changed" in result.message
 
 
-def test_appends_from_two_connections_at_once_keep_one_chain(any_db, tmp_path, request):
+def test_appends_from_two_connections_at_once_keep_one_chain(any_db):
     """Two computers (two connections) appending at once: one chain, no seq twice."""
     from desktop_app.storage import eventlog
 
-    if engine_of(any_db) == "postgresql":
-        from desktop_app.storage import pg
-
-        url = request.getfixturevalue("postgres_url")
-        others = [pg.connect(url) for _ in range(2)]
-    else:
-        from desktop_app.storage.db import connect
-
-        others = [connect(tmp_path / "signoff.db") for _ in range(2)]
+    others = other_connections(any_db, 2)
     errors: list[BaseException] = []
 
     def append(db, who: str) -> None:
