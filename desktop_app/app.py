@@ -60,6 +60,15 @@ def _check_xcb() -> None:
         )
 
 
+ENGINE_MODULES = (
+    *("core.bundled", "core.database_url", "core.money", "core.search_query", "core.states"),
+    *("core.visible", "services.folder_claims", "services.recovery", "services.settings"),
+    *("services.team", "services.upgrade_notes", "storage.actions", "storage.db"),
+    *("storage.health", "storage.item_pages", "storage.item_rows", "storage.model_calls"),
+    *("storage.opening", "storage.search", "storage.spec_versions"),
+)
+
+
 def _load_engine_modules() -> None:
     """Import the Qt-free modules the window's start needs before PySide6 is imported.
 
@@ -67,11 +76,10 @@ def _load_engine_modules() -> None:
     afterwards (it looks for ``from __feature__``); these imports then take half again
     as long. Measured by ``benchmarks/bench_gui.py --only start``.
     """
-    import logging  # noqa: F401  -- the window's error log (gui/errors)
+    from importlib import import_module
 
-    from desktop_app.core import bundled, money, search_query, states, visible  # noqa: F401
-    from desktop_app.services import folder_claims, recovery, settings  # noqa: F401
-    from desktop_app.storage import actions, db, item_pages, item_rows, search  # noqa: F401
+    for name in ENGINE_MODULES:
+        import_module(f"desktop_app.{name}")
 
 
 def run_app(

@@ -4,7 +4,6 @@ said once), and the search index brought up to date before a search.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from functools import cached_property
@@ -14,6 +13,8 @@ from typing import TYPE_CHECKING
 from desktop_app.cli.output import err
 
 if TYPE_CHECKING:
+    import argparse
+
     import sqlite_utils
 
     from desktop_app.core.database_url import TeamRef

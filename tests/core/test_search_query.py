@@ -34,6 +34,7 @@ def test_filters():
         by=("maria",),
         after="2026-11-01",
         before="2026-12-01",
+        text=q.text,
     )
 
 
