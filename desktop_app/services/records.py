@@ -18,7 +18,7 @@ from desktop_app.core.verdict import Finding
 from desktop_app.services.budget_guard import BudgetGuard
 from desktop_app.services.pipeline import Call, ModelGateway, Outcome, Prepared, Route, answer
 from desktop_app.storage import eventlog, item_rows, model_calls
-from desktop_app.storage.db import transaction
+from desktop_app.storage.db import CursorLike, DatabaseLike, new_id, transaction
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -112,10 +112,9 @@ class ItemDraft:
         )
 
 
-def record_item(db: sqlite_utils.Database, draft: ItemDraft) -> int:
-    """The item with its ``item.created`` (and ``item.escalated``) events; call inside a
-    transaction. Returns its id."""
-    item_id = item_rows.insert_item(
+def write_item(db: DatabaseLike, draft: ItemDraft) -> CursorLike:
+    """The item's row, its id left to read (``record_item`` reads it and logs the events)."""
+    return item_rows.write_item(
         db,
         workflow=draft.workflow,
         run_id=draft.run_id,
@@ -135,6 +134,12 @@ def record_item(db: sqlite_utils.Database, draft: ItemDraft) -> int:
             ensure_ascii=False,
         ),
     )
+
+
+def record_item(db: DatabaseLike, draft: ItemDraft, written: CursorLike | None = None) -> int:
+    """The item with its ``item.created`` (and ``item.escalated``) events; call inside a
+    transaction. Returns its id. ``written``: its row, written already (``write_item``)."""
+    item_id = new_id(written if written is not None else write_item(db, draft))
     detail: dict[str, Any] = {
         "status": draft.status.value,
         "input": draft.input_name,

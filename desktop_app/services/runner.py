@@ -30,7 +30,7 @@ from desktop_app.services import call_pool, catalogue, pipeline, records
 from desktop_app.services.budget_guard import BudgetGuard
 from desktop_app.services.pipeline import ModelGateway, Outcome, Prepared, Route
 from desktop_app.storage import eventlog, input_rows, run_rows
-from desktop_app.storage.db import transaction
+from desktop_app.storage.db import CursorLike, transaction
 from desktop_app.storage.input_rows import RunInput
 
 if TYPE_CHECKING:
@@ -274,9 +274,23 @@ class Runner:
                 for finished in answers:
                     made: list[tuple[int, ItemState]] = []
                     with transaction(self.db):  # what finished together: one transaction
-                        for (run_input, _), outcome in finished:
+                        # The log's end and the items' rows first, their ids read after: on
+                        # a team database one message to the server, not one an item.
+                        eventlog.will_append(self.db)
+                        drafts = [
+                            self._draft(spec, run_id, run_input, outcome, options)
+                            for (run_input, _), outcome in finished
+                        ]
+                        written = [
+                            None if d is None else records.write_item(self.db, d) for d in drafts
+                        ]
+                        for ((run_input, _), outcome), draft, row in zip(
+                            finished, drafts, written, strict=True
+                        ):
                             reserved.pop(run_input.id, None)
-                            made += self._write(spec, run_id, run_input, outcome, options, summary)
+                            made += self._write(
+                                spec, run_id, run_input, outcome, options, summary, (draft, row)
+                            )
                     for item_id, status in made:  # told once they are there to be read
                         if self.on_item:
                             self.on_item(item_id, status.value)
@@ -301,6 +315,21 @@ class Runner:
 
     # --- writing ----------------------------------------------------------------------------
 
+    def _draft(
+        self, spec: Spec, run_id: int, run_input: RunInput, outcome: Outcome, options: RunOptions
+    ) -> records.ItemDraft | None:
+        """The item an outcome makes (None: the input is skipped)."""
+        if outcome.status is None:
+            return None
+        return records.ItemDraft.of(
+            outcome,
+            workflow=spec.name,
+            run_id=run_id,
+            run_input_id=run_input.id,
+            doc=run_input.doc,
+            model=options.route.model_name(spec),
+        )
+
     def _write(
         self,
         spec: Spec,
@@ -309,9 +338,10 @@ class Runner:
         outcome: Outcome,
         options: RunOptions,
         summary: RunSummary,
+        item: tuple[records.ItemDraft | None, CursorLike | None],
     ) -> list[tuple[int, ItemState]]:
-        """The item (or the skip) with every event it produced, in the caller's transaction;
-        returns the item made (none for a skip)."""
+        """The item (its row written already: ``item``) or the skip, with every event it
+        produced, in the caller's transaction; returns the item made (none for a skip)."""
         wf = spec.name
         item_id = None
         summary.unreadable += bool(run_input.doc.problem)
@@ -350,15 +380,9 @@ class Runner:
                 )
                 summary.skipped += 1
             else:
-                draft = records.ItemDraft.of(
-                    outcome,
-                    workflow=wf,
-                    run_id=run_id,
-                    run_input_id=run_input.id,
-                    doc=run_input.doc,
-                    model=options.route.model_name(spec),
-                )
-                item_id = records.record_item(self.db, draft)
+                draft, row = item
+                assert draft is not None
+                item_id = records.record_item(self.db, draft, row)
                 input_rows.set_input_status(self.db, run_input.id, "done")
                 if outcome.status is ItemState.ESCALATED:
                     summary.escalated += 1

@@ -106,8 +106,11 @@ def encode_detail(detail: dict[str, Any] | None) -> str:
     return redact(text)
 
 
+_LAST = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+
+
 def _last(db: DatabaseLike) -> tuple[int, str]:
-    row = db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    row = db.execute(_LAST).fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
@@ -145,6 +148,15 @@ def append(
     return seq
 
 
+def will_append(db: DatabaseLike) -> None:
+    """Said inside a transaction that is about to append: on a team database the log's lock
+    and its end are asked for now, and answered with the transaction's next read (one
+    message to the server the fewer). Nothing on SQLite."""
+    if engine_of(db) == "postgresql" and "log_tail" not in db.conn.kept:
+        lock_for(db, LOG_LOCK)
+        db.conn.kept["log_tail"] = db.execute(_LAST)  # read by _tail
+
+
 def _tail(db: DatabaseLike) -> tuple[int, str]:
     """The chain's end. On a team database, once read under the log's lock, it is kept for
     the rest of the transaction (no one else can append until it ends): a round trip saved
@@ -152,8 +164,10 @@ def _tail(db: DatabaseLike) -> tuple[int, str]:
     if engine_of(db) != "postgresql":
         return _last(db)
     kept = db.conn.kept
-    if "log_tail" not in kept:
-        kept["log_tail"] = _last(db)
+    asked = kept.get("log_tail")
+    if asked is None or not isinstance(asked, tuple):  # not read yet (or only asked for)
+        row = (asked or db.execute(_LAST)).fetchone()
+        kept["log_tail"] = (row[0], row[1]) if row else (0, GENESIS)
     return kept["log_tail"]  # type: ignore[no-any-return]
 
 

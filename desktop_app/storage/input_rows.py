@@ -28,8 +28,9 @@ class ItemSource(NamedTuple):
 
 
 def insert_inputs(db: DatabaseLike, run_id: int, inputs: Sequence[InputDoc]) -> list[RunInput]:
-    """Every input of a new run, recorded as ``queued`` (the same input twice: keyed apart)."""
-    run_inputs = []
+    """Every input of a new run, recorded as ``queued`` (the same input twice: keyed apart).
+    Their ids are read once every input is written: on a team database, one message."""
+    written = []
     seen: set[str] = set()
     for doc in inputs:
         key = doc.key
@@ -50,8 +51,8 @@ def insert_inputs(db: DatabaseLike, run_id: int, inputs: Sequence[InputDoc]) -> 
                 doc.note or None,
             ],
         )
-        run_inputs.append(RunInput(new_id(c), run_id, doc, "queued"))
-    return run_inputs
+        written.append((c, doc))
+    return [RunInput(new_id(c), run_id, doc, "queued") for c, doc in written]
 
 
 def queued_inputs(db: DatabaseLike, run_id: int) -> list[RunInput]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from desktop_app.core.errors import NotFoundError
 from desktop_app.core.states import ItemState
-from desktop_app.storage.db import DatabaseLike, new_id, utcnow
+from desktop_app.storage.db import CursorLike, DatabaseLike, new_id, utcnow
 from desktop_app.storage.engine import engine_of
 from desktop_app.storage.item_pages import ItemQuery, item_page
 
@@ -59,15 +59,20 @@ class Item(ItemSummary):
 
 
 def insert_item(db: DatabaseLike, **row: Any) -> int:
+    return new_id(write_item(db, **row))
+
+
+def write_item(db: DatabaseLike, **row: Any) -> CursorLike:
+    """``insert_item`` with its id left to read (``db.new_id``): a writer that reads the
+    ids of several items after writing them all sends them to a team database at once."""
     row.setdefault("created_at", utcnow())
     row.setdefault("original_output", row.get("output", ""))
     if isinstance(row.get("status"), ItemState):
         row["status"] = row["status"].value
     cols = ", ".join(row)
-    cur = db.execute(
+    return db.execute(
         f"INSERT INTO items ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
     )
-    return new_id(cur)
 
 
 def get_item(db: DatabaseLike, item_id: int, *, for_update: bool = False) -> Item:

@@ -9,11 +9,13 @@ model is called, and the costs shown are litellm's prices for the spec's model.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -166,10 +168,17 @@ def capture_report(data: Path, out: Path) -> None:
 
 
 def capture(
-    data: Path, out: Path, *, tab: int = 0, search: str = "", env_extra: dict | None = None
+    data: Path,
+    out: Path,
+    *,
+    tab: int = 0,
+    search: str = "",
+    env_extra: dict | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Start the app on a virtual screen showing ``tab`` (the last view is restored), grab the
-    screen; with ``search``, typed into the tab's search box first (Ctrl+F, then the keys)."""
+    screen; with ``search``, typed into the tab's search box first (Ctrl+F, then the keys);
+    ``meanwhile``: done elsewhere once the window is up, 2 s before the picture."""
     settings = data / "config" / "Signoff" / "Signoff.conf"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text(f"[window]\ntab={tab}\n", encoding="utf-8")
@@ -191,13 +200,19 @@ def capture(
             if search:
                 xdo = ["xdotool"]
                 found = subprocess.run(
-                    [*xdo, "search", "--name", "^Signoff$"], env=env, capture_output=True, text=True
+                    [*xdo, "search", "--onlyvisible", "--name", "^Signoff"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
                 )
                 window = found.stdout.split()[0]
                 subprocess.run([*xdo, "windowfocus", "--sync", window], env=env, check=True)
                 subprocess.run([*xdo, "key", "ctrl+f"], env=env, check=True)
                 subprocess.run([*xdo, "type", "--delay", "60", search], env=env, check=True)
                 time.sleep(1.5)
+            if meanwhile is not None:
+                meanwhile()
+                time.sleep(2.0)
             subprocess.run(["import", "-display", display, "-window", "root", str(out)], check=True)
         finally:
             app.terminate()
@@ -274,7 +289,7 @@ def capture_damaged(data: Path, out: Path) -> None:
     capture(copy, out, tab=0)
 
 
-def capture_team(data: Path, settings_out: Path, window_out: Path) -> None:
+def capture_team(data: Path, settings_out: Path, window_out: Path, live_out: Path) -> None:
     """A team's database (a PostgreSQL server started for it, the demo history copied in with
     ``signoff db copy``): Settings' Team database panel after *Test connection*, rendered
     offscreen, and the window on it under Xvfb."""
@@ -311,8 +326,39 @@ def capture_team(data: Path, settings_out: Path, window_out: Path) -> None:
                 f"panel.grab().save({str(settings_out)!r})\n",
             )
             capture(data, window_out, tab=0, env_extra={"SIGNOFF_DATABASE": url})
+            capture(
+                data,
+                live_out,
+                tab=0,
+                search="status:approved by:maria",
+                env_extra={"SIGNOFF_DATABASE": url},
+                meanwhile=lambda: decide_elsewhere(data.parent / "maria", url),
+            )
     finally:
         server.stop()
+
+
+def decide_elsewhere(home: Path, url: str) -> None:
+    """Another computer on the team's database (its own data folder, Maria's name) approves
+    the oldest pending item: the window's search for ``by:maria`` finds it within 2 s."""
+    env = dict(os.environ, SIGNOFF_HOME=str(home), SIGNOFF_DATABASE=url)
+    env.pop("DISPLAY", None)
+
+    def signoff(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "desktop_app", *args],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    signoff("settings", "--name", "maria")
+    pending = json.loads(signoff("inbox", "--json"))
+    oldest = min(item["id"] for item in pending)
+    signoff("approve", str(oldest))
 
 
 def main() -> None:
@@ -336,8 +382,10 @@ def main() -> None:
         print(f"wrote {HERE / 'inbox-search.png'} and activity-search.png")
         capture_damaged(data, HERE / "damaged-database.png")
         print(f"wrote {HERE / 'damaged-database.png'}")
-        capture_team(data, HERE / "team-settings.png", HERE / "team-inbox.png")
-        print(f"wrote {HERE / 'team-settings.png'} and team-inbox.png")
+        capture_team(
+            data, HERE / "team-settings.png", HERE / "team-inbox.png", HERE / "team-live.png"
+        )
+        print(f"wrote {HERE / 'team-settings.png'}, team-inbox.png and team-live.png")
 
 
 if __name__ == "__main__":

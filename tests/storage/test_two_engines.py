@@ -354,3 +354,35 @@ def test_appends_of_every_kind_in_one_transaction_leave_the_right_head(any_db):
         eventlog.append(any_db, "run.finished", detail={"n": 5})
     assert eventlog.recorded_head(any_db) == eventlog.head(any_db)
     assert eventlog.head(any_db).seq == 5 and eventlog.verify(any_db).ok
+
+
+def test_an_error_inside_a_transaction_is_raised_and_nothing_is_kept(any_db):
+    """On PostgreSQL a transaction's statements are pipelined (no wait for each answer): a
+    failed statement is still raised inside the transaction or at its end, everything in
+    it is rolled back, and the connection goes on working."""
+    _version, run_id, inputs = _run(any_db, n=1)
+    with pytest.raises(Exception) as raised, transaction(any_db):
+        _item(any_db, run_id, inputs[0])
+        any_db.execute("INSERT INTO items (id, workflow) VALUES (?, ?)", [None, "no"])
+        any_db.execute("UPDATE runs SET n_inputs = ? WHERE id = ?", [7, run_id])
+    assert "null" in str(raised.value).lower() or "NOT NULL" in str(raised.value)
+    assert any_db.execute("SELECT count(*) FROM items").fetchone()[0] == 0
+    assert any_db.execute("SELECT n_inputs FROM runs WHERE id = ?", [run_id]).fetchone()[0] == 1
+    assert not any_db.conn.in_transaction
+    item_id = _item(any_db, run_id, inputs[0])  # the connection goes on
+    assert item_rows.get_item(any_db, item_id)["status"] == ItemState.PENDING
+
+
+def test_what_a_transaction_reads_sees_what_it_wrote(any_db):
+    """Reads inside a pipelined transaction wait for the writes before them."""
+    _version, run_id, inputs = _run(any_db, n=2)
+    with transaction(any_db):
+        first = _item(any_db, run_id, inputs[0])
+        second = _item(any_db, run_id, inputs[1])
+        changed = any_db.execute(
+            "UPDATE items SET reason = ? WHERE run_id = ?", ["seen", run_id]
+        ).rowcount
+        reasons = any_db.execute(
+            "SELECT reason FROM items WHERE id IN (?, ?) ORDER BY id", [first, second]
+        ).fetchall()
+    assert second > first and changed == 2 and [r[0] for r in reasons] == ["seen", "seen"]
