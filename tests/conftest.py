@@ -33,7 +33,7 @@ PROVIDER_KEY_VARS = (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["tests.helpers.fixtures", "tests.helpers.engines"]
+pytest_plugins = ["tests.helpers.fixtures", "tests.helpers.engines", "tests.helpers.mail"]
 
 
 @pytest.fixture(autouse=True)

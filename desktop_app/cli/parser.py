@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from desktop_app.cli import items, log, quality, runs, serve, setup, workflows
+from desktop_app.cli import accounts, items, log, quality, runs, serve, setup, workflows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +47,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for group in (workflows, runs, items, log, quality, setup, serve):
+    for group in (workflows, runs, items, log, quality, setup, serve, accounts):
         group.add_parsers(sub, common)
     return parser

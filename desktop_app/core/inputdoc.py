@@ -31,7 +31,10 @@ class InputDoc:
     # Read, but with a caveat the person should see (an unknown charset): the item is
     # escalated with it after the answer.
     note: str = ""
+    # What makes it the same input again, when not its text: an e-mail's Message-ID (the
+    # same message in a folder renumbered by its server is not taken twice).
+    identity: str = ""
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.text)
+        return content_hash(self.identity or self.text)

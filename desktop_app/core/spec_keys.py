@@ -93,7 +93,13 @@ KEYS: tuple[SpecKey, ...] = (
     K("model.input_cost_per_mtok", NUM, None, "USD per million input tokens", range=NOT_NEGATIVE),
     K("model.output_cost_per_mtok", NUM, None, "USD per million output tokens", range=NOT_NEGATIVE),
     K("input", TABLE, None, "what one input is"),
-    K("input.kind", TEXT, "text", "where inputs come from", choices=("text", "folder", "csv")),
+    K(
+        "input.kind",
+        TEXT,
+        "text",
+        "where inputs come from",
+        choices=("text", "folder", "csv", "mailbox"),
+    ),
     K(
         "input.description",
         TEXT,
@@ -105,6 +111,9 @@ KEYS: tuple[SpecKey, ...] = (
     K("input.path", TEXT, "", "the folder or CSV file, relative to the data folder"),
     K("input.glob", TEXT, "*", "which files of an input folder are read"),
     K("input.max_chars", INT, 20000, "the longest input, in characters", range=AT_LEAST_1),
+    K("input.account", TEXT, "", "a mailbox input's mail account (signoff account add)"),
+    K("input.folder", TEXT, "INBOX", "the mailbox folder a mailbox input reads"),
+    K("input.since", TEXT, "", "a mailbox input's first day (YYYY-MM-DD; default: its first read)"),
     K("criteria", TABLE, None, "the decision criteria"),
     K(
         "criteria.rules",

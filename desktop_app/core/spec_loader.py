@@ -455,12 +455,29 @@ class _Loader:
         path = g("path")
         if kind in ("folder", "csv") and not path:
             self.problem(f'[input] kind = "{kind}" needs a path (relative to the data folder)', *w)
+        account, since = g("account").strip(), g("since").strip()
+        if kind == "mailbox" and not account:
+            self.problem(
+                '[input] kind = "mailbox" needs an account (signoff account add NAME …)', *w
+            )
+        if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+            self.problem(f"[input] since must be a date, YYYY-MM-DD (it is '{since}')", *w, "since")
+        elif since:
+            import datetime
+
+            try:
+                datetime.date.fromisoformat(since)
+            except ValueError:
+                self.problem(f"[input] since is not a day of the calendar: '{since}'", *w, "since")
         return InputSpec(
             kind=kind,
             description=g("description").strip(),
             path=path,
             glob=g("glob") or default("input.glob"),
             max_chars=g("max_chars"),
+            account=account,
+            folder=g("folder").strip() or default("input.folder"),
+            since=since,
         )
 
     def _prompt(self, t: dict) -> PromptSpec:

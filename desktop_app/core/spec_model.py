@@ -43,6 +43,9 @@ class InputSpec:
     path: str = default("input.path")  # folder / csv source, relative to the data folder
     glob: str = default("input.glob")
     max_chars: int = default("input.max_chars")
+    account: str = default("input.account")  # mailbox: the mail account's name
+    folder: str = default("input.folder")  # mailbox: its folder
+    since: str = default("input.since")  # mailbox: the first day read (ISO date)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,13 @@ if TYPE_CHECKING:
 # The form, in the order the essay gives a spec's parts.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Purpose", ("title", "purpose")),
-    ("Inputs", ("input.kind", "input.description", "input.path", "input.glob", "input.max_chars")),
+    (
+        "Inputs",
+        (
+            *("input.kind", "input.description", "input.path", "input.glob", "input.account"),
+            *("input.folder", "input.since", "input.max_chars"),
+        ),
+    ),
     ("Criteria", ("criteria.rules",)),
     ("Prompt", ("prompt.system", "prompt.template")),
     (
@@ -429,11 +435,16 @@ class SpecEditor(QDialog):
         self.preview.setPlainText(note + shown)
 
     def _show_source_rows(self) -> None:
-        """The folder or CSV rows only for a workflow that reads one."""
-        reads = str(self.document.get("input.kind") or "text") != "text"
-        for name in ("input.path", "input.glob"):
-            visible = reads or bool(self.document.get(name))
-            self._inputs_form.setRowVisible(self.fields[name], visible)
+        """The folder or CSV rows only for a workflow that reads one; the mailbox's for one
+        that reads a mailbox (each also while it holds a value)."""
+        kind = str(self.document.get("input.kind") or "text")
+        for names, shown in (
+            (("input.path", "input.glob"), kind in ("folder", "csv")),
+            (("input.account", "input.folder", "input.since"), kind == "mailbox"),
+        ):
+            for name in names:
+                visible = shown or bool(self.document.get(name))
+                self._inputs_form.setRowVisible(self.fields[name], visible)
 
     # --- saving, the file on disk ---
 

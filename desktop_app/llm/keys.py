@@ -130,7 +130,8 @@ _BARE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("grok-", "xai"),
 )
 
-_PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# A provider's name; a mail account's password is kept as ``account:NAME``.
+_PROVIDER_NAME = re.compile(r"(account:)?[a-z0-9][a-z0-9_-]{0,63}")
 
 _cache_lock = threading.Lock()
 # provider -> (backend, when read, key); an entry counts only for the same backend object.
@@ -166,6 +167,8 @@ OTHER_ENV_VARS = {"database": "SIGNOFF_DATABASE_PASSWORD"}  # the team database'
 def env_var(provider: str) -> str:
     """The environment variable a key for ``provider`` is usually kept in."""
     known = ENV_VARS.get(provider) or OTHER_ENV_VARS.get(provider)
+    if provider.startswith("account:"):  # a mail account's password
+        return f"SIGNOFF_ACCOUNT_{provider[8:].upper().replace('-', '_')}_PASSWORD"
     return known or f"{provider.upper().replace('-', '_')}_API_KEY"
 
 

@@ -23,6 +23,11 @@ class Mail:
     headers: dict[str, str] = field(default_factory=dict)  # from, to, subject, date (as read)
     body: str = ""
     note: str = ""  # how the body was decoded, when not as declared
+    cc: str = ""
+    message_id: str = ""
+    references: str = ""  # the thread's Message-IDs, for a reply's References
+    attachments: list[dict[str, object]] = field(default_factory=list)  # name, type, size
+    html: bool = False  # the body was HTML only, turned into text
 
 
 def read_email(raw: bytes) -> Mail:
@@ -30,10 +35,46 @@ def read_email(raw: bytes) -> Mail:
     mail = Mail()
     for name in ("from", "to", "subject", "date"):
         mail.headers[name] = _header(msg, raw, name)
+    mail.cc = _header(msg, raw, "cc")
+    mail.message_id = _header(msg, raw, "message-id")
+    mail.references = _header(msg, raw, "references")
     part = _body_part(msg)
     if part is not None:
         mail.body, mail.note = _decode_body(part)
+        if _subtype(part) == "html":
+            from desktop_app.core.html_text import html_to_text
+
+            mail.body, mail.html = html_to_text(mail.body), True
+    mail.attachments = _attachments(msg, part)
     return mail
+
+
+def _subtype(part: Message) -> str:
+    try:
+        return part.get_content_subtype()
+    except Exception:
+        return ""
+
+
+def _attachments(msg: Message, body: Message | None) -> list[dict[str, object]]:
+    """Name, type and size of each part that is not the body text: never their bytes."""
+    found: list[dict[str, object]] = []
+    try:
+        parts = [p for p in msg.walk() if not p.is_multipart() and p is not body]
+    except Exception:
+        return found
+    for part in parts:
+        try:
+            kind = part.get_content_type()
+            name = part.get_filename() or ""
+            if not name and kind.startswith("text/"):
+                continue  # the body's other form (HTML beside plain text)
+            payload = part.get_payload(decode=True)
+            size = len(payload) if isinstance(payload, bytes) else 0
+        except Exception:
+            continue
+        found.append({"name": _one_line(name) or "(unnamed)", "type": kind, "size": size})
+    return found
 
 
 def _header(msg: Message, raw: bytes, name: str) -> str:

@@ -13,6 +13,7 @@ and trigger, and marks its inputs processed when it read its source (stored on t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +134,14 @@ def run_workflow(
         trigger=trigger or ("source" if reads_source else "manual"),
         reads_source=reads_source,
     )
-    done.summaries.append(runner.run(spec, inputs, run_options))
+    summary = runner.run(spec, inputs, run_options)
+    done.summaries.append(summary)
+    if reads_source and spec.input.kind == "mailbox":  # the mail program shows what was taken
+        from desktop_app.services import mailbox
+
+        taken = set(input_rows.processed_keys(db, summary.run_id))
+        with contextlib.suppress(KnownError):  # the server gone: the next read marks them
+            mailbox.mark_taken(spec, data_dir, [doc for doc in inputs if doc.key in taken])
     return done
 
 

@@ -440,7 +440,12 @@ class Runner:
 
 
 def source_inputs(db: sqlite_utils.Database, spec: Spec, data_dir: Path) -> list[InputDoc]:
-    """New inputs from a folder/csv workflow's configured source (each processed once, ever)."""
+    """New inputs from a workflow's configured source, its folder, csv or mailbox (each
+    processed once, ever)."""
+    if spec.input.kind == "mailbox":
+        from desktop_app.services import mailbox
+
+        return mailbox.new_messages(db, spec, data_dir)
     from desktop_app.services.inputs import read_inputs
 
     return [

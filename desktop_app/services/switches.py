@@ -54,12 +54,12 @@ def gate(
             f"'{name}' has no [schedule] to start: add one to its spec "
             '(e.g. every = "1h"), or run it on demand',
         )
-    if spec.input.kind not in ("folder", "csv"):
+    if spec.input.kind not in ("folder", "csv", "mailbox"):
         return Gate(
             model,
             None,
-            f"'{name}' takes one {spec.input.kind} input at a time: a schedule needs a folder "
-            "or csv input to read new work from",
+            f"'{name}' takes one {spec.input.kind} input at a time: a schedule needs a folder, "
+            "csv or mailbox input to read new work from",
         )
     profile = latest_profile(db, name, spec.version)
     if profile is None:

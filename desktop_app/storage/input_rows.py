@@ -136,3 +136,34 @@ def mark_processed(
         " VALUES (?, ?, ?, ?, ?, ?)",
         [workflow, doc.key, doc.content_hash, run_id, item_id, utcnow()],
     )
+
+
+def processed_hashes(db: DatabaseLike, workflow: str, hashes: Sequence[str]) -> set[str]:
+    """Which of ``hashes`` an input of ``workflow`` was processed with, under any key (a
+    mailbox's message is known by its Message-ID when its server renumbered the folder)."""
+    found: set[str] = set()
+    for start in range(0, len(hashes), 500):
+        chunk = list(hashes[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT content_hash FROM processed_inputs WHERE workflow = ?"
+            f" AND content_hash IN ({marks})",
+            [workflow, *chunk],
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def first_read(db: DatabaseLike, source: str, today: str) -> str:
+    """The day ``source`` (a workflow's mailbox) was first read: ``today`` the first time,
+    kept in the database (a later start, another computer, reads the same day)."""
+    key = f"first_read:{source}"
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [key, today])
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return str(row[0]) if row else today
+
+
+def processed_keys(db: DatabaseLike, run_id: int) -> list[str]:
+    """The keys of the inputs ``run_id`` processed (made an item or a skip of)."""
+    rows = db.execute("SELECT input_key FROM processed_inputs WHERE run_id = ?", [run_id])
+    return [row[0] for row in rows]

@@ -71,7 +71,7 @@ def test_version_changes_with_the_file(tmp_path):
         (
             'kind = "text"',
             'kind = "txt"',
-            "[input] kind must be one of text, folder, csv, not 'txt' (did you mean 'text'?)",
+            "[input] kind must be one of text, folder, csv, mailbox, not 'txt' (did you mean 'text'?)",
         ),
         (
             'pattern = "(?i)lawyer"',

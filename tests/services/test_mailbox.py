@@ -1,0 +1,166 @@
+"""A mailbox as a workflow's input (issue 27), against a real Dovecot: each message once,
+ever; what cannot be read becomes an escalated item saying why; the mail program sees what
+Signoff took. Every test on both engines (the services' ``db``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import imaplib
+import shutil
+
+import pytest
+
+from desktop_app.core.spec_loader import load_spec
+from desktop_app.core.states import ItemState
+from desktop_app.services import mailbox, run_start
+from desktop_app.storage import item_rows
+from tests.helpers.dovecot import PASSWORD, USER
+from tests.helpers.llm_server import reply
+from tests.helpers.mail import add_account, message
+from tests.helpers.specs import write_spec
+
+
+@pytest.fixture
+def mail_spec(tmp_path, llm_server, mail_servers):
+    llm_server.default = reply("Thank you, we have noted the new prices.")
+    add_account(tmp_path / "data", mail_servers)
+    extra = 'account = "shop"\nfolder = "INBOX"\nsince = "2026-01-01"'
+    path = write_spec(tmp_path / "workflows", "prices", api_base=llm_server.url,
+                      kind="mailbox", input_extra=extra, max_chars=60000)  # fmt: skip
+    return load_spec(path)
+
+
+def _run(db, spec, tmp_path):
+    return run_start.run_workflow(db, spec, tmp_path / "data", confirmed=True)
+
+
+def _items(db):
+    rows = db.execute("SELECT id FROM items ORDER BY id").fetchall()
+    return [item_rows.get_item(db, row[0]) for row in rows]
+
+
+def _flags(servers):
+    conn = imaplib.IMAP4("127.0.0.1", servers.imap.imap_port)
+    conn.login(USER, PASSWORD)
+    conn.select("INBOX", readonly=True)
+    _, data = conn.uid("FETCH", "1:*", "(FLAGS)")
+    conn.logout()
+    return [part.decode() for part in data if isinstance(part, bytes)]
+
+
+def test_each_message_becomes_one_item_once_and_is_marked_taken(
+    db, tmp_path, mail_spec, mail_servers
+):
+    for n in range(5):
+        mail_servers.imap.deliver(message(n))
+    first = _run(db, mail_spec, tmp_path)
+    assert [s.inputs for s in first.summaries] == [5]
+    items = _items(db)
+    assert len(items) == 5
+    assert sorted(i["input_text"] for i in items) == [
+        f"Dear café, our prices rise by {n}% next month." for n in range(5)
+    ]
+    assert sorted(i["input_name"] for i in items) == [f"Price list {n}" for n in range(5)]
+    assert all("$Signoff" in flags for flags in _flags(mail_servers))
+    assert _run(db, mail_spec, tmp_path).nothing_new  # nothing new: nothing taken twice
+    mail_servers.imap.deliver(message(5))
+    again = _run(db, mail_spec, tmp_path)
+    assert [s.inputs for s in again.summaries] == [1]
+    assert len(_items(db)) == 6
+
+
+def test_the_fields_a_template_sees(db, tmp_path, mail_spec, mail_servers):
+    mail_servers.imap.deliver(message(1))
+    (doc,) = mailbox.new_messages(db, mail_spec, tmp_path / "data")
+    fields = doc.fields
+    assert fields["from"] == "Supplier 1 <supplier@example.net>"
+    assert fields["to"] == "cafe@example.com" and fields["subject"] == "Price list 1"
+    assert fields["message_id"].endswith("m1@example.net>") and fields["attachments"] == []
+    assert doc.key.startswith("imap:shop/INBOX/") and doc.identity == (
+        f"message-id:{fields['message_id']}"
+    )
+
+
+def test_a_renumbered_folder_is_not_taken_again(db, tmp_path, mail_spec, mail_servers):
+    """The server changed the folder's UIDVALIDITY (its index rebuilt): the messages are
+    known by their Message-ID, and none becomes a second item."""
+    for n in range(3):
+        mail_servers.imap.deliver(message(n))
+    _run(db, mail_spec, tmp_path)
+    maildir = mail_servers.imap.maildir
+    for index in maildir.glob("dovecot*"):
+        if index.is_dir():
+            shutil.rmtree(index)
+        else:
+            index.unlink()
+    assert mailbox.new_messages(db, mail_spec, tmp_path / "data") == []
+    assert len(_items(db)) == 3
+
+
+def test_messages_before_since_are_left_alone(db, tmp_path, mail_spec, mail_servers):
+    mail_servers.imap.deliver(message(1))
+    late = dataclasses.replace(
+        mail_spec, input=dataclasses.replace(mail_spec.input, since="2999-01-01")
+    )
+    assert mailbox.new_messages(db, late, tmp_path / "data") == []
+
+
+def test_mail_that_cannot_be_read_is_escalated_with_the_reason(
+    db, tmp_path, mail_spec, mail_servers
+):
+    from email.message import EmailMessage
+
+    html = message(1, html="<html><body><script>x()</script><p>New <b>prices</b>: see "
+                   '<a href="https://example.net/p">the list</a>.</p></body></html>')  # fmt: skip
+    attached = EmailMessage()
+    attached["From"], attached["Subject"] = "a@example.net", "Invoice"
+    attached["Message-ID"] = "<attached@example.net>"
+    attached.add_attachment(b"%PDF-1.4 ...", maintype="application", subtype="pdf",
+                            filename="invoice.pdf")  # fmt: skip
+    broken = (
+        b"From: b@example.net\r\nSubject: Gr\xfc\xdfe\r\nMessage-ID: <broken@example.net>\r\n"
+        b"Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nGr\xfc\xdfe aus Wien\r\n"
+    )
+    empty = b"From: c@example.net\r\nSubject: (empty)\r\nMessage-ID: <empty@example.net>\r\n\r\n"
+    for raw in (html, bytes(attached), broken, empty):
+        mail_servers.imap.deliver(raw)
+    docs = {
+        d.fields.get("message_id", ""): d
+        for d in mailbox.new_messages(db, mail_spec, tmp_path / "data")
+    }
+    assert len(docs) == 4
+    html_doc = next(d for d in docs.values() if d.name == "Price list 1")
+    assert html_doc.text == "New prices: see the list (https://example.net/p)."
+    assert docs["<attached@example.net>"].problem == (
+        "the e-mail holds only attachments (invoice.pdf) and no text to read"
+    )
+    assert docs["<attached@example.net>"].fields["attachments"][0]["type"] == "application/pdf"
+    assert "Windows-1252" in docs["<broken@example.net>"].note
+    assert docs["<broken@example.net>"].text == "Grüße aus Wien"
+    assert docs["<empty@example.net>"].problem == "the e-mail is empty: no text to read"
+    summary = _run(db, mail_spec, tmp_path).summaries[0]
+    assert summary.inputs == 4 and summary.escalated == 3  # unreadable two, the charset one
+
+
+def test_a_message_over_25_mb_is_not_read_but_said(db, tmp_path, mail_spec, mail_servers):
+    mail_servers.imap.deliver(message(1, body="x" * (26 * 1024 * 1024)))
+    mail_servers.imap.deliver(message(2))
+    docs = mailbox.new_messages(db, mail_spec, tmp_path / "data")
+    big = next(d for d in docs if d.problem)
+    assert big.problem.startswith("the e-mail is 2") and "MB, more than the 25 MB" in big.problem
+    assert big.text == ""
+    assert [d.name for d in docs if not d.problem] == ["Price list 2"]
+
+
+def test_a_wrong_password_is_one_line_without_the_password(db, tmp_path, mail_spec, mail_servers):
+    from desktop_app.core.errors import KnownError
+    from desktop_app.services import mail_accounts
+
+    account = mail_accounts.get(tmp_path / "data", "shop")
+    mail_accounts.add(tmp_path / "data", account, "wrong-horse-battery")
+    with pytest.raises(KnownError) as refused:
+        mailbox.new_messages(db, mail_spec, tmp_path / "data")
+    said = str(refused.value)
+    assert "refused the login" in said and "wrong-horse-battery" not in said
+    assert "\n" not in said
+    assert _items(db) == [] and ItemState.PENDING  # nothing made
