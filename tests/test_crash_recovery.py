@@ -200,3 +200,60 @@ def test_a_webhook_is_delivered_once_across_a_kill_between_intent_and_result(
     assert len(posts) == 2 and len(set(posts)) == 1  # one idempotency key for both posts
     assert sum(keys.values()) == 1  # the receiver acted on it once
     assert count(db_path, "SELECT count(*) FROM events WHERE kind = 'action.done'") == 1
+
+
+def test_100_messages_become_100_items_once_across_a_kill_and_restart(
+    tmp_path, llm_server, capsys, _isolated_environment, mail_servers
+):
+    """A mailbox workflow killed mid-run (issue 27): the restart resumes it, nothing is
+    taken twice, and every message ends marked as taken in the mailbox."""
+    import imaplib
+
+    from tests.helpers.dovecot import PASSWORD, USER
+    from tests.helpers.mail import add_account, message
+
+    add_account(_isolated_environment, mail_servers)
+    for n in range(100):
+        mail_servers.imap.deliver(message(n))
+    folder = tmp_path / "wf"
+    extra = 'account = "shop"\nsince = "2026-01-01"'
+    write_spec(folder, "prices", api_base=llm_server.url, kind="mailbox", input_extra=extra,
+               timeout_s=30)  # fmt: skip
+    llm_server.script(*[reply(f"Noted, message {n}!") for n in range(30)], hang(20))
+    env = dict(
+        os.environ,
+        SIGNOFF_WORKFLOWS=str(folder),
+        SIGNOFF_HOME=str(_isolated_environment),
+        SIGNOFF_ACCOUNT_SHOP_PASSWORD=PASSWORD,  # the child's keychain is its own (in memory)
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "run", "prices", "--concurrency", "1", "--yes"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    db_path = _isolated_environment / "signoff.db"
+    deadline = time.monotonic() + 60
+    while len(llm_server.completions) < 31 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    assert count(db_path, "SELECT count(*) FROM items") == 30
+
+    llm_server.default = reply("Noted, thank you!")
+    llm_server.script()
+    os.environ["SIGNOFF_WORKFLOWS"] = str(folder)
+    try:
+        assert main(["run", "prices", "--yes"]) == 0  # resumes the killed run: the other 70
+        assert "resuming interrupted run 1" in capsys.readouterr().out
+        assert main(["run", "prices"]) == 0
+        assert "nothing new to process" in capsys.readouterr().out
+    finally:
+        del os.environ["SIGNOFF_WORKFLOWS"]
+    assert count(db_path, "SELECT count(*) FROM items") == 100
+    assert count(db_path, "SELECT count(DISTINCT input_name) FROM items") == 100
+    conn = imaplib.IMAP4("127.0.0.1", mail_servers.imap.imap_port)
+    conn.login(USER, PASSWORD)
+    conn.select("INBOX", readonly=True)
+    _, unmarked = conn.uid("SEARCH", "UNKEYWORD", "$Signoff")
+    conn.logout()
+    assert unmarked == [b""]  # every message marked as taken

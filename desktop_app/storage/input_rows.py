@@ -39,7 +39,7 @@ def insert_inputs(db: DatabaseLike, run_id: int, inputs: Sequence[InputDoc]) -> 
         seen.add(key)
         c = db.execute(
             "INSERT INTO run_inputs (run_id, input_key, input_name, input_text, fields_json,"
-            " content_hash, problem, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " content_hash, problem, note, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 key,
@@ -49,6 +49,7 @@ def insert_inputs(db: DatabaseLike, run_id: int, inputs: Sequence[InputDoc]) -> 
                 doc.content_hash,
                 doc.problem or None,
                 doc.note or None,
+                doc.identity or None,
             ],
         )
         written.append((c, doc))
@@ -59,8 +60,8 @@ def queued_inputs(db: DatabaseLike, run_id: int) -> list[RunInput]:
     from desktop_app.core.inputdoc import InputDoc  # not at the window's start (a dataclass)
 
     rows = db.execute(
-        "SELECT id, run_id, input_key, input_name, input_text, fields_json, problem, note"
-        " FROM run_inputs WHERE run_id = ? AND status = 'queued' ORDER BY id",
+        "SELECT id, run_id, input_key, input_name, input_text, fields_json, problem, note,"
+        " identity FROM run_inputs WHERE run_id = ? AND status = 'queued' ORDER BY id",
         [run_id],
     ).fetchall()
     return [
@@ -74,6 +75,7 @@ def queued_inputs(db: DatabaseLike, run_id: int) -> list[RunInput]:
                 fields=json.loads(r[5]) if r[5] else {},
                 problem=r[6] or "",
                 note=r[7] or "",
+                identity=r[8] or "",
             ),
             "queued",
         )

@@ -309,6 +309,12 @@ M009_ACTION_CLAIMS = """
 ALTER TABLE actions ADD COLUMN claimed_by TEXT;
 """
 
+M010_INPUT_IDENTITY = """
+-- What makes an input the same one again when not its text (an e-mail's Message-ID): kept
+-- with a run's input, so a resumed run marks it processed as the first read knew it.
+ALTER TABLE run_inputs ADD COLUMN identity TEXT;
+"""
+
 # (name, sql) in order; the migration number is the position, starting at 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("initial schema", M001_INITIAL),
@@ -320,4 +326,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("no per-row trigger on appended events", M007_NO_EVENT_INSERT_TRIGGER),
     ("inputs keep why they could not be read", M008_INPUT_PROBLEMS),
     ("actions say who claimed them", M009_ACTION_CLAIMS),
+    ("inputs keep what they are known by", M010_INPUT_IDENTITY),
 ]

@@ -145,7 +145,8 @@ def test_enabling_needs_a_schedule_and_an_input_it_can_read_by_itself(tmp_path, 
     text_path = write_spec(tmp_path / "t", api_base=server.url)
     text_path.write_text(text_path.read_text() + '\n[schedule]\nevery = "1h"\n')
     assert (
-        "a schedule needs a folder or csv input" in switches.gate(db, load_spec(text_path)).refusal
+        "a schedule needs a folder, csv or mailbox input"
+        in switches.gate(db, load_spec(text_path)).refusal
     )
 
 

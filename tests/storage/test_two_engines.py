@@ -328,16 +328,16 @@ def test_an_older_team_database_takes_the_newer_migrations(postgres_url):
 
     db = pg.connect(postgres_url)
     with transaction(db):
-        db.execute("ALTER TABLE actions DROP COLUMN claimed_by")
+        db.execute("ALTER TABLE run_inputs DROP COLUMN identity")  # the latest migration's
         db.execute("DELETE FROM migrations WHERE id = ?", [latest_schema()])
         spec_versions.insert_version(db, "wf", "h", "p", "kept")
     db.conn.close()
     db = pg.connect(postgres_url)
     assert schema_version(db) == latest_schema()
     columns = [r[0] for r in db.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'actions'"
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'run_inputs'"
     )]  # fmt: skip
-    assert "claimed_by" in columns
+    assert "identity" in columns
     assert spec_versions.latest_version(db, "wf").spec_text == "kept"
     db.conn.close()
 
