@@ -212,10 +212,14 @@ KEYS: tuple[SpecKey, ...] = (
         TEXT,
         "none",
         "the action",
-        choices=("none", "file", "csv", "email_draft", "webhook", "clipboard"),
+        choices=("none", "file", "csv", "email_draft", "webhook", "clipboard", "email"),
     ),
     K("action.path", TEXT, "", "the file an action writes, a Jinja2 template"),
     K("action.url", TEXT, "", "the URL a webhook posts to"),
+    K("action.account", TEXT, "", "the mail account an e-mail action sends with"),
+    K("action.to", TEXT, "", "an e-mail's To, a Jinja2 template (default: the input's sender)"),
+    K("action.cc", TEXT, "", "an e-mail's Cc, a Jinja2 template"),
+    K("action.subject", TEXT, "", "an e-mail's subject, a Jinja2 template (default: Re: …)"),
 )
 BY_NAME: dict[str, SpecKey] = {k.name: k for k in KEYS}
 

@@ -659,5 +659,16 @@ class _Loader:
             )
         if path:
             self._template(path, "[action] path", ACTION_VARIABLES, *w, "path")
+        account = g("account").strip()
+        if kind == "email" and not account:
+            self.problem(
+                '[action] kind = "email" needs an account (signoff account add NAME …)', *w
+            )
+        headers = {key: g(key) for key in ("to", "cc", "subject")}
+        for key, source in headers.items():
+            if source:
+                self._template(source, f"[action] {key}", ACTION_VARIABLES, *w, key)
         options = {k: v for k, v in t.items() if k not in SECTIONS["action"]}
-        return ActionSpec(kind=kind, path=path, url=url, options=options)
+        return ActionSpec(
+            kind=kind, path=path, url=url, account=account, options=options, **headers
+        )

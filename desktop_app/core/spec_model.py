@@ -117,6 +117,10 @@ class ActionSpec:
     kind: str = default("action.kind")
     path: str = default("action.path")
     url: str = default("action.url")
+    account: str = default("action.account")  # email: the mail account
+    to: str = default("action.to")  # email: templates; to "" is the input's sender
+    cc: str = default("action.cc")
+    subject: str = default("action.subject")
     options: dict[str, Any] = field(default_factory=dict)  # any other keys, kept for the action
 
 

@@ -479,7 +479,16 @@ class MainWindow(QMainWindow):
             self._views[name] = self._build(name)
             layout = self._pages[name].layout()
             assert layout is not None  # every page is made with its QVBoxLayout
-            layout.addWidget(self._views[name])
+            shown = self._views[name]
+            if name == "settings":  # taller than the window: it scrolls
+                from PySide6.QtWidgets import QFrame, QScrollArea
+
+                scroll = named(QScrollArea(), "settingsScroll")
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QFrame.Shape.NoFrame)
+                scroll.setWidget(shown)
+                shown = scroll
+            layout.addWidget(shown)
         return self._views[name]
 
     def _build(self, name: str) -> QWidget:

@@ -76,8 +76,12 @@ class SettingsView(QWidget):
 
         self.team = TeamPanel(self._paths.database, self._paths.data_dir)
         self.team.message.connect(self.message)
+        from desktop_app.gui.mail_accounts_panel import MailAccountsPanel
+
+        self.mail = MailAccountsPanel(self._paths.database, self._paths.data_dir)
+        self.mail.message.connect(self.message)
         layout = QVBoxLayout(self)
-        for widget in (self.welcome, model_box, self.keys, away, self.team, folders):
+        for widget in (self.welcome, model_box, self.keys, away, self.team, self.mail, folders):
             layout.addWidget(widget)
         layout.addStretch(1)
         self._show_found()

@@ -98,7 +98,13 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "budget.max_cost_per_month",
         ),
     ),
-    ("Action", ("action.kind", "action.path", "action.url")),
+    (
+        "Action",
+        (
+            *("action.kind", "action.path", "action.url", "action.account", "action.to"),
+            *("action.cc", "action.subject"),
+        ),
+    ),
 )
 VARIABLES = (
     ("input.text", "{{ input.text }}"),

@@ -155,6 +155,7 @@ class _Plan:
     key: str  # idempotency key
     url: str = ""  # the real URL (may hold credentials): never stored
     row: tuple = ()  # a csv action's row, CSV_COLUMNS in order
+    mail: Any = None  # an e-mail action's (account, message)
 
 
 def _doc(db: sqlite_utils.Database, item: Item) -> InputDoc:
@@ -276,7 +277,48 @@ def _plan(db: sqlite_utils.Database, item: Item, spec: Spec, data_dir: Path) -> 
     if kind == "file":
         path = _render_path(spec, doc, item, data_dir, "")
         return _Plan(kind, str(path), item["output"], key)
+    if kind == "email":
+        return _reply(spec, doc, item, data_dir, key)
     raise ActionError(f"unknown action kind '{kind}'")
+
+
+def _reply(spec: Spec, doc: InputDoc, item: Item, data_dir: Path, key: str) -> _Plan:
+    """An e-mail action's message: the spec's templates for To, Cc and Subject, else a reply
+    to the input's sender in its thread (``services/mail_sending``)."""
+    from desktop_app.core.templates import context, render
+    from desktop_app.services import mail_accounts, mail_sending
+
+    try:
+        account = mail_accounts.get(data_dir, spec.action.account)
+    except KnownError as exc:
+        raise ActionError(str(exc)) from None
+    now = datetime.now().astimezone()
+    variables = context(
+        spec, doc, item={"id": item["id"], "workflow": item["workflow"], "model": item["model"]},
+        output=item["output"], now=now.strftime("%Y-%m-%d %H:%M"), today=now.strftime("%Y-%m-%d"),
+    )  # fmt: skip
+    fields = doc.fields
+    sender = reply_address(str(fields.get("from", "") or ""))
+    to = reply_address(render(spec.action.to, variables)) if spec.action.to else sender
+    if not to:
+        raise ActionError(
+            f"item {item['id']}: no one to send the reply to (the input names no single"
+            " sender; give [action] to)"
+        )
+    cc = reply_address(render(spec.action.cc, variables)) if spec.action.cc else ""
+    subject = _one_line(str(fields.get("subject", "") or ""))
+    if spec.action.subject:
+        subject = _one_line(render(spec.action.subject, variables))
+    elif not subject.lower().startswith("re:"):
+        subject = (
+            f"Re: {subject}" if subject else _one_line(f"{item['workflow']}: {item['input_name']}")
+        )
+    msg = mail_sending.compose(
+        account=account, key=key, body=item["output"], to=to, cc=cc, subject=subject,
+        in_reply_to=_one_line(str(fields.get("message_id", "") or ""), 998),
+        references=_one_line(str(fields.get("references", "") or ""), 4000),
+    )  # fmt: skip
+    return _Plan("email", f"e-mail to {to}", msg.as_string(), key, mail=(account, msg))
 
 
 def _record_intent(db: sqlite_utils.Database, item: Item, plan: _Plan) -> bool:
@@ -372,6 +414,13 @@ def _act(plan: _Plan, clipboard: Clipboard | None, timeout_s: float) -> tuple[st
         return _append_row(Path(plan.target), plan)
     if plan.kind == "webhook":
         return _post(plan, timeout_s)
+    if plan.kind == "email":
+        from desktop_app.services.mail_sending import SendError, send_once
+
+        try:
+            return send_once(*plan.mail)
+        except SendError as exc:
+            raise ActionError(str(exc)) from None
     if plan.kind == "clipboard":
         if clipboard is None:
             raise ActionError("the clipboard action needs the Signoff window: approve it there")

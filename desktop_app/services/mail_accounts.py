@@ -267,7 +267,7 @@ def test(data_dir: Path, name: str) -> list[str]:
     try:
         smtp.noop()
     finally:
-        _close_smtp(smtp)
+        close_smtp(smtp)
     said.append(f"SMTP {account.smtp_host}:{account.smtp_port}: logged in")
     return said
 
@@ -277,7 +277,7 @@ def close_imap(conn: imaplib.IMAP4) -> None:
         conn.logout()
 
 
-def _close_smtp(conn: smtplib.SMTP) -> None:
+def close_smtp(conn: smtplib.SMTP) -> None:
     with contextlib.suppress(smtplib.SMTPException, OSError):
         conn.quit()
 

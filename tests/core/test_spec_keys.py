@@ -97,7 +97,7 @@ def problem_at(path: Path, line: int, fragment: str) -> None:
 
 
 def test_unwritten_keys_take_the_tables_defaults(tmp_path: Path) -> None:
-    path, _ = write_minimal(tmp_path, {"action.subject": '"Re: {{ input.name }}"'})
+    path, _ = write_minimal(tmp_path, {"action.greeting": '"Re: {{ input.name }}"'})
     spec, problems = check_spec(path)
     assert problems == [] and spec is not None and spec.complete
     written = {f"{s}.{k}" if s else k for s, keys in MINIMAL.items() for k in keys}
@@ -105,7 +105,7 @@ def test_unwritten_keys_take_the_tables_defaults(tmp_path: Path) -> None:
     assert len(unwritten) > 20
     for key in unwritten:
         assert loaded(spec, key) == key.default, key.name
-    assert spec.action.options == {"subject": "Re: {{ input.name }}"}  # [action] keeps the rest
+    assert spec.action.options == {"greeting": "Re: {{ input.name }}"}  # [action] keeps the rest
 
 
 @pytest.mark.parametrize("key", LEAF_KEYS, ids=lambda k: k.name)

@@ -10,6 +10,7 @@ naming what is needed.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pwd
@@ -38,6 +39,25 @@ def missing() -> str | None:
     except KeyError:
         return f"needs {INSTALL}"
     return None
+
+
+_made: list[Path] = []
+
+
+def _certificate() -> Path:
+    """A folder with a self-signed certificate for 127.0.0.1 (``cert.pem``, ``key.pem``),
+    made once a test session (an RSA key takes a moment)."""
+    if not _made:
+        folder = Path(tempfile.mkdtemp(prefix="signoff-cert-"))
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+             "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        _made.append(folder)
+        atexit.register(shutil.rmtree, folder, True)
+    return _made[0]
 
 
 def _free_port() -> int:
@@ -115,13 +135,8 @@ class Dovecot:
     def start(self) -> Dovecot:
         for sub in ("cur", "new", "tmp"):
             (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-             "-keyout", str(self.folder / "key.pem"),
-             "-out", str(self.folder / "cert.pem")],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        for name in ("key.pem", "cert.pem"):
+            shutil.copyfile(_certificate() / name, self.folder / name)
         (self.folder / "passwd").write_text(
             f"{USER}:{{PLAIN}}{PASSWORD}:{self._uid}:{self._gid}::{self.home}\n", encoding="utf-8"
         )
