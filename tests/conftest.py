@@ -32,6 +32,8 @@ PROVIDER_KEY_VARS = (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# How many workflows Signoff ships (workflows/): the counts the tests expect follow it.
+BUNDLED_WORKFLOWS = len(list((REPO_ROOT / "workflows").glob("*/workflow.toml")))
 
 pytest_plugins = ["tests.helpers.fixtures", "tests.helpers.engines", "tests.helpers.mail"]
 

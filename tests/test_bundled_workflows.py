@@ -40,6 +40,7 @@ def all_items(capsys, workflow):
         "product-description",
         "invoice-reminder",
         "meeting-actions",
+        "supplier-reply",
     ],
 )
 def test_each_bundled_workflow_runs_on_all_its_samples(
@@ -107,6 +108,14 @@ def test_expected_escalations_and_skips_in_the_samples(good_server, capsys):
     items = {i["input_name"]: i for i in all_items(capsys, "invoice-reminder")}
     assert items["overdue-long row 1"]["status"] == "escalated"  # 116 days overdue
     assert "Very late invoice" in items["overdue-long row 1"]["reason"]
+
+    run_json(
+        capsys, "run", "supplier-reply", "--input",
+        str(samples / "supplier-reply/samples/bank-details.eml"), "--api-base", good_server.url,
+        "--json",
+    )  # fmt: skip
+    (fraud,) = all_items(capsys, "supplier-reply")
+    assert fraud["status"] == "escalated" and "Changed bank details" in fraud["reason"]
 
 
 def test_a_broken_answer_is_retried_with_feedback_then_accepted(llm_server, capsys):

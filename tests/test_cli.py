@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import BUNDLED_WORKFLOWS, REPO_ROOT
 from tests.helpers.llm_server import reply, status
 from tests.helpers.specs import write_spec
 
@@ -20,7 +20,7 @@ def test_first_start_seeds_bundled_workflows(signoff, _isolated_environment):
     code, out, err = signoff("workflows", "--json")
     assert code == 0, err
     rows = json.loads(out)
-    assert len(rows) == 6 and all(r["complete"] for r in rows)
+    assert len(rows) == BUNDLED_WORKFLOWS and all(r["complete"] for r in rows)
     assert (_isolated_environment / "workflows" / "review-reply" / "workflow.toml").is_file()
     assert (_isolated_environment / "signoff.db").is_file()
 
@@ -28,7 +28,7 @@ def test_first_start_seeds_bundled_workflows(signoff, _isolated_environment):
 def test_check_bundled_workflows_pass(signoff):
     code, out, err = signoff("check", str(REPO_ROOT / "workflows"))
     assert code == 0, out + err
-    assert out.count(": ok (") == 6
+    assert out.count(": ok (") == BUNDLED_WORKFLOWS
 
 
 def test_check_reports_file_line_and_exits_1(signoff, tmp_path):

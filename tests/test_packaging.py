@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app import __version__
-from tests.conftest import REPO_ROOT
+from tests.conftest import BUNDLED_WORKFLOWS, REPO_ROOT
 
 
 def _load_build():
@@ -111,7 +111,7 @@ def test_the_frozen_app_answers_checks_and_runs_with_nothing_else(dist, tmp_path
 
     done = _frozen(dist, tmp_path, "check")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count(": ok (") == 6  # the six bundled workflows, copied and valid
+    assert done.stdout.count(": ok (") == BUNDLED_WORKFLOWS  # copied and valid
 
     llm_server.default = responder(answer_for)
     samples = tmp_path / "data" / "workflows" / "review-reply" / "samples"

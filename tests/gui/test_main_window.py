@@ -10,6 +10,7 @@ import pytest
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.storage.db import connect
+from tests.conftest import BUNDLED_WORKFLOWS
 
 
 @contextmanager
@@ -47,7 +48,9 @@ def test_the_workflows_tab_can_be_the_restored_one(qtbot, window, seeded, workfl
     window.close()
     with opened_again(qtbot, seeded, workflows_dir) as again:
         assert again.current_tab() == "workflows"
-        qtbot.waitUntil(lambda: again.workflows.model.rowCount() == 6, timeout=10000)
+        qtbot.waitUntil(
+            lambda: again.workflows.model.rowCount() == BUNDLED_WORKFLOWS, timeout=10000
+        )
         assert again.workflows.pause_box.isVisibleTo(again)
 
 

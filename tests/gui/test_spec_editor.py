@@ -13,7 +13,7 @@ from desktop_app.core.spec_loader import check_spec
 from desktop_app.gui.spec_editor import SECTIONS, SpecEditor
 from desktop_app.gui.tasks import DbWorker
 from desktop_app.storage.db import connect
-from tests.conftest import REPO_ROOT
+from tests.conftest import BUNDLED_WORKFLOWS, REPO_ROOT
 from tests.helpers.llm_server import reply
 from tests.helpers.specs import write_spec
 
@@ -121,7 +121,7 @@ def test_from_new_workflow_to_a_saved_complete_spec(qtbot, window, seeded):
     assert "# What the workflow does" in text  # the blank spec's comments are kept
     assert 'rules = ["Thank them and ask for the date it applies from."]' in text
     assert 'when = "model_error"' in text and "max_chars = 900" in text
-    qtbot.waitUntil(lambda: view.model.rowCount() == 7, timeout=10000)
+    qtbot.waitUntil(lambda: view.model.rowCount() == BUNDLED_WORKFLOWS + 1, timeout=10000)
 
 
 def test_each_kind_of_problem_shows_at_its_field(qtbot, editor_on, tmp_path):
@@ -238,7 +238,7 @@ def test_rename_archive_and_delete_from_the_workflows_view(qtbot, window, seeded
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
     view = window.show_tab("workflows")
-    qtbot.waitUntil(lambda: view.model.rowCount() == 6, timeout=10000)
+    qtbot.waitUntil(lambda: view.model.rowCount() == BUNDLED_WORKFLOWS, timeout=10000)
     view.select_workflow("review-reply")
     view.rename_action.trigger()
     dialog = view.findChild(QInputDialog, "renameWorkflowDialog")
@@ -261,7 +261,7 @@ def test_rename_archive_and_delete_from_the_workflows_view(qtbot, window, seeded
     assert (workflows_dir / "cafe-replies").is_dir()
 
     view.archive_action.trigger()
-    qtbot.waitUntil(lambda: view.model.rowCount() == 5, timeout=10000)
+    qtbot.waitUntil(lambda: view.model.rowCount() == BUNDLED_WORKFLOWS - 1, timeout=10000)
     assert (workflows_dir / ".archived" / "cafe-replies" / "workflow.toml").is_file()
     view.unarchive_action.trigger()  # undone from the same menu
     dialog = view.findChild(QInputDialog, "unarchiveWorkflowDialog")
@@ -269,4 +269,4 @@ def test_rename_archive_and_delete_from_the_workflows_view(qtbot, window, seeded
     dialog.setTextValue("cafe-replies")
     dialog.accept()
     qtbot.waitUntil(lambda: view.selected_name() == "cafe-replies", timeout=10000)
-    assert view.model.rowCount() == 6
+    assert view.model.rowCount() == BUNDLED_WORKFLOWS

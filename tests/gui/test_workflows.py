@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QPushButton
 
 from desktop_app.storage import item_rows
 from desktop_app.storage.db import connect
+from tests.conftest import BUNDLED_WORKFLOWS
 from tests.helpers.canned import answer_for
 from tests.helpers.llm_server import responder
 
@@ -28,7 +29,7 @@ def items_of(db_path, workflow):
 def test_lists_the_bundled_workflows_as_complete(window):
     view = window.workflows
     names = [view.proxy.index(r, 0).data() for r in range(view.proxy.rowCount())]
-    assert names == sorted(names) and len(names) == 6 and "review-reply" in names
+    assert names == sorted(names) and len(names) == BUNDLED_WORKFLOWS and "review-reply" in names
     assert all(view.proxy.index(r, 1).data() == "yes" for r in range(6))
     view.select_workflow("review-reply")
     assert (

@@ -96,7 +96,17 @@ def _actions(text: str) -> str:
     return "```json\n" + json.dumps(items) + "\n```"
 
 
-MAKERS = {
+def _supplier(text: str) -> str:
+    subject = re.search(r'subject "([^"]*)"', text)
+    about = subject.group(1) if subject else "your e-mail"
+    return (
+        f"Dear supplier,\nThank you for your message about {about}. We have noted it, and"
+        " the owner will confirm by the end of the week.\nKind regards,\nThe team at Café Rosa"
+    )
+
+
+MAKERS = {  # (the first marker found decides: the supplier replies mention Café Rosa too)
+    "replies to suppliers": _supplier,
     "Café Rosa": _review,
     "daily digest": _digest,
     "bank-statement rows": _bank,

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 from tests.helpers.llm_server import responder
 from tests.helpers.specs import folder_workflow
@@ -113,6 +115,7 @@ path = "out/approved.csv"
 """
 
 
+@pytest.mark.heavy  # 20+ s: the reliability suite runs it (README)
 def test_sigkill_of_a_window_running_its_schedule_beside_the_command_line(
     tmp_path, llm_server, _isolated_environment
 ):

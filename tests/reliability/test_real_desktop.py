@@ -64,6 +64,7 @@ class App:
         self.proc.communicate(timeout=10)  # and its pipes closed
 
 
+@pytest.mark.heavy  # 10 s: the reliability suite runs it (README)
 def test_tray_notifications_and_menu_on_a_real_desktop(tmp_path, desktop, llm_server):
     home = tmp_path / "home"
     home.mkdir()
