@@ -48,6 +48,8 @@ BENCHES = (
     Bench("team", "bench_team.py", ("--items", "1000000", "--events", "1000000"),
           ("--items", "50000", "--events", "50000")),
     Bench("first-click", "bench_first_click.py", ("--rounds", "3"), ("--rounds", "1")),
+    Bench("mailbox", "bench_mailbox.py", ("--messages", "1000", "--rounds", "3"),
+          ("--messages", "200", "--rounds", "1")),
     Bench("cli-run", "bench_cli_run.py", ("--rounds", "7"), ("--rounds", "3")),
     Bench("idle", "bench_idle.py", ("--runs", "200",), ("--runs", "30",)),
     Bench("scale", "bench_scale.py", ("--sizes", "10000", "100000", "1000000"),

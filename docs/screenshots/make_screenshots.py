@@ -361,6 +361,68 @@ def decide_elsewhere(home: Path, url: str) -> None:
     signoff("approve", str(oldest))
 
 
+def capture_mail(settings_out: Path, item_out: Path, sent_out: Path) -> None:
+    """A café's mailbox (issue 27): a real Dovecot and SMTP server started for it, the
+    account added, two suppliers' e-mails taken by supplier-reply; Settings → Mail accounts
+    after *Add* (rendered offscreen), an item from an e-mail, and the reply sent once
+    approved (the window under Xvfb). The keychain is a memory one: its password reaches
+    the window's process by its environment variable."""
+    from desktop_app.cli import main as signoff
+    from tests.helpers.canned import answer_for
+    from tests.helpers.dovecot import PASSWORD, USER, Dovecot, missing
+    from tests.helpers.llm_server import LLMServer, responder
+    from tests.helpers.mail import MailServers, add_account
+    from tests.helpers.smtp_server import SmtpServer
+
+    if missing():
+        raise SystemExit(f"the mail screenshots {missing()}")
+    import keyring
+
+    from tests.helpers.memkeyring import MemoryKeyring
+
+    os.environ["PYTHON_KEYRING_BACKEND"] = "tests.helpers.memkeyring.MemoryKeyring"
+    keyring.set_keyring(MemoryKeyring())  # never this computer's own keychain
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "mail"
+        imap = Dovecot().start()
+        smtp = SmtpServer(USER, PASSWORD, certificate=imap.certificate,
+                          key=imap.folder / "key.pem").start()  # fmt: skip
+        env = {"SIGNOFF_ACCOUNT_SHOP_PASSWORD": PASSWORD, "SIGNOFF_HOME": str(data)}
+        os.environ.update(env)
+        try:
+            signoff(["workflows"])  # the data folder and its bundled workflows
+            add_account(data, MailServers(imap, smtp))
+            samples = ROOT / "workflows" / "supplier-reply" / "samples"
+            for name in ("price-increase.eml", "delivery-delay.eml"):
+                imap.deliver((samples / name).read_bytes())
+            with LLMServer() as server:
+                server.default = responder(answer_for)
+                assert signoff(["run", "supplier-reply", "--api-base", server.url]) == 0
+            render_offscreen(
+                data,
+                "from PySide6.QtCore import QEventLoop, QTimer\n"
+                "from PySide6.QtWidgets import QApplication\n"
+                "app = QApplication([])\n"
+                "from desktop_app.gui.mail_accounts_panel import MailAccountsPanel\n"
+                "panel = MailAccountsPanel(data / 'signoff.db', data)\n"
+                "panel.resize(900, 330)\n"
+                "panel.accounts.setCurrentRow(0)\n"
+                "loop = QEventLoop()\n"
+                "panel.job.done.connect(lambda _r: QTimer.singleShot(50, loop.quit))\n"
+                "panel.test_button.click()\n"
+                "loop.exec()\n"
+                "panel.show()\n"
+                "app.processEvents()\n"
+                f"panel.grab().save({str(settings_out)!r})\n",
+            )
+            capture(data, item_out, tab=0, env_extra=env)
+            assert signoff(["approve", "1", "--by", "rosa"]) == 0  # its reply goes at once
+            capture(data, sent_out, tab=0, search="status:approved", env_extra=env)
+        finally:
+            smtp.stop()
+            imap.stop()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -386,6 +448,8 @@ def main() -> None:
             data, HERE / "team-settings.png", HERE / "team-inbox.png", HERE / "team-live.png"
         )
         print(f"wrote {HERE / 'team-settings.png'}, team-inbox.png and team-live.png")
+    capture_mail(HERE / "mail-account.png", HERE / "mail-item.png", HERE / "mail-sent.png")
+    print(f"wrote {HERE / 'mail-account.png'}, mail-item.png and mail-sent.png")
 
 
 if __name__ == "__main__":

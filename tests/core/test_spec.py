@@ -10,7 +10,7 @@ import pytest
 from desktop_app.core.errors import SpecError
 from desktop_app.core.spec_loader import check_spec, discover, load_spec
 from desktop_app.core.toml_lines import index_lines, line_of
-from tests.conftest import REPO_ROOT
+from tests.conftest import BUNDLED_WORKFLOWS, REPO_ROOT
 from tests.helpers.specs import write_spec
 
 
@@ -248,7 +248,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path):
 
 def test_bundled_workflows_are_complete():
     paths = discover(REPO_ROOT / "workflows")
-    assert len(paths) == 6
+    assert len(paths) == BUNDLED_WORKFLOWS
     for path in paths:
         spec, problems = check_spec(path)
         assert problems == [], [str(p) for p in problems]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from desktop_app.storage import eventlog
 from desktop_app.storage.db import connect
+from tests.conftest import BUNDLED_WORKFLOWS
 
 
 def show_activity(window):
@@ -101,10 +102,10 @@ def test_export_with_the_save_dialog(qtbot, window, tmp_path, monkeypatch):
     kinds = [r["kind"] for r in rows]
     assert (
         kinds.count("item.created") == 4
-        and kinds.count("spec.changed") == 6
+        and kinds.count("spec.changed") == BUNDLED_WORKFLOWS
         and kinds[-1] == "log.head"
     )
-    assert view.result.text() == f"Exported 10 events to {target}"
+    assert view.result.text() == f"Exported {4 + BUNDLED_WORKFLOWS} events to {target}"
     assert not target.with_name("activity.csv.part").exists()
 
 

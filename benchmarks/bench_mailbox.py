@@ -1,0 +1,124 @@
+"""Taking new messages from a real IMAP server (issue 27): Signoff's mailbox input against
+``imaplib`` alone fetching the same messages. Goal: <= 1.2x; memory: what the fetch holds
+stays one chunk of messages, whatever the folder's size.
+
+    python benchmarks/bench_mailbox.py [--messages 1000] [--rounds 3]
+
+Needs Dovecot and openssl, as root (Debian: apt install dovecot-imapd openssl): the test
+suite's server (tests/helpers/dovecot.py), started for the run on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import imaplib
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.helpers.memkeyring.MemoryKeyring")
+
+from benchmarks.figures import record  # noqa: E402
+from desktop_app.core.spec_loader import load_spec  # noqa: E402
+from desktop_app.services import mailbox  # noqa: E402
+from desktop_app.storage.db import connect  # noqa: E402
+from tests.helpers.dovecot import PASSWORD, USER, Dovecot, missing  # noqa: E402
+from tests.helpers.mail import MailServers, add_account, message  # noqa: E402
+from tests.helpers.smtp_server import SmtpServer  # noqa: E402
+from tests.helpers.specs import write_spec  # noqa: E402
+
+
+def plain_imaplib(port: int) -> int:
+    """What any IMAP client does to take every message since a day: log in, search, fetch
+    each message whole in chunks of 200 (STARTTLS, as the account does)."""
+    import ssl
+
+    conn = imaplib.IMAP4("127.0.0.1", port)
+    context = ssl.create_default_context(cafile=str(CERT))
+    conn.starttls(ssl_context=context)
+    conn.login(USER, PASSWORD)
+    conn.select("INBOX")
+    _, data = conn.uid("SEARCH", "SINCE", "01-Jan-2026")
+    uids = data[0].split()
+    taken = 0
+    for start in range(0, len(uids), mailbox.CHUNK):
+        chunk = b",".join(uids[start : start + mailbox.CHUNK]).decode()
+        _, parts = conn.uid("FETCH", chunk, "(UID BODY.PEEK[])")
+        taken += sum(1 for p in parts if isinstance(p, tuple))
+    conn.logout()
+    return taken
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    why = missing()
+    if why:
+        raise SystemExit(why)
+    global CERT
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        imap = Dovecot().start()
+        CERT = imap.certificate
+        smtp = SmtpServer(USER, PASSWORD, certificate=imap.certificate,
+                          key=imap.folder / "key.pem").start()  # fmt: skip
+        try:
+            data = tmp_path / "data"
+            add_account(data, MailServers(imap, smtp))
+            for n in range(args.messages):
+                imap.deliver(message(n, body=f"Dear café, our prices rise by {n}%.\n" * 20))
+            spec = load_spec(
+                write_spec(tmp_path / "wf", "prices", kind="mailbox",
+                           input_extra='account = "shop"\nsince = "2026-01-01"')
+            )  # fmt: skip
+            plain_imaplib(imap.imap_port)  # the server's index built before timing
+            times: dict[str, list[float]] = {"imaplib": [], "signoff": []}
+            peak = 0
+            for round_ in range(args.rounds + 1):  # the last one traced, for memory only
+                traced = round_ == args.rounds
+                start = time.perf_counter()
+                taken = plain_imaplib(imap.imap_port)
+                if not traced:
+                    times["imaplib"].append(time.perf_counter() - start)
+                db = connect(tmp_path / f"round{round_}.db")  # nothing processed yet
+                if traced:
+                    tracemalloc.start()
+                start = time.perf_counter()
+                docs = mailbox.new_messages(db, spec, data)
+                if traced:
+                    peak = tracemalloc.get_traced_memory()[1]
+                    tracemalloc.stop()
+                else:
+                    times["signoff"].append(time.perf_counter() - start)
+                held = sum(len(d.text) for d in docs)
+                db.conn.close()
+                assert taken == len(docs) == args.messages, (taken, len(docs))
+        finally:
+            smtp.stop()
+            imap.stop()
+    plain, ours = (statistics.median(times[k]) for k in ("imaplib", "signoff"))
+    ratio = ours / plain
+    print(
+        f"{args.messages:,} new messages, median of {args.rounds}: imaplib alone {plain:.2f} s,"
+        f" Signoff's mailbox input {ours:.2f} s (the messages read, parsed, checked against"
+        f" what was processed): ratio {ratio:.2f} (goal <= 1.2)"
+    )
+    print(
+        f"memory: peak {peak / 1e6:.1f} MB traced while taking them ({peak / args.messages:,.0f} B"
+        f" a message), of which the inputs' text (kept for the run) {held / 1e6:.1f} MB"
+    )
+    record("mailbox input / imaplib alone", ratio, "x", 1.2, size=f"{args.messages:,} messages")
+
+
+CERT = Path()
+
+if __name__ == "__main__":
+    main()
