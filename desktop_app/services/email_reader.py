@@ -44,6 +44,8 @@ def read_email(raw: bytes) -> Mail:
     part = _body_part(msg)
     if part is not None:
         mail.body, mail.note = _decode_body(part)
+        # a message from a server has CRLF line ends (IMAP's); its reader sees lines
+        mail.body = mail.body.replace("\r\n", "\n").replace("\r", "\n")
         if _subtype(part) == "html":
             from desktop_app.core.html_text import html_to_text
 

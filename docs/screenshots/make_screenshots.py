@@ -391,6 +391,9 @@ def capture_mail(settings_out: Path, item_out: Path, sent_out: Path) -> None:
         os.environ.update(env)
         try:
             signoff(["workflows"])  # the data folder and its bundled workflows
+            # a model chosen (as a café with Ollama would): the window opens on its inbox
+            signoff(["settings", "--model", "openai/llama3.1", "--api-base",
+                     "http://127.0.0.1:11434/v1"])  # fmt: skip
             add_account(data, MailServers(imap, smtp))
             samples = ROOT / "workflows" / "supplier-reply" / "samples"
             for name in ("price-increase.eml", "delivery-delay.eml"):
@@ -415,9 +418,10 @@ def capture_mail(settings_out: Path, item_out: Path, sent_out: Path) -> None:
                 "app.processEvents()\n"
                 f"panel.grab().save({str(settings_out)!r})\n",
             )
-            capture(data, item_out, tab=0, env_extra=env)
+            password = {"SIGNOFF_ACCOUNT_SHOP_PASSWORD": PASSWORD}
+            capture(data, item_out, tab=0, env_extra=password)
             assert signoff(["approve", "1", "--by", "rosa"]) == 0  # its reply goes at once
-            capture(data, sent_out, tab=0, search="status:approved", env_extra=env)
+            capture(data, sent_out, tab=0, search="status:approved", env_extra=password)
         finally:
             smtp.stop()
             imap.stop()

@@ -76,8 +76,9 @@ def test_each_message_becomes_one_item_once_and_is_marked_taken(
 
 @ONE_ENGINE
 def test_the_fields_a_template_sees(db, tmp_path, mail_spec, mail_servers):
-    mail_servers.imap.deliver(message(1))
+    mail_servers.imap.deliver(message(1, body="Dear café,\n\nnew prices.\nRegards"))
     (doc,) = mailbox.new_messages(db, mail_spec, tmp_path / "data")
+    assert doc.text == "Dear café,\n\nnew prices.\nRegards"  # lines, not the server's CRLF
     fields = doc.fields
     assert fields["from"] == "Supplier 1 <supplier@example.net>"
     assert fields["to"] == "cafe@example.com" and fields["subject"] == "Price list 1"
