@@ -272,6 +272,11 @@ def test(data_dir: Path, name: str) -> list[str]:
     return said
 
 
+def quoted(text: str) -> str:
+    """A folder name or a search string as an IMAP quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def close_imap(conn: imaplib.IMAP4) -> None:
     with contextlib.suppress(imaplib.IMAP4.error, OSError):
         conn.logout()

@@ -86,7 +86,10 @@ def send_once(account: Account, msg: EmailMessage) -> tuple[str, str]:
         if not sent:
             return to, f"sent to {to} (no Sent folder on the server to keep a copy in)"
         status, data = imap.append(
-            _quoted(sent), "(\\Seen)", imaplib.Time2Internaldate(time.time()), msg.as_bytes()
+            mail_accounts.quoted(sent),
+            "(\\Seen)",
+            imaplib.Time2Internaldate(time.time()),
+            msg.as_bytes(),
         )
         if status != "OK":
             return to, f"sent to {to}; its copy could not be put in {sent}: {_said(data)}"
@@ -129,10 +132,6 @@ def _said(data: Sequence[object]) -> str:
     return _text(first) if isinstance(first, bytes | str) else str(first)
 
 
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _sent_folder(imap: imaplib.IMAP4) -> str:
     """The folder marked ``\\Sent`` (RFC 6154), else one of the usual names, else ""."""
     status, data = imap.list()
@@ -153,8 +152,8 @@ def _sent_folder(imap: imaplib.IMAP4) -> str:
 
 
 def _holds(imap: imaplib.IMAP4, folder: str, msg_id: str) -> bool:
-    status, _ = imap.select(_quoted(folder), readonly=True)
+    status, _ = imap.select(mail_accounts.quoted(folder), readonly=True)
     if status != "OK":
         return False
-    status, data = imap.uid("SEARCH", "HEADER", "Message-ID", _quoted(msg_id))
+    status, data = imap.uid("SEARCH", "HEADER", "Message-ID", mail_accounts.quoted(msg_id))
     return status == "OK" and bool(data and data[0] and data[0].split())

@@ -63,10 +63,6 @@ def _check(status: str, data: Sequence[object], what: str) -> None:
         raise KnownError(f"the IMAP server refused {what}: {text}")
 
 
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def source(spec: Spec) -> str:
     """The mailbox a workflow reads, as its first read is kept (``account/folder``)."""
     return f"{spec.name}:{spec.input.account}/{spec.input.folder}"
@@ -112,7 +108,7 @@ def mark_taken(spec: Spec, data_dir: Path, docs: Sequence[InputDoc]) -> None:
 
 
 def _select(conn: imaplib.IMAP4, folder: str) -> str:
-    status, data = conn.select(_quoted(folder))
+    status, data = conn.select(mail_accounts.quoted(folder))
     if status != "OK":
         said = data[0].decode("utf-8", "replace") if data and isinstance(data[0], bytes) else ""
         raise KnownError(f"the mailbox has no folder {folder!r} ({said})")
