@@ -208,11 +208,21 @@ def _document(message: Seen, raw: bytes | None, key: str, identity: str) -> Inpu
         problem = f"the e-mail holds only attachments ({names}) and no text to read"
     elif not body:
         problem = "the e-mail is empty: no text to read"
-    name = " ".join(subject.split())[:60] or f"message {message.uid}"
+    name = _name(subject, fields["from"]) or f"message {message.uid}"
     return InputDoc(
         key=key, name=name, text=body, fields=fields, problem=problem, note=mail.note,
         identity=identity,
     )  # fmt: skip
+
+
+def _name(subject: str, sender: str) -> str:
+    """What the inbox lists a message as: its subject and who sent it."""
+    from email.utils import parseaddr
+
+    display, address = parseaddr(sender)
+    who = " ".join((display or address).split())[:40]
+    about = " ".join(subject.split())[:60]
+    return f"{about} — {who}" if about and who else about or who
 
 
 def _mark(conn: imaplib.IMAP4, uids: Sequence[int]) -> None:

@@ -65,7 +65,9 @@ def test_each_message_becomes_one_item_once_and_is_marked_taken(
     assert sorted(i["input_text"] for i in items) == [
         f"Dear café, our prices rise by {n}% next month." for n in range(5)
     ]
-    assert sorted(i["input_name"] for i in items) == [f"Price list {n}" for n in range(5)]
+    assert sorted(i["input_name"] for i in items) == [  # what the inbox lists: subject, sender
+        f"Price list {n} — Supplier {n}" for n in range(5)
+    ]
     assert all("$Signoff" in flags for flags in _flags(mail_servers))
     assert _run(db, mail_spec, tmp_path).nothing_new  # nothing new: nothing taken twice
     mail_servers.imap.deliver(message(5))
@@ -138,7 +140,7 @@ def test_mail_that_cannot_be_read_is_escalated_with_the_reason(
         for d in mailbox.new_messages(db, mail_spec, tmp_path / "data")
     }
     assert len(docs) == 4
-    html_doc = next(d for d in docs.values() if d.name == "Price list 1")
+    html_doc = next(d for d in docs.values() if d.name == "Price list 1 — Supplier 1")
     assert html_doc.text == "New prices: see the list (https://example.net/p)."
     assert docs["<attached@example.net>"].problem == (
         "the e-mail holds only attachments (invoice.pdf) and no text to read"
@@ -159,7 +161,7 @@ def test_a_message_over_25_mb_is_not_read_but_said(db, tmp_path, mail_spec, mail
     big = next(d for d in docs if d.problem)
     assert big.problem.startswith("the e-mail is 2") and "MB, more than the 25 MB" in big.problem
     assert big.text == ""
-    assert [d.name for d in docs if not d.problem] == ["Price list 2"]
+    assert [d.name for d in docs if not d.problem] == ["Price list 2 — Supplier 2"]
 
 
 @ONE_ENGINE
