@@ -208,7 +208,7 @@ def _document(message: Seen, raw: bytes | None, key: str, identity: str) -> Inpu
         problem = f"the e-mail holds only attachments ({names}) and no text to read"
     elif not body:
         problem = "the e-mail is empty: no text to read"
-    name = _name(subject, fields["from"]) or f"message {message.uid}"
+    name = _name(subject, mail.headers.get("from", "")) or f"message {message.uid}"
     return InputDoc(
         key=key, name=name, text=body, fields=fields, problem=problem, note=mail.note,
         identity=identity,
