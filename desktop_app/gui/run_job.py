@@ -22,13 +22,14 @@ class RunJob(Job):
     def start_run(
         self,
         spec: Spec,
-        inputs: list[InputDoc],
+        inputs: list[InputDoc] | None,
         *,
         model: str | None,
         api_base: str | None,
         confirmed: bool = False,
     ) -> None:
-        """Run ``spec`` on ``inputs``; ``model`` / ``api_base`` as typed in the run panel;
+        """Run ``spec`` on ``inputs`` (None: what is new in its own folder, CSV file or
+        mailbox); ``model`` / ``api_base`` as typed in the run panel;
         ``confirmed``: the person said yes to more inputs than Settings runs without asking."""
         self.start(self._run_workflow, spec, inputs, model or None, api_base or None, confirmed)
 
@@ -41,7 +42,7 @@ class RunJob(Job):
         db: Any,
         report: Any,
         spec: Spec,
-        inputs: list[InputDoc],
+        inputs: list[InputDoc] | None,
         model: str | None,
         api_base: str | None,
         confirmed: bool,

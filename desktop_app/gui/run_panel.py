@@ -39,7 +39,13 @@ if TYPE_CHECKING:
     from desktop_app.services.pipeline import ModelGateway
     from desktop_app.services.run_start import Runs
 
-SOURCES = ("Its samples", "A file or folder…", "Text I paste")
+SOURCES = (
+    "Its samples",
+    "A file or folder…",
+    "Text I paste",
+    "What is new in its folder or mailbox",
+)
+OWN_SOURCE = 3  # the workflow's configured folder, CSV file or mailbox: the new inputs
 
 
 def _said(done: Runs) -> str:
@@ -57,6 +63,8 @@ def _said(done: Runs) -> str:
         if summary.blocked:
             lines.append(summary.blocked)
     lines += done.problems
+    if done.nothing_new and not lines:
+        return "Nothing new to take: every input of its source was taken before."
     return "\n".join(lines) or "Nothing was left to resume."
 
 
@@ -78,7 +86,8 @@ class RunPanel(QWidget):
         self._paths = paths
         self._selected = selected
         self._chosen_path: Path | None = None
-        self._last_run: tuple[Spec, list[InputDoc], str, str] | None = None  # asked again on a yes
+        # asked again on a yes; its inputs None: what is new in the workflow's own source
+        self._last_run: tuple[Spec, list[InputDoc] | None, str, str] | None = None
         self._gateway = gateway
         self._running_text = ""  # said once the model worker, still starting, answers
         self.job = RunJob(paths.database, self, gateway=gateway, data_dir=paths.data_dir)
@@ -184,7 +193,16 @@ class RunPanel(QWidget):
             return
         try:
             source = self.source.currentIndex()
-            if source == 0:
+            docs: list[InputDoc] | None
+            if source == OWN_SOURCE:
+                if spec.input.kind not in ("folder", "csv", "mailbox"):
+                    self.run_status.setText(
+                        f"{spec.name} takes one input at a time, not a folder or a mailbox: run"
+                        " it on its samples, a file or text you paste."
+                    )
+                    return
+                docs = None  # read by the run, off the UI thread (a mailbox takes a moment)
+            elif source == 0:
                 docs = list(inputs.from_path(spec.samples_dir, "*"))
             elif source == 1:
                 if self._chosen_path is None:
@@ -200,7 +218,7 @@ class RunPanel(QWidget):
         except inputs.InputError as exc:
             self.run_status.setText(str(exc))
             return
-        if not docs:
+        if docs is not None and not docs:
             self.run_status.setText("There is nothing to run on there.")
             return
         model, api_base = self.model_edit.text().strip(), self.api_base_edit.text().strip()
@@ -212,12 +230,16 @@ class RunPanel(QWidget):
         said yes to more inputs than Settings runs without asking."""
         assert self._last_run is not None
         spec, docs, model, api_base = self._last_run
-        self._running_text = f"Running {spec.name} on {len(docs):,} input(s)…"
-        if self._worker_starting():  # the first progress comes once litellm is loaded
+        what = f"{len(docs):,} input(s)" if docs is not None else "what is new in its source"
+        self._running_text = f"Running {spec.name} on {what}…"
+        if docs is None:  # how many is known once the source is read
+            self.progress.setRange(0, 0)
+            self.run_status.setText(f"Reading {spec.name}'s source, then running it…")
+        elif self._worker_starting():  # the first progress comes once litellm is loaded
             self.progress.setRange(0, 0)
             self.run_status.setText(
                 f"Starting the model worker (a few seconds after a while without a run), then"
-                f" {spec.name} on {len(docs):,} input(s)…"
+                f" {spec.name} on {what}…"
             )
         else:
             self.progress.setRange(0, len(docs))
@@ -287,4 +309,5 @@ class RunPanel(QWidget):
         self.job.wait()
         self._set_running(False)
         self.run_status.setText(f"The run could not start: {message}")
+        self.message.emit(f"The run could not start: {message}")  # the status bar too
         self.ended.emit()
