@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.helpers.canned import answer_for
-from tests.helpers.llm_server import responder
+from tests.helpers.llm_server import reply, responder
 from tests.helpers.schedules import due_support_digest
 
 MAILS = 30
@@ -194,3 +194,32 @@ def test_the_systemd_user_unit_starts_serve_and_stops_it_with_time_for_its_calls
     assert service["KillSignal"] == "SIGTERM" and int(service["TimeoutStopSec"]) >= 60
     assert service["Restart"] == "on-failure"
     assert unit["Install"]["WantedBy"] == "default.target"
+
+
+@pytest.mark.sqlite_file
+def test_serve_takes_new_mail_on_the_schedule_once(
+    signoff, llm_server, mail_servers, _isolated_environment, tmp_path, monkeypatch
+):
+    """A mailbox workflow on its schedule, with Signoff only in the background (issue 27):
+    each pass takes what is new in the mailbox, once."""
+    from tests.helpers.mail import add_account, message
+    from tests.helpers.schedules import enable_due
+    from tests.helpers.specs import write_spec
+
+    home = _isolated_environment
+    add_account(home, mail_servers)
+    folder = tmp_path / "wf"
+    path = write_spec(folder, "prices", api_base=llm_server.url, kind="mailbox",
+                      input_extra='account = "shop"\nsince = "2026-01-01"')  # fmt: skip
+    path.write_text(path.read_text() + '\n[schedule]\nevery = "1h"\n')
+    shutil.copytree(REPO_ROOT / "workflows" / "supplier-reply" / "samples", path.parent / "samples")
+    monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))
+    llm_server.default = reply("Thank you, we have noted it.")
+    enable_due(home / "signoff.db", path, llm_server.url)
+    for n in range(3):
+        mail_servers.imap.deliver(message(n))
+    code, _, err = signoff("serve", "--once")
+    assert code == 0, err
+    assert any(line.startswith("prices: run ") and "finished" in line for line in err.splitlines())
+    db = home / "signoff.db"
+    assert count(db, "SELECT count(*) FROM items WHERE workflow = 'prices'") == 3
