@@ -6,7 +6,8 @@ Register in a conftest with ``from tests.helpers.engines import any_db, postgres
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,26 @@ def other_connections(db: Any, count: int) -> list[Any]:
 
     path = db.execute("PRAGMA database_list").fetchone()[2]  # main's file
     return [connect(path) for _ in range(count)]
+
+
+def at_once(connections: list[Any], work: Callable[[Any, int], None]) -> list[BaseException]:
+    """``work(db, n)`` on each connection, each in a thread of its own, all started together
+    (several computers at the same moment); the connections closed after. What escaped
+    ``work`` is returned."""
+    start, errors = threading.Barrier(len(connections)), []
+
+    def one(db: Any, n: int) -> None:
+        start.wait()
+        try:
+            work(db, n)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(db, n)) for n, db in enumerate(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for db in connections:
+        db.conn.close()
+    return errors

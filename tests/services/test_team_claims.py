@@ -21,32 +21,12 @@ from desktop_app.services.tick import TickHooks, act_on_approved, run_due_schedu
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage.db import transaction
 from desktop_app.storage.engine import engine_of
-from tests.helpers.engines import other_connections
+from tests.helpers.engines import at_once, other_connections
 from tests.helpers.llm_server import reply
 from tests.helpers.schedules import enable_due_in, support_digest_folders
 from tests.helpers.specs import write_spec
 
 COMPUTERS = 3
-
-
-def _at_once(computers: list[Any], work: Any) -> list[BaseException]:
-    start, errors = threading.Barrier(len(computers)), []
-
-    def one(db: Any) -> None:
-        start.wait()
-        try:
-            work(db)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one, args=(db,)) for db in computers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    for db in computers:
-        db.conn.close()
-    return errors
 
 
 def test_a_due_slot_runs_once_though_three_computers_tick(db, tmp_path, llm_server):
@@ -58,7 +38,7 @@ def test_a_due_slot_runs_once_though_three_computers_tick(db, tmp_path, llm_serv
     def tick(computer: Any) -> None:
         run_due_schedules(computer, specs, data, TickHooks(on_fired=fired.append))
 
-    assert _at_once(other_connections(db, COMPUTERS), tick) == []
+    assert at_once(other_connections(db, COMPUTERS), lambda c, _n: tick(c)) == []
     runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
     assert runs == 1
     notes = [f.note for f in fired if not f.summaries]
@@ -95,7 +75,7 @@ def test_an_approved_items_action_is_carried_out_once(db, tmp_path, llm_server, 
         computer.name = f"computer-{threading.get_ident()}"
         act_on_approved(connection, {spec.name: spec}, data, TickHooks(on_acted=acted.extend))
 
-    assert _at_once(other_connections(db, COMPUTERS), act) == []
+    assert at_once(other_connections(db, COMPUTERS), lambda c, _n: act(c)) == []
     done = db.execute(
         "SELECT count(*) FROM events WHERE kind = 'action.done' AND item_id = ?", [item_id]
     ).fetchone()[0]
@@ -147,7 +127,7 @@ def test_each_item_is_reminded_of_once(db, tmp_path, llm_server):
     def remind(computer: Any) -> None:
         sweep(computer, {spec.name: spec}, now=later)
 
-    assert _at_once(other_connections(db, COMPUTERS), remind) == []
+    assert at_once(other_connections(db, COMPUTERS), lambda c, _n: remind(c)) == []
     reminded = db.execute("SELECT item_id FROM events WHERE kind = 'item.reminded'").fetchall()
     assert sorted(r[0] for r in reminded) == [1, 2, 3, 4]
 

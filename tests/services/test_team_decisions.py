@@ -4,7 +4,6 @@ it and when; nothing is half-written."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from desktop_app.core.errors import StateError
@@ -13,7 +12,7 @@ from desktop_app.core.states import ItemState
 from desktop_app.services import decisions
 from desktop_app.storage import eventlog, item_rows, run_rows, spec_versions
 from desktop_app.storage.db import transaction
-from tests.helpers.engines import other_connections
+from tests.helpers.engines import at_once, other_connections
 
 PEOPLE = 4
 
@@ -44,14 +43,11 @@ def _items(db: Any, n: int) -> list[int]:
 
 def test_people_deciding_the_same_items_at_once_make_one_decision_each(any_db):
     ids = _items(any_db, 25)
-    people = other_connections(any_db, PEOPLE)
     won: list[tuple[str, int]] = []
     told: list[str] = []
-    bugs: list[BaseException] = []
-    start = threading.Barrier(PEOPLE)
 
-    def decide(db: Any, who: str) -> None:
-        start.wait()
+    def decide(db: Any, n: int) -> None:
+        who = f"person{n}"
         for item_id in ids:
             try:
                 if who.endswith(("0", "2")):
@@ -61,19 +57,8 @@ def test_people_deciding_the_same_items_at_once_make_one_decision_each(any_db):
                 won.append((who, item_id))
             except StateError as exc:
                 told.append(str(exc))
-            except BaseException as exc:
-                bugs.append(exc)
 
-    threads = [
-        threading.Thread(target=decide, args=(db, f"person{n}")) for n, db in enumerate(people)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    for db in people:
-        db.conn.close()
-    assert bugs == []
+    assert at_once(other_connections(any_db, PEOPLE), decide) == []
     assert sorted(i for _, i in won) == ids  # each item decided once, by one of them
     assert len(told) == len(ids) * (PEOPLE - 1)
     assert all("(by person" in line and " UTC)" in line for line in told), told[:3]

@@ -22,7 +22,7 @@ from desktop_app.storage import (
 from desktop_app.storage.db import latest_schema, schema_version, transaction
 from desktop_app.storage.engine import engine_of
 from desktop_app.storage.pg import to_postgres
-from tests.helpers.engines import other_connections
+from tests.helpers.engines import at_once, other_connections
 
 
 def _run(db, workflow="wf", n=3):
@@ -235,24 +235,11 @@ def test_appends_from_two_connections_at_once_keep_one_chain(any_db):
     """Two computers (two connections) appending at once: one chain, no seq twice."""
     from desktop_app.storage import eventlog
 
-    others = other_connections(any_db, 2)
-    errors: list[BaseException] = []
+    def append(db, n: int) -> None:
+        for i in range(40):
+            eventlog.append(db, "item.decided", detail={"by": f"p{n}", "n": i})
 
-    def append(db, who: str) -> None:
-        try:
-            for n in range(40):
-                eventlog.append(db, "item.decided", detail={"by": who, "n": n})
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=append, args=(db, f"p{i}")) for i, db in enumerate(others)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    for db in others:
-        db.conn.close()
-    assert errors == []
+    assert at_once(other_connections(any_db, 2), append) == []
     result = eventlog.verify(any_db)
     assert result.ok and result.checked == 80, result.message
 
