@@ -227,19 +227,22 @@ def reply_address(sender: str) -> str:
         return address
 
 
+def _reply_subject(item: Item, doc: InputDoc) -> str:
+    """A reply's subject: ``Re:`` and the input's (once), else the workflow and the input."""
+    subject = _one_line(str(doc.fields.get("subject", "") or ""))
+    if not subject:
+        return _one_line(f"{item['workflow']}: {item['input_name']}")
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
 def _email(item: Item, doc: InputDoc) -> str:
     from email.message import EmailMessage
 
     msg = EmailMessage()
     sender = reply_address(str(doc.fields.get("from", "") or ""))
-    subject = _one_line(str(doc.fields.get("subject", "") or ""))
     if sender:
         msg["To"] = sender
-    msg["Subject"] = (
-        (subject if subject.lower().startswith("re:") else f"Re: {subject}")
-        if (subject)
-        else _one_line(f"{item['workflow']}: {item['input_name']}")
-    )
+    msg["Subject"] = _reply_subject(item, doc)
     msg["X-Unsent"] = "1"
     msg.set_content(item["output"])
     return msg.as_string()
@@ -306,13 +309,11 @@ def _reply(spec: Spec, doc: InputDoc, item: Item, data_dir: Path, key: str) -> _
             " sender; give [action] to)"
         )
     cc = reply_address(render(spec.action.cc, variables)) if spec.action.cc else ""
-    subject = _one_line(str(fields.get("subject", "") or ""))
-    if spec.action.subject:
-        subject = _one_line(render(spec.action.subject, variables))
-    elif not subject.lower().startswith("re:"):
-        subject = (
-            f"Re: {subject}" if subject else _one_line(f"{item['workflow']}: {item['input_name']}")
-        )
+    subject = (
+        _one_line(render(spec.action.subject, variables))
+        if spec.action.subject
+        else _reply_subject(item, doc)
+    )
     msg = mail_sending.compose(
         account=account, key=key, body=item["output"], to=to, cc=cc, subject=subject,
         in_reply_to=_one_line(str(fields.get("message_id", "") or ""), 998),
