@@ -178,6 +178,15 @@ def tls_context(account: Account) -> ssl.SSLContext:
     return context
 
 
+def server_said(said: object) -> str:
+    """What a server answered, as text: bytes decoded, a response's first line of several."""
+    if isinstance(said, list | tuple):
+        said = said[0] if said else b""
+    if isinstance(said, bytes):
+        return said.decode("utf-8", "replace").strip()
+    return str(said).strip()
+
+
 def refused(account: Account, server: str, exc: BaseException) -> KnownError:
     """One line for what went wrong talking to a server; never the password."""
     where = f"{server} of mail account {account.name!r}"
@@ -188,14 +197,10 @@ def refused(account: Account, server: str, exc: BaseException) -> KnownError:
             f" your own server, give its certificate with signoff account add {account.name}"
             " … --trust-certificate FILE, or add it to the system's certificates"
         )
-    if isinstance(exc, imaplib.IMAP4.error | smtplib.SMTPAuthenticationError):
-        text = exc.args[0] if exc.args else exc
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", "replace")
-        if isinstance(exc, smtplib.SMTPAuthenticationError):
-            error = exc.smtp_error
-            text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
-        return KnownError(f"the {where} refused the login: {str(text).strip()}")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return KnownError(f"the {where} refused the login: {server_said(exc.smtp_error)}")
+    if isinstance(exc, imaplib.IMAP4.error):
+        return KnownError(f"the {where} refused the login: {server_said(exc.args or exc)}")
     if isinstance(exc, ConnectionRefusedError):
         return KnownError(f"the {where} is not reachable: nothing answers on that port")
     if isinstance(exc, TimeoutError | OSError):

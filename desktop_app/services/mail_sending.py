@@ -17,14 +17,13 @@ import imaplib
 import re
 import smtplib
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 
 from desktop_app.core.errors import KnownError
 from desktop_app.services import mail_accounts
-from desktop_app.services.mail_accounts import Account
+from desktop_app.services.mail_accounts import Account, server_said
 
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "INBOX.Sent", "INBOX/Sent")
 
@@ -92,7 +91,7 @@ def send_once(account: Account, msg: EmailMessage) -> tuple[str, str]:
             msg.as_bytes(),
         )
         if status != "OK":
-            return to, f"sent to {to}; its copy could not be put in {sent}: {_said(data)}"
+            return to, f"sent to {to}; its copy could not be put in {sent}: {server_said(data)}"
         return to, f"sent to {to} (a copy in {sent})"
     finally:
         mail_accounts.close_imap(imap)
@@ -107,29 +106,21 @@ def _send(account: Account, msg: EmailMessage) -> None:
         refused = smtp.send_message(msg)
     except smtplib.SMTPRecipientsRefused as exc:
         words = "; ".join(
-            f"{address}: {code} {_text(said)}" for address, (code, said) in exc.recipients.items()
+            f"{address}: {code} {server_said(said)}"
+            for address, (code, said) in exc.recipients.items()
         )
         raise SendError(f"the SMTP server refused the recipients: {words}") from None
     except smtplib.SMTPResponseException as exc:
         raise SendError(
-            f"the SMTP server refused the message: {exc.smtp_code} {_text(exc.smtp_error)}"
+            f"the SMTP server refused the message: {exc.smtp_code} {server_said(exc.smtp_error)}"
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise SendError(f"the SMTP server failed while sending: {exc}") from None
     finally:
         mail_accounts.close_smtp(smtp)
     if refused:  # some recipients refused, the others took it: said, not retried
-        words = "; ".join(f"{a}: {code} {_text(said)}" for a, (code, said) in refused.items())
+        words = "; ".join(f"{a}: {code} {server_said(said)}" for a, (code, said) in refused.items())
         raise SendError(f"sent, but the SMTP server refused some recipients: {words}")
-
-
-def _text(said: bytes | str) -> str:
-    return said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
-
-
-def _said(data: Sequence[object]) -> str:
-    first = data[0] if data else b""
-    return _text(first) if isinstance(first, bytes | str) else str(first)
 
 
 def _sent_folder(imap: imaplib.IMAP4) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from desktop_app.core.errors import KnownError
-from desktop_app.core.inputdoc import InputDoc
+from desktop_app.core.inputdoc import InputDoc, content_hash
 from desktop_app.services import mail_accounts
 from desktop_app.storage import input_rows
 
@@ -58,9 +58,7 @@ def _imap_date(day: str) -> str:
 
 def _check(status: str, data: Sequence[object], what: str) -> None:
     if status != "OK":
-        said = data[0] if data else b""
-        text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
-        raise KnownError(f"the IMAP server refused {what}: {text}")
+        raise KnownError(f"the IMAP server refused {what}: {mail_accounts.server_said(data)}")
 
 
 def source(spec: Spec) -> str:
@@ -79,9 +77,7 @@ def new_messages(db: DatabaseLike, spec: Spec, data_dir: Path) -> list[InputDoc]
         seen = list(_light(conn, _search(conn, since)))
         keys = {m.uid: _key(account.name, spec.input.folder, validity, m.uid) for m in seen}
         identities = {m.uid: _identity(m, keys[m.uid]) for m in seen}
-        hashes = {
-            uid: InputDoc("", "", "", identity=i).content_hash for uid, i in identities.items()
-        }
+        hashes = {uid: content_hash(identity) for uid, identity in identities.items()}
         done = input_rows.processed_hashes(db, spec.name, list(hashes.values()))
         new = [m for m in seen if hashes[m.uid] not in done]
         unmarked = [m.uid for m in seen if hashes[m.uid] in done and KEYWORD not in m.flags]
@@ -110,7 +106,7 @@ def mark_taken(spec: Spec, data_dir: Path, docs: Sequence[InputDoc]) -> None:
 def _select(conn: imaplib.IMAP4, folder: str) -> str:
     status, data = conn.select(mail_accounts.quoted(folder))
     if status != "OK":
-        said = data[0].decode("utf-8", "replace") if data and isinstance(data[0], bytes) else ""
+        said = mail_accounts.server_said(data)
         raise KnownError(f"the mailbox has no folder {folder!r} ({said})")
     validity = conn.response("UIDVALIDITY")[1]
     return validity[0].decode() if validity and isinstance(validity[0], bytes) else "0"
