@@ -34,7 +34,7 @@ from desktop_app.storage.engine import LOG_LOCK, engine_of, lock_for
 if TYPE_CHECKING:
     import sqlite3
 
-    from desktop_app.storage.db import DatabaseLike
+    from desktop_app.storage.db import CursorLike, DatabaseLike
     from desktop_app.storage.search import Where
 
 GENESIS = "0" * 64
@@ -109,8 +109,9 @@ def encode_detail(detail: dict[str, Any] | None) -> str:
 _LAST = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
 
 
-def _last(db: DatabaseLike) -> tuple[int, str]:
-    row = db.execute(_LAST).fetchone()
+def _last(db: DatabaseLike, asked: CursorLike | None = None) -> tuple[int, str]:
+    """The chain's end: read now, or from ``asked``, the query sent before (``will_append``)."""
+    row = (asked or db.execute(_LAST)).fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
@@ -152,9 +153,12 @@ def will_append(db: DatabaseLike) -> None:
     """Said inside a transaction that is about to append: on a team database the log's lock
     and its end are asked for now, and answered with the transaction's next read (one
     message to the server the fewer). Nothing on SQLite."""
-    if engine_of(db) == "postgresql" and "log_tail" not in db.conn.kept:
+    if engine_of(db) != "postgresql":
+        return
+    kept = db.conn.kept
+    if not {"log_tail", "log_tail_asked"} & kept.keys():
         lock_for(db, LOG_LOCK)
-        db.conn.kept["log_tail"] = db.execute(_LAST)  # read by _tail
+        kept["log_tail_asked"] = db.execute(_LAST)  # read by _tail
 
 
 def _tail(db: DatabaseLike) -> tuple[int, str]:
@@ -164,10 +168,8 @@ def _tail(db: DatabaseLike) -> tuple[int, str]:
     if engine_of(db) != "postgresql":
         return _last(db)
     kept = db.conn.kept
-    asked = kept.get("log_tail")
-    if asked is None or not isinstance(asked, tuple):  # not read yet (or only asked for)
-        row = (asked or db.execute(_LAST)).fetchone()
-        kept["log_tail"] = (row[0], row[1]) if row else (0, GENESIS)
+    if "log_tail" not in kept:
+        kept["log_tail"] = _last(db, kept.pop("log_tail_asked", None))
     return kept["log_tail"]  # type: ignore[no-any-return]
 
 
