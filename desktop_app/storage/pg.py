@@ -26,6 +26,7 @@ is rolled back either way, as before.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -106,12 +107,13 @@ class PgCursor:
         self._cursor = cursor  # psycopg's (sent at once); None: queued
         self._returned_key = returned_key
         self._key: int | None = None
-        self._answer: tuple[Any, list[Any], int] | None = None  # description, rows, rowcount
+        # description, the rows not fetched yet, rowcount
+        self._answer: tuple[Any, Iterator[Any], int] | None = None
 
     def answered(self, description: Any, rows: list[Any], rowcount: int) -> None:
-        self._answer = (description, rows, rowcount)
+        self._answer = (description, iter(rows), rowcount)
 
-    def _answered(self) -> tuple[Any, list[Any], int]:
+    def _answered(self) -> tuple[Any, Iterator[Any], int]:
         if self._answer is None:
             self._conn.send()
         assert self._answer is not None  # (sent: every queued statement is answered)
@@ -140,22 +142,17 @@ class PgCursor:
     def fetchone(self) -> Any:
         if self._cursor is not None:
             return self._cursor.fetchone() if self._cursor.description else None
-        rows = self._answered()[1]
-        return rows.pop(0) if rows else None
+        return next(self._answered()[1], None)
 
     def fetchmany(self, size: int) -> list[Any]:
         if self._cursor is not None:
             return self._cursor.fetchmany(size) if self._cursor.description else []
-        rows = self._answered()[1]
-        taken, rows[:size] = rows[:size], []
-        return taken
+        return list(itertools.islice(self._answered()[1], size))
 
     def fetchall(self) -> list[Any]:
         if self._cursor is not None:
             return self._cursor.fetchall() if self._cursor.description else []
-        rows = self._answered()[1]
-        taken, rows[:] = rows[:], []
-        return taken
+        return list(self._answered()[1])
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.fetchall())
