@@ -29,9 +29,8 @@ from desktop_app.core.spec_loader import load_spec  # noqa: E402
 from desktop_app.services import mailbox  # noqa: E402
 from desktop_app.storage.db import connect  # noqa: E402
 from tests.helpers.dovecot import PASSWORD, USER, Dovecot, missing  # noqa: E402
-from tests.helpers.mail import MailServers, add_account, message  # noqa: E402
+from tests.helpers.mail import MailServers, add_account, message, write_mail_spec  # noqa: E402
 from tests.helpers.smtp_server import SmtpServer  # noqa: E402
-from tests.helpers.specs import write_spec  # noqa: E402
 
 
 def plain_imaplib(port: int) -> int:
@@ -115,10 +114,7 @@ def main() -> None:
             for n in range(args.messages):
                 imap.deliver(realistic(n) if args.realistic else message(
                     n, body=f"Dear café, our prices rise by {n}%.\n" * 20))  # fmt: skip
-            spec = load_spec(
-                write_spec(tmp_path / "wf", "prices", kind="mailbox",
-                           input_extra='account = "shop"\nsince = "2026-01-01"')
-            )  # fmt: skip
+            spec = load_spec(write_mail_spec(tmp_path / "wf"))
             plain_imaplib(imap.imap_port)  # the server's index built before timing
             times: dict[str, list[float]] = {"imaplib": [], "signoff": []}
             peak = 0

@@ -210,15 +210,13 @@ def test_100_messages_become_100_items_once_across_a_kill_and_restart(
     import imaplib
 
     from tests.helpers.dovecot import PASSWORD, USER
-    from tests.helpers.mail import add_account, message
+    from tests.helpers.mail import add_account, message, write_mail_spec
 
     add_account(_isolated_environment, mail_servers)
     for n in range(100):
         mail_servers.imap.deliver(message(n))
     folder = tmp_path / "wf"
-    extra = 'account = "shop"\nsince = "2026-01-01"'
-    write_spec(folder, "prices", api_base=llm_server.url, kind="mailbox", input_extra=extra,
-               timeout_s=30)  # fmt: skip
+    write_mail_spec(folder, api_base=llm_server.url, timeout_s=30)
     llm_server.script(*[reply(f"Noted, message {n}!") for n in range(30)], hang(20))
     env = dict(
         os.environ,

@@ -202,15 +202,13 @@ def test_serve_takes_new_mail_on_the_schedule_once(
 ):
     """A mailbox workflow on its schedule, with Signoff only in the background (issue 27):
     each pass takes what is new in the mailbox, once."""
-    from tests.helpers.mail import add_account, message
+    from tests.helpers.mail import add_account, message, write_mail_spec
     from tests.helpers.schedules import enable_due
-    from tests.helpers.specs import write_spec
 
     home = _isolated_environment
     add_account(home, mail_servers)
     folder = tmp_path / "wf"
-    path = write_spec(folder, "prices", api_base=llm_server.url, kind="mailbox",
-                      input_extra='account = "shop"\nsince = "2026-01-01"')  # fmt: skip
+    path = write_mail_spec(folder, api_base=llm_server.url)
     path.write_text(path.read_text() + '\n[schedule]\nevery = "1h"\n')
     shutil.copytree(REPO_ROOT / "workflows" / "supplier-reply" / "samples", path.parent / "samples")
     monkeypatch.setenv("SIGNOFF_WORKFLOWS", str(folder))

@@ -5,16 +5,13 @@ bar too."""
 from __future__ import annotations
 
 from tests.helpers.llm_server import reply
-from tests.helpers.mail import add_account, message
-from tests.helpers.specs import write_spec
+from tests.helpers.mail import add_account, message, write_mail_spec
 
 
 def _mail_workflow(window, workflows_dir, llm_server, servers):
     llm_server.default = reply("Thank you, we have noted the new prices.")
     add_account(window.paths.data_dir, servers)
-    extra = 'account = "shop"\nsince = "2026-01-01"'
-    write_spec(workflows_dir, "prices", api_base=llm_server.url, kind="mailbox",
-               input_extra=extra)  # fmt: skip
+    write_mail_spec(workflows_dir, api_base=llm_server.url)
     view = window.show_tab("workflows")
     view.reload()
     return view

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -51,6 +51,15 @@ def add_account(data_dir: Path, servers: MailServers, name: str = "shop") -> Non
         trust=str(servers.imap.certificate),
     )
     mail_accounts.add(data_dir, account, PASSWORD)
+
+
+def write_mail_spec(workflows_dir: Path, name: str = "prices", **options: Any) -> Path:
+    """A workflow reading the ``shop`` account's INBOX (``add_account``) since 2026-01-01;
+    ``options`` as ``write_spec`` takes them."""
+    from tests.helpers.specs import write_spec
+
+    extra = 'account = "shop"\nfolder = "INBOX"\nsince = "2026-01-01"'
+    return write_spec(workflows_dir, name, kind="mailbox", input_extra=extra, **options)
 
 
 def message(

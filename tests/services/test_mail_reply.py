@@ -12,8 +12,7 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.services import actions, decisions, mail_sending, run_start
 from tests.helpers.dovecot import PASSWORD, USER
 from tests.helpers.llm_server import reply
-from tests.helpers.mail import add_account, message
-from tests.helpers.specs import write_spec
+from tests.helpers.mail import add_account, message, write_mail_spec
 
 ANSWER = "Thank you, we have noted the new prices."
 
@@ -25,9 +24,7 @@ def replying(tmp_path, db, llm_server, mail_servers):
     llm_server.default = reply(ANSWER)
     data = tmp_path / "data"
     add_account(data, mail_servers)
-    extra = 'account = "shop"\nsince = "2026-01-01"'
-    path = write_spec(tmp_path / "workflows", "prices", api_base=llm_server.url, kind="mailbox",
-                      input_extra=extra)  # fmt: skip
+    path = write_mail_spec(tmp_path / "workflows", api_base=llm_server.url)
     path.write_text(path.read_text() + '\n[action]\nkind = "email"\naccount = "shop"\n')
     spec = load_spec(path)
     raw = message(1)

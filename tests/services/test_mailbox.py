@@ -16,17 +16,14 @@ from desktop_app.services import mailbox, run_start
 from desktop_app.storage import item_rows
 from tests.helpers.dovecot import PASSWORD, USER
 from tests.helpers.llm_server import reply
-from tests.helpers.mail import add_account, message
-from tests.helpers.specs import write_spec
+from tests.helpers.mail import add_account, message, write_mail_spec
 
 
 @pytest.fixture
 def mail_spec(tmp_path, llm_server, mail_servers):
     llm_server.default = reply("Thank you, we have noted the new prices.")
     add_account(tmp_path / "data", mail_servers)
-    extra = 'account = "shop"\nfolder = "INBOX"\nsince = "2026-01-01"'
-    path = write_spec(tmp_path / "workflows", "prices", api_base=llm_server.url,
-                      kind="mailbox", input_extra=extra, max_chars=60000)  # fmt: skip
+    path = write_mail_spec(tmp_path / "workflows", api_base=llm_server.url, max_chars=60000)
     return load_spec(path)
 
 
