@@ -29,6 +29,21 @@ def count(db_path, sql):
         conn.close()
 
 
+def _killed_once_called(args: list[str], env: dict, llm_server, calls: int) -> None:
+    """``signoff ARGS`` in a process of its own, killed (SIGKILL) once ``calls`` model calls
+    have reached the server: the next one hangs there, under way."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", *args],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(llm_server.completions) < calls and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+
+
 def test_killed_run_is_resumed_on_next_start(tmp_path, llm_server, capsys, _isolated_environment):
     folder = tmp_path / "wf"
     write_spec(folder, "reply", api_base=llm_server.url, retries=0, timeout_s=30)
@@ -109,17 +124,8 @@ def test_a_folder_of_50_files_is_processed_once_across_a_kill_and_restart(
     # Twenty quick answers, then the server stalls and the process is killed mid-run.
     llm_server.script(*[reply(f"Thanks, message {n}!") for n in range(20)], hang(20))
     env = dict(os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(_isolated_environment))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop_app", "run", "inbox", "--concurrency", "1"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    _killed_once_called(["run", "inbox", "--concurrency", "1"], env, llm_server, 21)
     db_path = _isolated_environment / "signoff.db"
-    deadline = time.monotonic() + 60
-    while len(llm_server.completions) < 21 and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=10)
     assert count(db_path, "SELECT count(*) FROM items") == 20
 
     llm_server.default = reply("Thanks for the message!")
@@ -224,17 +230,8 @@ def test_100_messages_become_100_items_once_across_a_kill_and_restart(
         SIGNOFF_HOME=str(_isolated_environment),
         SIGNOFF_ACCOUNT_SHOP_PASSWORD=PASSWORD,  # the child's keychain is its own (in memory)
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop_app", "run", "prices", "--concurrency", "1", "--yes"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    _killed_once_called(["run", "prices", "--concurrency", "1", "--yes"], env, llm_server, 31)
     db_path = _isolated_environment / "signoff.db"
-    deadline = time.monotonic() + 60
-    while len(llm_server.completions) < 31 and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=10)
     assert count(db_path, "SELECT count(*) FROM items") == 30
 
     llm_server.default = reply("Noted, thank you!")
