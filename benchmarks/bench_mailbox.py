@@ -33,13 +33,13 @@ from tests.helpers.mail import MailServers, add_account, message, write_mail_spe
 from tests.helpers.smtp_server import SmtpServer  # noqa: E402
 
 
-def plain_imaplib(port: int) -> int:
+def plain_imaplib(imap: Dovecot) -> int:
     """What any IMAP client does to take every message since a day: log in, search, fetch
     each message whole in chunks of 200 (STARTTLS, as the account does)."""
     import ssl
 
-    conn = imaplib.IMAP4("127.0.0.1", port)
-    context = ssl.create_default_context(cafile=str(CERT))
+    conn = imaplib.IMAP4("127.0.0.1", imap.imap_port)
+    context = ssl.create_default_context(cafile=str(imap.certificate))
     conn.starttls(ssl_context=context)
     conn.login(USER, PASSWORD)
     conn.select("INBOX")
@@ -101,11 +101,9 @@ def main() -> None:
     why = missing()
     if why:
         raise SystemExit(why)
-    global CERT
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         imap = Dovecot().start()
-        CERT = imap.certificate
         smtp = SmtpServer(USER, PASSWORD, certificate=imap.certificate,
                           key=imap.folder / "key.pem").start()  # fmt: skip
         try:
@@ -115,13 +113,13 @@ def main() -> None:
                 imap.deliver(realistic(n) if args.realistic else message(
                     n, body=f"Dear café, our prices rise by {n}%.\n" * 20))  # fmt: skip
             spec = load_spec(write_mail_spec(tmp_path / "wf"))
-            plain_imaplib(imap.imap_port)  # the server's index built before timing
+            plain_imaplib(imap)  # the server's index built before timing
             times: dict[str, list[float]] = {"imaplib": [], "signoff": []}
             peak = 0
             for round_ in range(args.rounds + 1):  # the last one traced, for memory only
                 traced = round_ == args.rounds
                 start = time.perf_counter()
-                taken = plain_imaplib(imap.imap_port)
+                taken = plain_imaplib(imap)
                 if not traced:
                     times["imaplib"].append(time.perf_counter() - start)
                 db = connect(tmp_path / f"round{round_}.db")  # nothing processed yet
@@ -155,8 +153,6 @@ def main() -> None:
     record("mailbox input / imaplib alone", ratio, "x", 1.2,
            size=f"{args.messages:,} messages, {kind}")  # fmt: skip
 
-
-CERT = Path()
 
 if __name__ == "__main__":
     main()

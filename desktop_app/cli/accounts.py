@@ -51,7 +51,7 @@ def cmd_account(ctx: Context, args: argparse.Namespace) -> int:
     elif args.account_command == "list":
         accounts = sorted(mail_accounts.load(data_dir).values())
         if args.json:
-            out(json.dumps([mail_accounts.described(a) for a in accounts], indent=2))
+            out(json.dumps([a._asdict() for a in accounts], indent=2))  # no password in it
         elif not accounts:
             out(
                 "no mail accounts yet: signoff account add NAME --imap HOST --smtp HOST --user USER"

@@ -18,7 +18,7 @@ import re
 import smtplib
 import ssl
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from desktop_app.core.errors import KnownError, NotFoundError
 
@@ -290,8 +290,3 @@ def close_imap(conn: imaplib.IMAP4) -> None:
 def close_smtp(conn: smtplib.SMTP) -> None:
     with contextlib.suppress(smtplib.SMTPException, OSError):
         conn.quit()
-
-
-def described(account: Account) -> dict[str, Any]:
-    """What ``account list --json`` shows of an account (no password: it is not here)."""
-    return account._asdict()
