@@ -11,6 +11,7 @@ import sys
 import keyring
 
 from tests.helpers.dovecot import PASSWORD, USER
+from tests.helpers.ports import free_port
 
 
 def _stdin(monkeypatch, text):
@@ -112,11 +113,7 @@ def test_a_wrong_password_is_one_line_and_never_shown(signoff, monkeypatch, mail
 
 
 def test_an_unreachable_server_is_one_line(signoff, monkeypatch):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens there
     _add(
         signoff, monkeypatch, "pw", "shop", "--imap", f"127.0.0.1:{port}", "--smtp",
         f"127.0.0.1:{port}", "--user", "a@b.c",

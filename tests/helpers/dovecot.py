@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import imaplib
 import os
 import pwd
 import shutil
@@ -19,7 +20,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from tests.helpers.ports import free_port
 
 INSTALL = (
     "Dovecot and openssl, run as root (Debian: apt install dovecot-imapd openssl; .ci/run does)"
@@ -58,12 +62,6 @@ def _certificate() -> Path:
         _made.append(folder)
         atexit.register(shutil.rmtree, folder, True)
     return _made[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 CONFIG = """
@@ -123,8 +121,8 @@ class Dovecot:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="signoff-imap-"))
         self.folder.chmod(0o755)
-        self.imap_port = _free_port()
-        self.imaps_port = _free_port()
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
         self.home = self.folder / "home"
         self.maildir = self.home / "Maildir"
         self._process: subprocess.Popen[bytes] | None = None
@@ -200,6 +198,17 @@ class Dovecot:
             self._process.wait(timeout=10)
             self._process = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def reading(self, folder: str = "INBOX") -> Iterator[imaplib.IMAP4]:
+        """The test user's ``folder``, selected read-only: a test's own look at the mailbox."""
+        conn = imaplib.IMAP4("127.0.0.1", self.imap_port)
+        conn.login(USER, PASSWORD)
+        conn.select(folder, readonly=True)
+        try:
+            yield conn
+        finally:
+            conn.logout()
 
     @property
     def certificate(self) -> Path:

@@ -4,7 +4,6 @@ kept (``received``), and a switch that refuses the next recipients with a 5xx.""
 
 from __future__ import annotations
 
-import socket
 import ssl
 from email import message_from_bytes
 from email.message import Message
@@ -14,11 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers.ports import free_port
 
 
 class _Handler:
@@ -43,7 +38,7 @@ class _Handler:
 class SmtpServer:
     def __init__(self, user: str, password: str, *, certificate: Path | None = None,
                  key: Path | None = None) -> None:  # fmt: skip
-        self.port = _free_port()
+        self.port = free_port()
         self.received: list[tuple[str, list[str], Message]] = []
         self.refuse = False
         self._user, self._password = user.encode(), password.encode()

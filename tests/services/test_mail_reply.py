@@ -4,13 +4,10 @@ sending and recording, found in Sent and not sent again. Real Dovecot and SMTP s
 
 from __future__ import annotations
 
-import imaplib
-
 import pytest
 
 from desktop_app.core.spec_loader import load_spec
 from desktop_app.services import actions, decisions, mail_sending, run_start
-from tests.helpers.dovecot import PASSWORD, USER
 from tests.helpers.llm_server import reply
 from tests.helpers.mail import add_account, message, write_mail_spec
 
@@ -39,11 +36,8 @@ ONE_ENGINE = pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # not abo
 
 
 def _sent(servers):
-    conn = imaplib.IMAP4("127.0.0.1", servers.imap.imap_port)
-    conn.login(USER, PASSWORD)
-    conn.select("Sent", readonly=True)
-    _, data = conn.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO)])")
-    conn.logout()
+    with servers.imap.reading("Sent") as conn:
+        _, data = conn.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO)])")
     return [part[1].decode() for part in data if isinstance(part, tuple)]
 
 

@@ -5,7 +5,6 @@ Signoff took. Every test on both engines (the services' ``db``)."""
 from __future__ import annotations
 
 import dataclasses
-import imaplib
 import shutil
 
 import pytest
@@ -14,7 +13,6 @@ from desktop_app.core.spec_loader import load_spec
 from desktop_app.core.states import ItemState
 from desktop_app.services import mailbox, run_start
 from desktop_app.storage import item_rows
-from tests.helpers.dovecot import PASSWORD, USER
 from tests.helpers.llm_server import reply
 from tests.helpers.mail import add_account, message, write_mail_spec
 
@@ -42,11 +40,8 @@ def _items(db):
 
 
 def _flags(servers):
-    conn = imaplib.IMAP4("127.0.0.1", servers.imap.imap_port)
-    conn.login(USER, PASSWORD)
-    conn.select("INBOX", readonly=True)
-    _, data = conn.uid("FETCH", "1:*", "(FLAGS)")
-    conn.logout()
+    with servers.imap.reading() as conn:
+        _, data = conn.uid("FETCH", "1:*", "(FLAGS)")
     return [part.decode() for part in data if isinstance(part, bytes)]
 
 
