@@ -33,11 +33,13 @@ def test_run_now_takes_what_is_new_in_the_mailbox(
         mail_servers.imap.deliver(message(n))
     panel = view.run_panel
     panel.source.setCurrentIndex(OWN_SOURCE)
+    # the job's end is said by a signal after its thread is done: wait for what it says
     panel.run_now()
-    qtbot.waitUntil(lambda: not panel.job.running, timeout=20000)
+    qtbot.waitUntil(lambda: "pending" in panel.run_status.text(), timeout=20000)
     assert "3 pending" in panel.run_status.text(), panel.run_status.text()
     panel.run_now()
-    qtbot.waitUntil(lambda: not panel.job.running, timeout=20000)
+    qtbot.waitUntil(lambda: "pending" not in panel.run_status.text(), timeout=20000)
+    qtbot.waitUntil(lambda: not panel.run_status.text().startswith("Reading"), timeout=20000)
     assert panel.run_status.text().startswith("Nothing new to take"), panel.run_status.text()
 
 
@@ -55,7 +57,7 @@ def test_a_wrong_password_is_one_line_in_the_panel_and_the_status_bar(
     panel = view.run_panel
     panel.source.setCurrentIndex(OWN_SOURCE)
     panel.run_now()
-    qtbot.waitUntil(lambda: not panel.job.running, timeout=20000)
+    qtbot.waitUntil(lambda: "could not start" in panel.run_status.text(), timeout=20000)
     said = panel.run_status.text()
     assert "refused the login" in said and "not-it-5531" not in said and "\n" not in said
     assert "refused the login" in window.statusBar().currentMessage()
