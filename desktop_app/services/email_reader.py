@@ -14,6 +14,7 @@ import codecs
 import contextlib
 import email
 import email.policy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 
@@ -35,23 +36,44 @@ def read_email(raw: bytes) -> Mail:
     # not parsed into objects at every look (three times the cost of the rest: issue 27).
     msg = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.compat32)
     mail = Mail()
-    head = _head(raw)
-    for name in ("from", "to", "subject", "date"):
-        mail.headers[name] = _raw_header(head, name)
-    mail.cc = _raw_header(head, "cc")
-    mail.message_id = _raw_header(head, "message-id")
-    mail.references = _raw_header(head, "references")
+    read_headers(mail, head_fields(raw))
     part = _body_part(msg)
     if part is not None:
-        mail.body, mail.note = _decode_body(part)
-        # a message from a server has CRLF line ends (IMAP's); its reader sees lines
-        mail.body = mail.body.replace("\r\n", "\n").replace("\r", "\n")
-        if _subtype(part) == "html":
-            from desktop_app.core.html_text import html_to_text
-
-            mail.body, mail.html = html_to_text(mail.body), True
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:
+            payload = None
+        if isinstance(payload, bytes):
+            mail.body, mail.note, mail.html = body_text(
+                payload, _declared_charset(part), _subtype(part)
+            )
+        else:
+            text = part.get_payload()
+            mail.body = text if isinstance(text, str) else ""
     mail.attachments = _attachments(msg, part)
     return mail
+
+
+def read_headers(mail: Mail, head: dict[bytes, bytes]) -> None:
+    """The headers a workflow sees, from a message's head (``head_fields``)."""
+    for name in ("from", "to", "subject", "date"):
+        mail.headers[name] = header_text(head, name)
+    mail.cc = header_text(head, "cc")
+    mail.message_id = header_text(head, "message-id")
+    mail.references = header_text(head, "references")
+
+
+def body_text(payload: bytes, declared: str, subtype: str) -> tuple[str, str, bool]:
+    """(text, note, was HTML) of a text part's decoded bytes: by its declared charset (else
+    UTF-8, else Windows-1252, ``note`` saying so), as lines, HTML turned into text."""
+    text, note = _decode_text(payload, declared)
+    # a message from a server has CRLF line ends (IMAP's); its reader sees lines
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if subtype.lower() != "html":
+        return text, note, False
+    from desktop_app.core.html_text import html_to_text
+
+    return html_to_text(text), note, True
 
 
 def _subtype(part: Message) -> str:
@@ -62,10 +84,11 @@ def _subtype(part: Message) -> str:
 
 
 def _attachments(msg: Message, body: Message | None) -> list[dict[str, object]]:
-    """Name, type and size of each part that is not the body text: never their bytes."""
+    """Name, type and size of each part that is not the body text: never their bytes. A
+    forwarded message is one attachment (as an IMAP server's structure has it)."""
     found: list[dict[str, object]] = []
     try:
-        parts = [p for p in msg.walk() if not p.is_multipart() and p is not body]
+        parts = [p for p in _leaves(msg) if p is not body]
     except Exception:
         return found
     for part in parts:
@@ -74,17 +97,36 @@ def _attachments(msg: Message, body: Message | None) -> list[dict[str, object]]:
             name = part.get_filename() or ""
             if not name and kind.startswith("text/"):
                 continue  # the body's other form (HTML beside plain text)
-            payload = part.get_payload(decode=True)
-            size = len(payload) if isinstance(payload, bytes) else 0
+            if kind == "message/rfc822":
+                inner = part.get_payload(0)  # the message as forwarded
+                size = len(inner.as_bytes()) if isinstance(inner, Message) else 0
+            else:
+                payload = part.get_payload(decode=True)
+                size = len(payload) if isinstance(payload, bytes) else 0
         except Exception:
             continue
-        found.append({"name": _one_line(name) or "(unnamed)", "type": kind, "size": size})
+        found.append(attachment(name, kind, size))
     return found
 
 
-def _head(raw: bytes) -> dict[bytes, bytes]:
-    """The message's own head: each header's first occurrence, unfolded, by its lower-case
-    name (read once a message, whatever its size: only the head is split)."""
+def _leaves(part: Message) -> Iterator[Message]:
+    if part.get_content_type() != "message/rfc822" and part.is_multipart():
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                yield from _leaves(child)
+    else:
+        yield part
+
+
+def attachment(name: str, kind: str, size: int) -> dict[str, object]:
+    """What ``input.fields["attachments"]`` says of one: name, type, size (never its bytes)."""
+    return {"name": _one_line(name) or "(unnamed)", "type": kind, "size": size}
+
+
+def head_fields(raw: bytes) -> dict[bytes, bytes]:
+    """A message's own head (or the header lines an IMAP server sent): each header's first
+    occurrence, unfolded, by its lower-case name (only the head is split, whatever the
+    message's size)."""
     end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
     head = raw[:end].replace(b"\r\n", b"\n").replace(b"\n ", b" ").replace(b"\n\t", b" ")
     found: dict[bytes, bytes] = {}
@@ -95,11 +137,9 @@ def _head(raw: bytes) -> dict[bytes, bytes]:
     return found
 
 
-def _raw_header(head: dict[bytes, bytes], name: str) -> str:
+def header_text(head: dict[bytes, bytes], name: str) -> str:
     """A header exactly as written (unfolded), RFC 2047 words decoded where they can be,
     8-bit bytes read as UTF-8 (else Windows-1252)."""
-    from email.header import decode_header, make_header
-
     data = head.get(name.encode("ascii"))
     if data is None:
         return ""
@@ -108,6 +148,8 @@ def _raw_header(head: dict[bytes, bytes], name: str) -> str:
     except UnicodeDecodeError:
         return _one_line(data.decode("cp1252", errors="replace"))
     if "=?" in text:
+        from email.header import decode_header, make_header
+
         with contextlib.suppress(Exception):  # undecodable encoded words: the text as it stands
             text = str(make_header(decode_header(text)))
     return _one_line(text)
@@ -134,16 +176,8 @@ def _body_part(msg: Message) -> Message | None:
     return None
 
 
-def _decode_body(part: Message) -> tuple[str, str]:
+def _decode_text(payload: bytes, declared: str) -> tuple[str, str]:
     """(text, note): by the declared charset, else UTF-8, else Windows-1252."""
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:
-        payload = None
-    if not isinstance(payload, bytes):
-        raw = part.get_payload()
-        return (raw if isinstance(raw, str) else ""), ""
-    declared = _declared_charset(part)
     if declared:
         try:
             codecs.lookup(declared)

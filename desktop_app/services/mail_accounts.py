@@ -11,6 +11,7 @@ trusted only when the account names it (``trust``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import imaplib
 import json
 import os
@@ -171,11 +172,17 @@ def password(account: Account) -> str:
 
 
 def tls_context(account: Account) -> ssl.SSLContext:
-    """The system's certificates (and the account's own one to trust), verified."""
-    context = ssl.create_default_context()
-    if account.trust:
-        context.load_verify_locations(cafile=account.trust)
-    return context
+    """The system's certificates verified, or only the certificate the account trusts (its
+    own server's: pinned, as ``ssl.create_default_context(cafile=…)`` does).
+
+    A context is made once a process for each: loading the system's certificates takes
+    20 ms, as long as reading a thousand small messages (``signoff serve`` polls often)."""
+    return _context(account.trust)
+
+
+@functools.lru_cache(maxsize=8)
+def _context(trust: str) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=trust or None)
 
 
 def server_said(said: object) -> str:

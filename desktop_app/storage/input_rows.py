@@ -156,6 +156,16 @@ def processed_hashes(db: DatabaseLike, workflow: str, hashes: Sequence[str]) -> 
     return found
 
 
+def keys_starting(db: DatabaseLike, workflow: str, prefix: str) -> set[str]:
+    """The keys of ``workflow``'s processed inputs that start with ``prefix`` (a mailbox
+    folder's messages: what is known without asking the server)."""
+    rows = db.execute(
+        "SELECT input_key FROM processed_inputs WHERE workflow = ? AND substr(input_key, 1, ?) = ?",
+        [workflow, len(prefix), prefix],
+    )
+    return {row[0] for row in rows}
+
+
 def first_read(db: DatabaseLike, source: str, today: str) -> str:
     """The day ``source`` (a workflow's mailbox) was first read: ``today`` the first time,
     kept in the database (a later start, another computer, reads the same day)."""

@@ -169,3 +169,84 @@ def test_a_wrong_password_is_one_line_without_the_password(db, tmp_path, mail_sp
     assert "refused the login" in said and "wrong-horse-battery" not in said
     assert "\n" not in said
     assert _items(db) == [] and ItemState.PENDING  # nothing made
+
+
+def _corpus() -> list[bytes]:
+    """Mail as programs send it: every shape of MIME the outline must read as the whole
+    message reads."""
+    from email.message import EmailMessage
+
+    def made(subject, build):
+        msg = EmailMessage()
+        msg["From"], msg["To"] = "Anna Weiß <anna@example.net>", "cafe@example.com"
+        msg["Subject"], msg["Message-ID"] = subject, f"<{abs(hash(subject))}@example.net>"
+        build(msg)
+        return bytes(msg)
+
+    def alternative(msg):
+        msg.set_content("Preise steigen um 5 %.\n" * 30)
+        msg.add_alternative("<p>Preise <b>steigen</b>.</p>", subtype="html")
+
+    def mixed(msg):
+        alternative(msg)
+        msg.add_attachment(bytes(range(256)) * 40, maintype="application", subtype="pdf",
+                           filename="Rechnung März.pdf")  # fmt: skip
+
+    def related(msg):
+        msg.set_content("<p>Logo: <img src='cid:logo'></p>", subtype="html")
+        msg.add_related(b"\x89PNG" + bytes(300), maintype="image", subtype="png", cid="<logo>")
+
+    def forwarded(msg):
+        inner = EmailMessage()
+        inner["Subject"] = "Old order"
+        inner.set_content("the old order")
+        msg.set_content("See the order below.")
+        msg.add_attachment(inner)
+
+    def text_attachment(msg):
+        msg.set_content("Notes attached.")
+        msg.add_attachment("line one\nline two\n", filename="notes.txt")
+
+    def base64_latin1(msg):
+        msg.set_content("Grüße aus Köln, " * 20, charset="iso-8859-1", cte="base64")
+
+    def long_lines(msg):
+        msg.set_content("Ein sehr langer Satz " * 80)  # quoted-printable
+
+    eight_bit_name = (
+        b"From: b@example.net\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"
+        b"Message-ID: <eight@example.net>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nHallo\r\n--XX\r\n"
+        b'Content-Type: application/pdf; name="Gr\xc3\xbc\xc3\x9fe.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nYWJj\r\n--XX--\r\n"
+    )  # the server sends the name as a literal: the message is read whole
+    builds = [alternative, mixed, related, forwarded, text_attachment, base64_latin1, long_lines]
+    return [made(f"{b.__name__} {n}", b) for n, b in enumerate(builds)] + [eight_bit_name]
+
+
+@ONE_ENGINE
+def test_the_outline_reads_mail_as_the_whole_message_reads(db, tmp_path, mail_spec, mail_servers):
+    """Fetching the outline and the text part gives each message the text and fields that
+    reading it whole gives (attachments' sizes estimated from the encoded size)."""
+    from desktop_app.services.email_reader import read_email
+
+    for raw in _corpus():
+        mail_servers.imap.deliver(raw)
+    docs = mailbox.new_messages(db, mail_spec, tmp_path / "data")
+    with mail_servers.imap.reading() as conn:
+        _, data = conn.uid("FETCH", "1:*", "(BODY.PEEK[])")
+    whole = [read_email(part[1]) for part in data if isinstance(part, tuple)]
+    assert len(docs) == len(whole) == len(_corpus())
+    for doc, mail in zip(docs, whole, strict=True):
+        assert doc.text == mail.body.strip() and doc.note == mail.note
+        assert doc.text  # every message of the corpus has text
+        assert doc.fields["subject"] == mail.headers["subject"]
+        assert doc.fields["from"] == mail.headers["from"]
+        assert doc.fields["message_id"] == mail.message_id
+        found = doc.fields["attachments"]
+        assert [(a["name"], a["type"]) for a in found] == [
+            (a["name"], a["type"]) for a in mail.attachments
+        ]
+        for ours, exact in zip(found, mail.attachments, strict=True):
+            assert abs(ours["size"] - exact["size"]) <= max(8, exact["size"] // 20)
