@@ -250,3 +250,26 @@ def test_the_outline_reads_mail_as_the_whole_message_reads(db, tmp_path, mail_sp
         ]
         for ours, exact in zip(found, mail.attachments, strict=True):
             assert abs(ours["size"] - exact["size"]) <= max(8, exact["size"] // 20)
+
+
+def test_a_taken_message_that_lost_its_mark_gets_it_back_and_is_not_taken_again(
+    db, tmp_path, mail_spec, mail_servers
+):
+    """A crash between the item made and the message marked: the next read marks it, from
+    the database's word (nothing of the message is fetched again)."""
+    import imaplib
+
+    from tests.helpers.dovecot import PASSWORD, USER
+
+    for n in range(3):
+        mail_servers.imap.deliver(message(n))
+    _run(db, mail_spec, tmp_path)
+    conn = imaplib.IMAP4("127.0.0.1", mail_servers.imap.imap_port)
+    conn.login(USER, PASSWORD)
+    conn.select("INBOX")
+    conn.uid("STORE", "2", "-FLAGS.SILENT", "($Signoff)")
+    conn.logout()
+    assert sum("$Signoff" in flags for flags in _flags(mail_servers)) == 2
+    assert mailbox.new_messages(db, mail_spec, tmp_path / "data") == []
+    assert all("$Signoff" in flags for flags in _flags(mail_servers))
+    assert len(_items(db)) == 3
