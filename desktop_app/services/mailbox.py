@@ -122,8 +122,11 @@ def _take(
     hashes = {uid: content_hash(identity) for uid, identity in identities.items()}
     done = input_rows.processed_hashes(db, workflow, list(hashes.values()))
     new = [m for m in seen if hashes[m.uid] not in done]
-    unmarked = [m.uid for m in seen if hashes[m.uid] in done and KEYWORD not in m.flags]
-    if unmarked:  # taken before, under a number the server has since changed
+    renumbered = [m for m in seen if hashes[m.uid] in done]  # taken before, under another UID
+    for m in renumbered:  # known by this UID from now on: not fetched at the next poll
+        input_rows.known_as(db, workflow, keys[m.uid], hashes[m.uid])
+    unmarked = [m.uid for m in renumbered if KEYWORD not in m.flags]
+    if unmarked:
         _mark(conn, unmarked)
     readable = [m for m in new if m.size <= MAX_BYTES]
     texts = _texts(conn, [m for m in readable if m.outline and m.outline.body])

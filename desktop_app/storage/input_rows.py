@@ -140,6 +140,16 @@ def mark_processed(
     )
 
 
+def known_as(db: DatabaseLike, workflow: str, key: str, content_hash: str) -> None:
+    """An input processed under another key is known by ``key`` too (a mailbox's message
+    its server renumbered): no run, no item of its own."""
+    db.execute(
+        "INSERT OR IGNORE INTO processed_inputs (workflow, input_key, content_hash, run_id,"
+        " item_id, processed_at) VALUES (?, ?, ?, NULL, NULL, ?)",
+        [workflow, key, content_hash, utcnow()],
+    )
+
+
 def processed_hashes(db: DatabaseLike, workflow: str, hashes: Sequence[str]) -> set[str]:
     """Which of ``hashes`` an input of ``workflow`` was processed with, under any key (a
     mailbox's message is known by its Message-ID when its server renumbered the folder)."""
