@@ -212,7 +212,8 @@ def _literal(response: list[tuple[bytes, bytes | None]], item: bytes) -> bytes:
 
 
 def _outlines(conn: imaplib.IMAP4, uids: list[int]) -> Iterator[Seen]:
-    """UID, size, flags, headers and MIME outline of each message: no body is fetched."""
+    """UID, size, flags, headers, MIME outline and the start of part 1 of each message:
+    nothing else of it is fetched."""
     items = (
         f"(UID RFC822.SIZE FLAGS BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS ({HEADERS})]"
         f" BODY.PEEK[1]<0.{FIRST}>)"
