@@ -224,7 +224,7 @@ def _outlines(conn: imaplib.IMAP4, uids: list[int]) -> Iterator[Seen]:
             continue
         text = b" ".join(text for text, _ in response)
         size, flags = _SIZE.search(text), _FLAGS.search(text)
-        tree = imap_structure.structure(response[0][0])
+        tree = imap_structure.structure(text)  # wherever the server put it among the items
         head = email_reader.head_fields(_literal(response, b"BODY[HEADER.FIELDS"))
         yield Seen(
             uid,

@@ -145,3 +145,35 @@ def test_the_sender_named_in_the_inbox_is_who_parseaddr_finds(sender):
     display, address = parseaddr(sender)
     who = " ".join((display or address).split())
     assert _name("Prices", sender) == (f"Prices — {who}" if who else "Prices")
+
+
+class _Server:
+    """An IMAP connection that answers one FETCH as given (as imaplib splits a response)."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def uid(self, command, *args):
+        assert command == "FETCH"
+        return "OK", self.data
+
+
+def test_a_server_may_put_the_items_in_any_order():
+    """Another server than Dovecot: the headers' literal first, the structure and the UID
+    after it; the outline and the headers are found all the same."""
+    from desktop_app.services.mailbox import _outlines
+
+    head = b"From: Anna <anna@example.net>\r\nMessage-ID: <a1@example.net>\r\n\r\n"
+    text = b"Prices rise.\r\n"
+    data = [
+        (b"7 (FLAGS (\\Seen) BODY[HEADER.FIELDS (FROM MESSAGE-ID)] {%d}" % len(head), head),
+        (b" BODY[1]<0> {%d}" % len(text), text),
+        b' RFC822.SIZE 512 BODYSTRUCTURE ("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 14'
+        b" 1 NIL NIL NIL NIL) UID 42)",
+    ]
+    (seen,) = _outlines(_Server(data), [42])
+    assert (seen.uid, seen.size, seen.flags, seen.message_id) == (
+        42, 512, ("\\Seen",), "<a1@example.net>"
+    )  # fmt: skip
+    assert seen.outline is not None and seen.outline.body == TextPart("1", "plain", "7bit", "utf-8")
+    assert seen.first == text
