@@ -120,3 +120,28 @@ def test_an_unreachable_server_is_one_line(signoff, monkeypatch):
     )  # fmt: skip
     code, _, err = signoff("account", "test", "shop")
     assert code != 0 and "is not reachable: nothing answers on that port" in err
+
+
+def test_a_trusted_certificate_is_read_once_until_its_file_is_written_again(tmp_path):
+    """The TLS context an account's connections use is made once a process (the system's
+    certificates take 20 ms to load), and made again when the trusted file changes."""
+    import os
+    import shutil
+
+    import pytest
+
+    from desktop_app.services import mail_accounts
+    from tests.helpers.dovecot import _certificate
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl (Debian: apt install openssl; .ci/run does)")
+    trusted = tmp_path / "server.pem"
+    shutil.copy(_certificate() / "cert.pem", trusted)
+    account = mail_accounts.make("shop", imap="127.0.0.1:993", smtp="127.0.0.1:465",
+                                 user=USER, address="cafe@example.com", trust=str(trusted))  # fmt: skip
+    first = mail_accounts.tls_context(account)
+    assert mail_accounts.tls_context(account) is first
+    assert len(first.get_ca_certs()) == 1  # pinned: that certificate alone
+    stat = trusted.stat()
+    os.utime(trusted, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert mail_accounts.tls_context(account) is not first

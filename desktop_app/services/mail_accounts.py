@@ -176,12 +176,17 @@ def tls_context(account: Account) -> ssl.SSLContext:
     own server's: pinned, as ``ssl.create_default_context(cafile=…)`` does).
 
     A context is made once a process for each: loading the system's certificates takes
-    20 ms, as long as reading a thousand small messages (``signoff serve`` polls often)."""
-    return _context(account.trust)
+    20 ms, as long as reading a thousand small messages (``signoff serve`` polls often);
+    a certificate file written again is read again."""
+    try:
+        written = os.stat(account.trust).st_mtime_ns if account.trust else 0
+    except OSError:
+        written = -1  # gone: the context's making says so
+    return _context(account.trust, written)
 
 
 @functools.lru_cache(maxsize=8)
-def _context(trust: str) -> ssl.SSLContext:
+def _context(trust: str, _written: int) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=trust or None)
 
 
