@@ -158,7 +158,7 @@ def _poll_when_all_processed(
     from desktop_app.storage import input_rows
 
     for doc in docs:
-        input_rows.mark_processed(db, spec.name, doc, None, None)
+        input_rows.known_as(db, spec.name, doc.key, doc.content_hash)
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()

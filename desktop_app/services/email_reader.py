@@ -11,7 +11,6 @@ Windows-1252, and ``note`` says when the declared charset was not used.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import email
 import email.policy
 from collections.abc import Iterator
@@ -147,12 +146,20 @@ def header_text(head: dict[bytes, bytes], name: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _one_line(data.decode("cp1252", errors="replace"))
-    if "=?" in text:
-        from email.header import decode_header, make_header
+    return _one_line(encoded_words(text))
 
-        with contextlib.suppress(Exception):  # undecodable encoded words: the text as it stands
-            text = str(make_header(decode_header(text)))
-    return _one_line(text)
+
+def encoded_words(text: str) -> str:
+    """``text`` with its RFC 2047 encoded words (``=?utf-8?q?…?=``) decoded; undecodable
+    ones are left as they stand."""
+    if "=?" not in text:
+        return text
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(text)))
+    except Exception:
+        return text
 
 
 def _one_line(text: str) -> str:

@@ -17,7 +17,7 @@ import json
 from email.utils import collapse_rfc2231_value, decode_params, unquote
 from typing import NamedTuple
 
-from desktop_app.services.email_reader import attachment
+from desktop_app.services.email_reader import attachment, encoded_words
 
 _DECODER = json.JSONDecoder()
 _MARK = b"BODYSTRUCTURE ("
@@ -146,7 +146,7 @@ def _params(pairs: object) -> dict[str, str]:
     if not isinstance(pairs, list):
         return {}
     items = [(str(pairs[i]).lower(), str(pairs[i + 1])) for i in range(0, len(pairs) - 1, 2)]
-    if not any(name.endswith("*") or "*" in name for name, _ in items):
+    if not any("*" in name for name, _ in items):
         return dict(items)
     decoded = decode_params([("", ""), *items])[1:]
     return {name: unquote(collapse_rfc2231_value(value)) for name, value in decoded}
@@ -170,16 +170,4 @@ def _attachment(leaf: Structure) -> dict[str, object] | None:
     size = int(str(leaf[6] or 0))
     if str(leaf[5] or "").lower() == "base64":
         size = size * 57 // 78  # lines of 76 characters and CRLF, 4 characters for 3 bytes
-    return attachment(_words(name), kind, size)
-
-
-def _words(name: str) -> str:
-    """A name written in RFC 2047's encoded words (``=?utf-8?q?…?=``), decoded."""
-    if "=?" not in name:
-        return name
-    from email.header import decode_header, make_header
-
-    try:
-        return str(make_header(decode_header(name)))
-    except Exception:  # undecodable words: the name as it stands
-        return name
+    return attachment(encoded_words(name), kind, size)

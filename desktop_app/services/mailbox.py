@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, NamedTuple
 from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc, content_hash
 from desktop_app.services import email_reader, imap_structure, mail_accounts
-from desktop_app.services.email_reader import Mail, header_text
 from desktop_app.services.imap_structure import Outline
 from desktop_app.storage import input_rows
 
@@ -219,21 +218,20 @@ def _outlines(conn: imaplib.IMAP4, uids: list[int]) -> Iterator[Seen]:
         f" BODY.PEEK[1]<0.{FIRST}>)"
     )
     for response in _fetch(conn, uids, items):
-        uid = _uid(response)
+        text = b" ".join(text for text, _ in response)
+        uid, size, flags = _UID.search(text), _SIZE.search(text), _FLAGS.search(text)
         if uid is None:
             continue
-        text = b" ".join(text for text, _ in response)
-        size, flags = _SIZE.search(text), _FLAGS.search(text)
         tree = imap_structure.structure(text)  # wherever the server put it among the items
         head = email_reader.head_fields(_literal(response, b"BODY[HEADER.FIELDS"))
         yield Seen(
-            uid,
+            int(uid.group(1)),
             int(size.group(1)) if size else 0,
             tuple(flags.group(1).decode("ascii", "replace").split()) if flags else (),
             head,
             imap_structure.outline(tree) if tree is not None else None,
             _literal(response, b"BODY[1]<0>"),
-            header_text(head, "message-id"),
+            email_reader.header_text(head, "message-id"),
         )
 
 
@@ -317,10 +315,10 @@ def _document(
     )  # fmt: skip
 
 
-def _mail(message: Seen, text: bytes) -> Mail:
+def _mail(message: Seen, text: bytes) -> email_reader.Mail:
     """A message read from its fetched headers, outline and text part."""
     assert message.outline is not None
-    mail = Mail(attachments=message.outline.attachments)
+    mail = email_reader.Mail(attachments=message.outline.attachments)
     email_reader.read_headers(mail, message.head)
     part = message.outline.body
     if part is not None:

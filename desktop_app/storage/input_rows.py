@@ -133,20 +133,27 @@ def is_processed(db: DatabaseLike, workflow: str, doc: InputDoc) -> bool:
 def mark_processed(
     db: DatabaseLike, workflow: str, doc: InputDoc, run_id: int, item_id: int | None
 ) -> None:
-    db.execute(
-        "INSERT OR IGNORE INTO processed_inputs (workflow, input_key, content_hash, run_id, item_id, processed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [workflow, doc.key, doc.content_hash, run_id, item_id, utcnow()],
-    )
+    _processed(db, workflow, doc.key, doc.content_hash, run_id, item_id)
 
 
 def known_as(db: DatabaseLike, workflow: str, key: str, content_hash: str) -> None:
     """An input processed under another key is known by ``key`` too (a mailbox's message
     its server renumbered): no run, no item of its own."""
+    _processed(db, workflow, key, content_hash, None, None)
+
+
+def _processed(
+    db: DatabaseLike,
+    workflow: str,
+    key: str,
+    content_hash: str,
+    run_id: int | None,
+    item_id: int | None,
+) -> None:
     db.execute(
-        "INSERT OR IGNORE INTO processed_inputs (workflow, input_key, content_hash, run_id,"
-        " item_id, processed_at) VALUES (?, ?, ?, NULL, NULL, ?)",
-        [workflow, key, content_hash, utcnow()],
+        "INSERT OR IGNORE INTO processed_inputs (workflow, input_key, content_hash, run_id, item_id, processed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [workflow, key, content_hash, run_id, item_id, utcnow()],
     )
 
 
