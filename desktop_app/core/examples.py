@@ -54,6 +54,8 @@ def read(path: Path) -> Example:
     if data["verdict"] not in VERDICTS:
         raise ExampleError(f"{path}: verdict must be approved or rejected")
     fields = {k: v for k, v in data.items() if k in Example.__dataclass_fields__}
+    for optional in ("reason", "decided_by", "decided_at"):  # a file written by hand may lack them
+        fields.setdefault(optional, None)
     fields["input_name"] = str(data.get("input_name") or path.stem)
     return Example(**fields)
 

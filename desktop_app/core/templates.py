@@ -71,17 +71,33 @@ def _compile(source: str) -> tuple[Template, frozenset[str]]:
     return compiled
 
 
-def context(spec: Spec, doc: InputDoc, **extra: Any) -> dict[str, Any]:
-    from desktop_app.core import examples
-
-    return {
+def context(
+    spec: Spec, doc: InputDoc, *, sources: tuple[str, ...] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """What a template of ``spec`` may read for ``doc``. With ``sources`` (the templates
+    about to be rendered), the workflow's examples are looked up only if one of them reads
+    them: that look-up checks the examples' folder on disk, for every input of a run."""
+    variables = {
         "input": {"text": doc.text, "name": doc.name, "fields": dict(doc.fields)},
         "workflow": spec.name,
         "criteria": list(spec.criteria),
-        # the workflow's examples as few-shot cases (core/examples): "" when it has none
-        "examples": examples.as_prompt_text(examples.load(spec.folder)),
         **extra,
     }
+    if sources is None or any("examples" in _reads(source) for source in sources):
+        from desktop_app.core import examples
+
+        # the workflow's examples as few-shot cases (core/examples): "" when it has none
+        variables["examples"] = examples.as_prompt_text(examples.load(spec.folder))
+    return variables
+
+
+def _reads(source: str) -> frozenset[str]:
+    """The names ``source`` reads; every prompt variable when it does not compile (its
+    render then says why, as it always did)."""
+    try:
+        return compile_checked(source)
+    except Exception:  # any failure is the render's to report
+        return PROMPT_VARIABLES
 
 
 def _short(exc: BaseException) -> str:
@@ -145,7 +161,7 @@ def _failure(exc: Exception) -> TemplateRenderError:
 
 def render_messages(spec: Spec, doc: InputDoc) -> list[dict[str, str]]:
     """The chat messages for one input: the system prompt (if any) and the user prompt."""
-    variables = context(spec, doc)
+    variables = context(spec, doc, sources=(spec.prompt.system, spec.prompt.template))
     messages = []
     if spec.prompt.system.strip():
         messages.append({"role": "system", "content": render(spec.prompt.system, variables)})

@@ -134,3 +134,31 @@ def test_prompt_rendering_is_sandboxed_and_strict(tmp_path):
     )
     with pytest.raises(TemplateRenderError, match="not allowed"):
         render_messages(load_spec(path), InputDoc("k", "n", "x"))
+
+
+def test_the_examples_are_looked_up_only_for_a_prompt_that_reads_them(tmp_path, monkeypatch):
+    """Rendering a run's prompts checks the examples' folder on disk for each input; a
+    workflow whose prompts never name ``examples`` does not pay for it, one that does gets
+    them (a new file included, as before)."""
+    import json
+
+    from desktop_app.core import examples
+
+    path = write_spec(tmp_path / "wf", "reply")
+    looked: list[object] = []
+    real_load = examples.load
+    monkeypatch.setattr(examples, "load", lambda folder: looked.append(folder) or real_load(folder))
+    doc = InputDoc("k", "review-1", "Lovely cake")
+
+    render_messages(load_spec(path), doc)
+    assert looked == []
+
+    path.write_text(
+        path.read_text().replace("{{ input.text }}", "{{ input.text }}\\n{{ examples }}")
+    )
+    (path.parent / examples.FOLDER).mkdir()
+    (path.parent / examples.FOLDER / "item-1.json").write_text(
+        json.dumps({"input": "Nice tea", "output": "Thank you!", "verdict": "approved"})
+    )
+    messages = render_messages(load_spec(path), doc)
+    assert looked and "A good answer:\nThank you!" in messages[-1]["content"]
