@@ -27,9 +27,9 @@ class Example:
     input: str
     output: str  # the approved text (after a person's edit), or the rejected answer
     verdict: str  # approved | rejected
-    reason: str | None  # why it was rejected
-    decided_by: str | None
-    decided_at: str | None
+    reason: str | None = None  # why it was rejected (a file written by hand may say nothing)
+    decided_by: str | None = None
+    decided_at: str | None = None
     item_id: int | None = None
     model_output: str | None = None  # what the model wrote before a person's edit
 
@@ -54,8 +54,6 @@ def read(path: Path) -> Example:
     if data["verdict"] not in VERDICTS:
         raise ExampleError(f"{path}: verdict must be approved or rejected")
     fields = {k: v for k, v in data.items() if k in Example.__dataclass_fields__}
-    for optional in ("reason", "decided_by", "decided_at"):  # a file written by hand may lack them
-        fields.setdefault(optional, None)
     fields["input_name"] = str(data.get("input_name") or path.stem)
     return Example(**fields)
 

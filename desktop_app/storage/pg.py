@@ -102,6 +102,9 @@ def _storable(values: Sequence[Any]) -> list[Any]:
     ]
 
 
+BACKSLASH = "\\"
+
+
 def _literal(value: Any) -> str | None:
     """``value`` as an SQL literal, written as psycopg's ``ClientCursor.mogrify`` writes it,
     for the types the storage layer sends; None for another type (psycopg binds that).
@@ -122,9 +125,6 @@ def _literal(value: Any) -> str | None:
     if kind is float and math.isfinite(value):
         return f" {value!r}" if value < 0 else repr(value)
     return None  # NaN and infinities included: psycopg writes them as typed strings
-
-
-BACKSLASH = "\\"
 
 
 class PgCursor:
