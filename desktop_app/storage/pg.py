@@ -93,6 +93,18 @@ def to_postgres(sql: str) -> tuple[str, str | None]:
     return translated, key
 
 
+@lru_cache(maxsize=1024)
+def _statement(sql: str) -> tuple[str | None, str, str | None, bool]:
+    """What ``PgConnection.execute`` needs to know of ``sql``, worked out once a statement:
+    the transaction's boundary it is (BEGIN, COMMIT, ROLLBACK; None), its PostgreSQL words,
+    the key an INSERT returns, and whether it is a script of several statements."""
+    boundary = _BOUNDARY.match(sql)
+    word = boundary.group(1).upper() if boundary is not None else None
+    translated, key = to_postgres(sql)
+    script = ";" in translated.rstrip().rstrip(";")  # a migration's
+    return word, translated, key, script
+
+
 def _storable(values: Sequence[Any]) -> list[Any]:
     """PostgreSQL's text cannot hold the NUL character (SQLite's can): a NUL a model or an
     input sent is stored as U+FFFD, the replacement character. The answer holding it was
@@ -112,6 +124,8 @@ def _literal(value: Any) -> str | None:
     twenty values an item (issue 26)."""
     kind = type(value)
     if kind is str:
+        if "\x00" in value:  # as ``_storable`` stores it
+            value = value.replace("\x00", "\ufffd")
         text = value.replace("'", "''")
         if BACKSLASH in text:  # an escape string, its backslashes doubled (as psycopg does)
             return " E'" + text.replace(BACKSLASH, BACKSLASH * 2) + "'"
@@ -239,16 +253,13 @@ class PgConnection:
         return self._open or self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PgCursor:
-        boundary = _BOUNDARY.match(sql)
-        word = boundary.group(1).upper() if boundary is not None else None
+        word, translated, key, script = _statement(sql)
         if word is not None:
             self._transaction_ends(word)
-        translated, key = to_postgres(sql)
         if word == "BEGIN":
             self._open = True
         if self._open:  # queued, sent with the next read or the end
             cursor = PgCursor(self, key is not None)
-            script = ";" in translated.rstrip().rstrip(";")  # several statements (a migration's)
             if script:
                 self.send()  # alone in its message: its answer is its last statement's
             self._queued.append((self._bound(translated, parameters or ()), cursor))
@@ -267,10 +278,9 @@ class PgConnection:
 
     def _bound(self, translated: str, parameters: Sequence[Any]) -> str:
         """``translated`` (psycopg's ``%s`` placeholders) with ``parameters`` written in."""
-        values = _storable(parameters)
-        literals = [_literal(value) for value in values]
+        literals = [_literal(value) for value in parameters]
         if None in literals:
-            return self._binder.mogrify(translated, values)
+            return self._binder.mogrify(translated, _storable(parameters))
         return translated % tuple(literals)  # %s and %% are Python's own formatting too
 
     def send(self) -> None:

@@ -33,6 +33,32 @@ def test_results_come_grouped_each_once_in_the_order_drawn():
         assert [job for job, _ in group] == sorted(job for job, _ in group)
 
 
+def _after(seconds_by_job: dict[int, float]):
+    def call(job: int) -> int:
+        threading.Event().wait(seconds_by_job[job])
+        return job
+
+    return call
+
+
+def test_calls_finishing_close_together_are_gathered_into_one_group():
+    # four calls finishing 0.1 s apart: given 2 s, the first waits for the other three
+    call = _after({0: 0.0, 1: 0.1, 2: 0.2, 3: 0.3})
+    gathered = list(map_concurrently(range(4), call, limit=4, gather=2.0))
+    assert gathered == [[(0, 0), (1, 1), (2, 2), (3, 3)]]
+    # without the wait, the first is yielded alone (as each was before the gathering)
+    alone = list(map_concurrently(range(4), call, limit=4, gather=0.0))
+    assert alone[0] == [(0, 0)] and len(alone) > 1
+
+
+def test_a_slow_call_does_not_hold_back_one_that_finished():
+    call = _after({0: 0.0, 1: 1.0})
+    answers = map_concurrently(range(2), call, limit=2, gather=0.05)
+    first = next(answers)
+    assert first == [(0, 0)]  # given after 0.05 s, not after the slow call's 1 s
+    assert list(answers) == [[(1, 1)]]
+
+
 def test_a_run_tells_of_each_item_once_another_connection_can_read_it(
     tmp_path, db, llm_server, request
 ):

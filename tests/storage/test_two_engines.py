@@ -428,10 +428,8 @@ def test_the_team_databases_own_binding_writes_what_psycopg_writes(postgres_url)
     db = pg.connect(postgres_url)
     try:
         binder = db.conn._binder
-        for value in TRICKY_VALUES:
-            if isinstance(value, str) and "\x00" in value:
-                continue  # replaced before binding (pg._storable)
-            assert pg._literal(value) == binder.mogrify("%s", [value]), value
+        for value in TRICKY_VALUES:  # a NUL is written as pg._storable stores it
+            assert pg._literal(value) == binder.mogrify("%s", pg._storable([value])), value
         for other in (float("nan"), float("inf"), b"\x00\xff", datetime.date(2026, 1, 2)):
             assert pg._literal(other) is None
             assert db.conn._bound("SELECT %s", [other]) == binder.mogrify("SELECT %s", [other])
