@@ -33,9 +33,14 @@ def test_results_come_grouped_each_once_in_the_order_drawn():
         assert [job for job, _ in group] == sorted(job for job, _ in group)
 
 
-def _after(seconds_by_job: dict[int, float]):
+def _after(seconds_by_job: dict[int, float], held: threading.Event | None = None):
+    """A call that takes its job's seconds; a job without any waits for ``held``."""
+
     def call(job: int) -> int:
-        threading.Event().wait(seconds_by_job[job])
+        if job in seconds_by_job:
+            threading.Event().wait(seconds_by_job[job])
+        elif held is not None:
+            held.wait(10)
         return job
 
     return call
@@ -46,16 +51,21 @@ def test_calls_finishing_close_together_are_gathered_into_one_group():
     call = _after({0: 0.0, 1: 0.1, 2: 0.2, 3: 0.3})
     gathered = list(map_concurrently(range(4), call, limit=4, gather=2.0))
     assert gathered == [[(0, 0), (1, 1), (2, 2), (3, 3)]]
-    # without the wait, the first is yielded alone (as each was before the gathering)
-    alone = list(map_concurrently(range(4), call, limit=4, gather=0.0))
-    assert alone[0] == [(0, 0)] and len(alone) > 1
+
+
+def test_without_gathering_the_first_to_finish_comes_alone():
+    held = threading.Event()  # the others finish only once the first group is in
+    answers = map_concurrently(range(4), _after({0: 0.0}, held), limit=4, gather=0.0)
+    assert next(answers) == [(0, 0)]
+    held.set()
+    assert sorted(pair for group in answers for pair in group) == [(1, 1), (2, 2), (3, 3)]
 
 
 def test_a_slow_call_does_not_hold_back_one_that_finished():
-    call = _after({0: 0.0, 1: 1.0})
-    answers = map_concurrently(range(2), call, limit=2, gather=0.05)
-    first = next(answers)
-    assert first == [(0, 0)]  # given after 0.05 s, not after the slow call's 1 s
+    held = threading.Event()  # the slow call finishes only once the first group is in
+    answers = map_concurrently(range(2), _after({0: 0.0}, held), limit=2, gather=0.05)
+    assert next(answers) == [(0, 0)]  # after the 0.05 s given, not held back by the other
+    held.set()
     assert list(answers) == [[(1, 1)]]
 
 
