@@ -65,7 +65,6 @@ _PLAIN_INSERT = re.compile(
 )
 
 
-@lru_cache(maxsize=1024)  # the storage layer's statements are few, and said again and again
 def to_postgres(sql: str) -> tuple[str, str | None]:
     """``sql`` in PostgreSQL's words, and the key column an INSERT returns (None: none)."""
     if sql.strip().upper() == "BEGIN IMMEDIATE":
@@ -93,7 +92,7 @@ def to_postgres(sql: str) -> tuple[str, str | None]:
     return translated, key
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)  # the storage layer's statements are few, and said again and again
 def _statement(sql: str) -> tuple[str | None, str, str | None, bool]:
     """What ``PgConnection.execute`` needs to know of ``sql``, worked out once a statement:
     the transaction's boundary it is (BEGIN, COMMIT, ROLLBACK; None), its PostgreSQL words,
@@ -105,13 +104,14 @@ def _statement(sql: str) -> tuple[str | None, str, str | None, bool]:
     return word, translated, key, script
 
 
+NUL, STORED_NUL = "\x00", "\ufffd"
+
+
 def _storable(values: Sequence[Any]) -> list[Any]:
     """PostgreSQL's text cannot hold the NUL character (SQLite's can): a NUL a model or an
     input sent is stored as U+FFFD, the replacement character. The answer holding it was
     escalated already, as every invisible character is (the ``visible`` check)."""
-    return [
-        v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v for v in values
-    ]
+    return [v.replace(NUL, STORED_NUL) if isinstance(v, str) and NUL in v else v for v in values]
 
 
 BACKSLASH = "\\"
@@ -124,8 +124,8 @@ def _literal(value: Any) -> str | None:
     twenty values an item (issue 26)."""
     kind = type(value)
     if kind is str:
-        if "\x00" in value:  # as ``_storable`` stores it
-            value = value.replace("\x00", "\ufffd")
+        if NUL in value:  # as ``_storable`` stores it
+            value = value.replace(NUL, STORED_NUL)
         text = value.replace("'", "''")
         if BACKSLASH in text:  # an escape string, its backslashes doubled (as psycopg does)
             return " E'" + text.replace(BACKSLASH, BACKSLASH * 2) + "'"
