@@ -106,6 +106,7 @@ class InboxView(QWidget):
         self._data_dir = data_dir
         self._current: Item | None = None
         self._mode = "browse"  # browse | edit | reject
+        self._marked = False  # a search's matches are marked in the item's texts
 
         self.model = InboxModel(db, self)
         self.loader = QueryLoader(
@@ -423,13 +424,16 @@ class InboxView(QWidget):
         self.input_box.setPlainText(reveal(item["input_text"]))
         self.editor.setPlainText(reveal(item["output"]))
         terms = parse(self.model.query.search).terms if self.model.query.search else ()
-        for box in (self.input_box, self.editor):
-            if terms:
-                from desktop_app.gui.highlight import highlight  # once a search shows
+        if terms:
+            from desktop_app.gui.highlight import highlight  # once a search shows
 
+            for box in (self.input_box, self.editor):
                 highlight(box, terms)
-            else:
+            self._marked = True
+        elif self._marked:  # cleared only once marked: an empty list makes QTextEdit's class
+            for box in (self.input_box, self.editor):
                 box.setExtraSelections([])
+            self._marked = False
         self.compare_button.setEnabled(bool(item["input_text"]))
         self._show_action(item)
         teaching = item["status"] == ItemState.REJECTED or (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -79,6 +79,14 @@ def _database_health(db: DatabaseLike, db_path: Path) -> str | None:
 
     damaged = health.check(db.conn, db_path) if health.checks_deferred() else None
     return damaged or health.read_only_reason(db_path)
+
+
+def _nonempty_bytes(value: object) -> bool:
+    """A stored ``QByteArray`` with something in it (its class is made only when one was
+    stored: on a first start, naming it would cost the start its making)."""
+    from PySide6.QtCore import QByteArray
+
+    return isinstance(value, QByteArray) and not value.isEmpty()
 
 
 def _retry_action(
@@ -615,8 +623,8 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         settings = QSettings()
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        geometry = settings.value("window/geometry")  # None on the first start
+        if geometry is not None and _nonempty_bytes(geometry):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
 from desktop_app.gui.widgets import named, plain_label
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from PySide6.QtWidgets import QSystemTrayIcon
 
     from desktop_app.services.desktop_notifications import DesktopNotifications
     from desktop_app.services.notices import Notice
@@ -90,7 +92,11 @@ class Notifier(QObject):
     def start_tray(self) -> bool:
         """Put Signoff in the tray where there is one; True if it is there.
 
-        Called once the window is up: on a desktop, reaching the tray goes over D-Bus."""
+        Called once the window is up: on a desktop, reaching the tray goes over D-Bus.
+        (``QSystemTrayIcon`` is named here, not at import: making its class is part of the
+        start's cost otherwise.)"""
+        from PySide6.QtWidgets import QSystemTrayIcon
+
         if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = self._make_tray(self._icon or QIcon())
         return self.tray is not None
@@ -107,7 +113,7 @@ class Notifier(QObject):
             self.desktop.start()
 
     def _make_tray(self, icon: QIcon) -> QSystemTrayIcon:
-        from PySide6.QtWidgets import QMenu  # only where there is a tray
+        from PySide6.QtWidgets import QMenu, QSystemTrayIcon  # only where there is a tray
 
         tray = QSystemTrayIcon(icon, self)
         tray.setToolTip("Signoff")
@@ -128,6 +134,8 @@ class Notifier(QObject):
     def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         # A click opens the window; so does a double click (the habit on Windows, and what
         # two clicks in quick succession are taken for: found by tests/reliability's tray).
+        from PySide6.QtWidgets import QSystemTrayIcon
+
         opening = (
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
@@ -171,6 +179,8 @@ class Notifier(QObject):
             return True
         if self.tray is None or not self.tray.supportsMessages():
             return False
+        from PySide6.QtWidgets import QSystemTrayIcon
+
         self._last_item = item_id
         icon = (
             QSystemTrayIcon.MessageIcon.Warning
