@@ -81,9 +81,12 @@ def _database_health(db: DatabaseLike, db_path: Path) -> str | None:
     return damaged or health.read_only_reason(db_path)
 
 
-def _nonempty_bytes(value: object) -> bool:
-    """A stored ``QByteArray`` with something in it (its class is made only when one was
-    stored: on a first start, naming it would cost the start its making)."""
+def _stored_geometry(value: object) -> bool:
+    """Whether ``value`` (the settings' ``window/geometry``) is a ``QByteArray`` with
+    something in it. None on a first start: ``QByteArray`` is then not named, as making its
+    class would cost the start."""
+    if value is None:
+        return False
     from PySide6.QtCore import QByteArray
 
     return isinstance(value, QByteArray) and not value.isEmpty()
@@ -623,8 +626,8 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         settings = QSettings()
-        geometry = settings.value("window/geometry")  # None on the first start
-        if geometry is not None and _nonempty_bytes(geometry):
+        geometry = settings.value("window/geometry")
+        if _stored_geometry(geometry):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
