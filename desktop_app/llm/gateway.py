@@ -30,13 +30,13 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_app.core.errors import ModelCallError
 from desktop_app.core.redact import redact
 from desktop_app.core.spec_model import ModelSpec
+from desktop_app.core.stamps import utcnow
 from desktop_app.llm import keys, pricing
 from desktop_app.llm.litellm_setup import load_litellm
 
@@ -101,10 +101,6 @@ class CallResult:
 def warm_up() -> None:
     """Import and configure litellm now (seconds), e.g. from a worker thread at start-up."""
     load_litellm()
-
-
-def _utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _env_float(name: str, default: float) -> float:
@@ -380,7 +376,7 @@ class Gateway:
         if refusal is not None:
             attempts.append(
                 Attempt(
-                    main, 1, False, _utcnow(), 0, error=refusal, error_kind="refused", api_base=base
+                    main, 1, False, utcnow(), 0, error=refusal, error_kind="refused", api_base=base
                 )
             )
             raise self._error(attempts, chain[:1])
@@ -446,7 +442,7 @@ class Gateway:
         """One request; returns the attempt and the server's Retry-After (seconds), if any."""
         provider, explicit = keys.split_model(name)
         litellm = load_litellm()  # seconds the first time: not part of the attempt's latency
-        started_at = _utcnow()
+        started_at = utcnow()
         t0 = time.perf_counter()
         try:
             kwargs = self._kwargs(spec, name, provider, explicit, messages, base)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.durations import parse_duration
 from desktop_app.core.spec_model import Spec
+from desktop_app.core.stamps import stamp
 from desktop_app.core.states import OPEN_ITEM_STATES, ItemState, check_item_transition
 from desktop_app.storage import eventlog, item_rows
 from desktop_app.storage.db import transaction, utcnow
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 class Swept:
     reminded: dict[str, list[int]] = field(default_factory=dict)  # workflow -> item ids
     expired: dict[str, list[int]] = field(default_factory=dict)
-
-
-def _stamp(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
 def _limit(text: str) -> timedelta | None:
@@ -51,13 +48,13 @@ def sweep(
             continue
         expire, remind = _limit(spec.review.expire_after), _limit(spec.review.remind_after)
         if expire is not None:
-            cutoff = _stamp(now - expire)
+            cutoff = stamp(now - expire)
             ids = item_rows.open_item_ids_since(db, name, cutoff)
             for item_id in ids:
                 if _expire(db, item_id, name, spec.review.expire_after):
                     swept.expired.setdefault(name, []).append(item_id)
         if remind is not None:
-            cutoff = _stamp(now - remind)
+            cutoff = stamp(now - remind)
             with transaction(db):  # another computer of the team reminds of none of them again
                 lock_for(db, key_for(f"remind:{name}"))
                 ids = item_rows.open_item_ids_since(db, name, cutoff, unreminded=True)

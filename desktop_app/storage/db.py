@@ -16,11 +16,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from desktop_app.core.errors import StorageError
+from desktop_app.core.stamps import utcnow as utcnow  # where the storage layer has always named it
 from desktop_app.core.visible import reveal
 from desktop_app.storage.engine import POSTGRESQL, engine_of
 from desktop_app.storage.migrations import MIGRATIONS
@@ -50,11 +50,6 @@ class Upgrade(NamedTuple):  # a tuple, not a dataclass (0.5 ms each): read at th
 
 
 upgrades: list[Upgrade] = []  # made by this process, oldest first
-
-
-def utcnow() -> str:
-    """The current time as ISO 8601 UTC with milliseconds, e.g. ``2026-11-24T09:15:02.123Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class CursorLike(Protocol):

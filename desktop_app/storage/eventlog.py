@@ -100,10 +100,14 @@ def _digest(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# Made once: ``json.dumps`` with options makes an encoder at every call, and a run writes
+# a few events an input.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def encode_detail(detail: dict[str, Any] | None) -> str:
     """Compact JSON of ``detail`` with every registered secret removed."""
-    text = json.dumps(detail or {}, ensure_ascii=False, separators=(",", ":"), default=str)
-    return redact(text)
+    return redact(_ENCODER.encode(detail or {}))
 
 
 _LAST = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from desktop_app.core.stamps import stamp
 from desktop_app.storage.db import DatabaseLike, utcnow
 
 
@@ -17,20 +18,16 @@ def record_model_call(db: DatabaseLike, **row: Any) -> None:
     )
 
 
-def _stamp(local: datetime) -> str:
-    return local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
 def day_start(now: datetime | None = None) -> str:
     """Local midnight today, as a stored (UTC) timestamp: where "today's spend" begins."""
     now = (now or datetime.now(timezone.utc)).astimezone()
-    return _stamp(now.replace(hour=0, minute=0, second=0, microsecond=0))
+    return stamp(now.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 def month_start(now: datetime | None = None) -> str:
     """The first instant of this month (local time), as a stored (UTC) timestamp."""
     now = (now or datetime.now(timezone.utc)).astimezone()
-    return _stamp(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+    return stamp(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
 
 
 def cost_since(db: DatabaseLike, since: str, workflow: str | None = None) -> float:
