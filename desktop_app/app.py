@@ -93,7 +93,6 @@ def run_app(
         _load_engine_modules()
         _check_xcb()
         from PySide6.QtCore import QTimer
-        from PySide6.QtGui import QIcon
         from PySide6.QtWidgets import QApplication
 
         from desktop_app.gui import errors
@@ -109,8 +108,6 @@ def run_app(
         app.setOrganizationName("Signoff")
         app.setApplicationName("Signoff")
         app.setDesktopFileName("signoff")
-        icon = QIcon(str(bundled_dir("resources") / "signoff.svg"))
-        app.setWindowIcon(icon)
 
         ensure_data_dir(paths)
         instance = SingleInstance(paths.data_dir)
@@ -160,7 +157,7 @@ def run_app(
             worker,
             db_path=paths.db_path,
             workflows_dir=paths.workflows_dir,
-            icon=icon,
+            icon_path=bundled_dir("resources") / "signoff.svg",  # set after the first paint
             team=team,
         )
         instance.activated.connect(window.bring_forward)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -132,16 +131,16 @@ class MainWindow(QMainWindow):
         *,
         db_path: Path,
         workflows_dir: Path,
-        icon: QIcon | None = None,
+        icon_path: Path | None = None,
         team: TeamRef | None = None,
     ):
         """``team``: a team's database, which ``db`` and every job use instead of the file
-        at ``db_path`` (whose folder is still this computer's data folder)."""
+        at ``db_path`` (whose folder is still this computer's data folder). ``icon_path``:
+        the app's icon (SVG), put on the window and the tray once the window is painted."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Signoff")
-        if icon is not None:
-            self.setWindowIcon(icon)
+        self._icon_path = icon_path
         self._db, self._worker = db, worker
         # The one place the window names its folders and its database; the tabs, dialogs and
         # jobs get them from here. ``db_path`` is ``Paths.db_path``: the data folder's file.
@@ -158,7 +157,7 @@ class MainWindow(QMainWindow):
         self.inbox = InboxView(db, worker, self, data_dir=self.paths.data_dir)
         self._views: dict[str, QWidget] = {"inbox": self.inbox}
         self._build_tabs()
-        self._build_banner(icon)
+        self._build_banner()
         # SQLite's quick check on the worker, once the window is painted; the banner says a finding
         QTimer.singleShot(1000, self, self._check_database)
         self._quitting = False
@@ -189,7 +188,7 @@ class MainWindow(QMainWindow):
             self._pages[name] = page
             self.tabs.addTab(page, title)
 
-    def _build_banner(self, icon: QIcon | None) -> None:
+    def _build_banner(self) -> None:
         """The banner above the tabs, and the notifier that fills it (and the tray)."""
         from desktop_app.gui.notifier import Banner, Notifier
 
@@ -200,7 +199,7 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.banner)
         central_layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
-        self.notifier = Notifier(self.banner, icon, self)
+        self.notifier = Notifier(self.banner, self)
         self.notifier.open_item.connect(self.open_item)
         self.notifier.open_window.connect(self.bring_forward)
 
@@ -275,6 +274,7 @@ class MainWindow(QMainWindow):
         self._setup_timer.start()
 
     def _after_start(self) -> None:
+        self._set_icon()
         app = QApplication.instance()
         if self.notifier.start_tray() and isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(False)  # closing keeps it there
@@ -286,6 +286,19 @@ class MainWindow(QMainWindow):
             self._listen_to_the_team(self.paths.team)
         if self.warm_after_ms is not None:
             QTimer.singleShot(self.warm_after_ms, self, self._warm_after_start)
+
+    def _set_icon(self) -> None:
+        """The app's icon on the window (and every later one) and for the tray. Made after
+        the first paint: ``QIcon``'s class, its enums and the SVG icon engine are ~3 ms of
+        a start that shows no icon yet (the .desktop file's icon stands for it)."""
+        if self._icon_path is None or self.notifier.icon is not None:
+            return
+        from PySide6.QtGui import QIcon
+
+        icon = QIcon(str(self._icon_path))
+        QApplication.setWindowIcon(icon)
+        self.setWindowIcon(icon)
+        self.notifier.icon = icon
 
     def _listen_to_the_team(self, team: TeamRef) -> None:
         """Another computer's new item, decision or run: the inbox and the counts follow

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
 from desktop_app.gui.widgets import named, plain_label
@@ -20,6 +19,7 @@ from desktop_app.gui.widgets import named, plain_label
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QSystemTrayIcon
 
     from desktop_app.services.desktop_notifications import DesktopNotifications
@@ -78,12 +78,12 @@ class Notifier(QObject):
     quit_requested = Signal()
     _desktop_clicked = Signal(object)  # from the notification thread: the item id, or None
 
-    def __init__(self, banner: Banner, icon: QIcon | None, parent: QObject | None = None):
+    def __init__(self, banner: Banner, parent: QObject | None = None):
         super().__init__(parent)
         self.banner = banner
         self.banner.open_item.connect(self.open_item)
         self.tray: QSystemTrayIcon | None = None
-        self._icon = icon
+        self.icon: QIcon | None = None  # the tray's: the window's, once it is made
         self._last_item: int | None = None
         self.desktop: DesktopNotifications | None = None
         self._desktop_clicked.connect(self._notification_clicked)
@@ -95,10 +95,11 @@ class Notifier(QObject):
         Called once the window is up: on a desktop, reaching the tray goes over D-Bus.
         (``QSystemTrayIcon`` is named here, not at import: making its class is part of the
         start's cost otherwise.)"""
+        from PySide6.QtGui import QIcon
         from PySide6.QtWidgets import QSystemTrayIcon
 
         if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = self._make_tray(self._icon or QIcon())
+            self.tray = self._make_tray(self.icon or QIcon())
         return self.tray is not None
 
     def start_desktop_notifications(self) -> None:

@@ -70,7 +70,7 @@ def test_the_tray_comes_once_the_window_is_up_and_closing_then_keeps_signoff_the
     assert not window.notifier.has_tray and app.quitOnLastWindowClosed()
     window._setup_job.wait(10)
     monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
-    window.notifier._icon = QIcon(str(bundled_dir("resources") / "signoff.svg"))
+    window.notifier.icon = QIcon(str(bundled_dir("resources") / "signoff.svg"))
     try:
         window._after_start()  # a desktop with a tray
         assert window.notifier.has_tray and not app.quitOnLastWindowClosed()
