@@ -14,11 +14,11 @@ from tests.conftest import BUNDLED_WORKFLOWS
 
 
 @contextmanager
-def opened_again(qtbot, seeded, workflows_dir) -> Iterator[MainWindow]:
+def opened_again(qtbot, seeded, workflows_dir, **given) -> Iterator[MainWindow]:
     """The window as the next start opens it, on the same data; closed afterwards."""
     db = connect(seeded)
     worker = DbWorker(seeded)
-    again = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir)
+    again = MainWindow(db, worker, db_path=seeded, workflows_dir=workflows_dir, **given)
     qtbot.addWidget(again)
     try:
         yield again
@@ -52,6 +52,26 @@ def test_the_workflows_tab_can_be_the_restored_one(qtbot, window, seeded, workfl
             lambda: again.workflows.model.rowCount() == BUNDLED_WORKFLOWS, timeout=10000
         )
         assert again.workflows.pause_box.isVisibleTo(again)
+
+
+def test_the_icon_comes_once_the_window_is_up(qtbot, window, seeded, workflows_dir):
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.core.paths import bundled_dir
+
+    window.close()
+    svg = bundled_dir("resources") / "signoff.svg"
+    with opened_again(qtbot, seeded, workflows_dir, icon_path=svg) as again:
+        try:
+            assert again.windowIcon().isNull() and again.notifier.icon is None  # not at start
+            again._after_start()  # after the first paint, as its timer calls it
+            assert not again.windowIcon().pixmap(32).isNull()
+            assert not QApplication.windowIcon().isNull()  # dialogs opened later have it too
+            assert again.notifier.icon is not None  # and a tray made now
+            again._setup_job.wait(10)
+        finally:
+            QApplication.setWindowIcon(QIcon())  # the other tests' windows start without
 
 
 # A tray made on a platform that has none: offscreen Qt cannot follow the tray's window.
