@@ -387,6 +387,7 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
     """mode: process (the window's way: calls in the model worker), thread-cold, thread-warm."""
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.core import collector
     from desktop_app.core.spec_loader import load_spec
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.run_job import RunJob
@@ -410,8 +411,11 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
             )
             for n in range(runs)
         ]
-        window = MainWindow(db, worker, db_path=db_path, workflows_dir=data / "bench-workflows")
-        window.show()
+        with collector.paused():  # as run_app builds it: what the start made is then frozen
+            window = MainWindow(
+                db, worker, db_path=db_path, workflows_dir=data / "bench-workflows"
+            )
+            window.show()
         # Runs start from the Workflows tab, so it is built (and its list loaded) before.
         window.workflows  # noqa: B018
         while worker.busy:
