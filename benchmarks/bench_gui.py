@@ -412,9 +412,7 @@ def stall_during_runs(data: Path, runs: int, items: int, *, mode: str = "process
             for n in range(runs)
         ]
         with collector.paused():  # as run_app builds it: what the start made is then frozen
-            window = MainWindow(
-                db, worker, db_path=db_path, workflows_dir=data / "bench-workflows"
-            )
+            window = MainWindow(db, worker, db_path=db_path, workflows_dir=data / "bench-workflows")
             window.show()
         # Runs start from the Workflows tab, so it is built (and its list loaded) before.
         window.workflows  # noqa: B018
