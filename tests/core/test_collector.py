@@ -42,3 +42,31 @@ def test_nested_pauses_and_an_error_leave_collection_as_it_was():
     with collector.paused():
         pass
     assert not gc.isenabled()  # off before, off after
+
+
+class _Cycle:
+    """An object that refers to itself: only the collector frees it."""
+
+    freed = 0
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        _Cycle.freed += 1
+
+
+@pytest.mark.parametrize("tidy", [True, False])
+def test_a_tidy_pause_frees_the_blocks_garbage_before_freezing_the_rest(tidy):
+    gc.enable()
+    gc.collect()
+    gc.unfreeze()
+    _Cycle.freed = 0
+    with collector.paused(tidy=tidy):
+        for _ in range(100):
+            _Cycle()  # garbage at once, as an import's cycles are by its end
+        kept = [[] for _ in range(1000)]
+    assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
+    gc.collect()
+    # tidy: freed before the freeze; without it the cycles are frozen and kept for good
+    assert _Cycle.freed == (100 if tidy else 0)
