@@ -15,9 +15,13 @@ _OFFSET = len("+00:00")  # what isoformat writes for UTC, replaced by "Z"
 def stamp(moment: datetime) -> str:
     """``moment`` as stored (a naive ``moment`` is taken as local time, as ``astimezone``
     takes it)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-_OFFSET] + "Z"
+    return _written(moment.astimezone(timezone.utc))
 
 
 def utcnow() -> str:
     """Now, as stored."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")[:-_OFFSET] + "Z"
+    return _written(datetime.now(timezone.utc))
+
+
+def _written(utc: datetime) -> str:
+    return utc.isoformat(timespec="milliseconds")[:-_OFFSET] + "Z"

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core import states
 from desktop_app.core.errors import KnownError, StateError
+from desktop_app.core.stamps import utcnow
 from desktop_app.core.states import ItemState, check_item_transition, check_undo
 from desktop_app.storage import actions as action_rows
 from desktop_app.storage import decision_rows, eventlog, item_rows
-from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils

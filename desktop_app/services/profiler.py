@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING
 from desktop_app.core.errors import KnownError
 from desktop_app.core.inputdoc import InputDoc
 from desktop_app.core.spec_model import BudgetSpec, Spec
+from desktop_app.core.stamps import utcnow
 from desktop_app.llm.gateway import served_here
 from desktop_app.services import call_pool, catalogue, pipeline, records
 from desktop_app.services.budget_guard import BudgetGuard
 from desktop_app.services.pipeline import Call, ModelGateway, Outcome, Prepared, Route
 from desktop_app.storage import eventlog
 from desktop_app.storage import profiles as profile_rows
-from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage.db import transaction
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.figures import percent
 from desktop_app.core.money import usd, usd_or_unknown
+from desktop_app.core.stamps import utcnow
 from desktop_app.core.visible import reveal
 from desktop_app.services.charts import charts
 from desktop_app.services.scorecard import Scorecard, scorecard
 from desktop_app.storage import eventlog, model_calls, outcomes, spec_versions
-from desktop_app.storage.db import utcnow
 
 if TYPE_CHECKING:
     from pathlib import Path

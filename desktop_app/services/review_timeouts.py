@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.durations import parse_duration
 from desktop_app.core.spec_model import Spec
-from desktop_app.core.stamps import stamp
+from desktop_app.core.stamps import stamp, utcnow
 from desktop_app.core.states import OPEN_ITEM_STATES, ItemState, check_item_transition
 from desktop_app.storage import eventlog, item_rows
-from desktop_app.storage.db import transaction, utcnow
+from desktop_app.storage.db import transaction
 from desktop_app.storage.engine import key_for, lock_for
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.storage.db import utcnow
+from desktop_app.core.stamps import utcnow
 from desktop_app.storage.engine import key_for, lock_for
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from desktop_app.core.errors import StorageError
-from desktop_app.core.stamps import utcnow as utcnow  # where the storage layer has always named it
+from desktop_app.core.stamps import utcnow
 from desktop_app.core.visible import reveal
 from desktop_app.storage.engine import POSTGRESQL, engine_of
 from desktop_app.storage.migrations import MIGRATIONS

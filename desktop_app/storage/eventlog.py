@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop_app.core.redact import redact
-from desktop_app.storage.db import transaction, utcnow
+from desktop_app.core.stamps import utcnow
+from desktop_app.storage.db import transaction
 from desktop_app.storage.engine import LOG_LOCK, engine_of, lock_for
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from desktop_app.core.errors import KnownError
+from desktop_app.core.stamps import utcnow
 from desktop_app.core.visible import reveal
-from desktop_app.storage.db import utcnow
 from desktop_app.storage.eventlog import COLUMNS, LogHead, events_cursor, head
 
 if TYPE_CHECKING:

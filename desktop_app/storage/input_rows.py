@@ -7,7 +7,8 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from desktop_app.storage.db import DatabaseLike, new_id, utcnow
+from desktop_app.core.stamps import utcnow
+from desktop_app.storage.db import DatabaseLike, new_id
 
 if TYPE_CHECKING:
     from desktop_app.core.inputdoc import InputDoc

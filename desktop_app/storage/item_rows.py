@@ -8,8 +8,9 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from desktop_app.core.errors import NotFoundError
+from desktop_app.core.stamps import utcnow
 from desktop_app.core.states import ItemState
-from desktop_app.storage.db import CursorLike, DatabaseLike, new_id, utcnow
+from desktop_app.storage.db import CursorLike, DatabaseLike, new_id
 from desktop_app.storage.engine import engine_of
 from desktop_app.storage.item_pages import ItemQuery, item_page
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from desktop_app.core.stamps import stamp
-from desktop_app.storage.db import DatabaseLike, utcnow
+from desktop_app.core.stamps import stamp, utcnow
+from desktop_app.storage.db import DatabaseLike
 
 
 def record_model_call(db: DatabaseLike, **row: Any) -> None:

@@ -22,7 +22,8 @@ import sqlite3
 from functools import lru_cache
 
 from desktop_app.core.errors import StorageError
-from desktop_app.storage.db import DatabaseLike, latest_schema, statements, transaction, utcnow
+from desktop_app.core.stamps import utcnow
+from desktop_app.storage.db import DatabaseLike, latest_schema, statements, transaction
 from desktop_app.storage.migrations import MIGRATIONS
 
 _FULL_TEXT = re.compile(r"_fts\b|\bfts5\b|fulltext_state", re.IGNORECASE)  # SQLite's index only

@@ -142,7 +142,7 @@ def _copy_table(
 def _fill_migrations(target: sqlite3.Connection) -> None:
     """Rows of ``migrations`` lost with a page: the schema copied is this Signoff's (the
     damaged file was open in it), so the record of the migrations that made it is too."""
-    from desktop_app.storage.db import utcnow
+    from desktop_app.core.stamps import utcnow
     from desktop_app.storage.migrations import MIGRATIONS
 
     target.executemany(

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from desktop_app.core.errors import NotFoundError
+from desktop_app.core.stamps import utcnow
 from desktop_app.core.states import RunState, check_run_transition
-from desktop_app.storage.db import DatabaseLike, new_id, utcnow
+from desktop_app.storage.db import DatabaseLike, new_id
 from desktop_app.storage.input_rows import RunInput, insert_inputs
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from desktop_app.storage.db import DatabaseLike, new_id, utcnow
+from desktop_app.core.stamps import utcnow
+from desktop_app.storage.db import DatabaseLike, new_id
 
 
 class SpecVersion(NamedTuple):
