@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from desktop_app.core.database_url import TeamRef
+    from desktop_app.llm.process_gateway import ProcessGateway
 
 
 class Context:
@@ -88,6 +89,15 @@ class Context:
         from desktop_app.services import settings
 
         return settings.load(self.paths.data_dir).decider(given)
+
+    @property
+    def gateway(self) -> ProcessGateway:
+        """Where a command's model calls are made: the model worker, as the window's and
+        ``serve``'s are. The calls' work (litellm's parsing) then never holds up the
+        writing of their results, which happens here (docs/performance.md, stop 36)."""
+        from desktop_app.llm.process_gateway import shared
+
+        return shared()
 
     def close(self) -> None:
         if self._db is not None:

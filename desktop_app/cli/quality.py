@@ -110,7 +110,13 @@ def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
 
     spec = catalogue.find(ctx.workflows_dir, args.name)
     options = run_start.options(settings.load(ctx.paths.data_dir), model=args.model)
-    report = test_examples(ctx.db, spec, options.route, global_month_cap=options.global_month_cap)
+    report = test_examples(
+        ctx.db,
+        spec,
+        options.route,
+        global_month_cap=options.global_month_cap,
+        gateway=ctx.gateway,
+    )
     if args.json:
         out(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
         return EXIT_FAIL if report.failed else EXIT_OK
@@ -178,7 +184,7 @@ def cmd_profile(ctx: Context, args: argparse.Namespace) -> int:
                 f"\r{done}/{total} sample runs", end="" if done < total else "\n", file=sys.stderr
             )
 
-    profiler = Profiler(ctx.db, on_progress=progress)
+    profiler = Profiler(ctx.db, ctx.gateway, on_progress=progress)
     profile = profiler.profile(
         spec,
         models,
@@ -254,6 +260,7 @@ def cmd_compare(ctx: Context, args: argparse.Namespace) -> int:
         args.model,
         api_base=chosen.run_api_base(args.api_base),
         global_month_cap=chosen.monthly_budget_usd,
+        gateway=ctx.gateway,
     )
     kept = compare.keep(ctx.db, result) if args.keep else None
     if args.json:

@@ -24,6 +24,8 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services.runner import Hooks
     from desktop_app.services.stop_signals import stop_on_signals
 
+    if args.input is not None or args.text is not None:
+        ctx.gateway.warm()  # litellm's import in the worker, beside this command's own start
     spec = catalogue.find(ctx.workflows_dir, args.name)
     inputs = None
     if args.input is not None or args.text is not None:
@@ -53,6 +55,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
             api_base=args.api_base,
             concurrency=args.concurrency,
             hooks=Hooks(
+                ctx.gateway,
                 on_item=on_item,
                 on_resume=on_resume,
                 cancel=stop.cancel,

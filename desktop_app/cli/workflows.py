@@ -74,7 +74,12 @@ def cmd_try(ctx: Context, args: argparse.Namespace) -> int:
         raise KnownError(f"{sample}: nothing to try on")
     options = run_start.options(settings.load(ctx.paths.data_dir), model=args.model)
     result = tryout.try_sample(
-        ctx.db, spec, docs[0], options.route, global_month_cap=options.global_month_cap
+        ctx.db,
+        spec,
+        docs[0],
+        options.route,
+        global_month_cap=options.global_month_cap,
+        gateway=ctx.gateway,
     )
     if args.json:
         out(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
@@ -124,7 +129,7 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     options = run_start.options(settings.load(ctx.paths.data_dir), model=args.model)
     draft = drafting.draft_spec(
         ctx.db, ctx.workflows_dir, args.name, args.describe, examples, options.route,
-        global_month_cap=options.global_month_cap,
+        global_month_cap=options.global_month_cap, gateway=ctx.gateway,
     )  # fmt: skip
     path = workflow_files.new_workflow(ctx.db, ctx.workflows_dir, args.name, text=draft.text)
     if files:

@@ -103,6 +103,16 @@ def warm_up() -> None:
     load_litellm()
 
 
+def env_options() -> dict[str, Any]:
+    """What the environment sets for a gateway: the first retry's wait
+    (``SIGNOFF_BACKOFF_BASE_S``) and local-only mode (``SIGNOFF_LOCAL_ONLY=1``). Read at
+    each use, so a model worker started earlier follows its parent's environment."""
+    return {
+        "backoff_base_s": _env_float("SIGNOFF_BACKOFF_BASE_S", 1.0),
+        "local_only": os.environ.get("SIGNOFF_LOCAL_ONLY") == "1",
+    }
+
+
 def _env_float(name: str, default: float) -> float:
     try:
         return float(os.environ.get(name, "") or default)
@@ -342,10 +352,11 @@ class Gateway:
     ):
         """``key_lookup(provider)`` replaces the keychain/environment lookup (the model
         worker process gets the keys its parent read)."""
+        from_env = env_options()
         if backoff_base_s is None:
-            backoff_base_s = _env_float("SIGNOFF_BACKOFF_BASE_S", 1.0)
+            backoff_base_s = from_env["backoff_base_s"]
         if local_only is None:
-            local_only = os.environ.get("SIGNOFF_LOCAL_ONLY") == "1"
+            local_only = from_env["local_only"]
         self.backoff_base_s = max(0.0, backoff_base_s)
         self.local_only = local_only
         self.max_wait_s = max_wait_s

@@ -30,7 +30,7 @@ from typing import Any
 from desktop_app.core.errors import KnownError, ModelCallError
 from desktop_app.core.spec_model import ModelSpec
 from desktop_app.llm import keys
-from desktop_app.llm.gateway import KEY_CACHE_S, Attempt, CallResult
+from desktop_app.llm.gateway import KEY_CACHE_S, Attempt, CallResult, env_options
 
 IDLE_S = 300.0  # an idle child's ~210 MB given back after 5 minutes (the idle goal: 10)
 WORKER_ARG = "--model-worker"  # the frozen app's own executable runs the worker with it
@@ -92,7 +92,7 @@ class ProcessGateway:
             "model": model,
             "api_base": api_base,
             "keys": _keys_for(chain),
-            "options": self._options,
+            "options": self._request_options(),
         }
         answer = self._ask(request)
         if answer["ok"]:
@@ -154,6 +154,12 @@ class ProcessGateway:
         if timer is not None:
             timer.join()
         _stop(proc, threads, timeout)
+
+    def _request_options(self) -> dict[str, Any]:
+        """The options given here, else this process's environment now (not the child's,
+        which was read when it started)."""
+        from_env = env_options()
+        return {k: from_env[k] if v is None else v for k, v in self._options.items()}
 
     # --- the pipe ---
 
@@ -295,6 +301,23 @@ def _stop(proc: subprocess.Popen | None, threads: list[threading.Thread], timeou
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+_shared: ProcessGateway | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> ProcessGateway:
+    """This process's model worker for the command line: one for every command a process
+    runs (a test session runs many), told to leave when the process exits."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            import atexit
+
+            _shared = ProcessGateway()
+            atexit.register(_shared.close)
+        return _shared
 
 
 def _keys_for(models: list[str]) -> dict[str, str | None]:

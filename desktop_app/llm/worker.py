@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -98,6 +99,13 @@ def _handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> 
 
 
 def main() -> None:
+    # Stopping is the parent's to decide: a Ctrl+C in a terminal, or systemd stopping
+    # `serve`, signals the whole process group, and the calls under way here must still be
+    # answered (the parent keeps them, then ends the run as interrupted). The worker leaves
+    # when its requests end (the parent closes its stdin, or dies).
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(OSError, ValueError):  # not the main thread / no such signal
+            signal.signal(stop, signal.SIG_IGN)
     # Keep the protocol channel to ourselves: stray prints (a library's banner) go to stderr.
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -125,6 +133,10 @@ def main() -> None:
             if line.strip():
                 pool.submit(_handle, json.loads(line), send)
     channel.close()
+    if "litellm" in sys.modules:  # its teardown is ~0.9 s, and the parent may wait for it
+        from desktop_app.core.quick_exit import exit_without_teardown
+
+        exit_without_teardown(0)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 from desktop_app.core.errors import ModelCallError
 from desktop_app.core.spec_model import ModelSpec
 from desktop_app.llm.process_gateway import ProcessGateway
-from tests.helpers.llm_server import hang, reply, status
+from tests.helpers.llm_server import hang, reply, responder, status
 
 MESSAGES = [{"role": "user", "content": "Hello there"}]
 
@@ -201,3 +201,45 @@ def test_the_child_runs_below_the_window(gateway, llm_server):
     with open(f"/proc/{pid}/stat") as stat:  # field 19: the nice value
         child = int(stat.read().rsplit(")", 1)[1].split()[16])
     assert child >= os.nice(0) + 10
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_to_the_child_leaves_the_call_under_way_answered(gateway, llm_server, sig):
+    """A terminal's Ctrl+C and systemd's stop signal the whole process group: stopping is
+    the parent's decision, so the child answers what it was asked and stays."""
+
+    def slow(_body):
+        time.sleep(0.5)
+        return reply("answered after the signal")
+
+    llm_server.script(responder(slow))
+    results = []
+    thread = threading.Thread(
+        target=lambda: results.append(gateway.complete(spec(llm_server.url), MESSAGES))
+    )
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not llm_server.completions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pid = gateway.pid
+    os.kill(pid, sig)
+    thread.join(15)
+    assert [r.text for r in results] == ["answered after the signal"]
+    assert gateway.running and gateway.pid == pid
+
+
+def test_the_child_follows_this_process_environment_at_each_call(llm_server, monkeypatch):
+    """Local-only mode (and the retries' wait) are read here at each call, not from the
+    child's environment as it was when it started: a command line's worker lives on."""
+    monkeypatch.delenv("SIGNOFF_LOCAL_ONLY")
+    gw = ProcessGateway(idle_s=60)
+    try:
+        llm_server.default = reply("local answer")
+        assert gw.complete(spec(llm_server.url), MESSAGES).text == "local answer"
+        monkeypatch.setenv("SIGNOFF_LOCAL_ONLY", "1")
+        with pytest.raises(ModelCallError) as info:
+            gw.complete(spec("https://api.example.com/v1"), MESSAGES)
+        assert "local-only" in str(info.value)
+        assert gw.started == 1
+    finally:
+        gw.close()

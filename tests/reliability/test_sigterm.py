@@ -46,9 +46,12 @@ def slow_reply(_body):
 SIGNALS = [signal.SIGTERM] + ([signal.SIGINT] if os.environ.get("SIGNOFF_FAULT_RUNS") else [])
 
 
+# "group": the signal goes to the command's whole process group, its model worker too, as a
+# terminal's Ctrl+C and systemd's stop send it: the worker still answers the calls under way.
+@pytest.mark.parametrize("to", ["process", "group"])
 @pytest.mark.parametrize("sig", SIGNALS)
 def test_a_stopped_run_resumes_and_no_row_is_paid_twice(
-    tmp_path, llm_server, _isolated_environment, sig
+    tmp_path, llm_server, _isolated_environment, sig, to
 ):
     folder = tmp_path / "wf"
     write_spec(folder, "rows", api_base=llm_server.url, retries=0, timeout_s=30)
@@ -61,14 +64,18 @@ def test_a_stopped_run_resumes_and_no_row_is_paid_twice(
     env = dict(os.environ, SIGNOFF_WORKFLOWS=str(folder), SIGNOFF_HOME=str(_isolated_environment))
     command = [sys.executable, "-m", "desktop_app", "run", "rows", "--input", str(rows)]
     proc = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )  # fmt: skip
     db_path = _isolated_environment / "signoff.db"
     deadline = time.monotonic() + 60
     while count(db_path, "SELECT count(*) FROM items") < 5 and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
-    os.kill(proc.pid, sig)
+    if to == "group":
+        os.killpg(proc.pid, sig)
+    else:
+        os.kill(proc.pid, sig)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + sig, (out, err)
     name = signal.Signals(sig).name
