@@ -73,6 +73,14 @@ def through_runner(spec, docs, db, concurrency: int, gateway=None) -> float:
     return elapsed
 
 
+def paired(times: dict[str, list[float]], key: str) -> float:
+    """The median of each round's ratio to that round's direct calls. The rounds take each
+    side in turn, so a round's two sides see the same machine; on this 2-core machine the
+    direct calls alone move by up to 40 % from one round to the next, and a ratio of the
+    two medians (taken from different rounds) moves with them."""
+    return statistics.median(r / d for r, d in zip(times[key], times["direct"], strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=1000)
@@ -128,7 +136,7 @@ def main() -> None:
         worker.close()
         n = args.inputs
         mid = {k: statistics.median(v) for k, v in times.items()}
-        ratios = [r / d for r, d in zip(times["runner"], times["direct"])]
+        ratios = [r / d for r, d in zip(times["runner"], times["direct"], strict=True)]
         print(f"inputs: {n}, concurrency: {args.concurrency}, median of {args.rounds} rounds")
         for key, label in (
             ("direct", "litellm direct"),
@@ -138,15 +146,16 @@ def main() -> None:
         ):
             print(f"{label:<36}: {mid[key]:7.2f} s  ({mid[key] / n * 1000:.2f} ms/input)")
         print(
-            f"ratio runner/direct: {mid['runner'] / mid['direct']:.3f} (rounds: "
-            f"{', '.join(f'{r:.2f}' for r in ratios)})  goal <= 1.15"
+            f"ratio runner/direct, median of the rounds' ratios: {paired(times, 'runner'):.3f}"
+            f" (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; of the medians"
+            f" {mid['runner'] / mid['direct']:.3f})  goal <= 1.15"
         )
-        print(f"ratio with the calls in this process: {mid['here'] / mid['direct']:.3f}")
+        print(f"ratio with the calls in this process: {paired(times, 'here'):.3f}")
         kind = "realistic sizes" if args.realistic else "short texts"
-        record("runner / raw litellm", mid["runner"] / mid["direct"], "x", 1.15,
+        record("runner / raw litellm", paired(times, "runner"), "x", 1.15,
                size=f"{n:,} inputs, {kind}")  # fmt: skip
         print(
-            f"ratio without the triggers: {mid['bare'] / mid['direct']:.3f}; the triggers cost "
+            f"ratio without the triggers: {paired(times, 'bare'):.3f}; the triggers cost "
             f"{(mid['runner'] - mid['bare']) / n * 1000:+.2f} ms/input"
         )
         db.conn.close()
@@ -189,10 +198,12 @@ def team(args: argparse.Namespace) -> None:
     finally:
         server_pg.stop()
     mid = {k: statistics.median(v) for k, v in times.items()}
-    ratio = mid["runner"] / mid["direct"]
+    ratio = paired(times, "runner")
+    rounds = ", ".join(f"{r / d:.2f}" for r, d in zip(times["runner"], times["direct"]))
     print(f"inputs: {args.inputs}, on PostgreSQL: litellm direct {mid['direct']:.2f} s,"
-          f" runner {mid['runner']:.2f} s; ratio {ratio:.3f} (goal <= 1.15); with the calls"
-          f" in this process {mid['here']:.2f} s, {mid['here'] / mid['direct']:.3f}")  # fmt: skip
+          f" runner {mid['runner']:.2f} s; ratio {ratio:.3f}, median of the rounds' ratios"
+          f" ({rounds}; of the medians {mid['runner'] / mid['direct']:.3f}; goal <= 1.15);"
+          f" with the calls in this process {paired(times, 'here'):.3f}")  # fmt: skip
     record("runner on PostgreSQL / raw litellm", ratio, "x", 1.15,
            size=f"{args.inputs:,} inputs, short texts")  # fmt: skip
 
