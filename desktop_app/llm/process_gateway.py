@@ -146,7 +146,8 @@ class ProcessGateway:
             return self._proc.pid if self._proc is not None else None
 
     def close(self, timeout: float = 10.0) -> None:
-        """Let the child finish the calls it has, then exit; stop our threads."""
+        """Tell the child to leave (it does at once: a call still under way there is
+        abandoned, and its caller told the worker stopped); stop our threads."""
         with self._lock:
             timer = self._cancel_idle_timer()
             proc, threads = self._proc, self._threads

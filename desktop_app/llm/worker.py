@@ -128,15 +128,19 @@ def main() -> None:
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    with ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="call") as pool:
-        for line in sys.stdin:
-            if line.strip():
-                pool.submit(_handle, json.loads(line), send)
-    channel.close()
-    if "litellm" in sys.modules:  # its teardown is ~0.9 s, and the parent may wait for it
-        from desktop_app.core.quick_exit import exit_without_teardown
-
-        exit_without_teardown(0)
+    pool = ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="call")
+    for line in sys.stdin:
+        if line.strip():
+            pool.submit(_handle, json.loads(line), send)
+    # The parent closed our stdin: it waits for no answer any more, or it died (a killed
+    # `signoff run`). Leave at once. A call still under way is abandoned: finished or
+    # retried for nobody, its answer would be lost and its input paid for again when the
+    # run is resumed. No teardown either (litellm's is ~0.9 s, and a closing parent waits
+    # for us); nothing here has anything left to write.
+    pool.shutdown(wait=False, cancel_futures=True)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

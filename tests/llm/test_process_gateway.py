@@ -243,3 +243,37 @@ def test_the_child_follows_this_process_environment_at_each_call(llm_server, mon
         assert gw.started == 1
     finally:
         gw.close()
+
+
+def test_a_child_whose_parent_is_gone_leaves_at_once_and_calls_nobody(llm_server):
+    """A killed `signoff run` closes its worker's stdin by dying: the call under way is
+    abandoned there, never waited for nor retried for nobody (before, the worker finished
+    a hanging call and retried it 20 s later, paying for an input its resumed run would
+    pay for again)."""
+    gw = ProcessGateway(idle_s=60)
+    try:
+        llm_server.script(hang(20), reply("a retry nobody reads"))
+        errors: list[ModelCallError] = []
+
+        def call() -> None:
+            try:
+                gw.complete(spec(llm_server.url, retries=1, timeout_s=5), MESSAGES)
+            except ModelCallError as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not llm_server.completions and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert llm_server.completions, "the call never reached the server"
+        proc = gw._proc
+        assert proc is not None and proc.stdin is not None
+        proc.stdin.close()  # what the parent's death does to the pipe
+        proc.wait(timeout=5)  # gone at once, not after the hanging call
+        thread.join(10)
+        assert len(errors) == 1 and "model worker stopped" in str(errors[0])
+        time.sleep(6)  # past the call's timeout: a worker still there would have retried
+        assert len(llm_server.completions) == 1
+    finally:
+        gw.close()
