@@ -257,7 +257,7 @@ def test_a_child_whose_parent_is_gone_leaves_at_once_and_calls_nobody(llm_server
 
         def call() -> None:
             try:
-                gw.complete(spec(llm_server.url, retries=1, timeout_s=5), MESSAGES)
+                gw.complete(spec(llm_server.url, retries=1, timeout_s=1), MESSAGES)
             except ModelCallError as exc:
                 errors.append(exc)
 
@@ -273,7 +273,7 @@ def test_a_child_whose_parent_is_gone_leaves_at_once_and_calls_nobody(llm_server
         proc.wait(timeout=5)  # gone at once, not after the hanging call
         thread.join(10)
         assert len(errors) == 1 and "model worker stopped" in str(errors[0])
-        time.sleep(6)  # past the call's timeout: a worker still there would have retried
+        time.sleep(2)  # past the call's timeout: a worker still there would have retried
         assert len(llm_server.completions) == 1
     finally:
         gw.close()
