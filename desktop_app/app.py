@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from desktop_app.core import collector
+from desktop_app.core import collector, pyside_hook
 from desktop_app.core.errors import KnownError
 from desktop_app.core.paths import Paths, bundled_dir, ensure_data_dir
 
@@ -95,6 +95,7 @@ def run_app(
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
+        pyside_hook.answer_cheaply()  # before the window's modules (2 ms of the start)
         from desktop_app.gui import errors
         from desktop_app.gui.main_window import MainWindow
         from desktop_app.gui.single_instance import SingleInstance
