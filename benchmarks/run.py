@@ -37,6 +37,9 @@ class Bench:
 BENCHES = (
     Bench("runner", "bench_runner.py", ("--inputs", "1000", "--rounds", "5"),
           ("--inputs", "200", "--rounds", "3")),
+    Bench("runner-team", "bench_runner.py",
+          ("--engine", "postgresql", "--inputs", "1000", "--rounds", "5"),
+          ("--engine", "postgresql", "--inputs", "200", "--rounds", "3")),
     Bench("log", "bench_log.py", ("--events", "1000000",), ("--events", "100000")),
     Bench("start", "bench_gui.py", ("--only", "start", "--start-items", "100000", "--rounds", "15"),
           ("--only", "start", "--start-items", "10000", "--rounds", "5")),
