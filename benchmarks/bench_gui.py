@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,8 +216,19 @@ class Start(NamedTuple):
     from_first_line: float  # from the script's first line
 
 
-def cold_start(data: Path, rounds: int) -> dict[str, Start]:
-    """Best of ``rounds`` for each window, the starts taken in turn so drift hits all alike."""
+class Starts(NamedTuple):
+    best: Start
+    launches: list[float]  # every start's time from launch, in the order taken
+
+    def spread(self) -> str:
+        """The starts' own spread in this run, in ms: best, median, worst."""
+        ms = sorted(t * 1000 for t in self.launches)
+        return f"{ms[0]:.0f} / {statistics.median(ms):.0f} / {ms[-1]:.0f} ms"
+
+
+def cold_start(data: Path, rounds: int) -> dict[str, Starts]:
+    """Best of ``rounds`` for each window, the starts taken in turn so drift hits all alike;
+    with every start's time, so the machine's own spread in the run can be shown."""
     # The data folder as a user's start finds it: platformdirs, under XDG_DATA_HOME.
     env = dict(
         os.environ,
@@ -254,7 +266,10 @@ def cold_start(data: Path, rounds: int) -> dict[str, Start]:
         for name, code in scripts.items():
             times[name].append(once(code))
     return {
-        name: Start(min(t.from_launch for t in got), min(t.from_first_line for t in got))
+        name: Starts(
+            Start(min(t.from_launch for t in got), min(t.from_first_line for t in got)),
+            [t.from_launch for t in got],
+        )
         for name, got in times.items()
     }
 
@@ -481,7 +496,7 @@ def main() -> None:
             data = tmp / "Signoff"  # platformdirs' data folder under XDG_DATA_HOME=tmp
             seed_items(data / "signoff.db", args.start_items)
             starts = cold_start(data, args.rounds)
-            bare, app, reference = starts["bare"], starts["signoff"], starts["reference"]
+            bare, app, reference = (starts[k].best for k in ("bare", "signoff", "reference"))
             print(
                 f"cold start to a painted, interactive window, {args.start_items:,} items"
                 f" (best of {args.rounds}):"
@@ -500,6 +515,11 @@ def main() -> None:
                     f" · single-file window with the same kinds of widgets {r:.3f} s"
                     f" (ratio {r / b:.2f})"
                 )
+            print(
+                "  each window's own spread in this run, from launch (best / median / worst):"
+                f" bare {starts['bare'].spread()} · Signoff {starts['signoff'].spread()}"
+                f" · single-file {starts['reference'].spread()}"
+            )
         if args.only in (None, "inbox"):
             data = tmp / "inbox"
             start = time.perf_counter()
