@@ -1,9 +1,10 @@
 """A gateway that makes its model calls in a child process (``desktop_app.llm.worker``).
 
-Same ``complete`` as ``Gateway``, so the runner does not know the difference. The
-window uses it: litellm is never imported into the window's process, the UI thread
-keeps the GIL to itself during runs, and after ``idle_s`` without a call the child is
-told to exit, which gives its memory back. The next call starts a new one.
+Same ``complete`` as ``Gateway``, so the runner does not know the difference. Every
+front end uses it (the window, ``serve``, the command line through ``shared``): litellm is
+never imported into their processes, the window's UI thread keeps the GIL to itself during
+runs, a run's writing goes on beside its calls, and after ``idle_s`` without a call the
+child is told to exit, which gives its memory back. The next call starts a new one.
 
 ``warm()`` starts the child ahead of a call (the window does it a few seconds after its
 first paint, and again when a person opens what leads to a call), so the first click does

@@ -1,8 +1,10 @@
-"""The model worker: a child process that makes the window's model calls.
+"""The model worker: a child process that makes the model calls of every front end (the
+window, ``signoff serve``, the command line).
 
 Why a process: litellm costs ~200 MB and seconds to import, and parsing its answers holds
-the GIL, which stalls the UI thread of the process that makes the calls. In a child, the
-window stays responsive, and the memory is given back when the child exits after being
+the GIL, which stalls the UI thread of the process that makes the calls and holds up a
+run's writing of what came back. In a child, the window stays responsive, a run's writing
+goes on beside the calls, and the memory is given back when the child exits after being
 idle (``ProcessGateway`` closes its stdin).
 
 Protocol: one JSON object per line. Requests on stdin::
