@@ -73,12 +73,17 @@ def through_runner(spec, docs, db, concurrency: int, gateway=None) -> float:
     return elapsed
 
 
+def round_ratios(times: dict[str, list[float]], key: str) -> list[float]:
+    """Each round's time for ``key`` against that round's direct calls."""
+    return [r / d for r, d in zip(times[key], times["direct"], strict=True)]
+
+
 def paired(times: dict[str, list[float]], key: str) -> float:
     """The median of each round's ratio to that round's direct calls. The rounds take each
     side in turn, so a round's two sides see the same machine; on this 2-core machine the
     direct calls alone move by up to 40 % from one round to the next, and a ratio of the
     two medians (taken from different rounds) moves with them."""
-    return statistics.median(r / d for r, d in zip(times[key], times["direct"], strict=True))
+    return statistics.median(round_ratios(times, key))
 
 
 def main() -> None:
@@ -136,7 +141,7 @@ def main() -> None:
         worker.close()
         n = args.inputs
         mid = {k: statistics.median(v) for k, v in times.items()}
-        ratios = [r / d for r, d in zip(times["runner"], times["direct"], strict=True)]
+        ratios = round_ratios(times, "runner")
         print(f"inputs: {n}, concurrency: {args.concurrency}, median of {args.rounds} rounds")
         for key, label in (
             ("direct", "litellm direct"),
@@ -199,7 +204,7 @@ def team(args: argparse.Namespace) -> None:
         server_pg.stop()
     mid = {k: statistics.median(v) for k, v in times.items()}
     ratio = paired(times, "runner")
-    rounds = ", ".join(f"{r / d:.2f}" for r, d in zip(times["runner"], times["direct"]))
+    rounds = ", ".join(f"{r:.2f}" for r in round_ratios(times, "runner"))
     print(f"inputs: {args.inputs}, on PostgreSQL: litellm direct {mid['direct']:.2f} s,"
           f" runner {mid['runner']:.2f} s; ratio {ratio:.3f}, median of the rounds' ratios"
           f" ({rounds}; of the medians {mid['runner'] / mid['direct']:.3f}; goal <= 1.15);"

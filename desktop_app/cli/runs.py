@@ -24,11 +24,12 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.services.runner import Hooks
     from desktop_app.services.stop_signals import stop_on_signals
 
-    if args.input is not None or args.text is not None:
+    given = args.input is not None or args.text is not None
+    if given:
         ctx.gateway.warm()  # litellm's import in the worker, beside this command's own start
     spec = catalogue.find(ctx.workflows_dir, args.name)
     inputs = None
-    if args.input is not None or args.text is not None:
+    if given:
         inputs = read_inputs(
             spec,
             ctx.paths.data_dir,

@@ -27,6 +27,26 @@ def spec(api_base: str, **kw) -> ModelSpec:
     return ModelSpec(api_base=api_base, **kw)
 
 
+def call_under_way(gw: ProcessGateway, server, model_spec: ModelSpec):
+    """``gw.complete`` on a thread of its own, returned once its request has reached
+    ``server``, with the list its answer (or its ``ModelCallError``) will be put in."""
+    outcome: list = []
+
+    def call() -> None:
+        try:
+            outcome.append(gw.complete(model_spec, MESSAGES))
+        except ModelCallError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.completions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.completions, "the call never reached the server"
+    return thread, outcome
+
+
 @pytest.fixture(scope="module")
 def gateway():
     """One child for the module: each start imports litellm there (seconds)."""
@@ -101,19 +121,7 @@ def test_the_child_exits_when_idle_and_a_new_call_starts_another(llm_server):
 
 def test_a_child_that_dies_mid_call_fails_the_call_in_plain_words(gateway, llm_server):
     llm_server.script(hang(10))
-    errors = []
-
-    def call():
-        try:
-            gateway.complete(spec(llm_server.url, timeout_s=30), MESSAGES)
-        except ModelCallError as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=call)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not llm_server.completions and time.monotonic() < deadline:
-        time.sleep(0.02)
+    thread, errors = call_under_way(gateway, llm_server, spec(llm_server.url, timeout_s=30))
     os.kill(gateway.pid, signal.SIGKILL)
     thread.join(10)
     assert len(errors) == 1
@@ -213,18 +221,11 @@ def test_a_stop_signal_to_the_child_leaves_the_call_under_way_answered(gateway, 
         return reply("answered after the signal")
 
     llm_server.script(responder(slow))
-    results = []
-    thread = threading.Thread(
-        target=lambda: results.append(gateway.complete(spec(llm_server.url), MESSAGES))
-    )
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not llm_server.completions and time.monotonic() < deadline:
-        time.sleep(0.02)
+    thread, results = call_under_way(gateway, llm_server, spec(llm_server.url))
     pid = gateway.pid
     os.kill(pid, sig)
     thread.join(15)
-    assert [r.text for r in results] == ["answered after the signal"]
+    assert [getattr(r, "text", r) for r in results] == ["answered after the signal"]
     assert gateway.running and gateway.pid == pid
 
 
@@ -253,20 +254,8 @@ def test_a_child_whose_parent_is_gone_leaves_at_once_and_calls_nobody(llm_server
     gw = ProcessGateway(idle_s=60)
     try:
         llm_server.script(hang(20), reply("a retry nobody reads"))
-        errors: list[ModelCallError] = []
-
-        def call() -> None:
-            try:
-                gw.complete(spec(llm_server.url, retries=1, timeout_s=1), MESSAGES)
-            except ModelCallError as exc:
-                errors.append(exc)
-
-        thread = threading.Thread(target=call)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not llm_server.completions and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert llm_server.completions, "the call never reached the server"
+        model_spec = spec(llm_server.url, retries=1, timeout_s=1)
+        thread, errors = call_under_way(gw, llm_server, model_spec)
         proc = gw._proc
         assert proc is not None and proc.stdin is not None
         proc.stdin.close()  # what the parent's death does to the pipe
