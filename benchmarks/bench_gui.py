@@ -234,6 +234,7 @@ def cold_start(data: Path, rounds: int) -> dict[str, Starts]:
         os.environ,
         XDG_CONFIG_HOME=str(data / "config"),
         XDG_DATA_HOME=str(data.parent),
+        XDG_CACHE_HOME=str(data.parent / "cache"),  # filled by the first start, as a user's
         BENCH_DB=str(data / "signoff.db"),
     )
     env.pop("SIGNOFF_HOME", None)

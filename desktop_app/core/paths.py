@@ -66,16 +66,36 @@ def user_data_dir() -> str:
     On Linux the usual cases (an absolute ``XDG_DATA_HOME``, else an absolute ``HOME`` and
     not root) are answered here: importing platformdirs costs the window's start 7 ms.
     Every other case is platformdirs' (a test holds the two answers equal)."""
-    if sys.platform.startswith("linux"):
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        if posixpath.isabs(xdg):
-            return posixpath.join(xdg, "Signoff")
-        home = os.environ.get("HOME", "")
-        if posixpath.isabs(home) and os.getuid() != 0:
-            return posixpath.join(home.rstrip("/") or "/", ".local/share", "Signoff")
+    found = _linux_folder("XDG_DATA_HOME", ".local/share")
+    if found is not None:
+        return found
     import platformdirs
 
     return platformdirs.user_data_dir("Signoff", appauthor=False)
+
+
+def user_cache_dir() -> str:
+    """The platform's cache folder for Signoff, as platformdirs finds it (see
+    ``user_data_dir``): what can be made again, such as ``core.pyside_support_cache``'s."""
+    found = _linux_folder("XDG_CACHE_HOME", ".cache")
+    if found is not None:
+        return found
+    import platformdirs
+
+    return platformdirs.user_cache_dir("Signoff", appauthor=False)
+
+
+def _linux_folder(variable: str, under_home: str) -> str | None:
+    """Signoff's folder under an XDG base folder, where platformdirs' answer is plain."""
+    if not sys.platform.startswith("linux"):
+        return None
+    xdg = os.environ.get(variable, "")
+    if posixpath.isabs(xdg):
+        return posixpath.join(xdg, "Signoff")
+    home = os.environ.get("HOME", "")
+    if posixpath.isabs(home) and os.getuid() != 0:
+        return posixpath.join(home.rstrip("/") or "/", under_home, "Signoff")
+    return None
 
 
 def ensure_data_dir(paths: Paths) -> bool:
