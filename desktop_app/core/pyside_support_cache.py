@@ -1,20 +1,27 @@
 """PySide6's own Python, kept compiled from one start of the window to the next.
 
 At every start shiboken6 unpacks its support modules (``shibokensupport``: the signature
-loader, ``mapping``, ``parser``, ``pyi_generator``… about 130 KB of source embedded in
-its library) and passes each to ``compile()``. Nothing keeps the result, as ``__pycache__``
-does for a module read from a file: that was 18–22 ms of every start of the window here,
-an eighth of it (docs/performance.md, stop 37). While PySide6 is imported,
-``kept_compiled`` answers those calls from a file in Signoff's cache folder, written on
-the first start and again whenever the source changes (PySide6 upgraded).
+loader, ``mapping``, ``parser``, ``pyi_generator``… about 130 KB of source embedded in its
+library), passes each to ``compile()``, and runs them: three of them build regular
+expressions of some 6,000 characters each. Nothing keeps either result, as ``__pycache__``
+does for a module read from a file: 18–22 ms for the code and 12–14 ms for the regular
+expressions, a fifth of the window's start here (docs/performance.md, stop 37). While
+PySide6 is imported, ``kept_compiled`` answers both from a file in Signoff's cache
+folder, written on the first start and again whenever anything asked changes (PySide6
+upgraded).
 
-The answer is the code ``compile()`` would give: an entry serves only a call with the same
-source, file name, mode, flags (with the caller's ``from __future__`` features, which
-``compile`` inherits) and optimisation, under the same interpreter. A call it cannot keep
-(an AST asked for, other arguments) goes to ``compile`` as it came. A missing, unreadable
-or damaged file is compiled over; one that cannot be written is left as it is.
+- Code: what ``compile()`` would give. An entry serves only a call with the same source,
+  file name, mode, flags (with the caller's ``from __future__`` features, which
+  ``compile`` inherits) and optimisation. A call it cannot keep (an AST asked for, other
+  arguments) goes to ``compile`` as it came.
+- A regular expression: the program ``re``'s compiler made for the same pattern and
+  flags, given back to ``_sre.compile`` as ``re`` itself gives it (``_sre`` checks it).
+  An interpreter whose ``re`` is built otherwise is left to compile its own.
 
-No Qt is imported here; nothing happens in a process that has imported PySide6 already.
+Every entry is for the interpreter that wrote the file (its version is in it). A missing,
+unreadable or damaged file, or entry, is compiled over; a file that cannot be written is
+left as it is. No Qt is imported here; nothing happens in a process that has imported
+PySide6 already.
 """
 
 from __future__ import annotations
@@ -22,11 +29,12 @@ from __future__ import annotations
 import builtins
 import marshal
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import CodeType
+from types import CodeType, ModuleType
 from typing import Any
 
 # The flags ``compile`` takes from its caller's code (CPython's PyCF_MASK): the features
@@ -42,9 +50,14 @@ FUTURE_FLAGS = (
     | 0x1000000  # annotations
 )
 
-Key = tuple[str, str, int, int]  # file name, mode, flags, optimisation level
+CodeKey = tuple[str, str, int, int]  # file name, mode, flags, optimisation level
+CodeEntry = tuple["str | bytes", CodeType]  # the source, its code
+PatternKey = tuple["str | bytes", int]  # the pattern, the flags asked for
+PatternEntry = tuple[int, list[int], int, dict[str, int]]  # flags, program, groups, names
 
 _compile = builtins.compile
+# The exceptions an entry that is not what ``_sre.compile`` takes can raise there.
+_NOT_A_PROGRAM = (TypeError, ValueError, RuntimeError, OverflowError, IndexError)
 
 
 def cache_file(cache_dir: Path) -> Path:
@@ -52,23 +65,49 @@ def cache_file(cache_dir: Path) -> Path:
     return cache_dir / f"pyside6-support.{sys.implementation.cache_tag}.marshal"
 
 
+def regex_compiler() -> ModuleType | None:
+    """``re``'s compiler (``re._compiler``; ``sre_compile`` before Python 3.11), if it is
+    built as answered here: ``compile(pattern, flags)`` makes the program with ``_code``
+    and hands it to ``_sre.compile``."""
+    compiler = getattr(re, "_compiler", None) or getattr(re, "sre_compile", None)
+    if compiler is None or not hasattr(compiler, "_sre"):
+        return None
+    if not all(callable(getattr(compiler, name, None)) for name in ("compile", "_code")):
+        return None
+    return compiler
+
+
+def _pattern(sre: Any, pattern: str | bytes, entry: PatternEntry) -> re.Pattern[Any]:
+    """The compiled expression from a kept program, made as ``re``'s compiler makes it."""
+    flags, program, groups, names = entry
+    index_names: list[str | None] = [None] * (groups + 1)
+    for name, index in names.items():
+        index_names[index] = name
+    return sre.compile(pattern, flags, program, groups, names, tuple(index_names))
+
+
 class _Kept:
-    """The entries read from the file, and those this start's calls asked for."""
+    """The entries read from the file, and those this start asked for."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, compiler: ModuleType | None) -> None:
         self.path = path
-        self.stored = self._read()
-        self.used: dict[Key, tuple[str | bytes, CodeType]] = {}
-        self.compiled = 0  # calls that found no entry
+        self.compiler = compiler
+        self.codes, self.patterns = self._read()
+        self.used_codes: dict[CodeKey, CodeEntry] = {}
+        self.used_patterns: dict[PatternKey, PatternEntry] = {}
+        self.made = 0  # entries made anew
+        if compiler is not None:
+            self._compile_pattern: Callable[..., Any] = compiler.compile
+            self._code: Callable[..., list[int]] = compiler._code
 
-    def _read(self) -> dict[Key, tuple[str | bytes, CodeType]]:
+    def _read(self) -> tuple[dict[CodeKey, CodeEntry], dict[PatternKey, PatternEntry]]:
         try:
-            version, entries = marshal.loads(self.path.read_bytes())
+            version, codes, patterns = marshal.loads(self.path.read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
-            return {}  # none yet, unreadable, damaged, or not a pair
-        if version != sys.version or not isinstance(entries, dict):
-            return {}
-        return entries
+            return {}, {}  # none yet, unreadable, damaged, or not what is written here
+        if version != sys.version or not isinstance(codes, dict):
+            return {}, {}
+        return codes, patterns if isinstance(patterns, dict) else {}
 
     def compile(  # builtins.compile's own signature
         self,
@@ -92,22 +131,51 @@ class _Kept:
         if not keepable:
             return _compile(source, filename, mode, flags, True, optimize, **rest)
         key = (filename, mode, flags, sys.flags.optimize if optimize == -1 else optimize)
-        entry = self.stored.get(key)
+        entry = self.codes.get(key)
         if entry is None or entry[0] != source:
             entry = (source, _compile(source, filename, mode, flags, True, optimize))
-            self.compiled += 1
-        self.used[key] = entry
+            self.made += 1
+        self.used_codes[key] = entry
         return entry[1]
+
+    def compile_pattern(self, pattern: Any, flags: Any = 0) -> Any:
+        """In place of ``re``'s compiler's ``compile`` (``re.compile`` past its own cache)."""
+        if not isinstance(pattern, (str, bytes)) or not isinstance(flags, int):
+            return self._compile_pattern(pattern, flags)
+        key = (pattern, flags)
+        entry = self.patterns.get(key)
+        if entry is not None:
+            with suppress(*_NOT_A_PROGRAM):
+                made = _pattern(self.compiler._sre, pattern, entry)  # type: ignore[union-attr]
+                self.used_patterns[key] = entry
+                return made
+        programs: list[list[int]] = []
+
+        def kept_program(parsed: Any, flags: int) -> list[int]:
+            programs.append(self._code(parsed, flags))
+            return programs[-1]
+
+        self.compiler._code = kept_program  # type: ignore[union-attr]
+        try:
+            made = self._compile_pattern(pattern, flags)
+        finally:
+            self.compiler._code = self._code  # type: ignore[union-attr]
+        if len(programs) == 1 and not flags & re.DEBUG:
+            program = list(map(int, programs[0]))  # its opcodes are int's subclasses
+            self.used_patterns[key] = (made.flags, program, made.groups, dict(made.groupindex))
+            self.made += 1
+        return made
 
     def save(self) -> None:
         """Write this start's entries (those no longer asked for are dropped), if any was
-        compiled anew."""
-        if not self.compiled:
+        made anew."""
+        if not self.made:
             return
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        kept = (sys.version, self.used_codes, self.used_patterns)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(marshal.dumps((sys.version, self.used)))
+            temporary.write_bytes(marshal.dumps(kept))
             os.replace(temporary, self.path)
         except OSError:  # a read-only or full cache folder: compiled again next time
             with suppress(OSError):
@@ -116,15 +184,21 @@ class _Kept:
 
 @contextmanager
 def kept_compiled(path: Path) -> Iterator[None]:
-    """Around PySide6's first import: its support modules' code from ``path``, if kept."""
+    """Around PySide6's first import: its support modules' code and regular expressions
+    from ``path``, when kept there."""
     if "shiboken6" in sys.modules or isinstance(getattr(builtins.compile, "__self__", None), _Kept):
         yield  # imported already (or a cache in place already): nothing to answer
         return
-    kept = _Kept(path)
+    compiler = regex_compiler()
+    kept = _Kept(path, compiler)
     previous = builtins.compile
     builtins.compile = kept.compile
+    if compiler is not None:
+        compiler.compile = kept.compile_pattern  # type: ignore[attr-defined]
     try:
         yield
     finally:
         builtins.compile = previous
+        if compiler is not None:
+            compiler.compile = kept._compile_pattern  # type: ignore[attr-defined]
     kept.save()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import builtins
 import marshal
+import re
 import subprocess
 import sys
 import textwrap
@@ -134,8 +135,8 @@ def test_an_ast_or_other_forms_go_to_compile_as_they_came(
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"\x00garbage", marshal.dumps(("2.7.18", {})), marshal.dumps([1, 2, 3])],
-    ids=["empty", "damaged", "another interpreter", "not a pair"],
+    [b"", b"\x00garbage", marshal.dumps(("2.7.18", {}, {})), marshal.dumps([1, 2])],
+    ids=["empty", "damaged", "another interpreter", "not what is written"],
 )
 def test_a_damaged_or_foreign_file_is_compiled_over(
     tmp_path: Path, first_import: list[tuple[object, ...]], content: bytes
@@ -145,8 +146,8 @@ def test_a_damaged_or_foreign_file_is_compiled_over(
     with kept_compiled(path):
         code = compile(SOURCE, "shibokensupport/x.py", "exec")
     assert same_code(code, REAL_COMPILE(SOURCE, "shibokensupport/x.py", "exec"))
-    version, entries = marshal.loads(path.read_bytes())
-    assert version == sys.version and len(entries) == 1
+    version, codes, _ = marshal.loads(path.read_bytes())
+    assert version == sys.version and len(codes) == 1
 
 
 def test_a_cache_folder_that_cannot_be_written_is_left(
@@ -176,20 +177,99 @@ def test_nothing_is_answered_once_pyside6_is_imported(tmp_path: Path) -> None:
         assert builtins.compile is REAL_COMPILE
 
 
+@pytest.fixture
+def patterns_made(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every regular expression that reaches ``re``'s own compiler (past ``re``'s cache,
+    emptied here) is listed."""
+    compiler = pyside_support_cache.regex_compiler()
+    assert compiler is not None, "this interpreter's re is built otherwise: see regex_compiler"
+    made: list[object] = []
+    real = compiler.compile
+
+    def counted(pattern: object, flags: int = 0) -> object:
+        made.append(pattern)
+        return real(pattern, flags)
+
+    monkeypatch.setattr(compiler, "compile", counted)
+    re.purge()
+    return made
+
+
+# shiboken's kind: a tower of brackets, written verbosely, with a lookahead
+TOWER = r"""
+    \b (typing\.Optional | typing\.Union) \s* (?= \[ )
+    (?P<inner> \[ (?: [^\[\]] | \[ (?: [^\[\]] | \[ [^\[\]]* \] )* \] )* \] )
+"""
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "text"),
+    [
+        (TOWER, re.VERBOSE, "x: typing.Optional[dict[str, list[int]]] = None"),
+        (r"(?P<word>\w+)-(\d+)|(?i:ABC)", 0, "signoff-25 abc"),
+        (rb"^(\x00+)(?P<rest>.*)$", re.DOTALL, b"\x00\x00tail\nmore"),
+    ],
+)
+def test_a_kept_regular_expression_is_the_one_re_makes(
+    tmp_path: Path,
+    first_import: list[tuple[object, ...]],
+    patterns_made: list[object],
+    pattern: str | bytes,
+    flags: int,
+    text: str | bytes,
+) -> None:
+    path = cache_file(tmp_path)
+    with kept_compiled(path):
+        first = re.compile(pattern, flags)
+    re.purge()
+    with kept_compiled(path):
+        second = re.compile(pattern, flags)
+    assert patterns_made == [pattern]  # the second from the file
+    re.purge()
+    fresh = re.compile(pattern, flags)
+    assert second == fresh == first  # flags, pattern and the compiled program
+    assert (second.groups, second.groupindex) == (fresh.groups, fresh.groupindex)
+    found, expected = second.search(text), fresh.search(text)  # type: ignore[arg-type]
+    assert found is not None and expected is not None
+    assert found.groups() == expected.groups() and found.span() == expected.span()
+
+
+def test_a_damaged_program_is_compiled_over(
+    tmp_path: Path, first_import: list[tuple[object, ...]], patterns_made: list[object]
+) -> None:
+    path = cache_file(tmp_path)
+    with kept_compiled(path):
+        re.compile(TOWER, re.VERBOSE)
+    version, codes, patterns = marshal.loads(path.read_bytes())
+    flags, program, groups, names = patterns[TOWER, re.VERBOSE]
+    patterns[TOWER, re.VERBOSE] = (flags, program[: len(program) // 2], groups, names)
+    path.write_bytes(marshal.dumps((version, codes, patterns)))
+    re.purge()
+    with kept_compiled(path):
+        again = re.compile(TOWER, re.VERBOSE)
+    assert patterns_made == [TOWER, TOWER]
+    re.purge()
+    assert again == re.compile(TOWER, re.VERBOSE)
+    assert marshal.loads(path.read_bytes())[2][TOWER, re.VERBOSE][1] == program  # mended
+
+
 FRESH_PROCESS = """
-import sys
+import re, sys
 from pathlib import Path
-from desktop_app.core.pyside_support_cache import kept_compiled
-compiled = []
-real = compile
+import desktop_app.core.pyside_support_cache as cache
+compiled, patterns = [], []
+real, real_pattern = compile, re._compiler.compile
 def counted(source, filename, *args, **kwargs):
     compiled.append(filename)
     return real(source, filename, *args, **kwargs)
-import desktop_app.core.pyside_support_cache as cache
-cache._compile = counted
-with kept_compiled(Path(sys.argv[1])):
+def counted_pattern(pattern, flags=0):
+    patterns.append(pattern)
+    return real_pattern(pattern, flags)
+cache._compile, re._compiler.compile = counted, counted_pattern
+with cache.kept_compiled(Path(sys.argv[1])):
     from PySide6.QtCore import QSize
 print(len([name for name in compiled if name.startswith("shibokensupport")]))
+print(len([pattern for pattern in patterns if len(pattern) > 5000]))
 try:
     QSize("wide")
 except TypeError as wrong:  # said by shiboken's signature modules
@@ -197,7 +277,9 @@ except TypeError as wrong:  # said by shiboken's signature modules
 """
 
 
-def test_pyside6s_own_modules_are_compiled_on_the_first_start_only(tmp_path: Path) -> None:
+def test_pyside6s_own_code_and_expressions_are_compiled_on_the_first_start_only(
+    tmp_path: Path,
+) -> None:
     path = cache_file(tmp_path / "cache")
     runs = [
         subprocess.run(
@@ -210,5 +292,6 @@ def test_pyside6s_own_modules_are_compiled_on_the_first_start_only(tmp_path: Pat
     ]
     first, second = runs
     assert int(first[0]) >= 10  # shibokensupport's loader, mapping, parser…
-    assert second[0] == "0"
-    assert first[1] == second[1] == "  PySide6.QtCore.QSize.__init__(w: int, h: int, /)"
+    assert int(first[1]) >= 3  # its towers of brackets
+    assert second[:2] == ["0", "0"]
+    assert first[2] == second[2] == "  PySide6.QtCore.QSize.__init__(w: int, h: int, /)"
