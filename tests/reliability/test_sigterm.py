@@ -48,7 +48,8 @@ SIGNALS = [signal.SIGTERM] + ([signal.SIGINT] if os.environ.get("SIGNOFF_FAULT_R
 
 # "group": the signal goes to the command's whole process group, its model worker too, as a
 # terminal's Ctrl+C and systemd's stop send it: the worker still answers the calls under way.
-@pytest.mark.parametrize("to", ["process", "group"])
+# (The reliability suite's; tests/llm/test_process_gateway signals the worker itself.)
+@pytest.mark.parametrize("to", ["process", pytest.param("group", marks=pytest.mark.heavy)])
 @pytest.mark.parametrize("sig", SIGNALS)
 def test_a_stopped_run_resumes_and_no_row_is_paid_twice(
     tmp_path, llm_server, _isolated_environment, sig, to
