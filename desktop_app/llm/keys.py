@@ -191,22 +191,35 @@ def _env_key(provider: str) -> str | None:
     return None
 
 
-def _keyring_read(provider: str, max_age_s: float) -> str | None:
-    import keyring
+_backend_lock = threading.Lock()
 
+
+def backend() -> KeyringBackend:
+    """keyring's backend, found by one thread at a time. keyring finds it once, unguarded:
+    it imports keyring (~140 ms here) and reads every installed distribution's entry points
+    (~100 ms), all of it holding the interpreter's lock. Eight runs' first calls at once
+    each did that search, and the window's UI thread waited behind them (issue 25's stall).
+    ``ProcessGateway.warm`` calls this too, so the first click finds it done."""
+    with _backend_lock:
+        import keyring
+
+        return keyring.get_keyring()
+
+
+def _keyring_read(provider: str, max_age_s: float) -> str | None:
     try:
-        backend = keyring.get_keyring()
+        backend_now = backend()
         if max_age_s > 0:
             with _cache_lock:
                 hit = _cache.get(provider)
-            if hit is not None and hit[0] is backend and time.monotonic() - hit[1] < max_age_s:
+            if hit is not None and hit[0] is backend_now and time.monotonic() - hit[1] < max_age_s:
                 return hit[2]
-        value = None if _unusable(backend) else backend.get_password(SERVICE, provider)
+        value = None if _unusable(backend_now) else backend_now.get_password(SERVICE, provider)
     except Exception as exc:  # any backend failure (locked, no D-Bus, ...) must not stop a run
         log.debug("keychain read for %s failed: %s", provider, type(exc).__name__)
         return None
     with _cache_lock:
-        _cache[provider] = (backend, time.monotonic(), value)
+        _cache[provider] = (backend_now, time.monotonic(), value)
     return value
 
 
@@ -226,7 +239,7 @@ def get_key(provider: str, *, max_age_s: float = 0.0) -> str | None:
     return None
 
 
-def _unusable(backend: KeyringBackend) -> bool:
+def _unusable(found: KeyringBackend) -> bool:
     from keyring.backends import fail
 
     null_keyring: type[KeyringBackend] | None
@@ -236,12 +249,12 @@ def _unusable(backend: KeyringBackend) -> bool:
         null_keyring = None
     else:
         null_keyring = null.Keyring
-    if isinstance(backend, fail.Keyring):
+    if isinstance(found, fail.Keyring):
         return True
-    if null_keyring is not None and isinstance(backend, null_keyring):
+    if null_keyring is not None and isinstance(found, null_keyring):
         return True
     try:
-        return float(getattr(type(backend), "priority", 1)) <= 0
+        return float(getattr(type(found), "priority", 1)) <= 0
     except Exception:
         return False
 
@@ -254,15 +267,13 @@ def _no_keychain(provider: str) -> KnownError:
 
 
 def _usable_backend(provider: str) -> KeyringBackend:
-    import keyring
-
     try:
-        backend = keyring.get_keyring()
+        found = backend()
     except Exception:
         raise _no_keychain(provider) from None
-    if _unusable(backend):
+    if _unusable(found):
         raise _no_keychain(provider)
-    return backend
+    return found
 
 
 def _forget(provider: str) -> None:

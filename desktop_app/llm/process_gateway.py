@@ -120,7 +120,9 @@ class ProcessGateway:
 
     def warm(self) -> None:
         """Start the child now if none runs (it loads litellm at once); it exits after
-        ``idle_s`` unless asked something. Quick: starting a process does not wait for it."""
+        ``idle_s`` unless asked something. Starting a process does not wait for it. Then the
+        keychain is found here, where each call's key is read (``keys.backend``: ~0.2 s the
+        first time in a process)."""
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
                 return
@@ -130,6 +132,8 @@ class ProcessGateway:
                 return  # the next call says why, as an escalated item
             if not self._pending:
                 self._start_idle_timer()
+        with contextlib.suppress(Exception):  # no keychain: each call says so, as now
+            keys.backend()
 
     @property
     def ready(self) -> bool:

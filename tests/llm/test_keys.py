@@ -155,3 +155,38 @@ def test_cached_read_is_refreshed_by_set_and_by_a_new_backend():
 
     keyring.set_keyring(MemoryKeyring())
     assert keys.get_key("openai", max_age_s=60) is None
+
+
+def test_calls_at_once_find_the_keychain_once(monkeypatch):
+    """keyring finds its backend once but unguarded (~0.2 s of work holding the interpreter's
+    lock): eight runs' first calls at once each searched, and the window's UI thread waited
+    behind them. Here the first one searches and the others wait for its answer."""
+    import threading
+    import time
+
+    import keyring.core
+
+    from tests.helpers.memkeyring import MemoryKeyring
+
+    found = MemoryKeyring()
+    found.set_password("signoff", "openai", "sk-test-0123456789")
+    searches = []
+
+    def slow_search(limit=None):
+        searches.append(threading.get_ident())
+        time.sleep(0.2)  # as reading every distribution's entry points takes
+        keyring.core.set_keyring(found)
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    monkeypatch.setattr(keyring.core, "init_backend", slow_search)
+    answers = []
+    callers = [
+        threading.Thread(target=lambda: answers.append(keys.get_key("openai", max_age_s=60)))
+        for _ in range(8)
+    ]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=10)
+    assert answers == ["sk-test-0123456789"] * 8
+    assert len(searches) == 1

@@ -168,13 +168,25 @@ def _wait_for(condition, seconds: float = 60.0) -> bool:
     return condition()
 
 
-def test_a_warmed_child_loads_litellm_before_any_call_and_serves_the_first(llm_server):
+def test_a_warmed_child_loads_litellm_before_any_call_and_serves_the_first(llm_server, monkeypatch):
     """``warm()`` starts the child ahead of the first click (issue 25): it says when litellm
-    is loaded, and the first call is made by that same child."""
+    is loaded, and the first call is made by that same child. The keychain, where each
+    call's key is read in this process, is found then too."""
+    import keyring.core
+
+    keychain = keyring.core.get_keyring()
+    searched = []
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    monkeypatch.setattr(
+        keyring.core,
+        "init_backend",
+        lambda limit=None: (searched.append(1), keyring.core.set_keyring(keychain)),
+    )
     gateway = ProcessGateway(idle_s=60)
     try:
         assert not gateway.ready
         gateway.warm()
+        assert searched == [1]
         gateway.warm()  # once is enough: no second child
         assert gateway.running and gateway.started == 1
         assert _wait_for(lambda: gateway.ready), "the child never said it was ready"
