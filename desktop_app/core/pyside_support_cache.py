@@ -51,8 +51,8 @@ FUTURE_FLAGS = (
 )
 
 CodeKey = tuple[str, str, int, int]  # file name, mode, flags, optimisation level
-CodeEntry = tuple["str | bytes", CodeType]  # the source, its code
-PatternKey = tuple["str | bytes", int]  # the pattern, the flags asked for
+CodeEntry = tuple[str | bytes, CodeType]  # the source, its code
+PatternKey = tuple[str | bytes, int]  # the pattern, the flags asked for
 PatternEntry = tuple[int, list[int], int, dict[str, int]]  # flags, program, groups, names
 
 _compile = builtins.compile

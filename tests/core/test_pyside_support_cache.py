@@ -88,6 +88,16 @@ def test_anything_different_is_compiled_anew(
     assert len(first_import) == 3
 
 
+def test_the_inherited_flags_are_the_future_features_that_change_compiling() -> None:
+    import __future__
+
+    always_on = {"nested_scopes", "generators"}  # their flags change nothing any more
+    flags = 0
+    for name in set(__future__.all_feature_names) - always_on:
+        flags |= getattr(__future__, name).compiler_flag
+    assert flags == pyside_support_cache.FUTURE_FLAGS
+
+
 CALLER = """
 {future}
 def compile_it(source):
