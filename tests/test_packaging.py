@@ -166,6 +166,8 @@ def test_the_frozen_window_runs_its_schedule_through_the_frozen_worker(dist, tmp
             time.sleep(0.5)
         # four .eml samples: one skipped by its rule, three answered through the worker
         assert scheduled() == (1, 3)
+        # PySide6's support code kept compiled for the next start (core/pyside_support_cache)
+        assert list((tmp_path / "user" / ".cache" / "Signoff").glob("pyside6-support.*"))
     finally:
         window.terminate()
         window.communicate(timeout=30)
