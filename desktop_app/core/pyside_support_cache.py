@@ -57,7 +57,7 @@ PatternEntry = tuple[int, list[int], int, dict[str, int]]  # flags, program, gro
 
 _compile = builtins.compile
 # The exceptions an entry that is not what ``_sre.compile`` takes can raise there.
-_NOT_A_PROGRAM = (TypeError, ValueError, RuntimeError, OverflowError, IndexError)
+_NOT_A_PROGRAM = (TypeError, ValueError, RuntimeError, OverflowError, IndexError, AttributeError)
 
 
 def cache_file(cache_dir: Path) -> Path:
@@ -75,6 +75,16 @@ def regex_compiler() -> ModuleType | None:
     if not all(callable(getattr(compiler, name, None)) for name in ("compile", "_code")):
         return None
     return compiler
+
+
+def _serves(entry: object, source: str | bytes) -> bool:
+    """Whether a kept entry is code compiled from ``source`` (an entry is checked as used)."""
+    return (
+        isinstance(entry, tuple)
+        and len(entry) == 2
+        and entry[0] == source
+        and isinstance(entry[1], CodeType)
+    )
 
 
 def _pattern(sre: Any, pattern: str | bytes, entry: PatternEntry) -> re.Pattern[Any]:
@@ -130,9 +140,10 @@ class _Kept:
         )
         if not keepable:
             return _compile(source, filename, mode, flags, True, optimize, **rest)
-        key = (filename, mode, flags, sys.flags.optimize if optimize == -1 else optimize)
-        entry = self.codes.get(key)
-        if entry is None or entry[0] != source:
+        key = (filename, mode, int(flags), sys.flags.optimize if optimize == -1 else optimize)
+        found = self.codes.get(key)
+        entry = found if found is not None and _serves(found, source) else None
+        if entry is None:
             entry = (source, _compile(source, filename, mode, flags, True, optimize))
             self.made += 1
         self.used_codes[key] = entry
@@ -142,7 +153,7 @@ class _Kept:
         """In place of ``re``'s compiler's ``compile`` (``re.compile`` past its own cache)."""
         if not isinstance(pattern, (str, bytes)) or not isinstance(flags, int):
             return self._compile_pattern(pattern, flags)
-        key = (pattern, flags)
+        key = (pattern, int(flags))  # marshal keeps no int subclass (re.VERBOSE's kind)
         entry = self.patterns.get(key)
         if entry is not None:
             with suppress(*_NOT_A_PROGRAM):
@@ -177,7 +188,7 @@ class _Kept:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_bytes(marshal.dumps(kept))
             os.replace(temporary, self.path)
-        except OSError:  # a read-only or full cache folder: compiled again next time
+        except (OSError, ValueError):  # a read-only or full folder: compiled again next time
             with suppress(OSError):
                 temporary.unlink()
 

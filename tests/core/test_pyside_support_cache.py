@@ -264,6 +264,26 @@ def test_a_damaged_program_is_compiled_over(
     assert marshal.loads(path.read_bytes())[2][TOWER, re.VERBOSE][1] == program  # mended
 
 
+def test_what_the_file_cannot_hold_is_left_out_not_fatal(
+    tmp_path: Path, first_import: list[tuple[object, ...]], patterns_made: list[object]
+) -> None:
+    """``re``'s compiler called past ``re.compile`` with a flag's own type (an int subclass,
+    which marshal refuses), and an entry of the wrong shape in the file: the start goes on."""
+    path = cache_file(tmp_path)
+    compiler = pyside_support_cache.regex_compiler()
+    with kept_compiled(path):
+        made = compiler.compile(TOWER, re.VERBOSE)  # type: ignore[union-attr]
+        compile(SOURCE, "shibokensupport/x.py", "exec")
+    assert made.flags & re.VERBOSE
+    version, codes, patterns = marshal.loads(path.read_bytes())
+    assert list(patterns) == [(TOWER, int(re.VERBOSE))]
+    path.write_bytes(marshal.dumps((version, dict.fromkeys(codes, "not code"), patterns)))
+    with kept_compiled(path):
+        code = compile(SOURCE, "shibokensupport/x.py", "exec")
+    assert same_code(code, REAL_COMPILE(SOURCE, "shibokensupport/x.py", "exec"))
+    assert len(first_import) == 2  # compiled over
+
+
 FRESH_PROCESS = """
 import re, sys
 from pathlib import Path
